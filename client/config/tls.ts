@@ -1,0 +1,150 @@
+/**
+ * From a {@link Config} to a `Deno.HttpClient`: CA certificates, client certificate and key,
+ * proxy.
+ *
+ * What Deno 2.9's `Deno.createHttpClient` can and cannot do, and so what this maps:
+ *
+ * | Config                  | Deno.createHttpClient                 | notes |
+ * | ----------------------- | ------------------------------------- | ----- |
+ * | `caCerts`               | `caCerts: string[]` (PEM)             | trusted in addition to the system roots, where kubectl trusts only them |
+ * | `clientCert`/`clientKey`| `cert`, `key` (PEM, `keyFormat: "pem"`)| RSA, EC and PKCS#8 keys |
+ * | `proxyUrl`              | `proxy: { url, basicAuth? }`          | http, https, socks5; credentials in the URL become `basicAuth` |
+ * | `insecureSkipTlsVerify` | none                                  | only the process-wide `--unsafely-ignore-certificate-errors=<host>` flag |
+ * | `tlsServerName`         | none                                  | Deno verifies the certificate against the URL's host |
+ *
+ * @module
+ */
+
+import type { Config } from "./config.ts";
+import { ConfigError } from "./error.ts";
+
+/**
+ * Options of {@link createHttpClient}.
+ *
+ * @example
+ * ```ts
+ * import type { HttpClientOptions } from "@kubeno/kube/client";
+ * const o: HttpClientOptions = { allowInsecureSkipTlsVerify: true };
+ * ```
+ */
+export interface HttpClientOptions {
+  /**
+   * Accept a config with `insecureSkipTlsVerify`. Set it only when the program runs with
+   * `--unsafely-ignore-certificate-errors=<host>`: Deno then skips verification for that
+   * host (it does so for custom HttpClients too; checked with Deno 2.9). Without the flag,
+   * requests fail on certificate errors as usual.
+   */
+  allowInsecureSkipTlsVerify?: boolean;
+  /** Passed through: idle connections kept per host. */
+  poolMaxIdlePerHost?: number;
+  /** Passed through: idle timeout of pooled connections, ms, or false. */
+  poolIdleTimeout?: number | false;
+  /** Passed through: allow HTTP/2 (default true). */
+  http2?: boolean;
+}
+
+/**
+ * The options for `Deno.createHttpClient` that a Config maps to, without creating the
+ * client (for tests, and for callers that add options of their own).
+ * Throws a {@link ConfigError} for what Deno cannot do per client (`insecureSkipTlsVerify`).
+ *
+ * @example
+ * ```ts
+ * import { Config, httpClientOptions } from "@kubeno/kube/client";
+ * const opts = httpClientOptions(await Config.infer());
+ * const client = Deno.createHttpClient(opts);
+ * ```
+ */
+export function httpClientOptions(
+  config: Config,
+  opts: HttpClientOptions = {},
+): Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> {
+  if (config.insecureSkipTlsVerify && !opts.allowInsecureSkipTlsVerify) {
+    const host = config.clusterUrl.hostname;
+    throw new ConfigError(
+      `${config.source}: insecure-skip-tls-verify is set, but Deno cannot turn off ` +
+        `certificate verification for one client. Either give the cluster's CA ` +
+        `(certificate-authority or certificate-authority-data) and remove ` +
+        `insecure-skip-tls-verify, or run with --unsafely-ignore-certificate-errors=${host} ` +
+        `and pass { allowInsecureSkipTlsVerify: true }`,
+    );
+  }
+  const out: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
+  if (config.caCerts?.length) out.caCerts = [...config.caCerts];
+  if (config.clientCert !== undefined && config.clientKey !== undefined) {
+    out.cert = config.clientCert;
+    out.key = config.clientKey;
+    out.keyFormat = "pem";
+  }
+  if (config.proxyUrl) out.proxy = proxyOption(config.proxyUrl, config.source);
+  if (opts.poolMaxIdlePerHost !== undefined) out.poolMaxIdlePerHost = opts.poolMaxIdlePerHost;
+  if (opts.poolIdleTimeout !== undefined) out.poolIdleTimeout = opts.poolIdleTimeout;
+  if (opts.http2 !== undefined) out.http2 = opts.http2;
+  return out;
+}
+
+function proxyOption(proxyUrl: string, source: string): Deno.Proxy {
+  let url: URL;
+  try {
+    url = new URL(proxyUrl);
+  } catch (err) {
+    throw new ConfigError(`${source}: proxy-url is not a valid URL`, { cause: err });
+  }
+  const transport = url.protocol === "https:"
+    ? "https"
+    : url.protocol === "http:"
+    ? "http"
+    : url.protocol === "socks5:" || url.protocol === "socks5h:"
+    ? "socks5"
+    : undefined;
+  if (!transport) {
+    throw new ConfigError(`${source}: proxy-url must be an http://, https:// or socks5:// URL`);
+  }
+  if (!url.username && !url.password) return { transport, url: proxyUrl };
+  // Credentials travel as basicAuth rather than inside the URL.
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  url.username = "";
+  url.password = "";
+  return { transport, url: url.href.replace(/\/$/, ""), basicAuth: { username, password } };
+}
+
+/**
+ * A `Deno.HttpClient` that trusts the config's CA, presents its client certificate and goes
+ * through its proxy. Pass it to `fetch(url, { client })` and `new WebSocket(url, { client })`;
+ * close it with `client.close()` when done.
+ *
+ * Not supported by Deno, and so by this function:
+ * - `insecureSkipTlsVerify`: refused with a {@link ConfigError}, unless
+ *   `allowInsecureSkipTlsVerify` says the process runs with
+ *   `--unsafely-ignore-certificate-errors=<host>`.
+ * - `tlsServerName`: ignored; the server's certificate must be valid for the host in
+ *   `clusterUrl`. A kubeconfig that relies on it (a tunnel to 127.0.0.1 with a certificate
+ *   for another name) needs a `server` whose host the certificate names.
+ *
+ * A client certificate or key Deno cannot read becomes a ConfigError naming the field.
+ *
+ * @example
+ * ```ts
+ * import { Config, createHttpClient } from "@kubeno/kube/client";
+ * const config = await Config.infer();
+ * const client = createHttpClient(config);
+ * const res = await fetch(new URL("/version", config.clusterUrl), { client });
+ * client.close();
+ * ```
+ */
+export function createHttpClient(config: Config, opts: HttpClientOptions = {}): Deno.HttpClient {
+  const options = httpClientOptions(config, opts);
+  try {
+    return Deno.createHttpClient(options as Deno.CreateHttpClientOptions & Deno.TlsCertifiedKeyPem);
+  } catch (err) {
+    // Deno's messages ("No keys found in key data") say which half is wrong, never the data.
+    const msg = err instanceof Error ? err.message : String(err);
+    const field = /key/i.test(msg) ? "client key" : /cert/i.test(msg) ? "client certificate" : "";
+    throw new ConfigError(
+      `${config.source}: Deno could not use the ${field || "TLS settings"}: ${msg}` +
+        (field === "client key" ? " (RSA, EC and PKCS#8 PEM keys are supported)" : ""),
+      { cause: err },
+    );
+  }
+}
