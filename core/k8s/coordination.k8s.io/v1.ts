@@ -1,8 +1,5 @@
 /**
- * Types and descriptors of the `coordination.k8s.io/v1` API group: Lease, the object leader
- * election and node heartbeats use.
- *
- * Hand-written for now; generated types will replace it with the same names.
+ * Types and resource descriptors of the Kubernetes API group-version `coordination.k8s.io/v1`, generated from the OpenAPI v3 documents of Kubernetes v1.37.2 by `deno task gen` (crd/codegen/gen.ts). Do not edit: regenerate.
  *
  * @example
  * ```ts
@@ -12,65 +9,28 @@
  *
  * @module
  */
+import { type ResourceType, resourceType } from "../../resource.ts";
+import type * as metaV1 from "../meta/v1.ts";
 
-import { type KubeObject, resourceType, type ResourceType } from "../../resource.ts";
-
-/**
- * The desired state of a Lease. Times are `MicroTime` strings: RFC 3339 with microseconds,
- * e.g. `2024-05-01T12:00:00.000000Z`.
- *
- * @example
- * ```ts
- * import type { LeaseSpec } from "@kubeno/kube/k8s/coordination.k8s.io/v1";
- * const spec: LeaseSpec = {
- *   holderIdentity: "pod-a", leaseDurationSeconds: 15,
- *   acquireTime: "2024-05-01T12:00:00.000000Z", renewTime: "2024-05-01T12:00:10.000000Z",
- *   leaseTransitions: 0,
- * };
- * ```
- */
-export interface LeaseSpec {
-  /** Who holds the lease now. */
-  holderIdentity?: string;
-  /** Seconds a candidate must wait after the last renewal before taking the lease over. */
-  leaseDurationSeconds?: number;
-  /** When the current holder acquired the lease (MicroTime). */
-  acquireTime?: string;
-  /** When the current holder last renewed the lease (MicroTime). */
-  renewTime?: string;
-  /** How many times the lease changed holders. */
-  leaseTransitions?: number;
-  /** Coordinated leader election (beta): strategy for picking the holder, e.g. `OldestEmulationVersion`. */
-  strategy?: string;
-  /** Coordinated leader election (beta): the holder the coordinator would prefer. */
-  preferredHolder?: string;
-}
-
-/**
- * A Lease: a lightweight lock with a holder and a renewal time.
- *
- * @example
- * ```ts
- * import { Lease } from "@kubeno/kube/k8s/coordination.k8s.io/v1";
- * const l: Lease = { metadata: { name: "my-controller", namespace: "kube-system" }, spec: { holderIdentity: "pod-a", leaseDurationSeconds: 15 } };
- * ```
- */
-export interface Lease extends KubeObject {
-  /** `coordination.k8s.io/v1`. */
+/** Lease defines a lease concept. */
+export interface Lease {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "coordination.k8s.io/v1";
-  /** `Lease`. */
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
   kind?: "Lease";
-  /** The lease's state. */
+  /** metadata is the standard object metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata: metaV1.ObjectMeta;
+  /** spec contains the specification of the Lease. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status */
   spec?: LeaseSpec;
 }
 
 /**
- * The descriptor of {@link Lease}: `/apis/coordination.k8s.io/v1/namespaces/{ns}/leases`.
+ * The `leases` resource of `coordination.k8s.io/v1` (namespaced; verbs: create, delete, deletecollection, get, list, patch, update, watch). Pass it to `Api` to read and write {@link Lease} objects.
  *
  * @example
  * ```ts
  * import { Lease } from "@kubeno/kube/k8s/coordination.k8s.io/v1";
- * Lease.plural; // "leases"
+ * console.log(Lease.plural); // "leases"
  * ```
  */
 export const Lease: ResourceType<Lease> = resourceType<Lease>({
@@ -79,4 +39,35 @@ export const Lease: ResourceType<Lease> = resourceType<Lease>({
   kind: "Lease",
   plural: "leases",
   namespaced: true,
+  verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
+
+/** LeaseList is a list of Lease objects. */
+export interface LeaseList {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: "coordination.k8s.io/v1";
+  /** items is a list of schema objects. */
+  items: Lease[];
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: "LeaseList";
+  /** Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata?: metaV1.ListMeta;
+}
+
+/** LeaseSpec is a specification of a Lease. */
+export interface LeaseSpec {
+  /** acquireTime is a time when the current lease was acquired. */
+  acquireTime?: metaV1.MicroTime;
+  /** holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field. */
+  holderIdentity?: string;
+  /** leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime. */
+  leaseDurationSeconds?: number;
+  /** leaseTransitions is the number of transitions of a lease between holders. */
+  leaseTransitions?: number;
+  /** preferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up. This field can only be set if Strategy is also set. */
+  preferredHolder?: string;
+  /** renewTime is a time when the current holder of a lease has last updated the lease. */
+  renewTime?: metaV1.MicroTime;
+  /** strategy indicates the strategy for picking the leader for coordinated leader election. If the field is not specified, there is no active coordination for this lease. (Alpha) Using this field requires the CoordinatedLeaderElection feature gate to be enabled. */
+  strategy?: string;
+}
