@@ -552,13 +552,25 @@ export async function inClusterConfig(opts: InClusterOptions = {}): Promise<Conf
   const caPath = `${dir}/ca.crt`;
   const nsPath = `${dir}/namespace`;
 
-  const auth = await TokenFileAuth.create({
-    path: tokenPath,
-    origin: "in-cluster service account token",
-    ...(opts.tokenRefreshIntervalMs !== undefined
-      ? { refreshIntervalMs: opts.tokenRefreshIntervalMs }
-      : {}),
-  });
+  let auth: TokenFileAuth;
+  try {
+    auth = await TokenFileAuth.create({
+      path: tokenPath,
+      origin: "in-cluster service account token",
+      ...(opts.tokenRefreshIntervalMs !== undefined
+        ? { refreshIntervalMs: opts.tokenRefreshIntervalMs }
+        : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const hint = err.cause instanceof Deno.errors.NotFound
+      ? " (is automountServiceAccountToken false for this pod?)"
+      : "";
+    throw new ConfigError(`in-cluster config: ${err.message}${hint}`, {
+      file: tokenPath,
+      cause: err,
+    });
+  }
   const ca = await readServiceAccountFile(caPath, "CA certificate");
   if (ca === undefined) {
     throw new ConfigError(`in-cluster config: the CA certificate ${caPath} does not exist`, {
