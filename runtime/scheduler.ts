@@ -182,6 +182,8 @@ export class Scheduler {
   #idleWaiters: (() => void)[] = [];
 
   /**
+   * A stopped-until-{@link Scheduler.start} queue running `worker` for due keys.
+   *
    * @param worker runs one key; see {@link SchedulerWorker}
    * @param options concurrency, debounce
    */
