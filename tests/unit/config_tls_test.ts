@@ -1,0 +1,147 @@
+// From Config to Deno.HttpClient: option mapping, refusals, and a real TLS handshake with the
+// CA from a kubeconfig against a Deno.serve on 127.0.0.1.
+import assert from "node:assert/strict";
+import {
+  ConfigError,
+  configFromCustomKubeconfig,
+  createHttpClient,
+  httpClientOptions,
+  NoAuth,
+  parseKubeconfig,
+} from "../../client/config/mod.ts";
+import type { Config } from "../../client/config/mod.ts";
+
+// A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, EC P-256,
+// valid 2020-2120; made for these tests only.
+const CA =
+  "-----BEGIN CERTIFICATE-----\nMIIBRTCB7KADAgECAgEBMAoGCCqGSM49BAMCMBkxFzAVBgNVBAMMDmt1YmVuby10\nZXN0LWNhMCAXDTIwMDEwMTAwMDAwMFoYDzIxMjAwMTAxMDAwMDAwWjAZMRcwFQYD\nVQQDDA5rdWJlbm8tdGVzdC1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABNGr\nOxv4zD1uy8uz28Q2NvLmCbxqULyHXYPaOOULbOH1Z3GA7GNlh8LrtXho+UVl/KaJ\n03vTzsw+9HSkOgGytMijIzAhMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQD\nAgGGMAoGCCqGSM49BAMCA0gAMEUCIQDVMY3ahTP4lv4MzDWG1P87AUBMKIaefIca\nHhBI5jTB0QIgDmsnA+yhz4MGSiyPzXRpVEK8/TjXZyjhBeU01pBSbvY=\n-----END CERTIFICATE-----\n";
+const SERVER_CERT =
+  "-----BEGIN CERTIFICATE-----\nMIIBYDCCAQagAwIBAgIBAjAKBggqhkjOPQQDAjAZMRcwFQYDVQQDDA5rdWJlbm8t\ndGVzdC1jYTAgFw0yMDAxMDEwMDAwMDBaGA8yMTIwMDEwMTAwMDAwMFowFDESMBAG\nA1UEAwwJMTI3LjAuMC4xMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEnK0dKHsI\n9WWg9W9HzcNnT6u2LE8xe9WjGTQGAPPbphJff5mOmEwbGdr7L/F4B9PIa2M0bdCo\ns7ZWGyZkk7n2VqNCMEAwDAYDVR0TAQH/BAIwADATBgNVHSUEDDAKBggrBgEFBQcD\nATAbBgNVHREEFDAShwR/AAABggprdWJlcm5ldGVzMAoGCCqGSM49BAMCA0gAMEUC\nIG8ttPF4jQ70DLeyk/Bj14HsNLGKFavz9NF1W7FRq/woAiEA/2r2T7dXZ8OSJ3Yi\neG6WuliI+MzaBik4Pr69BoXvZ5k=\n-----END CERTIFICATE-----\n";
+const SERVER_KEY =
+  "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgl24T0Ux9aLno6zTX\n5hhLPFwra5p4QSyDVhC5e325FwOhRANCAAScrR0oewj1ZaD1b0fNw2dPq7YsTzF7\n1aMZNAYA89umEl9/mY6YTBsZ2vsv8XgH08hrYzRt0KiztlYbJmSTufZW\n-----END PRIVATE KEY-----\n";
+const CLIENT_CERT =
+  "-----BEGIN CERTIFICATE-----\nMIIBPjCB5aADAgECAgEDMAoGCCqGSM49BAMCMBkxFzAVBgNVBAMMDmt1YmVuby10\nZXN0LWNhMCAXDTIwMDEwMTAwMDAwMFoYDzIxMjAwMTAxMDAwMDAwWjAQMQ4wDAYD\nVQQDDAVhZG1pbjBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABCFAf1lNVISvxkFn\n8pcHZjRgS15FBmS6jNyJBt8ENc7dejb4qGiTpMFYW8W1nLrkCsCSWXzky6jwVN8p\ne6Pb7xSjJTAjMAwGA1UdEwEB/wQCMAAwEwYDVR0lBAwwCgYIKwYBBQUHAwIwCgYI\nKoZIzj0EAwIDSAAwRQIhAITKNBx2DBFkFgp6XpyuC/2TAoFfQncFmKpwKcHr/a/n\nAiBQWCPsCL3SGRgcnNJ3Avbu//p3EdJs3KvYwmb/kIdNlQ==\n-----END CERTIFICATE-----\n";
+const CLIENT_KEY =
+  "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgzt+KY7eap4MAw7Xy\nepOxsd9zZ2Eagy9nULR+9bqHuhOhRANCAAQhQH9ZTVSEr8ZBZ/KXB2Y0YEteRQZk\nuozciQbfBDXO3Xo2+Khok6TBWFvFtZy65ArAkll85Muo8FTfKXuj2+8U\n-----END PRIVATE KEY-----\n";
+
+function base(extra: Partial<Config> = {}): Config {
+  return {
+    clusterUrl: new URL("https://127.0.0.1:6443"),
+    defaultNamespace: "default",
+    auth: new NoAuth(),
+    source: "test config",
+    ...extra,
+  };
+}
+
+Deno.test("httpClientOptions: CA, client certificate and key, pool options", () => {
+  const opts = httpClientOptions(
+    base({ caCerts: [CA], clientCert: CLIENT_CERT, clientKey: CLIENT_KEY }),
+    {
+      poolMaxIdlePerHost: 4,
+      http2: false,
+    },
+  );
+  assert.deepEqual(opts, {
+    caCerts: [CA],
+    cert: CLIENT_CERT,
+    key: CLIENT_KEY,
+    keyFormat: "pem",
+    poolMaxIdlePerHost: 4,
+    http2: false,
+  });
+  assert.deepEqual(httpClientOptions(base()), {});
+});
+
+Deno.test("httpClientOptions: proxy URL, credentials moved to basicAuth", () => {
+  assert.deepEqual(httpClientOptions(base({ proxyUrl: "http://proxy.local:3128" })).proxy, {
+    transport: "http",
+    url: "http://proxy.local:3128",
+  });
+  assert.deepEqual(httpClientOptions(base({ proxyUrl: "socks5://127.0.0.1:1080" })).proxy, {
+    transport: "socks5",
+    url: "socks5://127.0.0.1:1080",
+  });
+  assert.deepEqual(
+    httpClientOptions(base({ proxyUrl: "https://u%40x:p%3Aw@proxy.local:443/" })).proxy,
+    {
+      transport: "https",
+      url: "https://proxy.local",
+      basicAuth: { username: "u@x", password: "p:w" },
+    },
+  );
+  assert.throws(() => httpClientOptions(base({ proxyUrl: "ftp://p" })), ConfigError);
+});
+
+Deno.test("createHttpClient: insecure-skip-tls-verify is refused with the way out", () => {
+  const config = base({
+    insecureSkipTlsVerify: true,
+    clusterUrl: new URL("https://10.1.2.3:6443"),
+  });
+  assert.throws(() => createHttpClient(config), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /^test config: insecure-skip-tls-verify is set/);
+    assert.ok(e.message.includes("--unsafely-ignore-certificate-errors=10.1.2.3"), e.message);
+    assert.ok(e.message.includes("certificate-authority-data"), e.message);
+    return true;
+  });
+  const client = createHttpClient(config, { allowInsecureSkipTlsVerify: true });
+  client.close();
+});
+
+Deno.test("createHttpClient: a key Deno cannot read is a ConfigError naming the key, not its bytes", () => {
+  const bad = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbA==\n-----END PRIVATE KEY-----\n";
+  assert.throws(
+    () => createHttpClient(base({ clientCert: CLIENT_CERT, clientKey: bad })),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.ok(e.message.startsWith("test config: Deno could not use the client key"), e.message);
+      assert.ok(!e.message.includes("bm90IGEga2V5"), e.message);
+      return true;
+    },
+  );
+});
+
+Deno.test("createHttpClient: tls-server-name is not an error (Deno verifies the URL's host)", () => {
+  createHttpClient(base({ tlsServerName: "kubernetes" })).close();
+});
+
+Deno.test("createHttpClient: TLS to 127.0.0.1 with the kubeconfig's CA and client certificate", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: SERVER_CERT, key: SERVER_KEY, onListen() {} },
+    () => Response.json({ gitVersion: "v1.37.2" }),
+  );
+  try {
+    const kubeconfig = parseKubeconfig(`
+current-context: c
+clusters:
+- name: k
+  cluster:
+    server: https://127.0.0.1:${server.addr.port}
+    certificate-authority-data: ${btoa(CA)}
+users:
+- name: u
+  user:
+    client-certificate-data: ${btoa(CLIENT_CERT)}
+    client-key-data: ${btoa(CLIENT_KEY)}
+contexts: [{ name: c, context: { cluster: k, user: u } }]
+`);
+    const config = await configFromCustomKubeconfig(kubeconfig);
+    const client = createHttpClient(config);
+    try {
+      const res = await fetch(new URL("/version", config.clusterUrl), { client });
+      assert.deepEqual(await res.json(), { gitVersion: "v1.37.2" });
+    } finally {
+      client.close();
+    }
+    // Without the CA the same server is not trusted: the CA above is what made it work.
+    const untrusted = createHttpClient({ ...config, caCerts: [] });
+    try {
+      await assert.rejects(fetch(new URL("/version", config.clusterUrl), { client: untrusted }));
+    } finally {
+      untrusted.close();
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
