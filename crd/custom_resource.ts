@@ -1,0 +1,465 @@
+/**
+ * `customResource()`: a custom resource declared as Zod schemas, at once a descriptor for
+ * `Api`, a CRD generator and a validator that agrees with the apiserver.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import {
+  defaultPlural,
+  type KubeObject,
+  type ObjectMeta,
+  type ResourceType,
+} from "../core/resource.ts";
+import { structuralSchema } from "./schema.ts";
+import type {
+  CustomResourceColumnDefinition,
+  CustomResourceDefinition,
+  CustomResourceDefinitionVersion,
+  CustomResourceSubresourceScale,
+  JSONSchemaProps,
+  ValidationRule,
+} from "./types.ts";
+import {
+  applyDefaults,
+  celIssues,
+  pruneNulls,
+  structuralTypeIssues,
+  type ValidationIssue,
+} from "./validate.ts";
+
+/**
+ * What {@link customResource} takes. `spec` and `status` are Zod schemas; the rest are the
+ * CRD's names, columns, subresources and rules, named as in the CRD.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceOptions } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const spec = z.object({ size: z.int() });
+ * const opts: CustomResourceOptions<typeof spec, undefined> = {
+ *   group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec,
+ * };
+ * ```
+ */
+export interface CustomResourceOptions<
+  Spec extends z.ZodType,
+  Status extends z.ZodType | undefined,
+> {
+  /** API group, e.g. `clux.dev`. */
+  group: string;
+  /** Version, e.g. `v1`. */
+  version: string;
+  /** Kind, CamelCase. */
+  kind: string;
+  /** True for namespaced objects, false for cluster-scoped ones. */
+  namespaced: boolean;
+  /** Schema of `.spec`. */
+  spec: Spec;
+  /** Schema of `.status`; turns the status subresource on. Always optional on objects. */
+  status?: Status;
+  /** Plural; derived from the kind when omitted. */
+  plural?: string;
+  /** Singular; the lower-case kind when omitted. */
+  singular?: string;
+  /** Short names for kubectl. */
+  shortNames?: readonly string[];
+  /** Categories, e.g. `["all"]`. */
+  categories?: readonly string[];
+  /** Extra `kubectl get` columns. */
+  printerColumns?: readonly CustomResourceColumnDefinition[];
+  /** Paths of the scale subresource; turns it on. */
+  scale?: CustomResourceSubresourceScale;
+  /** JSON paths usable in field selectors, e.g. `.spec.color`. */
+  selectableFields?: readonly string[];
+  /** CEL rules on the whole object (`self` is the object). */
+  validations?: readonly (string | ValidationRule)[];
+  /** Marks the version deprecated. */
+  deprecated?: boolean;
+  /** Warning sent to clients of a deprecated version. */
+  deprecationWarning?: string;
+  /** Annotations of the CRD object. */
+  annotations?: Record<string, string>;
+  /** Labels of the CRD object. */
+  labels?: Record<string, string>;
+  /** Whether this version is the storage version (default true). */
+  storage?: boolean;
+  /** Whether this version is served (default true). */
+  served?: boolean;
+}
+
+/**
+ * The object type of a custom resource with these spec and status schemas.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceObject } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const spec = z.object({ size: z.int() });
+ * type Foo = CustomResourceObject<typeof spec, undefined>; // { metadata, spec: { size: number }, status?: never }
+ * ```
+ */
+export interface CustomResourceObject<
+  Spec extends z.ZodType,
+  Status extends z.ZodType | undefined,
+> extends KubeObject {
+  /** `group/version`. */
+  apiVersion?: string;
+  /** The kind. */
+  kind?: string;
+  /** Standard object metadata. */
+  metadata: ObjectMeta;
+  /** The desired state. */
+  spec: z.output<Spec>;
+  /** The observed state. */
+  status?: Status extends z.ZodType ? z.output<Status> : never;
+}
+
+/**
+ * The object type of a custom resource: `InferResource<typeof Foo>`.
+ *
+ * @example
+ * ```ts
+ * import { customResource, type InferResource } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * type Foo = InferResource<typeof Foo>;
+ * const f: Foo = Foo.new("a", { n: 1 });
+ * ```
+ */
+export type InferResource<R> = R extends ResourceType<infer K> ? K : never;
+
+/**
+ * An object failed validation. `issues` lists every problem, from Zod, the structural check
+ * and the CEL rules.
+ *
+ * @example
+ * ```ts
+ * import { ResourceValidationError } from "@kubeno/kube";
+ * const e = new ResourceValidationError("Foo", [{ path: "spec.n", message: "expected integer", source: "schema" }]);
+ * console.log(e.message); // "invalid Foo: spec.n: expected integer"
+ * ```
+ */
+export class ResourceValidationError extends Error {
+  /** Every problem found. */
+  readonly issues: ValidationIssue[];
+  /** Creates the error from issues. */
+  constructor(kind: string, issues: ValidationIssue[]) {
+    super(
+      `invalid ${kind}: ` + issues.map((i) => `${i.path || "<root>"}: ${i.message}`).join("; "),
+    );
+    this.name = "ResourceValidationError";
+    this.issues = issues;
+  }
+}
+
+/**
+ * The result of {@link CustomResource.safeParse}.
+ */
+export type ParseResult<K> = { success: true; data: K } | {
+  success: false;
+  error: ResourceValidationError;
+};
+
+/**
+ * A custom resource declared with {@link customResource}: a {@link ResourceType} for `Api`,
+ * plus the CRD, the Zod schema and validation.
+ */
+export interface CustomResource<
+  Spec extends z.ZodType = z.ZodType,
+  Status extends z.ZodType | undefined = z.ZodType | undefined,
+> extends ResourceType<CustomResourceObject<Spec, Status>> {
+  /** Singular name. */
+  readonly singular: string;
+  /** The options it was made from. */
+  readonly options: Readonly<CustomResourceOptions<Spec, Status>>;
+  /** The Zod schema of the whole object (apiVersion, kind, metadata, spec, status). */
+  readonly schema: z.ZodType<CustomResourceObject<Spec, Status>>;
+  /**
+   * The CustomResourceDefinition. Throws `CrdSchemaError`, naming the field, when a schema
+   * uses something a CRD cannot express. The result is computed once and shared: copy before mutating.
+   */
+  crd(): CustomResourceDefinition;
+  /** This version's entry of the CRD (schema, subresources, columns). */
+  crdVersion(): CustomResourceDefinitionVersion;
+  /** The structural `openAPIV3Schema` of this version. */
+  openApiSchema(): JSONSchemaProps;
+  /** A new object: apiVersion, kind and `metadata.name` set, the spec parsed (defaults filled). */
+  readonly new: (
+    name: string,
+    spec: z.input<Spec>,
+    metadata?: ObjectMeta,
+  ) => CustomResourceObject<Spec, Status>;
+  /**
+   * Validates an object as the apiserver would on create: nulls pruned, defaults filled,
+   * Zod, the structural types and the CEL rules. Returns the defaulted object, or throws
+   * {@link ResourceValidationError} listing every issue.
+   */
+  parse(obj: unknown): CustomResourceObject<Spec, Status>;
+  /** As {@link CustomResource.parse}, without throwing. */
+  safeParse(obj: unknown): ParseResult<CustomResourceObject<Spec, Status>>;
+  /** As {@link CustomResource.parse} for an update from `old`: transition rules (`oldSelf`) run too. */
+  parseUpdate(old: unknown, obj: unknown): CustomResourceObject<Spec, Status>;
+  /** As {@link CustomResource.parseUpdate}, without throwing. */
+  safeParseUpdate(old: unknown, obj: unknown): ParseResult<CustomResourceObject<Spec, Status>>;
+}
+
+const objectMetaSchema = z.looseObject({
+  name: z.string().optional(),
+  generateName: z.string().optional(),
+  namespace: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  generation: z.number().optional(),
+  creationTimestamp: z.string().optional(),
+  deletionTimestamp: z.string().optional(),
+}) as unknown as z.ZodType<ObjectMeta>;
+
+function rules(
+  list: readonly (string | ValidationRule)[] | undefined,
+): ValidationRule[] | undefined {
+  return list?.length ? list.map((r) => typeof r === "string" ? { rule: r } : { ...r }) : undefined;
+}
+
+function zodIssues(err: z.ZodError): ValidationIssue[] {
+  return err.issues.map((i) => ({
+    path: i.path.map((p, n) => typeof p === "number" ? `[${p}]` : (n ? "." : "") + String(p)).join(
+      "",
+    ),
+    message: i.message,
+    source: "schema" as const,
+  }));
+}
+
+/**
+ * Declares a custom resource from Zod schemas, as kube-rs' `#[derive(CustomResource)]` does.
+ * The value is a {@link ResourceType} (`Api.namespaced(client, Foo, "ns")` is an `Api<Foo>`)
+ * with `crd()`, `schema`, `new()`, `parse()` and `parseUpdate()`.
+ *
+ * The status subresource is on when `status` is given; scale when `scale` is.
+ *
+ * @example
+ * ```ts
+ * import { customResource, type InferResource } from "@kubeno/kube";
+ * import { z } from "zod";
+ *
+ * export const Foo = customResource({
+ *   group: "clux.dev", version: "v1", kind: "Foo", namespaced: true,
+ *   spec: z.object({ name: z.string(), info: z.string(), replicas: z.int().min(0).default(1) }),
+ *   status: z.object({ ready: z.boolean() }),
+ *   printerColumns: [{ name: "Ready", type: "boolean", jsonPath: ".status.ready" }],
+ * });
+ * export type Foo = InferResource<typeof Foo>;
+ * const f: Foo = Foo.new("blog", { name: "a", info: "b" }); // spec.replicas === 1
+ * console.log(Foo.crd().metadata.name); // "foos.clux.dev"
+ * ```
+ */
+export function customResource<
+  Spec extends z.ZodType,
+  Status extends z.ZodType | undefined = undefined,
+>(
+  opts: CustomResourceOptions<Spec, Status>,
+): CustomResource<Spec, Status> {
+  type Obj = CustomResourceObject<Spec, Status>;
+  const apiVersion = opts.group === "" ? opts.version : `${opts.group}/${opts.version}`;
+  const plural = opts.plural ?? defaultPlural(opts.kind);
+  const singular = opts.singular ?? opts.kind.toLowerCase();
+  const statusSchema = opts.status as z.ZodType | undefined;
+  const schema = z.object({
+    apiVersion: z.literal(apiVersion).optional(),
+    kind: z.literal(opts.kind).optional(),
+    metadata: objectMetaSchema,
+    spec: opts.spec,
+    ...(statusSchema ? { status: statusSchema.optional() } : {}),
+  }) as unknown as z.ZodType<Obj>;
+
+  let cachedOpenApi: JSONSchemaProps | undefined;
+  const openApiSchema = (): JSONSchemaProps => {
+    if (cachedOpenApi) return cachedOpenApi;
+    const specNode = structuralSchema(opts.spec, "spec");
+    const properties: Record<string, JSONSchemaProps> = {
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { type: "object" },
+      spec: specNode,
+    };
+    if (statusSchema) properties.status = { ...structuralSchema(statusSchema, "status") };
+    const root: JSONSchemaProps = {
+      type: "object",
+      description: `Auto-generated derived type for ${opts.kind}Spec via \`customResource\``,
+      properties,
+    };
+    // spec is required unless its schema accepts undefined (optional or defaulted).
+    if (!opts.spec.safeParse(undefined).success) root.required = ["spec"];
+    const r = rules(opts.validations);
+    if (r) root["x-kubernetes-validations"] = r;
+    cachedOpenApi = root;
+    return root;
+  };
+
+  const crdVersion = (): CustomResourceDefinitionVersion => {
+    const v: CustomResourceDefinitionVersion = {
+      name: opts.version,
+      served: opts.served ?? true,
+      storage: opts.storage ?? true,
+      schema: { openAPIV3Schema: openApiSchema() },
+    };
+    if (opts.deprecated) v.deprecated = true;
+    if (opts.deprecationWarning) v.deprecationWarning = opts.deprecationWarning;
+    if (statusSchema || opts.scale) {
+      v.subresources = {};
+      if (statusSchema) v.subresources.status = {};
+      if (opts.scale) v.subresources.scale = { ...opts.scale };
+    }
+    if (opts.printerColumns?.length) {
+      v.additionalPrinterColumns = opts.printerColumns.map((c) => ({ ...c }));
+    }
+    if (opts.selectableFields?.length) {
+      v.selectableFields = opts.selectableFields.map((jsonPath) => ({ jsonPath }));
+    }
+    return v;
+  };
+
+  let cachedCrd: CustomResourceDefinition | undefined;
+  const crd = (): CustomResourceDefinition => {
+    if (cachedCrd) return cachedCrd;
+    const metadata: ObjectMeta = { name: `${plural}.${opts.group}` };
+    if (opts.annotations) metadata.annotations = { ...opts.annotations };
+    if (opts.labels) metadata.labels = { ...opts.labels };
+    const names: CustomResourceDefinition["spec"]["names"] = {
+      kind: opts.kind,
+      plural,
+      singular,
+      listKind: `${opts.kind}List`,
+    };
+    if (opts.shortNames?.length) names.shortNames = [...opts.shortNames];
+    if (opts.categories?.length) names.categories = [...opts.categories];
+    cachedCrd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata,
+      spec: {
+        group: opts.group,
+        names,
+        scope: opts.namespaced ? "Namespaced" : "Cluster",
+        versions: [crdVersion()],
+      },
+    };
+    return cachedCrd;
+  };
+
+  const validate = (obj: unknown, old: unknown, isUpdate: boolean): ParseResult<Obj> => {
+    const root = openApiSchema();
+    // The server's order: prune nulls, default, validate (schema, then CEL on the defaulted object).
+    const input = pruneNulls(root, structuredClone(obj));
+    const typeIssues = structuralTypeIssues(root, input);
+    const r = schema.safeParse(input);
+    if (!r.success || typeIssues.length) {
+      const issues = [...typeIssues, ...(r.success ? [] : zodIssues(r.error))];
+      return { success: false, error: new ResourceValidationError(opts.kind, issues) };
+    }
+    const data = applyDefaults(root, r.data) as Obj;
+    const issues = celIssues(root, data, isUpdate ? old : undefined);
+    if (issues.length) {
+      return { success: false, error: new ResourceValidationError(opts.kind, issues) };
+    }
+    return { success: true, data };
+  };
+  const orThrow = (r: ParseResult<Obj>): Obj => {
+    if (!r.success) throw r.error;
+    return r.data;
+  };
+
+  const cr: CustomResource<Spec, Status> = {
+    group: opts.group,
+    version: opts.version,
+    apiVersion,
+    kind: opts.kind,
+    plural,
+    singular,
+    namespaced: opts.namespaced,
+    options: Object.freeze({ ...opts }),
+    schema,
+    crd,
+    crdVersion,
+    openApiSchema,
+    new(name, spec, metadata) {
+      return {
+        apiVersion,
+        kind: opts.kind,
+        metadata: { ...metadata, name },
+        spec: opts.spec.parse(spec),
+      } as Obj;
+    },
+    parse: (obj) => orThrow(validate(obj, undefined, false)),
+    safeParse: (obj) => validate(obj, undefined, false),
+    parseUpdate: (old, obj) => orThrow(validate(obj, old, true)),
+    safeParseUpdate: (old, obj) => validate(obj, old, true),
+  };
+  return Object.freeze(cr);
+}
+
+/**
+ * Merges several versions of one kind into a single CRD. Names and scope come from the
+ * first; `storage` names the storage version (defaults to the last). Every version is served
+ * unless its options said `served: false`. Conversion is `None`: the server only rewrites
+ * `apiVersion`, so the schemas must be compatible.
+ *
+ * @example
+ * ```ts
+ * import { customResource, mergeCrds } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const base = { group: "clux.dev", kind: "Foo", namespaced: true } as const;
+ * const V1 = customResource({ ...base, version: "v1", spec: z.object({ name: z.string() }) });
+ * const V2 = customResource({ ...base, version: "v2", spec: z.object({ name: z.string(), size: z.int().optional() }) });
+ * const crd = mergeCrds([V1, V2], { storage: "v2" });
+ * ```
+ */
+export function mergeCrds(
+  resources: readonly CustomResource<z.ZodType, z.ZodType | undefined>[],
+  opts: { storage?: string } = {},
+): CustomResourceDefinition {
+  if (resources.length === 0) throw new TypeError("mergeCrds: give at least one custom resource");
+  const first = resources[0].crd();
+  const storage = opts.storage ?? resources[resources.length - 1].version;
+  const seen = new Set<string>();
+  for (const r of resources) {
+    const c = r.crd();
+    if (c.metadata.name !== first.metadata.name || c.spec.scope !== first.spec.scope) {
+      throw new TypeError(
+        `mergeCrds: ${c.metadata.name} (${c.spec.scope}) is not the same resource as ` +
+          `${first.metadata.name} (${first.spec.scope}); give every version the same group, kind, plural and scope`,
+      );
+    }
+    if (seen.has(r.version)) throw new TypeError(`mergeCrds: version ${r.version} given twice`);
+    seen.add(r.version);
+  }
+  if (!seen.has(storage)) {
+    throw new TypeError(
+      `mergeCrds: storage version ${storage} is not among ${[...seen].join(", ")}`,
+    );
+  }
+  const shortNames = [...new Set(resources.flatMap((r) => r.crd().spec.names.shortNames ?? []))];
+  const categories = [...new Set(resources.flatMap((r) => r.crd().spec.names.categories ?? []))];
+  const names = { ...first.spec.names };
+  if (shortNames.length) names.shortNames = shortNames;
+  if (categories.length) names.categories = categories;
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: structuredClone(first.metadata),
+    spec: {
+      group: first.spec.group,
+      names,
+      scope: first.spec.scope,
+      versions: resources.map((r) => ({
+        ...structuredClone(r.crdVersion()),
+        storage: r.version === storage,
+      })),
+    },
+  };
+}

@@ -1,0 +1,258 @@
+import assert from "node:assert/strict";
+import { z } from "zod";
+import type { KubeObject, ResourceType } from "../../core/resource.ts";
+import {
+  celIssues,
+  celRules,
+  customResource,
+  type InferResource,
+  intOrString,
+  listType,
+  mergeCrds,
+  ResourceValidationError,
+  unevaluatedRules,
+} from "../../crd/mod.ts";
+
+const Foo = customResource({
+  group: "clux.dev",
+  version: "v1",
+  kind: "Foo",
+  namespaced: true,
+  spec: z.object({
+    name: z.string(),
+    info: z.string().optional(),
+    replicas: z.int().min(0).default(1),
+  }),
+  status: z.object({ ready: z.boolean(), replicas: z.int().optional() }),
+  shortNames: ["fo"],
+  categories: ["all"],
+  printerColumns: [{ name: "Ready", type: "boolean", jsonPath: ".status.ready" }],
+  scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+  selectableFields: [".spec.name"],
+  validations: ["self.metadata.name.size() <= 20"],
+});
+type Foo = InferResource<typeof Foo>;
+
+Deno.test("customResource: is a ResourceType whose object type extends KubeObject", () => {
+  const rt: ResourceType<Foo> = Foo;
+  assert.equal(rt.apiVersion, "clux.dev/v1");
+  assert.equal(rt.plural, "foos");
+  assert.equal(rt.namespaced, true);
+  const f: Foo = Foo.new("a", { name: "n" });
+  const k: KubeObject = f;
+  assert.deepEqual(k, {
+    apiVersion: "clux.dev/v1",
+    kind: "Foo",
+    metadata: { name: "a" },
+    spec: { name: "n", replicas: 1 },
+  });
+  // Type-level: spec is the Zod output type.
+  const replicas: number = f.spec.replicas;
+  assert.equal(replicas, 1);
+});
+
+Deno.test("customResource: crd() carries names, scope, subresources, columns, fields, rules (golden)", () => {
+  const crd = Foo.crd();
+  assert.equal(crd.metadata.name, "foos.clux.dev");
+  assert.deepEqual(crd.spec.names, {
+    kind: "Foo",
+    plural: "foos",
+    singular: "foo",
+    listKind: "FooList",
+    shortNames: ["fo"],
+    categories: ["all"],
+  });
+  assert.equal(crd.spec.scope, "Namespaced");
+  const v = crd.spec.versions[0];
+  assert.equal(v.name, "v1");
+  assert.equal(v.served && v.storage, true);
+  assert.deepEqual(v.subresources, {
+    status: {},
+    scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+  });
+  assert.deepEqual(v.additionalPrinterColumns, [
+    { name: "Ready", type: "boolean", jsonPath: ".status.ready" },
+  ]);
+  assert.deepEqual(v.selectableFields, [{ jsonPath: ".spec.name" }]);
+  const root = v.schema!.openAPIV3Schema;
+  assert.deepEqual(root.required, ["spec"]);
+  assert.deepEqual(root.properties!.metadata, { type: "object" });
+  assert.deepEqual(root["x-kubernetes-validations"], [{ rule: "self.metadata.name.size() <= 20" }]);
+  assert.deepEqual(root.properties!.spec.properties!.replicas, {
+    type: "integer",
+    default: 1,
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+  });
+  assert.strictEqual(Foo.crd(), crd, "computed once");
+});
+
+Deno.test("parse: defaults, server-style null pruning, root CEL rule", () => {
+  const ok = Foo.parse({ metadata: { name: "a" }, spec: { name: "x", info: null } });
+  assert.deepEqual(ok.spec, { name: "x", replicas: 1 });
+  const bad = Foo.safeParse({ metadata: { name: "a".repeat(21) }, spec: { name: "x" } });
+  assert.equal(bad.success, false);
+  if (!bad.success) {
+    assert.ok(bad.error instanceof ResourceValidationError);
+    assert.equal(bad.error.issues[0].source, "cel");
+    assert.match(bad.error.message, /failed rule: self\.metadata\.name\.size\(\) <= 20/);
+  }
+  assert.throws(() => Foo.parse({ metadata: {}, spec: { name: 1 } }), /spec\.name/);
+  assert.throws(() => Foo.parse({ metadata: {}, spec: { name: "x", replicas: -1 } }), /replicas/);
+  assert.throws(() => Foo.parse({ metadata: {} }), /spec/);
+});
+
+Deno.test("parse: defaults inside .default({}) are filled as the server does", () => {
+  const R = customResource({
+    group: "x.dev",
+    version: "v1",
+    kind: "R",
+    namespaced: false,
+    spec: z.object({ o: z.object({ a: z.string().default("d") }).default({ a: "d" }) }),
+  });
+  assert.deepEqual(R.parse({ metadata: {}, spec: {} }).spec, { o: { a: "d" } });
+  assert.equal(R.crd().spec.scope, "Cluster");
+});
+
+Deno.test("parse: a union variant's wrong-typed extra field is rejected like the server does", () => {
+  const U = customResource({
+    group: "x.dev",
+    version: "v1",
+    kind: "U",
+    namespaced: true,
+    spec: z.object({
+      s: z.discriminatedUnion("kind", [
+        z.object({ kind: z.literal("A"), a: z.string() }),
+        z.object({ kind: z.literal("B"), b: z.int() }),
+      ]),
+    }),
+  });
+  assert.equal(U.safeParse({ metadata: {}, spec: { s: { kind: "A", a: "x" } } }).success, true);
+  const r = U.safeParse({ metadata: {}, spec: { s: { kind: "A", a: "x", b: "no" } } });
+  assert.equal(r.success, false);
+});
+
+const Cel = customResource({
+  group: "x.dev",
+  version: "v1",
+  kind: "Cel",
+  namespaced: true,
+  spec: celRules(
+    z.object({
+      min: z.int(),
+      max: z.int(),
+      name: celRules(z.string().max(20), {
+        rule: "self.matches('^[a-z]+$')",
+        messageExpression: "'bad name: ' + self",
+      }),
+      tags: celRules(
+        z.array(z.string().max(5)).max(5),
+        "self.isSorted()",
+        "self.all(t, t.size() > 0)",
+      ),
+      ratio: celRules(z.number().optional(), "self < 1.5"),
+      port: celRules(intOrString().optional(), "type(self) == int ? self > 0 : self.size() > 0"),
+      items: listType(
+        z.array(z.object({
+          k: z.string().max(5),
+          v: celRules(z.int(), { rule: "self >= oldSelf", message: "v may only grow" }),
+        })).max(5),
+        "map",
+        ["k"],
+      ).optional(),
+      immutable: celRules(z.string().optional(), {
+        rule: "self == oldSelf",
+        message: "immutable",
+      }),
+    }),
+    { rule: "self.min <= self.max", message: "min must not exceed max", fieldPath: ".min" },
+  ),
+});
+
+const base = { metadata: { name: "c" } };
+const spec = { min: 1, max: 2, name: "abc", tags: ["a", "b"] };
+
+Deno.test("CEL: rules on fields and objects, message, messageExpression, fieldPath, libraries", () => {
+  assert.equal(Cel.safeParse({ ...base, spec }).success, true);
+  const r = Cel.safeParse({ ...base, spec: { ...spec, min: 3 } });
+  assert.equal(r.success, false);
+  if (!r.success) {
+    assert.deepEqual(r.error.issues.map((i) => [i.path, i.message]), [
+      ["spec.min", "min must not exceed max"],
+    ]);
+  }
+  const n = Cel.safeParse({ ...base, spec: { ...spec, name: "ABC" } });
+  assert.ok(!n.success && n.error.issues[0].message === "bad name: ABC");
+  const t = Cel.safeParse({ ...base, spec: { ...spec, tags: ["b", "a"] } });
+  assert.ok(!t.success && t.error.issues[0].rule === "self.isSorted()");
+  assert.equal(Cel.safeParse({ ...base, spec: { ...spec, ratio: 1.4 } }).success, true);
+  assert.equal(Cel.safeParse({ ...base, spec: { ...spec, ratio: 2 } }).success, false);
+  // int-or-string: JSON integers are CEL ints.
+  assert.equal(Cel.safeParse({ ...base, spec: { ...spec, port: 8080 } }).success, true);
+  assert.equal(Cel.safeParse({ ...base, spec: { ...spec, port: "http" } }).success, true);
+  assert.equal(Cel.safeParse({ ...base, spec: { ...spec, port: 0 } }).success, false);
+});
+
+Deno.test("CEL: transition rules run on update only, correlating list-map items by key", () => {
+  const old = { ...base, spec: { ...spec, items: [{ k: "a", v: 2 }], immutable: "x" } };
+  // On create, oldSelf rules are skipped.
+  assert.equal(
+    Cel.safeParse({ ...base, spec: { ...spec, items: [{ k: "a", v: 1 }] } }).success,
+    true,
+  );
+  assert.equal(Cel.safeParseUpdate(old, old).success, true);
+  const shrink = Cel.safeParseUpdate(old, {
+    ...old,
+    spec: { ...old.spec, items: [{ k: "a", v: 1 }] },
+  });
+  assert.ok(!shrink.success && shrink.error.issues[0].path === "spec.items[0].v");
+  // A new key has no old item: its transition rule does not run.
+  const added = Cel.safeParseUpdate(old, {
+    ...old,
+    spec: { ...old.spec, items: [{ k: "a", v: 2 }, { k: "b", v: 0 }] },
+  });
+  assert.equal(added.success, true);
+  const changed = Cel.safeParseUpdate(old, { ...old, spec: { ...old.spec, immutable: "y" } });
+  assert.ok(!changed.success && changed.error.issues[0].message === "immutable");
+});
+
+Deno.test("CEL: a rule kubeno cannot evaluate is named, never passed silently", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      n: {
+        type: "string",
+        "x-kubernetes-validations": [{ rule: "!format.dns1123Label().validate(self).hasValue()" }],
+      },
+    },
+  };
+  const issues = celIssues(schema, { n: "abc" });
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0].source, "unevaluated");
+  assert.equal(issues[0].path, "n");
+  assert.deepEqual(unevaluatedRules(schema), [
+    { path: "n", rule: "!format.dns1123Label().validate(self).hasValue()" },
+  ]);
+  assert.deepEqual(unevaluatedRules(Cel.openApiSchema()), []);
+});
+
+Deno.test("mergeCrds: two versions, one storage version, same names", () => {
+  const common = { group: "clux.dev", kind: "Foo", namespaced: true } as const;
+  const V1 = customResource({ ...common, version: "v1", spec: z.object({ name: z.string() }) });
+  const V2 = customResource({
+    ...common,
+    version: "v2",
+    spec: z.object({ name: z.string(), size: z.int().optional() }),
+    shortNames: ["f"],
+  });
+  const crd = mergeCrds([V1, V2], { storage: "v2" });
+  assert.deepEqual(crd.spec.versions.map((v) => [v.name, v.served, v.storage]), [
+    ["v1", true, false],
+    ["v2", true, true],
+  ]);
+  assert.deepEqual(crd.spec.names.shortNames, ["f"]);
+  assert.equal(V1.crd().spec.versions[0].storage, true, "the inputs are not mutated");
+  assert.throws(() => mergeCrds([V1, V2], { storage: "v3" }), /storage version v3/);
+  const Other = customResource({ ...common, kind: "Bar", version: "v1", spec: z.object({}) });
+  assert.throws(() => mergeCrds([V1, Other]), /same group, kind/);
+});
