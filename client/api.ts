@@ -1,0 +1,521 @@
+/**
+ * `Api<K>`: the typed verbs over one resource, in one namespace or across all of them.
+ *
+ * @module
+ */
+
+import type { Status } from "../core/error.ts";
+import type {
+  DeleteParams,
+  GetParams,
+  ListParams,
+  Patch,
+  PatchParams,
+  PostParams,
+  WatchParams,
+} from "../core/params.ts";
+import {
+  createRequest,
+  deleteCollectionRequest,
+  deleteRequest,
+  getRequest,
+  listRequest,
+  patchRequest,
+  replaceRequest,
+  type ResourceScope,
+  watchRequest,
+} from "../core/request.ts";
+import type { KubeObject, ObjectList, ResourceType } from "../core/resource.ts";
+import { decodeWatchStream, type WatchEvent } from "../core/watch.ts";
+import type { Scale } from "../core/k8s/autoscaling/v1.ts";
+import type { Client, RequestOptions } from "./client.ts";
+import { isNotFound } from "../core/error.ts";
+
+/**
+ * A partial object for patches: every field optional, at every depth.
+ *
+ * @example
+ * ```ts
+ * import type { DeepPartial } from "@kubeno/kube";
+ * import type { Pod } from "@kubeno/kube/k8s/core/v1";
+ * const p: DeepPartial<Pod> = { metadata: { labels: { a: "b" } } };
+ * ```
+ */
+export type DeepPartial<T> = T extends readonly (infer U)[] ? DeepPartial<U>[]
+  : T extends object ? { [P in keyof T]?: DeepPartial<T[P]> }
+  : T;
+
+/**
+ * Whether a value is a `Status` object (what `delete` returns when the object is gone at once).
+ *
+ * @example
+ * ```ts
+ * import { isStatus } from "@kubeno/kube";
+ * isStatus({ kind: "Status", apiVersion: "v1", status: "Success" }); // true
+ * ```
+ */
+export function isStatus(value: unknown): value is Status {
+  return typeof value === "object" && value !== null &&
+    (value as { kind?: unknown }).kind === "Status" &&
+    (value as { apiVersion?: unknown }).apiVersion === "v1";
+}
+
+/**
+ * The typed verbs over one resource type. Build it with {@link Api.namespaced},
+ * {@link Api.all} or {@link Api.defaultNamespaced}; the descriptor carries the object type,
+ * so `Api.namespaced(client, Pod, "ns")` is an `Api<Pod>`.
+ *
+ * @example
+ * ```ts
+ * import { Api, Client } from "@kubeno/kube";
+ * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const client = await Client.tryDefault();
+ * const cms = Api.namespaced(client, ConfigMap, "default");
+ * await cms.create({ metadata: { name: "hello" }, data: { greeting: "hi" } });
+ * const cm = await cms.get("hello");
+ * await cms.patch("hello", { type: "apply", body: { apiVersion: "v1", kind: "ConfigMap", data: { greeting: "ho" } } }, { fieldManager: "example" });
+ * await cms.delete("hello");
+ * ```
+ */
+export class Api<K extends KubeObject> {
+  /** The client requests go through. */
+  readonly client: Client;
+  /** The resource type. */
+  readonly resource: ResourceType<K>;
+  /** The namespace, or undefined for cluster-scoped resources and all-namespace access. */
+  readonly namespace: string | undefined;
+
+  /** Prefer the static constructors; this one checks nothing. */
+  constructor(client: Client, resource: ResourceType<K>, namespace?: string) {
+    this.client = client;
+    this.resource = resource;
+    this.namespace = namespace;
+  }
+
+  /**
+   * An Api over one namespace of a namespaced resource.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "kube-system");
+   * ```
+   */
+  static namespaced<K extends KubeObject>(
+    client: Client,
+    resource: ResourceType<K>,
+    namespace: string,
+  ): Api<K> {
+    if (!resource.namespaced) {
+      throw new TypeError(
+        `${resource.kind} is cluster-scoped: use Api.all(client, ${resource.kind}) instead of Api.namespaced`,
+      );
+    }
+    if (!namespace) throw new TypeError("Api.namespaced needs a non-empty namespace");
+    return new Api(client, resource, namespace);
+  }
+
+  /**
+   * An Api over a cluster-scoped resource, or over every namespace of a namespaced one (then
+   * only `list`, `listAll`, `watch` make sense; name-based verbs need a namespace).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Namespace } from "@kubeno/kube/k8s/core/v1";
+   * const namespaces = Api.all(await Client.tryDefault(), Namespace);
+   * ```
+   */
+  static all<K extends KubeObject>(client: Client, resource: ResourceType<K>): Api<K> {
+    return new Api(client, resource, undefined);
+  }
+
+  /**
+   * An Api over the client's default namespace (the context's namespace, in-cluster the pod's).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * const secrets = Api.defaultNamespaced(await Client.tryDefault(), Secret);
+   * ```
+   */
+  static defaultNamespaced<K extends KubeObject>(
+    client: Client,
+    resource: ResourceType<K>,
+  ): Api<K> {
+    if (!resource.namespaced) return Api.all(client, resource);
+    return Api.namespaced(client, resource, client.defaultNamespace);
+  }
+
+  /** Where requests go. */
+  get #scope(): ResourceScope {
+    return { resource: this.resource, namespace: this.namespace };
+  }
+
+  /** The scope for a verb on a named object: a namespaced resource needs its namespace. */
+  #objectScope(verb: string): ResourceScope {
+    if (this.resource.namespaced && this.namespace === undefined) {
+      throw new TypeError(
+        `${verb}: ${this.resource.kind} is namespaced; an Api.all(...) can only list and watch. ` +
+          `Use Api.namespaced(client, ${this.resource.kind}, namespace).`,
+      );
+    }
+    return this.#scope;
+  }
+
+  /**
+   * Reads one object. Throws an `ApiError` (see `isNotFound`) when it does not exist.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pod = await Api.namespaced(await Client.tryDefault(), Pod, "default").get("blog");
+   * ```
+   */
+  async get(name: string, gp: GetParams = {}, opts: RequestOptions = {}): Promise<K> {
+    return await this.client.request<K>(getRequest(this.#objectScope("get"), name, gp), opts);
+  }
+
+  /**
+   * Reads one object, or `undefined` when it does not exist.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const cm = await Api.namespaced(await Client.tryDefault(), ConfigMap, "default").getOpt("maybe");
+   * if (!cm) console.log("absent");
+   * ```
+   */
+  async getOpt(
+    name: string,
+    gp: GetParams = {},
+    opts: RequestOptions = {},
+  ): Promise<K | undefined> {
+    try {
+      return await this.get(name, gp, opts);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Lists one page of objects (all of them unless `limit` is set).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const list = await Api.all(await Client.tryDefault(), Pod).list({ labelSelector: "app=blog" });
+   * console.log(list.metadata.resourceVersion, list.items.length);
+   * ```
+   */
+  async list(lp: ListParams = {}, opts: RequestOptions = {}): Promise<ObjectList<K>> {
+    return await this.client.request<ObjectList<K>>(listRequest(this.#scope, lp), opts);
+  }
+
+  /**
+   * Every object, page by page (`limit` is the page size, default 500), following `continue`
+   * tokens. An expired token surfaces as an `ApiError` with code 410 (see `isGone`).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * for await (const cm of Api.all(await Client.tryDefault(), ConfigMap).listAll({ limit: 100 })) {
+   *   console.log(cm.metadata.name);
+   * }
+   * ```
+   */
+  async *listAll(
+    lp: ListParams = {},
+    opts: RequestOptions = {},
+  ): AsyncGenerator<K, void, undefined> {
+    let next: string | undefined = lp.continue;
+    do {
+      const page = await this.list({ ...lp, limit: lp.limit ?? 500, continue: next }, opts);
+      yield* page.items;
+      next = page.metadata.continue || undefined;
+    } while (next);
+  }
+
+  /**
+   * Creates an object. For namespaced resources the Api's namespace is used.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const cms = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
+   * const created = await cms.create({ metadata: { name: "a" }, data: { k: "v" } }, { fieldManager: "me" });
+   * ```
+   */
+  async create(obj: K, pp: PostParams = {}, opts: RequestOptions = {}): Promise<K> {
+    const body = this.#withTypeMeta(obj);
+    return await this.client.request<K>(createRequest(this.#objectScope("create"), body, pp), opts);
+  }
+
+  /**
+   * Replaces an object (PUT). Send the `resourceVersion` you read to get a 409 on a lost update.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const cms = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
+   * const cm = await cms.get("a");
+   * await cms.replace("a", { ...cm, data: { k: "w" } });
+   * ```
+   */
+  async replace(name: string, obj: K, pp: PostParams = {}, opts: RequestOptions = {}): Promise<K> {
+    const req = replaceRequest(this.#objectScope("replace"), name, this.#withTypeMeta(obj), pp);
+    return await this.client.request<K>(req, opts);
+  }
+
+  /**
+   * Patches an object: server-side `apply` (needs `fieldManager`), JSON `merge`, RFC 6902 `json`
+   * or `strategic` merge (built-in kinds only).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "apps");
+   * await pods.patch("blog", { type: "apply", body: { apiVersion: "v1", kind: "Pod", spec: { activeDeadlineSeconds: 5 } } }, {
+   *   fieldManager: "my_controller",
+   * });
+   * ```
+   */
+  async patch(
+    name: string,
+    patch: Patch<DeepPartial<K>>,
+    pp: PatchParams = {},
+    opts: RequestOptions = {},
+  ): Promise<K> {
+    const req = patchRequest(this.#objectScope("patch"), name, this.#applyBody(patch), pp);
+    return await this.client.request<K>(req, opts);
+  }
+
+  /**
+   * Deletes an object. Returns the object while its deletion is pending (finalizers, graceful
+   * deletion), or the server's `Status` when it is gone at once; tell them apart with {@link isStatus}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, isStatus } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const res = await Api.namespaced(await Client.tryDefault(), ConfigMap, "default").delete("a");
+   * console.log(isStatus(res) ? "deleted" : "deleting");
+   * ```
+   */
+  async delete(
+    name: string,
+    dp: DeleteParams = {},
+    opts: RequestOptions = {},
+  ): Promise<K | Status> {
+    const req = deleteRequest(this.#objectScope("delete"), name, dp);
+    return await this.client.request<K | Status>(req, opts);
+  }
+
+  /**
+   * Deletes every object the list parameters select. Returns the list of objects being deleted,
+   * or a `Status`.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * await Api.namespaced(await Client.tryDefault(), ConfigMap, "test").deleteCollection({}, { labelSelector: "tmp=true" });
+   * ```
+   */
+  async deleteCollection(
+    dp: DeleteParams = {},
+    lp: ListParams = {},
+    opts: RequestOptions = {},
+  ): Promise<ObjectList<K> | Status> {
+    const req = deleteCollectionRequest(this.#scope, dp, lp);
+    return await this.client.request<ObjectList<K> | Status>(req, opts);
+  }
+
+  /**
+   * One watch connection from `resourceVersion`, as an async iterable of events. It ends when
+   * the server closes the stream (`timeoutSeconds`); `ERROR` events carry the server's Status
+   * (a 410 there means the version is too old: relist). For a watch that never ends and
+   * survives all that, use the runtime's `watcher`.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * const { metadata } = await pods.list({ limit: 1 });
+   * for await (const ev of pods.watch({ timeoutSeconds: 10 }, metadata.resourceVersion)) {
+   *   console.log(ev.type);
+   * }
+   * ```
+   */
+  async *watch(
+    wp: WatchParams = {},
+    resourceVersion?: string,
+    opts: RequestOptions = {},
+  ): AsyncGenerator<WatchEvent<K>, void, undefined> {
+    const req = watchRequest(this.#scope, resourceVersion, wp);
+    const body = await this.client.requestStream(req, opts);
+    yield* decodeWatchStream<K>(body);
+  }
+
+  /**
+   * Reads the object through its `status` subresource.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
+   * const d = await Api.namespaced(await Client.tryDefault(), Deployment, "default").getStatus("web");
+   * ```
+   */
+  async getStatus(name: string, opts: RequestOptions = {}): Promise<K> {
+    return await this.client.request<K>(
+      getRequest(this.#objectScope("getStatus"), name, {}, "status"),
+      opts,
+    );
+  }
+
+  /**
+   * Patches the `status` subresource (what controllers write; `spec` changes are ignored there).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
+   * const deployments = Api.namespaced(await Client.tryDefault(), Deployment, "default");
+   * await deployments.patchStatus("web", { type: "merge", body: { status: { observedGeneration: 2 } } });
+   * ```
+   */
+  async patchStatus(
+    name: string,
+    patch: Patch<DeepPartial<K>>,
+    pp: PatchParams = {},
+    opts: RequestOptions = {},
+  ): Promise<K> {
+    const req = patchRequest(
+      this.#objectScope("patchStatus"),
+      name,
+      this.#applyBody(patch),
+      pp,
+      "status",
+    );
+    return await this.client.request<K>(req, opts);
+  }
+
+  /**
+   * Replaces the `status` subresource.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
+   * const deployments = Api.namespaced(await Client.tryDefault(), Deployment, "default");
+   * const d = await deployments.getStatus("web");
+   * await deployments.replaceStatus("web", d);
+   * ```
+   */
+  async replaceStatus(
+    name: string,
+    obj: K,
+    pp: PostParams = {},
+    opts: RequestOptions = {},
+  ): Promise<K> {
+    const req = replaceRequest(
+      this.#objectScope("replaceStatus"),
+      name,
+      this.#withTypeMeta(obj),
+      pp,
+      "status",
+    );
+    return await this.client.request<K>(req, opts);
+  }
+
+  /**
+   * Reads the `scale` subresource (an `autoscaling/v1` Scale).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
+   * const scale = await Api.namespaced(await Client.tryDefault(), Deployment, "default").getScale("web");
+   * console.log(scale.spec?.replicas);
+   * ```
+   */
+  async getScale(name: string, opts: RequestOptions = {}): Promise<Scale> {
+    return await this.client.request<Scale>(
+      getRequest(this.#objectScope("getScale"), name, {}, "scale"),
+      opts,
+    );
+  }
+
+  /**
+   * Patches the `scale` subresource.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
+   * const deployments = Api.namespaced(await Client.tryDefault(), Deployment, "default");
+   * await deployments.patchScale("web", { type: "merge", body: { spec: { replicas: 3 } } });
+   * ```
+   */
+  async patchScale(
+    name: string,
+    patch: Patch<DeepPartial<Scale>>,
+    pp: PatchParams = {},
+    opts: RequestOptions = {},
+  ): Promise<Scale> {
+    const body = patch.type === "apply"
+      ? { ...patch, body: { apiVersion: "autoscaling/v1", kind: "Scale", ...patch.body } }
+      : patch;
+    const req = patchRequest(this.#objectScope("patchScale"), name, body, pp, "scale");
+    return await this.client.request<Scale>(req, opts);
+  }
+
+  /**
+   * Replaces the `scale` subresource.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
+   * const deployments = Api.namespaced(await Client.tryDefault(), Deployment, "default");
+   * const scale = await deployments.getScale("web");
+   * await deployments.replaceScale("web", { ...scale, spec: { replicas: 2 } });
+   * ```
+   */
+  async replaceScale(
+    name: string,
+    scale: Scale,
+    pp: PostParams = {},
+    opts: RequestOptions = {},
+  ): Promise<Scale> {
+    const body = { apiVersion: "autoscaling/v1", kind: "Scale", ...scale };
+    const req = replaceRequest(this.#objectScope("replaceScale"), name, body, pp, "scale");
+    return await this.client.request<Scale>(req, opts);
+  }
+
+  /** Objects are sent with apiVersion and kind; the server requires them on writes. */
+  #withTypeMeta(obj: K): K {
+    return { ...obj, apiVersion: this.resource.apiVersion, kind: this.resource.kind };
+  }
+
+  /** Server-side apply bodies must name their apiVersion and kind; fill them in if missing. */
+  #applyBody(patch: Patch<DeepPartial<K>>): Patch {
+    if (patch.type !== "apply") return patch;
+    return {
+      type: "apply",
+      body: { apiVersion: this.resource.apiVersion, kind: this.resource.kind, ...patch.body },
+    };
+  }
+}

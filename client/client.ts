@@ -1,0 +1,398 @@
+/**
+ * The `Client`: sends {@link KubeRequest}s to the API server with Deno's fetch, the cluster's
+ * TLS material and credentials; retries, timeouts, aborts and streaming.
+ *
+ * @module
+ */
+
+import { apiErrorFromResponse, KubeError } from "../core/error.ts";
+import type { KubeRequest } from "../core/request.ts";
+import { Config } from "./config/config.ts";
+import { createHttpClient } from "./config/tls.ts";
+import { isPermissionDenial, netPermission, permissionError } from "./permissions.ts";
+import {
+  defaultRetryPolicy,
+  isRetryableConnectionError,
+  isRetryableStatus,
+  retryDelayMs,
+  type RetryPolicy,
+  sleep,
+} from "./retry.ts";
+
+/** The version this module reports in its User-Agent. */
+const VERSION = "0.1.0";
+
+/**
+ * Options of a {@link Client}.
+ *
+ * @example
+ * ```ts
+ * import type { ClientOptions } from "@kubeno/kube";
+ * const opts: ClientOptions = { timeoutMs: 10_000, userAgent: "my-operator/1.0" };
+ * ```
+ */
+export interface ClientOptions {
+  /** Time allowed for one request (each attempt) until its whole body is read; default 30 s. */
+  timeoutMs?: number;
+  /** Retry policy; defaults to {@link defaultRetryPolicy}. `{ maxRetries: 0 }` disables retries. */
+  retry?: Partial<RetryPolicy>;
+  /** User-Agent header; default `kubeno/<version> (deno/<version>)`. */
+  userAgent?: string;
+}
+
+/**
+ * Options of one call.
+ *
+ * @example
+ * ```ts
+ * import type { RequestOptions } from "@kubeno/kube";
+ * const opts: RequestOptions = { signal: AbortSignal.timeout(5_000) };
+ * ```
+ */
+export interface RequestOptions {
+  /** Aborts the call, including waits between retries and the reading of a stream. */
+  signal?: AbortSignal;
+  /** Overrides the client's per-request timeout; for streams it bounds the wait for headers. */
+  timeoutMs?: number;
+}
+
+/**
+ * The request did not get an answer in time.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@kubeno/kube";
+ * try { /* a request *\/ } catch (e) { if (e instanceof TimeoutError) console.log(e.message); }
+ * ```
+ */
+export class TimeoutError extends KubeError {
+  override name = "TimeoutError";
+}
+
+/**
+ * The server could not be reached, or the connection broke before a response arrived.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionError } from "@kubeno/kube";
+ * try { /* a request *\/ } catch (e) { if (e instanceof ConnectionError) console.log(e.message); }
+ * ```
+ */
+export class ConnectionError extends KubeError {
+  override name = "ConnectionError";
+}
+
+/**
+ * The server answered with a redirect. Credentials are never sent to another origin, so a
+ * redirect away from the API server's origin is refused with this error.
+ *
+ * @example
+ * ```ts
+ * import { RedirectError } from "@kubeno/kube";
+ * try { /* a request *\/ } catch (e) { if (e instanceof RedirectError) console.log(e.location); }
+ * ```
+ */
+export class RedirectError extends KubeError {
+  override name = "RedirectError";
+  /** Where the server wanted to send us. */
+  readonly location: string;
+  /** Builds the error. */
+  constructor(message: string, location: string) {
+    super(message);
+    this.location = location;
+  }
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * A connection to one Kubernetes API server: its address, TLS material and credentials.
+ * Use it through {@link Api}; call `request*` directly for paths `Api` does not cover.
+ * Close it with `using` (or `close()`) to release its connection pool.
+ *
+ * @example
+ * ```ts
+ * import { Api, Client } from "@kubeno/kube";
+ * import { Pod } from "@kubeno/kube/k8s/core/v1";
+ * using client = await Client.tryDefault();
+ * const pods = Api.defaultNamespaced(client, Pod);
+ * for (const p of (await pods.list()).items) console.log(p.metadata.name);
+ * ```
+ */
+export class Client implements Disposable {
+  /** The configuration this client was built from. */
+  readonly config: Config;
+  readonly #http: Deno.HttpClient;
+  readonly #retry: RetryPolicy;
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+  readonly #impersonation: [string, string][];
+
+  /**
+   * A client for a loaded {@link Config}.
+   *
+   * @example
+   * ```ts
+   * import { Client, Config } from "@kubeno/kube";
+   * const client = new Client(await Config.fromKubeconfig({ context: "admin" }));
+   * ```
+   */
+  constructor(config: Config, options: ClientOptions = {}) {
+    this.config = config;
+    this.#http = createHttpClient(config);
+    this.#retry = { ...defaultRetryPolicy, ...options.retry };
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#userAgent = options.userAgent ?? `kubeno/${VERSION} (deno/${Deno.version.deno})`;
+    this.#impersonation = impersonationHeaders(config);
+  }
+
+  /**
+   * A client from the environment: the kubeconfig (`KUBECONFIG`, else `~/.kube/config`), else
+   * the in-cluster service account. The error says what was tried and why each failed.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@kubeno/kube";
+   * const client = await Client.tryDefault();
+   * console.log(client.defaultNamespace);
+   * ```
+   */
+  static async tryDefault(options: ClientOptions = {}): Promise<Client> {
+    return new Client(await Config.infer(), options);
+  }
+
+  /**
+   * The namespace of the current context (or of the pod, in-cluster); `default` otherwise.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@kubeno/kube";
+   * const ns = (await Client.tryDefault()).defaultNamespace;
+   * ```
+   */
+  get defaultNamespace(): string {
+    return this.config.defaultNamespace;
+  }
+
+  /**
+   * Sends a request and parses the JSON answer. A non-2xx answer throws an `ApiError` that keeps
+   * the server's Status.
+   *
+   * @example
+   * ```ts
+   * import { Client, listRequest } from "@kubeno/kube";
+   * import { Namespace } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const list = await client.request(listRequest({ resource: Namespace }));
+   * ```
+   */
+  async request<T = unknown>(req: KubeRequest, opts: RequestOptions = {}): Promise<T> {
+    const text = await this.requestText(req, opts);
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new KubeError(
+        `${req.method} ${req.path}: the server's answer is not JSON: ${excerpt(text)}`,
+        { cause },
+      );
+    }
+  }
+
+  /**
+   * Sends a request and returns the answer's body as text (logs, for example).
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@kubeno/kube";
+   * const client = await Client.tryDefault();
+   * const text = await client.requestText({ method: "GET", path: "/version", query: new URLSearchParams(), headers: {} });
+   * ```
+   */
+  async requestText(req: KubeRequest, opts: RequestOptions = {}): Promise<string> {
+    return await this.#send(req, opts, async (res) => await res.text());
+  }
+
+  /**
+   * Sends a request and returns the answer's body as a byte stream, once the status is known
+   * to be 2xx. The timeout bounds only the wait for the headers; the signal also ends the stream.
+   *
+   * @example
+   * ```ts
+   * import { Client, watchRequest } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const body = await client.requestStream(watchRequest({ resource: Pod }, "0"));
+   * ```
+   */
+  async requestStream(
+    req: KubeRequest,
+    opts: RequestOptions = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    return await this.#send(req, opts, (res) => {
+      if (!res.body) return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+      return res.body;
+    }, true);
+  }
+
+  /** Closes the connection pool. */
+  close(): void {
+    this.#http.close();
+  }
+
+  /** Closes the connection pool (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * One logical call: attempts with retries; `read` consumes a 2xx response. For streams the
+   * per-attempt timeout stops guarding once the headers are in.
+   */
+  async #send<T>(
+    req: KubeRequest,
+    opts: RequestOptions,
+    read: (res: Response) => T | Promise<T>,
+    streaming = false,
+  ): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+    let authRetried = false;
+    for (let attempt = 0;; attempt++) {
+      opts.signal?.throwIfAborted();
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () =>
+          timeout.abort(
+            new TimeoutError(`${req.method} ${req.path}: no answer within ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
+      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
+      let res: Response;
+      try {
+        res = await this.#fetchFollowingRedirects(req, signal);
+      } catch (err) {
+        clearTimeout(timer);
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        if (timeout.signal.aborted) throw timeout.signal.reason;
+        if (err instanceof KubeError) throw err;
+        const failure = new ConnectionError(
+          `${req.method} ${req.path}: cannot reach ${this.config.clusterUrl.origin}: ${
+            errorText(err)
+          }`,
+          { cause: err },
+        );
+        if (attempt < this.#retry.maxRetries && isRetryableConnectionError(req.method)) {
+          await sleep(retryDelayMs(this.#retry, attempt, null), opts.signal);
+          continue;
+        }
+        throw failure;
+      }
+      try {
+        if (res.ok) {
+          if (streaming) {
+            clearTimeout(timer);
+            return await read(res);
+          }
+          return await read(res);
+        }
+        const body = await res.text().catch(() => "");
+        if (res.status === 401 && !authRetried && this.config.auth.invalidate) {
+          // A rotated token: re-read it once before giving up.
+          authRetried = true;
+          this.config.auth.invalidate();
+          attempt--;
+          continue;
+        }
+        if (attempt < this.#retry.maxRetries && isRetryableStatus(req.method, res.status)) {
+          clearTimeout(timer);
+          await sleep(
+            retryDelayMs(this.#retry, attempt, res.headers.get("retry-after")),
+            opts.signal,
+          );
+          continue;
+        }
+        throw apiErrorFromResponse(res.status, res.statusText, body, {
+          method: req.method,
+          path: req.path,
+        });
+      } catch (err) {
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        if (timeout.signal.aborted) throw timeout.signal.reason;
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  /** fetch with redirects followed by hand, and only within the API server's origin. */
+  async #fetchFollowingRedirects(req: KubeRequest, signal: AbortSignal): Promise<Response> {
+    const url = new URL(this.config.clusterUrl.href.replace(/\/$/, "") + req.path);
+    url.search = req.query.toString();
+    const headers = new Headers(req.headers);
+    headers.set("user-agent", this.#userAgent);
+    for (const [k, v] of this.#impersonation) headers.append(k, v);
+    const authorization = await this.config.auth.authorization(signal);
+    if (authorization) headers.set("authorization", authorization);
+    let target = url;
+    for (let hop = 0;; hop++) {
+      let res: Response;
+      try {
+        res = await fetch(target, {
+          method: req.method,
+          headers,
+          body: req.body,
+          client: this.#http,
+          redirect: "manual",
+          signal,
+        });
+      } catch (err) {
+        if (isPermissionDenial(err)) {
+          throw permissionError(
+            err,
+            { net: netPermission(target) },
+            `connecting to ${target.origin}`,
+          );
+        }
+        throw err;
+      }
+      if (res.status < 300 || res.status >= 400 || !res.headers.has("location")) return res;
+      await res.body?.cancel();
+      const next = new URL(res.headers.get("location")!, target);
+      if (next.origin !== url.origin) {
+        throw new RedirectError(
+          `${req.method} ${req.path}: the server redirected to another origin (${next.origin}); ` +
+            "kubeno does not send credentials there. Point the kubeconfig at the final address.",
+          next.href,
+        );
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new RedirectError(`${req.method} ${req.path}: too many redirects`, next.href);
+      }
+      target = next;
+    }
+  }
+}
+
+/** `Impersonate-*` headers, as kubectl's `--as`, `--as-group`, `--as-uid` send them. */
+function impersonationHeaders(config: Config): [string, string][] {
+  const imp = config.impersonate;
+  if (!imp) return [];
+  const out: [string, string][] = [];
+  if (imp.user) out.push(["impersonate-user", imp.user]);
+  if (imp.uid) out.push(["impersonate-uid", imp.uid]);
+  for (const g of imp.groups ?? []) out.push(["impersonate-group", g]);
+  for (const [key, values] of Object.entries(imp.extra ?? {})) {
+    for (const v of values) out.push([`impersonate-extra-${encodeURIComponent(key)}`, v]);
+  }
+  return out;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function excerpt(text: string): string {
+  const t = text.length > 200 ? text.slice(0, 200) + "…" : text;
+  return JSON.stringify(t);
+}

@@ -1,0 +1,11 @@
+/**
+ * I/O towards the API server: configuration, the `Client`, and `Api<K>`.
+ *
+ * @module
+ */
+
+export * from "./config/mod.ts";
+export * from "./client.ts";
+export * from "./retry.ts";
+export * from "./api.ts";
+export * from "./permissions.ts";

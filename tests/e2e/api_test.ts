@@ -1,0 +1,192 @@
+// Api<K> against the real kube-apiserver of tests/cluster: what the server decides
+// (conflicts, RBAC, validation) is only ever asserted here.
+
+import assert from "node:assert/strict";
+import {
+  Api,
+  ApiError,
+  Client,
+  Config,
+  isAlreadyExists,
+  isConflict,
+  isForbidden,
+  isNotFound,
+  isStatus,
+} from "../../mod.ts";
+import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
+import { Deployment } from "../../core/k8s/apps/v1.ts";
+import { requireCluster } from "./_cluster.ts";
+
+requireCluster();
+
+async function clientFor(context?: string): Promise<Client> {
+  return new Client(await Config.fromKubeconfig(context ? { context } : {}));
+}
+
+/** A fresh namespace per test, deleted afterwards. */
+async function withNamespace(
+  client: Client,
+  prefix: string,
+  fn: (ns: string) => Promise<void>,
+): Promise<void> {
+  const namespaces = Api.all(client, Namespace);
+  const ns = await namespaces.create({ metadata: { generateName: `${prefix}-` } });
+  try {
+    await fn(ns.metadata.name!);
+  } finally {
+    await namespaces.delete(ns.metadata.name!).catch(() => {});
+  }
+}
+
+Deno.test("e2e: ConfigMap CRUD with typed errors", async () => {
+  using client = await clientFor();
+  await withNamespace(client, "crud", async (ns) => {
+    const cms = Api.namespaced(client, ConfigMap, ns);
+    const created = await cms.create({ metadata: { name: "a" }, data: { k: "v" } });
+    assert.equal(created.metadata.namespace, ns);
+    assert.ok(created.metadata.uid);
+
+    const again = await cms.create({ metadata: { name: "a" } }).catch((e) => e);
+    assert.ok(isAlreadyExists(again), String(again));
+    assert.equal((again as ApiError).code, 409);
+
+    const got = await cms.get("a");
+    assert.deepEqual(got.data, { k: "v" });
+
+    const replaced = await cms.replace("a", { ...got, data: { k: "w" } });
+    assert.deepEqual(replaced.data, { k: "w" });
+
+    // A replace with the old resourceVersion is a lost update: 409 Conflict.
+    const stale = await cms.replace("a", { ...got, data: { k: "x" } }).catch((e) => e);
+    assert.ok(isConflict(stale), String(stale));
+    assert.equal((stale as ApiError).reason, "Conflict");
+
+    const merged = await cms.patch("a", { type: "merge", body: { data: { m: "1" } } });
+    assert.deepEqual(merged.data, { k: "w", m: "1" });
+    const jsonPatched = await cms.patch("a", {
+      type: "json",
+      body: [{ op: "test", path: "/data/m", value: "1" }, { op: "remove", path: "/data/m" }],
+    });
+    assert.deepEqual(jsonPatched.data, { k: "w" });
+    const strategic = await cms.patch("a", { type: "strategic", body: { data: { s: "2" } } });
+    assert.equal(strategic.data?.s, "2");
+
+    const del = await cms.delete("a");
+    assert.ok(isStatus(del) || del.metadata.name === "a");
+    assert.equal(await cms.getOpt("a"), undefined);
+    const missing = await cms.get("a").catch((e) => e);
+    assert.ok(isNotFound(missing));
+    assert.equal((missing as ApiError).code, 404);
+    assert.match((missing as ApiError).message, /not found/);
+  });
+});
+
+Deno.test("e2e: Namespace CRUD (cluster-scoped)", async () => {
+  using client = await clientFor();
+  const namespaces = Api.all(client, Namespace);
+  const ns = await namespaces.create({ metadata: { generateName: "nscrud-", labels: { t: "1" } } });
+  const name = ns.metadata.name!;
+  const got = await namespaces.get(name);
+  assert.equal(got.metadata.labels?.t, "1");
+  const listed = await namespaces.list({ labelSelector: "t=1" });
+  assert.ok(listed.items.some((n) => n.metadata.name === name));
+  const deleting = await namespaces.delete(name);
+  // A namespace is finalized by the controller-manager: the server answers with the object.
+  if (!isStatus(deleting)) assert.ok(deleting.metadata.deletionTimestamp);
+});
+
+Deno.test("e2e: listAll with limit 2 reads 7 objects over 4 pages", async () => {
+  using client = await clientFor();
+  await withNamespace(client, "pages", async (ns) => {
+    const cms = Api.namespaced(client, ConfigMap, ns);
+    for (let i = 0; i < 7; i++) {
+      await cms.create({ metadata: { name: `cm-${i}`, labels: { page: "yes" } } });
+    }
+    const first = await cms.list({ labelSelector: "page=yes", limit: 2 });
+    assert.equal(first.items.length, 2);
+    assert.ok(first.metadata.continue, "a continue token on a partial page");
+    const names: string[] = [];
+    for await (const cm of cms.listAll({ labelSelector: "page=yes", limit: 2 })) {
+      names.push(cm.metadata.name!);
+    }
+    assert.deepEqual(names.sort(), [0, 1, 2, 3, 4, 5, 6].map((i) => `cm-${i}`));
+    const del = await cms.deleteCollection({}, { labelSelector: "page=yes" });
+    assert.ok(del);
+    assert.equal((await cms.list({ labelSelector: "page=yes" })).items.length, 0);
+  });
+});
+
+Deno.test("e2e: server-side apply conflict between two managers, then force", async () => {
+  using client = await clientFor();
+  await withNamespace(client, "ssa", async (ns) => {
+    const cms = Api.namespaced(client, ConfigMap, ns);
+    await cms.patch("shared", {
+      type: "apply",
+      body: { metadata: { name: "shared" }, data: { owner: "alice" } },
+    }, {
+      fieldManager: "alice",
+    });
+    const conflict = await cms.patch(
+      "shared",
+      { type: "apply", body: { metadata: { name: "shared" }, data: { owner: "bob" } } },
+      { fieldManager: "bob" },
+    ).catch((e) => e);
+    assert.ok(isConflict(conflict), String(conflict));
+    assert.equal((conflict as ApiError).code, 409);
+    assert.match((conflict as ApiError).message, /conflict/i);
+    assert.match((conflict as ApiError).message, /alice/);
+
+    const forced = await cms.patch(
+      "shared",
+      { type: "apply", body: { metadata: { name: "shared" }, data: { owner: "bob" } } },
+      { fieldManager: "bob", force: true },
+    );
+    assert.equal(forced.data?.owner, "bob");
+    const managers = (forced.metadata.managedFields ?? []).map((m) => m.manager);
+    assert.ok(managers.includes("bob"));
+  });
+});
+
+Deno.test("e2e: the nobody context is forbidden, the token context is allowed", async () => {
+  using nobody = await clientFor("nobody");
+  const err = await Api.namespaced(nobody, ConfigMap, "default")
+    .create({ metadata: { name: "nope" } }).catch((e) => e);
+  assert.ok(isForbidden(err), String(err));
+  assert.equal((err as ApiError).code, 403);
+  assert.equal((err as ApiError).reason, "Forbidden");
+  assert.match((err as ApiError).message, /nobody/);
+
+  using byToken = await clientFor("admin-token");
+  const list = await Api.all(byToken, Namespace).list();
+  assert.ok(list.items.some((n) => n.metadata.name === "default"));
+});
+
+Deno.test("e2e: a Deployment scaled through the scale subresource", async () => {
+  using client = await clientFor();
+  await withNamespace(client, "scale", async (ns) => {
+    const deployments = Api.namespaced(client, Deployment, ns);
+    await deployments.create({
+      metadata: { name: "web" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+        },
+      },
+    });
+    const scale = await deployments.getScale("web");
+    assert.equal(scale.spec?.replicas, 1);
+    const patched = await deployments.patchScale("web", {
+      type: "merge",
+      body: { spec: { replicas: 3 } },
+    });
+    assert.equal(patched.spec?.replicas, 3);
+    assert.equal((await deployments.get("web")).spec?.replicas, 3);
+    const current = await deployments.getScale("web");
+    const replaced = await deployments.replaceScale("web", { ...current, spec: { replicas: 2 } });
+    assert.equal(replaced.spec?.replicas, 2);
+    assert.equal((await deployments.get("web")).spec?.replicas, 2);
+  });
+});

@@ -1,0 +1,389 @@
+// Scripted-server tests of Client and Api<K>: the exact request of every verb, retries,
+// Retry-After, timeouts, aborts, redirects and error shapes.
+
+import assert from "node:assert/strict";
+import {
+  Api,
+  ApiError,
+  ConnectionError,
+  isStatus,
+  RedirectError,
+  TimeoutError,
+} from "../../mod.ts";
+import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
+import { Deployment } from "../../core/k8s/apps/v1.ts";
+import { json, scriptedServer, status } from "./_scripted.ts";
+import { testClient } from "./_client.ts";
+
+const cm = (name: string): ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "ns", resourceVersion: "1" },
+  data: { k: "v" },
+});
+
+Deno.test("Api sends the exact request of every verb", async (t) => {
+  await using srv = scriptedServer((req) => {
+    if (req.query.get("watch") === "true") {
+      return new Response(
+        JSON.stringify({ type: "ADDED", object: cm("a") }) + "\n" +
+          JSON.stringify({ type: "DELETED", object: cm("a") }) + "\n",
+      );
+    }
+    if (req.path.endsWith("/scale")) {
+      return json({ apiVersion: "autoscaling/v1", kind: "Scale", spec: { replicas: 3 } });
+    }
+    if (req.method === "DELETE") {
+      return json({ kind: "Status", apiVersion: "v1", status: "Success" });
+    }
+    if (req.method === "GET" && req.path.endsWith("/configmaps")) {
+      return json({ apiVersion: "v1", kind: "ConfigMapList", metadata: {}, items: [cm("a")] });
+    }
+    return json(cm("a"));
+  });
+  using client = testClient(srv.url);
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  const last = () => srv.requests[srv.requests.length - 1];
+
+  await t.step("get", async () => {
+    const got = await cms.get("a");
+    assert.equal(got.metadata.name, "a");
+    assert.equal(last().method, "GET");
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps/a");
+    assert.match(last().headers.get("user-agent") ?? "", /^kubeno\//);
+    assert.equal(last().headers.get("accept"), "application/json");
+  });
+  await t.step("list with params", async () => {
+    const list = await cms.list({ labelSelector: "a=b", limit: 5, resourceVersion: "0" });
+    assert.equal(list.items.length, 1);
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps");
+    assert.equal(last().query.get("labelSelector"), "a=b");
+    assert.equal(last().query.get("limit"), "5");
+    assert.equal(last().query.get("resourceVersion"), "0");
+  });
+  await t.step("create sends apiVersion and kind and PostParams", async () => {
+    await cms.create({ metadata: { name: "a" }, data: { x: "y" } }, {
+      dryRun: true,
+      fieldManager: "me",
+      fieldValidation: "Strict",
+    });
+    assert.equal(last().method, "POST");
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps");
+    assert.equal(last().headers.get("content-type"), "application/json");
+    assert.deepEqual(JSON.parse(last().body), {
+      metadata: { name: "a" },
+      data: { x: "y" },
+      apiVersion: "v1",
+      kind: "ConfigMap",
+    });
+    assert.equal(last().query.get("dryRun"), "All");
+    assert.equal(last().query.get("fieldManager"), "me");
+    assert.equal(last().query.get("fieldValidation"), "Strict");
+  });
+  await t.step("replace", async () => {
+    await cms.replace("a", cm("a"));
+    assert.equal(last().method, "PUT");
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps/a");
+  });
+  await t.step("patch: each kind with its content type", async () => {
+    await cms.patch("a", { type: "apply", body: { data: { k: "w" } } }, {
+      fieldManager: "m",
+      force: true,
+    });
+    assert.equal(last().method, "PATCH");
+    assert.equal(last().headers.get("content-type"), "application/apply-patch+yaml");
+    assert.equal(last().query.get("force"), "true");
+    assert.deepEqual(JSON.parse(last().body), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      data: { k: "w" },
+    });
+    await cms.patch("a", { type: "merge", body: { data: { k: "w" } } });
+    assert.equal(last().headers.get("content-type"), "application/merge-patch+json");
+    await cms.patch("a", { type: "strategic", body: { data: { k: "w" } } });
+    assert.equal(last().headers.get("content-type"), "application/strategic-merge-patch+json");
+    await cms.patch("a", { type: "json", body: [{ op: "remove", path: "/data/k" }] });
+    assert.equal(last().headers.get("content-type"), "application/json-patch+json");
+    assert.deepEqual(JSON.parse(last().body), [{ op: "remove", path: "/data/k" }]);
+  });
+  await t.step("delete returns the Status and sends DeleteOptions", async () => {
+    const res = await cms.delete("a", {
+      propagationPolicy: "Foreground",
+      preconditions: { uid: "u1" },
+    });
+    assert.ok(isStatus(res));
+    assert.equal(last().method, "DELETE");
+    assert.deepEqual(JSON.parse(last().body), {
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      propagationPolicy: "Foreground",
+      preconditions: { uid: "u1" },
+    });
+  });
+  await t.step("deleteCollection", async () => {
+    await cms.deleteCollection({}, { labelSelector: "tmp=1" });
+    assert.equal(last().method, "DELETE");
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps");
+    assert.equal(last().query.get("labelSelector"), "tmp=1");
+  });
+  await t.step("watch decodes events", async () => {
+    const types: string[] = [];
+    for await (const ev of cms.watch({ timeoutSeconds: 5, allowWatchBookmarks: true }, "7")) {
+      types.push(ev.type);
+    }
+    assert.deepEqual(types, ["ADDED", "DELETED"]);
+    assert.equal(last().query.get("watch"), "true");
+    assert.equal(last().query.get("resourceVersion"), "7");
+    assert.equal(last().query.get("allowWatchBookmarks"), "true");
+    assert.equal(last().query.get("timeoutSeconds"), "5");
+  });
+  await t.step("status subresource", async () => {
+    await cms.getStatus("a");
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps/a/status");
+    await cms.patchStatus("a", { type: "merge", body: { data: {} } });
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps/a/status");
+    assert.equal(last().method, "PATCH");
+    await cms.replaceStatus("a", cm("a"));
+    assert.equal(last().method, "PUT");
+    assert.equal(last().path, "/api/v1/namespaces/ns/configmaps/a/status");
+  });
+  await t.step("scale subresource", async () => {
+    const deps = Api.namespaced(client, Deployment, "ns");
+    const s = await deps.getScale("web");
+    assert.equal(s.spec?.replicas, 3);
+    assert.equal(last().path, "/apis/apps/v1/namespaces/ns/deployments/web/scale");
+    await deps.patchScale("web", { type: "merge", body: { spec: { replicas: 2 } } });
+    assert.equal(last().method, "PATCH");
+    assert.deepEqual(JSON.parse(last().body), { spec: { replicas: 2 } });
+    await deps.replaceScale("web", { metadata: { name: "web" }, spec: { replicas: 1 } });
+    assert.equal(last().method, "PUT");
+    assert.equal(JSON.parse(last().body).kind, "Scale");
+  });
+  await t.step("cluster-scoped and all-namespace paths", async () => {
+    await Api.all(client, ConfigMap).list();
+    assert.equal(last().path, "/api/v1/configmaps");
+    await Api.all(client, Namespace).get("kube-system").catch(() => {});
+    assert.equal(last().path, "/api/v1/namespaces/kube-system");
+    assert.throws(() => Api.namespaced(client, Namespace, "x"), /cluster-scoped/);
+    await assert.rejects(Api.all(client, ConfigMap).get("a"), /namespaced/);
+  });
+});
+
+Deno.test("getOpt is undefined on 404; get throws an ApiError that keeps the Status", async () => {
+  await using srv = scriptedServer(() => status(404, "NotFound", 'configmaps "a" not found'));
+  using client = testClient(srv.url);
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  assert.equal(await cms.getOpt("a"), undefined);
+  const err = await cms.get("a").catch((e) => e);
+  assert.ok(err instanceof ApiError);
+  assert.equal(err.code, 404);
+  assert.equal(err.reason, "NotFound");
+  assert.match(err.message, /configmaps "a" not found/);
+});
+
+Deno.test("listAll follows continue tokens page by page", async () => {
+  await using srv = scriptedServer((req) => {
+    const token = req.query.get("continue");
+    const page = token ? Number(token) : 0;
+    const items = [cm(`p${page}a`), cm(`p${page}b`)];
+    return json({ metadata: { continue: page < 2 ? String(page + 1) : "" }, items });
+  });
+  using client = testClient(srv.url);
+  const names: string[] = [];
+  for await (const o of Api.namespaced(client, ConfigMap, "ns").listAll({ limit: 2 })) {
+    names.push(o.metadata.name!);
+  }
+  assert.deepEqual(names, ["p0a", "p0b", "p1a", "p1b", "p2a", "p2b"]);
+  assert.deepEqual(srv.requests.map((r) => r.query.get("limit")), ["2", "2", "2"]);
+  assert.deepEqual(srv.requests.map((r) => r.query.get("continue")), [null, "1", "2"]);
+});
+
+Deno.test("429 is retried after Retry-After, for writes too", async () => {
+  await using srv = scriptedServer((_req, n) =>
+    n === 0 ? status(429, "TooManyRequests", "slow down", { "retry-after": "1" }) : json(cm("a"))
+  );
+  const seen: number[] = [];
+  using client = testClient(srv.url);
+  const t0 = performance.now();
+  await Api.namespaced(client, ConfigMap, "ns").create({ metadata: { name: "a" } });
+  seen.push(performance.now() - t0);
+  assert.equal(srv.requests.length, 2);
+  // The server asked for 1 s; retrying sooner would disobey it.
+  assert.ok(seen[0] >= 950, `retried after ${seen[0]} ms`);
+});
+
+Deno.test("503 is retried for GET but not for POST; 500 is not retried", async () => {
+  await using srv = scriptedServer((req, n) => {
+    if (req.path.endsWith("/fail500")) return status(500, "InternalError", "boom");
+    return n < 2 ? status(503, "ServiceUnavailable", "later") : json(cm("a"));
+  });
+  using client = testClient(srv.url, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  await cms.get("a");
+  assert.equal(srv.requests.length, 3);
+
+  const before = srv.requests.length;
+  // After the two 503s above the server answers 200 to everything but /fail500.
+  const e500 = await cms.get("fail500").catch((e) => e);
+  assert.ok(e500 instanceof ApiError && e500.code === 500);
+  assert.equal(srv.requests.length, before + 1);
+});
+
+Deno.test("a POST answered 503 is not retried", async () => {
+  await using srv = scriptedServer(() => status(503, "ServiceUnavailable", "later"));
+  using client = testClient(srv.url, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+  const err = await Api.namespaced(client, ConfigMap, "ns").create({ metadata: { name: "a" } })
+    .catch((e) => e);
+  assert.ok(err instanceof ApiError && err.code === 503);
+  assert.equal(srv.requests.length, 1);
+});
+
+Deno.test("retries give up after maxRetries with the last error", async () => {
+  await using srv = scriptedServer(() => status(429, "TooManyRequests", "no"));
+  using client = testClient(srv.url, { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  const err = await Api.namespaced(client, ConfigMap, "ns").get("a").catch((e) => e);
+  assert.ok(err instanceof ApiError && err.code === 429);
+  assert.equal(srv.requests.length, 3);
+});
+
+Deno.test("a slow server hits the per-request timeout", async () => {
+  const gate = Promise.withResolvers<void>();
+  await using srv = scriptedServer(async () => {
+    await gate.promise;
+    return json(cm("a"));
+  });
+  using client = testClient(srv.url, { timeoutMs: 100, retry: { maxRetries: 0 } });
+  const err = await Api.namespaced(client, ConfigMap, "ns").get("a").catch((e) => e);
+  gate.resolve();
+  assert.ok(err instanceof TimeoutError, String(err));
+  assert.match(err.message, /within 100 ms/);
+});
+
+Deno.test("an abort ends a pending request and a retry wait with the signal's reason", async () => {
+  const gate = Promise.withResolvers<void>();
+  await using srv = scriptedServer(async (_r, n) => {
+    if (n === 0) await gate.promise;
+    return status(429, "TooManyRequests", "wait", { "retry-after": "60" });
+  });
+  using client = testClient(srv.url);
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  const ac = new AbortController();
+  const pending = cms.get("a", {}, { signal: ac.signal });
+  setTimeout(() => ac.abort(new Error("stop")), 50);
+  await assert.rejects(pending, /stop/);
+  gate.resolve();
+
+  // Retry-After: 60 would wait a minute; the abort must cut the wait short.
+  const ac2 = new AbortController();
+  const waiting = cms.get("a", {}, { signal: ac2.signal });
+  setTimeout(() => ac2.abort(new Error("stop waiting")), 100);
+  await assert.rejects(waiting, /stop waiting/);
+});
+
+Deno.test("a streaming watch ends when its signal aborts mid-stream", async () => {
+  await using srv = scriptedServer(() => {
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(
+          new TextEncoder().encode(JSON.stringify({ type: "ADDED", object: cm("a") }) + "\n"),
+        );
+        // then nothing: a watch that stays open
+      },
+    });
+    return new Response(body);
+  });
+  using client = testClient(srv.url);
+  const ac = new AbortController();
+  const seen: string[] = [];
+  const run = (async () => {
+    for await (
+      const ev of Api.namespaced(client, ConfigMap, "ns").watch({}, "1", { signal: ac.signal })
+    ) {
+      seen.push(ev.type);
+      ac.abort(new Error("done watching"));
+    }
+  })();
+  await assert.rejects(run, /done watching/);
+  assert.deepEqual(seen, ["ADDED"]);
+});
+
+Deno.test("an HTML error page still gives an ApiError with the code and an excerpt", async () => {
+  await using srv = scriptedServer(() =>
+    new Response("<html><body>Bad Gateway from proxy</body></html>", {
+      status: 502,
+      headers: { "content-type": "text/html" },
+    })
+  );
+  using client = testClient(srv.url, { retry: { maxRetries: 0 } });
+  const err = await Api.namespaced(client, ConfigMap, "ns").get("a").catch((e) => e);
+  assert.ok(err instanceof ApiError);
+  assert.equal(err.code, 502);
+  assert.match(err.message, /Bad Gateway from proxy/);
+});
+
+Deno.test("a redirect to another origin is refused and gets no credentials", async () => {
+  await using other = scriptedServer(() => json(cm("stolen")));
+  await using srv = scriptedServer(() =>
+    new Response(null, { status: 302, headers: { location: new URL("/x", other.url).href } })
+  );
+  using client = testClient(srv.url, { token: "sekrit-token" });
+  const err = await Api.namespaced(client, ConfigMap, "ns").get("a").catch((e) => e);
+  assert.ok(err instanceof RedirectError, String(err));
+  assert.equal(other.requests.length, 0);
+  assert.ok(!String(err.message).includes("sekrit-token"));
+  assert.equal(srv.requests[0].headers.get("authorization"), "Bearer sekrit-token");
+});
+
+Deno.test("a same-origin redirect is followed", async () => {
+  await using srv = scriptedServer((req) =>
+    req.path === "/moved"
+      ? json(cm("a"))
+      : new Response(null, { status: 307, headers: { location: "/moved" } })
+  );
+  using client = testClient(srv.url);
+  const got = await Api.namespaced(client, ConfigMap, "ns").get("a");
+  assert.equal(got.metadata.name, "a");
+  assert.equal(srv.requests.length, 2);
+});
+
+Deno.test("connection refused: GET is retried, then a ConnectionError names the server", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  using client = testClient(new URL(`http://127.0.0.1:${port}`), {
+    retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+  });
+  const err = await Api.namespaced(client, ConfigMap, "ns").get("a").catch((e) => e);
+  assert.ok(err instanceof ConnectionError, String(err));
+  assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+});
+
+Deno.test("a 401 makes the client re-read its credentials once", async () => {
+  let reads = 0;
+  await using srv = scriptedServer((req) =>
+    req.headers.get("authorization") === "Bearer fresh"
+      ? json(cm("a"))
+      : status(401, "Unauthorized", "Unauthorized")
+  );
+  using client = testClient(srv.url, {
+    auth: {
+      authorization: () => Promise.resolve(`Bearer ${reads++ === 0 ? "stale" : "fresh"}`),
+      invalidate: () => {},
+    },
+  });
+  const got = await Api.namespaced(client, ConfigMap, "ns").get("a");
+  assert.equal(got.metadata.name, "a");
+  assert.equal(srv.requests.length, 2);
+});
+
+Deno.test("impersonation from the config becomes Impersonate-* headers", async () => {
+  await using srv = scriptedServer(() => json(cm("a")));
+  using client = testClient(srv.url, {
+    impersonate: { user: "jane", groups: ["devs", "ops"], extra: { scopes: ["view"] } },
+  });
+  await Api.namespaced(client, ConfigMap, "ns").get("a");
+  const h = srv.requests[0].headers;
+  assert.equal(h.get("impersonate-user"), "jane");
+  assert.equal(h.get("impersonate-group"), "devs, ops");
+  assert.equal(h.get("impersonate-extra-scopes"), "view");
+});
