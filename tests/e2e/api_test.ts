@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import {
   Api,
-  ApiError,
+  type ApiError,
   Client,
   Config,
   isAlreadyExists,
