@@ -20,7 +20,7 @@ import {
   processEnv,
   readKubeconfig,
 } from "./kubeconfig.ts";
-import { withPermissionHintAsync } from "../permissions.ts";
+import { PermissionError, withPermissionHintAsync } from "../permissions.ts";
 import { base64ToBytes, errorKind } from "./_util.ts";
 
 export type { AuthProvider } from "./auth.ts";
@@ -617,6 +617,11 @@ async function readServiceAccountFile(path: string, what: string): Promise<strin
  * {@link ConfigError} that says what was tried and why each failed. A kubeconfig that exists
  * but is broken is reported as such, never silently skipped for in-cluster.
  *
+ * Permissions: locally `--allow-env=KUBECONFIG,HOME` and `--allow-read` of the kubeconfig and
+ * the files it names; in a pod `--allow-env=KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT`
+ * and `--allow-read=/var/run/secrets/kubernetes.io/serviceaccount` are enough: when looking
+ * for a kubeconfig is not permitted, in-cluster is tried before reporting the missing flag.
+ *
  * @example
  * ```ts
  * import { inferConfig } from "@kubeno/kube/client";
@@ -626,7 +631,20 @@ async function readServiceAccountFile(path: string, what: string): Promise<strin
  */
 export async function inferConfig(opts: InferOptions = {}): Promise<Config> {
   const env = opts.env ?? processEnv;
-  const found = await findKubeconfigFiles(env);
+  let found: Awaited<ReturnType<typeof findKubeconfigFiles>>;
+  try {
+    found = await findKubeconfigFiles(env);
+  } catch (err) {
+    if (!(err instanceof PermissionError)) throw err;
+    // Not allowed to look for a kubeconfig (`$KUBECONFIG`, `$HOME`, `~/.kube/config`): a
+    // program granted only the in-cluster variables and files means in-cluster. If that
+    // fails too, the kubeconfig's permission error is the one to show.
+    try {
+      return await inClusterConfig({ ...opts, env });
+    } catch {
+      throw err;
+    }
+  }
   if ("files" in found) {
     const parts = [];
     for (const file of found.files) {

@@ -5,12 +5,16 @@ import { Config, ConfigError, inClusterConfig } from "../../client/config/mod.ts
 const SECRET = "eyJhbGciOiJSUzI1NiJ9.sa-token-secret";
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBcafile\n-----END CERTIFICATE-----\n";
 
+// Every test's files live under one folder, removed when the module unloads.
+const ROOT = Deno.makeTempDirSync({ prefix: "kubeno-incluster-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+
 function envOf(vars: Record<string, string>): (name: string) => string | undefined {
   return (name) => vars[name];
 }
 
 async function serviceAccountDir(files: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "kubeno-sa-" });
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: "sa-" });
   for (const [name, text] of Object.entries(files)) {
     await Deno.writeTextFile(`${dir}/${name}`, text);
   }
@@ -93,7 +97,7 @@ Deno.test("inCluster errors: env missing, token missing, CA missing or not PEM",
 });
 
 Deno.test("infer: kubeconfig first, even inside a pod", async () => {
-  const home = await Deno.makeTempDir({ prefix: "kubeno-home-" });
+  const home = await Deno.makeTempDir({ dir: ROOT, prefix: "home-" });
   await Deno.mkdir(`${home}/.kube`);
   await Deno.writeTextFile(
     `${home}/.kube/config`,
@@ -116,7 +120,7 @@ contexts: [{ name: c, context: { cluster: k, namespace: from-kubeconfig } }]
 });
 
 Deno.test("infer: in-cluster when there is no kubeconfig", async () => {
-  const home = await Deno.makeTempDir({ prefix: "kubeno-home-" });
+  const home = await Deno.makeTempDir({ dir: ROOT, prefix: "home-" });
   const sa = await serviceAccountDir({ token: SECRET, "ca.crt": CA, namespace: "from-pod" });
   const config = await Config.infer({
     env: envOf({ ...POD_ENV, HOME: home }),
@@ -127,7 +131,7 @@ Deno.test("infer: in-cluster when there is no kubeconfig", async () => {
 });
 
 Deno.test("infer: a broken kubeconfig is reported, not skipped for in-cluster", async () => {
-  const home = await Deno.makeTempDir({ prefix: "kubeno-home-" });
+  const home = await Deno.makeTempDir({ dir: ROOT, prefix: "home-" });
   await Deno.mkdir(`${home}/.kube`);
   await Deno.writeTextFile(`${home}/.kube/config`, "clusters: 3\n");
   const sa = await serviceAccountDir({ token: SECRET, "ca.crt": CA });
@@ -138,7 +142,7 @@ Deno.test("infer: a broken kubeconfig is reported, not skipped for in-cluster", 
 });
 
 Deno.test("infer: nothing found lists each source and why it failed", async () => {
-  const home = await Deno.makeTempDir({ prefix: "kubeno-home-" });
+  const home = await Deno.makeTempDir({ dir: ROOT, prefix: "home-" });
   const e1 = await rejects(
     Config.infer({ env: envOf({ HOME: home }) }),
     "no Kubernetes configuration found. Tried:",

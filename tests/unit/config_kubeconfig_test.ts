@@ -18,8 +18,12 @@ const CERT = "-----BEGIN CERTIFICATE-----\nMIIBclientcert\n-----END CERTIFICATE-
 const KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAprivatekeybytes\n-----END PRIVATE KEY-----\n";
 const b64 = (s: string) => btoa(s);
 
+// Every test's files live under one folder, removed when the module unloads.
+const ROOT = Deno.makeTempDirSync({ prefix: "kubeno-config-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+
 async function tempDir(): Promise<string> {
-  return await Deno.makeTempDir({ prefix: "kubeno-config-" });
+  return await Deno.makeTempDir({ dir: ROOT });
 }
 
 /** An env reader over a record: the tests never touch the process environment. */

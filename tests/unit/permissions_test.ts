@@ -84,6 +84,7 @@ const repo = new URL("../../", import.meta.url);
 async function loadConfigIn(
   flags: string[],
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir({ prefix: "kubeno-perm-" });
   const script = `${dir}/load.ts`;
@@ -91,7 +92,7 @@ async function loadConfigIn(
     script,
     `import { Config } from ${JSON.stringify(new URL("client/config/mod.ts", repo).href)};
 try {
-  const c = await Config.infer();
+  const c = await Config.infer(Deno.args[0] ? { serviceAccountDir: Deno.args[0] } : {});
   console.log("OK " + c.source);
 } catch (e) {
   console.log(e.name + ": " + e.message);
@@ -100,7 +101,15 @@ try {
 `,
   );
   const res = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--config", new URL("deno.json", repo).pathname, ...flags, script],
+    args: [
+      "run",
+      "--no-prompt",
+      "--config",
+      new URL("deno.json", repo).pathname,
+      ...flags,
+      script,
+      ...args,
+    ],
     env,
     clearEnv: true,
     stdout: "piped",
@@ -166,5 +175,35 @@ contexts: [{ name: c, context: { cluster: k } }]
     assert.equal(ok.code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno run with only the in-cluster permissions: infer falls through to in-cluster", async () => {
+  const sa = await Deno.makeTempDir({ prefix: "kubeno-perm-sa-" });
+  try {
+    await Deno.writeTextFile(`${sa}/token`, "t");
+    await Deno.writeTextFile(
+      `${sa}/ca.crt`,
+      "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+    );
+    const env = {
+      ...baseEnv(),
+      KUBERNETES_SERVICE_HOST: "10.96.0.1",
+      KUBERNETES_SERVICE_PORT: "443",
+    };
+    const inPod = [
+      "--allow-env=KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT",
+      `--allow-read=${sa}`,
+    ];
+    const ok = await loadConfigIn(inPod, env, [sa]);
+    assert.equal(ok.out.trim(), `OK in-cluster (https://10.96.0.1:443, ${sa})`);
+    // Not in a pod and not allowed to look for a kubeconfig: the kubeconfig's flag is named.
+    const { KUBERNETES_SERVICE_HOST: _h, KUBERNETES_SERVICE_PORT: _p, ...notInPod } = env;
+    const fail = await loadConfigIn(inPod, notInPod, [sa]);
+    assert.equal(fail.code, 3, fail.out);
+    assert.ok(fail.out.startsWith("PermissionError: reading $KUBECONFIG"), fail.out);
+    assert.ok(fail.out.includes("--allow-env=KUBECONFIG,HOME,"), fail.out);
+  } finally {
+    await Deno.remove(sa, { recursive: true });
   }
 });
