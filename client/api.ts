@@ -28,6 +28,10 @@ import {
 import type { KubeObject, ObjectList, ResourceType } from "../core/resource.ts";
 import { decodeWatchStream, type WatchEvent } from "../core/watch.ts";
 import type { Scale } from "../core/k8s/autoscaling/v1.ts";
+
+// The scale subresource speaks autoscaling/v1 Scale whatever the resource; re-exported so the
+// main entry documents it.
+export type { Scale };
 import type { Client, RequestOptions } from "./client.ts";
 import { isNotFound } from "../core/error.ts";
 

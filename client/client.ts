@@ -66,6 +66,7 @@ export interface RequestOptions {
  * ```
  */
 export class TimeoutError extends KubeError {
+  /** Always `"TimeoutError"`. */
   override name = "TimeoutError";
 }
 
@@ -79,6 +80,7 @@ export class TimeoutError extends KubeError {
  * ```
  */
 export class ConnectionError extends KubeError {
+  /** Always `"ConnectionError"`. */
   override name = "ConnectionError";
 }
 
@@ -93,6 +95,7 @@ export class ConnectionError extends KubeError {
  * ```
  */
 export class RedirectError extends KubeError {
+  /** Always `"RedirectError"`. */
   override name = "RedirectError";
   /** Where the server wanted to send us. */
   readonly location: string;

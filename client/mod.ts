@@ -6,6 +6,6 @@
 
 export * from "./config/mod.ts";
 export * from "./client.ts";
-export * from "./retry.ts";
+export { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
 export * from "./api.ts";
 export * from "./permissions.ts";
