@@ -676,6 +676,7 @@ function redacted(config: Config): Config {
     ...config,
     clusterUrl: config.clusterUrl.href,
     ...(config.clientKey !== undefined ? { clientKey: "<redacted>" } : {}),
+    ...(config.proxyUrl !== undefined ? { proxyUrl: withoutPassword(config.proxyUrl) } : {}),
     caCerts: config.caCerts ? `${config.caCerts.length} PEM` : undefined,
   });
   Object.defineProperty(config, "toJSON", { value: shown, enumerable: false });
@@ -685,6 +686,16 @@ function redacted(config: Config): Config {
     enumerable: false,
   });
   return config;
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "redacted";
+    return u.href;
+  } catch {
+    return "<invalid URL>";
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

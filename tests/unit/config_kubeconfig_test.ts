@@ -342,7 +342,7 @@ Deno.test("TokenFileAuth: missing or empty file at load is a ConfigError; token 
 Deno.test("kubeconfig: printing a Config hides the client key and the token", async () => {
   const kc = parseKubeconfig(`
 current-context: c
-clusters: [{ name: k, cluster: { server: "https://127.0.0.1:6443" } }]
+clusters: [{ name: k, cluster: { server: "https://127.0.0.1:6443", proxy-url: "http://me:${SECRET}@proxy:3128" } }]
 users:
 - name: u
   user:
@@ -358,6 +358,7 @@ contexts: [{ name: c, context: { cluster: k, user: u } }]
     assert.ok(!shown.includes(SECRET), shown);
     assert.ok(shown.includes("127.0.0.1:6443"), shown);
     assert.ok(shown.includes("<redacted>"), shown);
+    assert.ok(shown.includes("http://me:redacted@proxy:3128"), shown);
   }
 });
 
