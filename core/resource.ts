@@ -249,8 +249,10 @@ export function resourceType<K extends KubeObject>(init: ResourceTypeInit): Reso
 }
 
 /**
- * The plural a kind gets when none is given: lower case, with the English rules the
- * apiserver's own guess (`meta.UnsafeGuessKindToResource`) applies.
+ * The plural a kind gets when none is given: lower case, with the English rules kube-rs and
+ * kubebuilder apply (`-es` after s, x, z, ch, sh; consonant + `y` -> `-ies`). The apiserver's
+ * own guess (`meta.UnsafeGuessKindToResource`) is cruder (`Gateway` -> `gatewaies`), so pass
+ * `plural` when a CRD's plural is not the English one.
  *
  * @example
  * ```ts
@@ -356,7 +358,10 @@ export interface ObjectRef {
  * objectRef(ConfigMap, { metadata: { name: "a", namespace: "ns", uid: "1" } });
  * ```
  */
-export function objectRef<K extends KubeObject>(rt: ResourceType<K>, obj: K): ObjectRef {
+export function objectRef<K extends KubeObject>(
+  rt: ResourceType<K>,
+  obj: { metadata: ObjectMeta },
+): ObjectRef {
   const ref: ObjectRef = {
     apiVersion: rt.apiVersion,
     kind: rt.kind,
@@ -382,7 +387,7 @@ export function objectRef<K extends KubeObject>(rt: ResourceType<K>, obj: K): Ob
  */
 export function ownerReference<K extends KubeObject>(
   rt: ResourceType<K>,
-  owner: K,
+  owner: { metadata: ObjectMeta },
   opts: { controller?: boolean; blockOwnerDeletion?: boolean } = {},
 ): OwnerReference {
   const { name, uid } = owner.metadata;

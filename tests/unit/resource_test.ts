@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  defaultPlural,
+  keyOf,
+  type KubeObject,
+  objectKey,
+  type ObjectOf,
+  objectRef,
+  ownerReference,
+  parseKey,
+  resourceType,
+} from "../../core/resource.ts";
+import { ConfigMap, Namespace, Pod } from "../../core/k8s/core/v1.ts";
+import { Deployment } from "../../core/k8s/apps/v1.ts";
+import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
+
+interface Foo extends KubeObject {
+  spec: { size: number };
+}
+
+Deno.test("resource: resourceType builds a frozen descriptor", () => {
+  const Foo = resourceType<Foo>({
+    group: "clux.dev",
+    version: "v1",
+    kind: "Foo",
+    namespaced: true,
+  });
+  assert.equal(Foo.apiVersion, "clux.dev/v1");
+  assert.equal(Foo.plural, "foos");
+  assert.equal(Foo.namespaced, true);
+  assert.equal(Foo.verbs, undefined);
+  assert.ok(Object.isFrozen(Foo));
+  assert.throws(() => {
+    (Foo as { plural: string }).plural = "x";
+  }, TypeError);
+
+  const core = resourceType({ group: "", version: "v1", kind: "Thing", namespaced: false });
+  assert.equal(core.apiVersion, "v1", "the core group's apiVersion is the bare version");
+
+  const verbs = ["get", "list"];
+  const withVerbs = resourceType({
+    group: "g",
+    version: "v1",
+    kind: "K",
+    plural: "kays",
+    namespaced: false,
+    verbs,
+  });
+  assert.equal(withVerbs.plural, "kays", "an explicit plural wins");
+  verbs.push("delete");
+  assert.deepEqual(withVerbs.verbs, ["get", "list"], "verbs are copied");
+  assert.ok(Object.isFrozen(withVerbs.verbs));
+});
+
+Deno.test("resource: built-in descriptors", () => {
+  assert.deepEqual(
+    [Pod.apiVersion, Pod.plural, Pod.namespaced],
+    ["v1", "pods", true],
+  );
+  assert.deepEqual([Namespace.plural, Namespace.namespaced], ["namespaces", false]);
+  assert.deepEqual([ConfigMap.plural, ConfigMap.kind], ["configmaps", "ConfigMap"]);
+  assert.deepEqual([Deployment.apiVersion, Deployment.plural], ["apps/v1", "deployments"]);
+  assert.deepEqual([Lease.apiVersion, Lease.plural], ["coordination.k8s.io/v1", "leases"]);
+  // The descriptor carries the object type.
+  const p: ObjectOf<typeof Pod> = { metadata: { name: "x" }, spec: { containers: [] } };
+  assert.equal(p.metadata.name, "x");
+});
+
+Deno.test("resource: defaultPlural follows the English rules CRD tooling uses", () => {
+  const cases: [string, string][] = [
+    ["Pod", "pods"],
+    ["Foo", "foos"],
+    ["Ingress", "ingresses"],
+    ["Box", "boxes"],
+    ["Quiz", "quizes"], // not English, but what kube-rs derives too
+    ["Match", "matches"],
+    ["Mesh", "meshes"],
+    ["NetworkPolicy", "networkpolicies"],
+    ["Gateway", "gateways"],
+    ["Key", "keys"],
+    ["Endpoints", "endpoints"],
+    ["EndpointSlice", "endpointslices"],
+  ];
+  for (const [kind, plural] of cases) assert.equal(defaultPlural(kind), plural, kind);
+});
+
+Deno.test("resource: object keys", () => {
+  assert.equal(objectKey({ metadata: { name: "a", namespace: "ns" } }), "ns/a");
+  assert.equal(objectKey({ metadata: { name: "node-1" } }), "node-1");
+  assert.equal(objectKey({ metadata: { name: "a", namespace: "" } }), "a");
+  assert.equal(keyOf("a", "ns"), "ns/a");
+  assert.equal(keyOf("a"), "a");
+  assert.deepEqual(parseKey("ns/a"), { namespace: "ns", name: "a" });
+  assert.deepEqual(parseKey("a"), { name: "a" });
+});
+
+Deno.test("resource: property: parseKey inverts keyOf for DNS-like names", () => {
+  const name = fc.stringMatching(/^[a-z0-9]([-a-z0-9.]{0,20}[a-z0-9])?$/);
+  fc.assert(
+    fc.property(name, fc.option(name, { nil: undefined }), (n, ns) => {
+      const parsed = parseKey(keyOf(n, ns));
+      assert.deepEqual(parsed, ns ? { namespace: ns, name: n } : { name: n });
+    }),
+  );
+});
+
+Deno.test("resource: objectRef", () => {
+  assert.deepEqual(objectRef(ConfigMap, { metadata: { name: "a", namespace: "ns", uid: "1" } }), {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    name: "a",
+    namespace: "ns",
+    uid: "1",
+  });
+  assert.deepEqual(objectRef(Namespace, { metadata: { name: "apps" } }), {
+    apiVersion: "v1",
+    kind: "Namespace",
+    name: "apps",
+  });
+});
+
+Deno.test("resource: ownerReference", () => {
+  const owner = { metadata: { name: "web", namespace: "a", uid: "u-1" } };
+  assert.deepEqual(ownerReference(Deployment, owner), {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    name: "web",
+    uid: "u-1",
+    controller: true,
+    blockOwnerDeletion: true,
+  });
+  const plain = ownerReference(Deployment, owner, { controller: false, blockOwnerDeletion: false });
+  assert.equal(plain.controller, false);
+  assert.equal(plain.blockOwnerDeletion, false);
+  assert.throws(
+    () => ownerReference(Deployment, { metadata: { name: "web" } }),
+    /the owner Deployment needs metadata.name and metadata.uid/,
+  );
+});
