@@ -1,0 +1,396 @@
+/**
+ * Leader election on a `coordination.k8s.io/v1` Lease, with client-go's timing model: so that
+ * of several replicas of an operator exactly one reconciles.
+ *
+ * @module
+ */
+
+import { Api } from "../client/api.ts";
+import type { Client } from "../client/client.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "../core/error.ts";
+import { Lease, type LeaseSpec } from "../core/k8s/coordination.k8s.io/v1.ts";
+import { microTime } from "./events.ts";
+
+/**
+ * Options of a {@link LeaderElector}. The durations are client-go's, in milliseconds; the
+ * defaults are client-go's too (15 s, 10 s, 2 s).
+ *
+ * @example
+ * ```ts
+ * import type { LeaderElectionConfig } from "@kubeno/kube";
+ * const c: LeaderElectionConfig = {
+ *   namespace: "default", name: "my-operator", identity: "my-operator-0",
+ *   leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
+ * };
+ * ```
+ */
+export interface LeaderElectionConfig {
+  /** Namespace of the Lease. */
+  namespace: string;
+  /** Name of the Lease; one per group of replicas. */
+  name: string;
+  /** This candidate's identity, unique among the replicas (e.g. the pod name). */
+  identity: string;
+  /**
+   * How long others wait, after they last saw the Lease change, before taking it over from a
+   * holder that stopped renewing. Whole seconds on the server (rounded up). Default 15 s.
+   */
+  leaseDurationMs?: number;
+  /**
+   * How long the leader keeps trying to renew before it gives up leadership. Must be less than
+   * `leaseDurationMs`, so that the old leader has stopped before anyone else can start.
+   * Default 10 s.
+   */
+  renewDeadlineMs?: number;
+  /** How often candidates try to acquire, and the leader renews. Default 2 s. */
+  retryPeriodMs?: number;
+  /** Clear the Lease when leadership ends on purpose, so that a successor starts at once. Default true. */
+  releaseOnCancel?: boolean;
+  /** Told when the holder changes (including to this identity); `""` when released. */
+  onNewLeader?: (identity: string) => void;
+}
+
+/** client-go's jitter factor on the retry period of candidates. */
+const JITTER = 1.2;
+
+/**
+ * A candidate for leadership of one Lease. {@link LeaderElector.run} waits until it holds the
+ * Lease, runs the leader's work with a signal that aborts the moment leadership is lost, and
+ * releases the Lease when the work ends or the outer signal aborts.
+ *
+ * Timing, as client-go: a leader renews every `retryPeriodMs`; if it could not renew for
+ * `renewDeadlineMs` it stops leading at once. Others take over a Lease that has not changed for
+ * `leaseDurationMs` (measured on their own clock from when they saw the change, so clock skew
+ * between machines does not matter), or at once when it was released.
+ *
+ * Needs RBAC to `get`, `create` and `update` `leases.coordination.k8s.io` in the namespace.
+ *
+ * @example
+ * ```ts
+ * import { Client, LeaderElector } from "@kubeno/kube";
+ * const client = await Client.tryDefault();
+ * const elector = new LeaderElector(client, {
+ *   namespace: "default", name: "my-operator", identity: crypto.randomUUID(),
+ * });
+ * const ac = new AbortController();
+ * Deno.addSignalListener("SIGINT", () => ac.abort());
+ * await elector.run(async (leading) => {
+ *   console.log("leading");
+ *   await new Promise((r) => leading.addEventListener("abort", r)); // run the controller here
+ * }, { signal: ac.signal });
+ * ```
+ */
+export class LeaderElector {
+  readonly #api: Api<Lease>;
+  readonly #identity: string;
+  readonly #leaseSeconds: number;
+  readonly #leaseDurationMs: number;
+  readonly #renewDeadlineMs: number;
+  readonly #retryPeriodMs: number;
+  readonly #release: boolean;
+  readonly #onNewLeader: ((identity: string) => void) | undefined;
+  /** The last Lease we read or wrote, and when (our clock) its holder record last changed. */
+  #observed: Lease | undefined;
+  #observedKey = "";
+  #observedAt = 0;
+  #leading = false;
+  #lastLeader: string | undefined;
+
+  /**
+   * A candidate for the Lease `config.namespace/config.name`.
+   *
+   * @param client the client to read and write the Lease with
+   * @param config identity and timing
+   */
+  constructor(client: Client, config: LeaderElectionConfig) {
+    if (!config.identity) throw new TypeError("LeaderElector: identity must not be empty");
+    const lease = config.leaseDurationMs ?? 15_000;
+    const renew = config.renewDeadlineMs ?? 10_000;
+    const retry = config.retryPeriodMs ?? 2_000;
+    if (!(lease > renew)) {
+      throw new RangeError(
+        `LeaderElector: leaseDurationMs (${lease}) must be greater than renewDeadlineMs (${renew})`,
+      );
+    }
+    if (!(renew > retry * JITTER)) {
+      throw new RangeError(
+        `LeaderElector: renewDeadlineMs (${renew}) must be greater than retryPeriodMs * ${JITTER} (${
+          retry * JITTER
+        })`,
+      );
+    }
+    if (!(retry > 0)) throw new RangeError("LeaderElector: retryPeriodMs must be > 0");
+    this.#api = Api.namespaced(client, Lease, config.namespace);
+    this.#identity = config.identity;
+    this.#leaseSeconds = Math.max(1, Math.ceil(lease / 1000));
+    this.#leaseDurationMs = this.#leaseSeconds * 1000;
+    this.#renewDeadlineMs = renew;
+    this.#retryPeriodMs = retry;
+    this.#release = config.releaseOnCancel ?? true;
+    this.#onNewLeader = config.onNewLeader;
+    this.name = config.name;
+  }
+
+  /** The Lease's name. */
+  readonly name: string;
+
+  /** This candidate's identity. */
+  get identity(): string {
+    return this.#identity;
+  }
+
+  /** True while this candidate holds the Lease (as far as it knows). */
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** The holder last seen on the Lease, if any. */
+  get leader(): string | undefined {
+    return this.#observed?.spec?.holderIdentity || undefined;
+  }
+
+  /**
+   * Campaigns until leader, runs `work(leading)`, and releases the Lease when the work ends.
+   * `leading` aborts the moment leadership is lost (renewal failed for `renewDeadlineMs`, or
+   * someone else holds the Lease) or the outer signal aborts; the work must stop then. After a
+   * loss the candidate campaigns again; `run` resolves when the outer signal aborts (or the
+   * work returns by itself), after releasing the Lease.
+   *
+   * @example
+   * ```ts
+   * import { Client, LeaderElector } from "@kubeno/kube";
+   * const elector = new LeaderElector(await Client.tryDefault(), {
+   *   namespace: "default", name: "demo", identity: "me",
+   * });
+   * await elector.run(async (leading) => {
+   *   while (!leading.aborted) await new Promise((r) => setTimeout(r, 1_000));
+   * }, { signal: AbortSignal.timeout(60_000) });
+   * ```
+   */
+  async run(
+    work: (leading: AbortSignal) => Promise<unknown>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const outer = options.signal;
+    while (!outer?.aborted) {
+      if (!await this.#acquire(outer)) return;
+      const leading = new AbortController();
+      const stopOnOuter = () => leading.abort(outer?.reason);
+      outer?.addEventListener("abort", stopOnOuter, { once: true });
+      const renewing = this.#renewLoop(leading);
+      let finishedByItself = false;
+      try {
+        await work(leading.signal);
+        finishedByItself = !leading.signal.aborted;
+      } catch (err) {
+        if (!leading.signal.aborted) {
+          leading.abort();
+          await renewing;
+          await this.#releaseIfHeld();
+          throw err;
+        }
+      } finally {
+        outer?.removeEventListener("abort", stopOnOuter);
+      }
+      const lost = !this.#leading;
+      leading.abort();
+      await renewing;
+      if (!lost) await this.#releaseIfHeld();
+      if (finishedByItself) return;
+    }
+  }
+
+  /**
+   * One attempt to acquire or renew the Lease, as client-go's `tryAcquireOrRenew`. Resolves to
+   * true if this candidate holds the Lease afterwards.
+   *
+   * @example
+   * ```ts
+   * import { Client, LeaderElector } from "@kubeno/kube";
+   * const e = new LeaderElector(await Client.tryDefault(), { namespace: "default", name: "x", identity: "me" });
+   * console.log(await e.tryAcquireOrRenew());
+   * ```
+   */
+  async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
+    const now = Date.now();
+    const opts = signal ? { signal } : {};
+    let current: Lease | undefined;
+    try {
+      current = await this.#api.get(this.name, {}, opts);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (!current) {
+      const spec: LeaseSpec = {
+        holderIdentity: this.#identity,
+        leaseDurationSeconds: this.#leaseSeconds,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: 0,
+      };
+      try {
+        const created = await this.#api.create({ metadata: { name: this.name }, spec }, {}, opts);
+        this.#observe(created, Date.now());
+        return this.#setLeading(true);
+      } catch (err) {
+        if (isAlreadyExists(err) || isConflict(err)) return this.#setLeading(false);
+        throw err;
+      }
+    }
+    this.#observe(current, now);
+    const holder = current.spec?.holderIdentity ?? "";
+    if (holder !== "" && holder !== this.#identity) {
+      if (this.#observedAt + this.#leaseDurationMs > now) return this.#setLeading(false);
+    }
+    const old = current.spec ?? {};
+    const spec: LeaseSpec = {
+      ...old,
+      holderIdentity: this.#identity,
+      leaseDurationSeconds: this.#leaseSeconds,
+      renewTime: microTime(now),
+    };
+    if (holder !== this.#identity) {
+      spec.acquireTime = microTime(now);
+      spec.leaseTransitions = (old.leaseTransitions ?? 0) +
+        (holder === "" && !old.acquireTime ? 0 : 1);
+    }
+    try {
+      // The resourceVersion makes this a compare-and-swap: a concurrent writer wins, we retry.
+      const updated = await this.#api.replace(this.name, { ...current, spec }, {}, opts);
+      this.#observe(updated, Date.now());
+      return this.#setLeading(true);
+    } catch (err) {
+      if (isConflict(err)) return this.#setLeading(false);
+      throw err;
+    }
+  }
+
+  #observe(lease: Lease, at: number): void {
+    const s = lease.spec ?? {};
+    const key = JSON.stringify([s.holderIdentity, s.renewTime, s.acquireTime, s.leaseTransitions]);
+    if (key !== this.#observedKey) {
+      this.#observedKey = key;
+      this.#observedAt = at;
+    }
+    this.#observed = lease;
+    const holder = s.holderIdentity ?? "";
+    if (holder !== this.#lastLeader) {
+      this.#lastLeader = holder;
+      this.#onNewLeader?.(holder);
+    }
+  }
+
+  #setLeading(v: boolean): boolean {
+    this.#leading = v;
+    return v;
+  }
+
+  /** Tries every retry period (jittered) until leader; false if the signal aborted first. */
+  async #acquire(signal: AbortSignal | undefined): Promise<boolean> {
+    while (!signal?.aborted) {
+      try {
+        if (await this.tryAcquireOrRenew(signal)) return true;
+      } catch (err) {
+        if (signal?.aborted) return false;
+        console.warn(`leader election: acquiring lease ${this.name}: ${message(err)}`);
+      }
+      const wait = this.#retryPeriodMs * (1 + Math.random() * (JITTER - 1));
+      if (!await sleep(wait, signal)) return false;
+    }
+    return false;
+  }
+
+  /**
+   * Renews every retry period while leading; aborts `leading` when no renewal succeeded within
+   * the renew deadline, or someone else holds the Lease.
+   */
+  async #renewLoop(leading: AbortController): Promise<void> {
+    let lastRenew = Date.now();
+    while (!leading.signal.aborted) {
+      if (!await sleep(this.#retryPeriodMs, leading.signal)) return;
+      const deadline = lastRenew + this.#renewDeadlineMs;
+      let renewed = false;
+      let warned = false;
+      while (!leading.signal.aborted && Date.now() < deadline) {
+        const attempt = AbortSignal.any([
+          leading.signal,
+          AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+        ]);
+        try {
+          renewed = await this.tryAcquireOrRenew(attempt);
+        } catch (err) {
+          if (leading.signal.aborted) return;
+          if (!warned) {
+            warned = true; // once per renewal round: retries come every few dozen ms
+            console.warn(`leader election: renewing lease ${this.name}: ${message(err)}`);
+          }
+        }
+        if (renewed) break;
+        const holder = this.#observed?.spec?.holderIdentity ?? "";
+        if (holder !== "" && holder !== this.#identity) break; // taken over: lost for sure
+        await sleep(
+          Math.min(this.#retryPeriodMs / 4, Math.max(0, deadline - Date.now())),
+          leading.signal,
+        );
+      }
+      if (leading.signal.aborted) return;
+      if (!renewed) {
+        this.#leading = false;
+        leading.abort(new Error(`leader election: lost lease ${this.name}`));
+        return;
+      }
+      lastRenew = Date.now();
+    }
+  }
+
+  /** Clears the holder so that a successor does not wait for the lease to expire. */
+  async #releaseIfHeld(): Promise<void> {
+    if (!this.#leading) return;
+    this.#leading = false;
+    if (!this.#release) return;
+    const lease = this.#observed;
+    if (!lease || lease.spec?.holderIdentity !== this.#identity) return;
+    const now = microTime();
+    try {
+      const released = await this.#api.replace(
+        this.name,
+        {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: "",
+            leaseDurationSeconds: 1,
+            renewTime: now,
+            acquireTime: now,
+          },
+        },
+        {},
+        { signal: AbortSignal.timeout(this.#renewDeadlineMs) },
+      );
+      this.#observe(released, Date.now());
+    } catch (err) {
+      // Someone took it meanwhile, or the server is away: the lease expires on its own.
+      console.warn(`leader election: releasing lease ${this.name}: ${message(err)}`);
+    }
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Waits `ms`; false if the signal aborted first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

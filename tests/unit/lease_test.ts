@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { LeaderElector } from "../../runtime/lease.ts";
+import { testClient } from "./_client.ts";
+import { json, scriptedServer, status } from "./_scripted.ts";
+
+/** A Lease store with the apiserver's compare-and-swap on resourceVersion. */
+function leaseServer() {
+  let lease: Record<string, unknown> & { metadata: Record<string, unknown> } | undefined;
+  let rv = 1;
+  let down = false;
+  const writes: { holder: string; transitions: number }[] = [];
+  const srv = scriptedServer((req) => {
+    if (down) return status(503, "ServiceUnavailable", "down");
+    const base = "/apis/coordination.k8s.io/v1/namespaces/ns/leases";
+    if (req.method === "GET" && req.path === `${base}/demo`) {
+      return lease ? json(lease) : status(404, "NotFound", 'leases "demo" not found');
+    }
+    if (req.method === "POST" && req.path === base) {
+      if (lease) return status(409, "AlreadyExists", "exists");
+      const body = JSON.parse(req.body);
+      lease = {
+        ...body,
+        metadata: { ...body.metadata, namespace: "ns", resourceVersion: String(++rv) },
+      };
+      writes.push({ holder: body.spec.holderIdentity, transitions: body.spec.leaseTransitions });
+      return json(lease, 201);
+    }
+    if (req.method === "PUT" && req.path === `${base}/demo`) {
+      const body = JSON.parse(req.body);
+      if (!lease || body.metadata.resourceVersion !== lease.metadata.resourceVersion) {
+        return status(409, "Conflict", "the object has been modified");
+      }
+      lease = { ...body, metadata: { ...body.metadata, resourceVersion: String(++rv) } };
+      writes.push({ holder: body.spec.holderIdentity, transitions: body.spec.leaseTransitions });
+      return json(lease);
+    }
+    return status(405, "MethodNotAllowed", `${req.method} ${req.path}`);
+  });
+  return {
+    srv,
+    writes,
+    holder: () => (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
+    setDown: (v: boolean) => (down = v),
+  };
+}
+
+const timing = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+
+function elector(url: URL, identity: string) {
+  return new LeaderElector(testClient(url, { retry: { maxRetries: 0 } }), {
+    namespace: "ns",
+    name: "demo",
+    identity,
+    ...timing,
+  });
+}
+
+/** Work that records when it led and returns when leadership ends. */
+function work(log: { id: string; start: number; end?: number }[], id: string) {
+  return async (leading: AbortSignal) => {
+    const entry: { id: string; start: number; end?: number } = { id, start: Date.now() };
+    log.push(entry);
+    await new Promise((r) => leading.addEventListener("abort", r, { once: true }));
+    entry.end = Date.now();
+  };
+}
+
+Deno.test("LeaderElector: of two candidates exactly one leads; release hands over within a retry period", async () => {
+  const ls = leaseServer();
+  await using _srv = ls.srv;
+  const log: { id: string; start: number; end?: number }[] = [];
+  const a = elector(ls.srv.url, "a");
+  const b = elector(ls.srv.url, "b");
+  const acA = new AbortController();
+  const acB = new AbortController();
+  const runA = a.run(work(log, "a"), { signal: acA.signal });
+  await new Promise((r) => setTimeout(r, 50));
+  const runB = b.run(work(log, "b"), { signal: acB.signal });
+  await new Promise((r) => setTimeout(r, 1_500)); // longer than the lease: a keeps renewing
+  assert.deepEqual(log.map((e) => e.id), ["a"]);
+  assert.equal(a.isLeader, true);
+  assert.equal(b.isLeader, false);
+  assert.equal(ls.holder(), "a");
+
+  const stopped = Date.now();
+  acA.abort();
+  await runA;
+  assert.equal(ls.holder() === "" || ls.holder() === "b", true); // released
+  while (!b.isLeader) await new Promise((r) => setTimeout(r, 5));
+  const handover = Date.now() - stopped;
+  assert.ok(handover < timing.retryPeriodMs * 1.2 + 150, `handover took ${handover} ms`);
+  assert.deepEqual(log.map((e) => e.id), ["a", "b"]);
+  assert.ok(log[0].end! <= log[1].start, "the two never led at the same time");
+  acB.abort();
+  await runB;
+  assert.equal(ls.holder(), "");
+});
+
+Deno.test("LeaderElector: a leader that cannot renew stops at the renew deadline; a successor waits for the lease duration", async () => {
+  const ls = leaseServer();
+  await using _srv = ls.srv;
+  const log: { id: string; start: number; end?: number }[] = [];
+  const a = elector(ls.srv.url, "a");
+  const acA = new AbortController();
+  const runA = a.run(work(log, "a"), { signal: acA.signal });
+  while (!a.isLeader) await new Promise((r) => setTimeout(r, 5));
+  const lastGood = Date.now();
+  ls.setDown(true);
+  while (log[0]?.end === undefined) await new Promise((r) => setTimeout(r, 5));
+  const stoppedAfter = log[0].end! - lastGood;
+  // It stops once no renewal succeeded for renewDeadlineMs after its last renewal.
+  assert.ok(
+    stoppedAfter <= timing.renewDeadlineMs + timing.retryPeriodMs + 150,
+    `${stoppedAfter} ms`,
+  );
+  acA.abort();
+  await runA;
+  ls.setDown(false);
+
+  // The record still names "a" (its release failed while down); "b" must wait it out.
+  assert.equal(ls.holder(), "a");
+  const b = elector(ls.srv.url, "b");
+  const acB = new AbortController();
+  const t0 = Date.now();
+  const runB = b.run(work(log, "b"), { signal: acB.signal });
+  while (!b.isLeader) await new Promise((r) => setTimeout(r, 5));
+  const waited = Date.now() - t0;
+  assert.ok(waited >= timing.leaseDurationMs, `took over after ${waited} ms`);
+  assert.ok(
+    waited <= timing.leaseDurationMs + 2 * timing.retryPeriodMs * 1.2 + 200,
+    `${waited} ms`,
+  );
+  acB.abort();
+  await runB;
+  assert.equal(ls.writes.at(-2)?.transitions, 1); // a -> b counted as a transition
+});
+
+Deno.test("LeaderElector: rejects timing that cannot be safe", () => {
+  const client = testClient(new URL("http://127.0.0.1:1"));
+  assert.throws(
+    () =>
+      new LeaderElector(client, {
+        namespace: "ns",
+        name: "x",
+        identity: "i",
+        leaseDurationMs: 1_000,
+        renewDeadlineMs: 1_000,
+      }),
+    RangeError,
+  );
+  assert.throws(
+    () => new LeaderElector(client, { namespace: "ns", name: "x", identity: "" }),
+    TypeError,
+  );
+});
