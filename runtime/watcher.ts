@@ -1,0 +1,573 @@
+/**
+ * The watcher: list, then watch, forever. It turns the API's list and watch calls into one
+ * continual stream of {@link WatcherEvent}s that survives dropped connections, expired
+ * resource versions and restarts of the API server. A state machine after kube-rs' `watcher`.
+ *
+ * @module
+ */
+
+import {
+  ApiError,
+  isForbidden,
+  isGone,
+  isNotFound,
+  isUnauthorized,
+  KubeError,
+  type Status,
+} from "../core/error.ts";
+import type { ListParams, WatchParams } from "../core/params.ts";
+import { listRequest, type ResourceScope, watchRequest } from "../core/request.ts";
+import type { KubeObject, ObjectList, ResourceType } from "../core/resource.ts";
+import {
+  decodeWatchStream,
+  INITIAL_EVENTS_END_ANNOTATION,
+  type WatchEvent,
+} from "../core/watch.ts";
+import type { Client } from "../client/client.ts";
+import { sleep } from "../client/retry.ts";
+import { type Backoff, defaultBackoff } from "./backoff.ts";
+
+/**
+ * One event of a {@link watcher}, as kube-rs names them:
+ *
+ * - `Init`: a (re)list starts. A store starts building a new state aside.
+ * - `InitApply`: an object of that list.
+ * - `InitDone`: the list is complete; the new state replaces the old one at once. Objects of
+ *   the old state missing from the new one were deleted while nobody watched.
+ * - `Apply`: an object was added or modified after the list.
+ * - `Delete`: an object was deleted; `object` is its last state.
+ *
+ * @example
+ * ```ts
+ * import type { WatcherEvent } from "@kubeno/kube";
+ * import type { Pod } from "@kubeno/kube/k8s/core/v1";
+ * function describe(ev: WatcherEvent<Pod>): string {
+ *   switch (ev.type) {
+ *     case "Init": case "InitDone": return ev.type;
+ *     default: return `${ev.type} ${ev.object.metadata.name}`;
+ *   }
+ * }
+ * ```
+ */
+export type WatcherEvent<K> =
+  | { type: "Init" }
+  | { type: "InitApply"; object: K }
+  | { type: "InitDone" }
+  | { type: "Apply"; object: K }
+  | { type: "Delete"; object: K };
+
+/**
+ * What the watcher needs from an API: `list` and `watch` as {@link Api} has them. `Api<K>`
+ * satisfies it; tests and adapters (see {@link metadataApi}) can supply their own.
+ *
+ * @example
+ * ```ts
+ * import { Api, Client, type WatchableApi } from "@kubeno/kube";
+ * import { Pod } from "@kubeno/kube/k8s/core/v1";
+ * const pods: WatchableApi<Pod> = Api.all(await Client.tryDefault(), Pod);
+ * ```
+ */
+export interface WatchableApi<K> {
+  /** One page of a list. */
+  list(lp?: ListParams, opts?: { signal?: AbortSignal }): Promise<ObjectList<K>>;
+  /** One watch connection from `resourceVersion`; ends when the server closes it. */
+  watch(
+    wp?: WatchParams,
+    resourceVersion?: string,
+    opts?: { signal?: AbortSignal },
+  ): AsyncIterable<WatchEvent<K>>;
+  /** The resource, used to name it in errors. */
+  readonly resource?: { readonly kind: string; readonly plural: string };
+  /** The namespace, used to name it in errors. */
+  readonly namespace?: string;
+}
+
+/**
+ * How the initial state is read:
+ *
+ * - `list`: a paged list (`pageSize` per page), then a watch from the list's resourceVersion.
+ * - `streamingList`: one watch with `sendInitialEvents=true`: the server streams the current
+ *   objects, then a BOOKMARK annotated `k8s.io/initial-events-end`, then changes. Uses less
+ *   memory on the server; needs the `WatchList` feature (on by default since Kubernetes 1.32).
+ */
+export type InitialListStrategy = "list" | "streamingList";
+
+/**
+ * Which state a list may return: `any` lets the server answer from its watch cache
+ * (`resourceVersion=0`, cheap, possibly a little stale, then caught up by the watch);
+ * `mostRecent` asks for a consistent read of the latest state (a quorum read of etcd).
+ */
+export type ListSemantic = "any" | "mostRecent";
+
+/**
+ * Options of a {@link watcher}.
+ *
+ * @example
+ * ```ts
+ * import type { WatcherConfig } from "@kubeno/kube";
+ * const config: WatcherConfig = {
+ *   labelSelector: "app=blog",
+ *   pageSize: 100,
+ *   onError: (err) => console.warn(err.message),
+ * };
+ * ```
+ */
+export interface WatcherConfig {
+  /** Only objects whose labels match, e.g. `app=blog`. */
+  labelSelector?: string;
+  /** Only objects whose fields match, e.g. `metadata.name=blog`. */
+  fieldSelector?: string;
+  /** Server-side timeout of each watch connection, in seconds. Default 290 (as kube-rs). */
+  timeoutSeconds?: number;
+  /** Objects per page of the initial list. Default 500. */
+  pageSize?: number;
+  /** See {@link ListSemantic}. Default `any`. */
+  listSemantic?: ListSemantic;
+  /** See {@link InitialListStrategy}. Default `list`. */
+  initialListStrategy?: InitialListStrategy;
+  /** Ask for BOOKMARK events, which keep the resume point fresh. Default true. */
+  bookmarks?: boolean;
+  /**
+   * Waits between retries after errors: a {@link Backoff}, or a function making one per
+   * iteration. Default {@link defaultBackoff} (800 ms doubling to 30 s, jittered, reset after
+   * 120 s without errors).
+   */
+  backoff?: Backoff | (() => Backoff);
+  /** Ends the stream: the iteration finishes without an error and the connection is closed. */
+  signal?: AbortSignal;
+  /**
+   * Told of every error the watcher recovers from: it is called, then the watcher waits
+   * `err.retryInMs` and tries again. The stream never ends because of an error. Default: a
+   * `console.error` for 401/403/404 (fix the RBAC, the resource or the namespace) and a
+   * `console.warn` for others; expired resource versions (a routine relist) are not logged.
+   */
+  onError?: (err: WatcherError) => void;
+}
+
+/**
+ * An error the watcher recovered from, given to {@link WatcherConfig.onError}. `cause` is the
+ * underlying error: an {@link ApiError} (with the server's Status), a `ConnectionError`, a
+ * `WatchDecodeError` for garbage on the wire, ...
+ *
+ * @example
+ * ```ts
+ * import { isForbidden, type WatcherError } from "@kubeno/kube";
+ * function onError(err: WatcherError) {
+ *   if (isForbidden(err.cause)) console.error("fix the RBAC:", err.message);
+ * }
+ * ```
+ */
+export class WatcherError extends KubeError {
+  /** Class name. */
+  override name: string = "WatcherError";
+  /** What failed: the initial list, or a watch (connecting or reading). */
+  readonly phase: "list" | "watch";
+  /** True if the watcher relists (the resource version expired, or the stream broke early). */
+  readonly relist: boolean;
+  /** How long the watcher waits before its next attempt, in milliseconds. */
+  readonly retryInMs: number;
+
+  /**
+   * @param message What failed and what to do.
+   * @param details Phase, whether a relist follows, the wait, and the cause.
+   */
+  constructor(
+    message: string,
+    details: { phase: "list" | "watch"; relist: boolean; retryInMs: number; cause: unknown },
+  ) {
+    super(message, { cause: details.cause });
+    this.phase = details.phase;
+    this.relist = details.relist;
+    this.retryInMs = details.retryInMs;
+  }
+}
+
+const INIT: WatcherEvent<never> = Object.freeze({ type: "Init" });
+const INIT_DONE: WatcherEvent<never> = Object.freeze({ type: "InitDone" });
+const DEFAULT_TIMEOUT_SECONDS = 290;
+/** A watch that outlives its server-side timeout by this much is considered stalled. */
+const STALL_GRACE_MS = 30_000;
+
+/** Whether a watch ERROR event says the resource version is too old. */
+function isGoneStatus(s: Status): boolean {
+  return s.code === 410 || s.reason === "Expired" || s.reason === "Gone" ||
+    /too old resource version/i.test(s.message ?? "");
+}
+
+/** What the watched collection is called in messages. */
+function describe(api: WatchableApi<unknown>): string {
+  const what = api.resource?.plural ?? "objects";
+  return api.namespace ? `${what} in namespace ${api.namespace}` : what;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A hint for the failures a person must fix. */
+function hint(api: WatchableApi<unknown>, err: unknown): string {
+  const plural = api.resource?.plural ?? "the resource";
+  if (isForbidden(err)) {
+    return ` The credentials may not list/watch ${plural}: grant it in RBAC ` +
+      `(check with kubectl auth can-i watch ${plural}).`;
+  }
+  if (isNotFound(err)) {
+    return ` The server does not serve ${plural} here: is the CRD installed, the namespace there?`;
+  }
+  if (isUnauthorized(err)) return " The credentials were rejected: refresh the kubeconfig.";
+  return "";
+}
+
+function defaultOnError(err: WatcherError): void {
+  if (err.relist && isGone(err.cause)) return; // routine: etcd compacted the history
+  const c = err.cause;
+  if (isForbidden(c) || isNotFound(c) || isUnauthorized(c)) console.error(err.message);
+  else console.warn(err.message);
+}
+
+/** Why a watch connection ended. */
+type WatchEnd =
+  | { kind: "closed" } // the server ended it (timeout): resume
+  | { kind: "gone"; cause: unknown } // the resource version is too old: relist
+  | { kind: "failed"; cause: unknown }; // an error: back off, resume (or relist if no snapshot)
+
+/**
+ * A continual stream of the objects of `api`: a list (`Init`, `InitApply`..., `InitDone`),
+ * then `Apply`/`Delete` for each change, forever.
+ *
+ * - A watch that the server closes (its timeout) resumes from the last seen resourceVersion;
+ *   BOOKMARK events keep that fresh.
+ * - `410 Gone` (on the watch, in an ERROR event, or on an expired `continue` token) relists with
+ *   a fresh `Init`..`InitDone`, so a store can swap in the new state and objects deleted in the
+ *   meantime disappear.
+ * - Other errors (network, 5xx, 429, 403, 404, garbage on the wire) are reported to
+ *   {@link WatcherConfig.onError} and retried after a backoff. The stream never ends on errors.
+ * - Aborting {@link WatcherConfig.signal}, or leaving the `for await` loop, ends the stream
+ *   promptly and closes the connection.
+ *
+ * The generator is single-use: iterate it once.
+ *
+ * @example
+ * ```ts
+ * import { Api, Client, watcher } from "@kubeno/kube";
+ * import { Pod } from "@kubeno/kube/k8s/core/v1";
+ * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+ * const ac = new AbortController();
+ * for await (const ev of watcher(pods, { labelSelector: "app=blog", signal: ac.signal })) {
+ *   if (ev.type === "Apply") console.log("changed", ev.object.metadata.name);
+ * }
+ * ```
+ */
+export function watcher<K extends KubeObject>(
+  api: WatchableApi<K>,
+  config: WatcherConfig = {},
+): AsyncGenerator<WatcherEvent<K>, void, undefined> {
+  return runWatcher(api, config);
+}
+
+async function* runWatcher<K extends KubeObject>(
+  api: WatchableApi<K>,
+  config: WatcherConfig,
+): AsyncGenerator<WatcherEvent<K>, void, undefined> {
+  const outer = config.signal;
+  if (outer?.aborted) return;
+  // Our own controller: aborted on the user's signal and when the consumer stops iterating,
+  // so that a pending fetch or body read is cancelled in both cases.
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(outer?.reason);
+  outer?.addEventListener("abort", onAbort, { once: true });
+  const signal = ctl.signal;
+
+  const backoff = typeof config.backoff === "function"
+    ? config.backoff()
+    : config.backoff ?? defaultBackoff();
+  const onError = config.onError ?? defaultOnError;
+  const strategy = config.initialListStrategy ?? "list";
+  const semantic = config.listSemantic ?? "any";
+  const timeoutSeconds = config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const bookmarks = config.bookmarks ?? true;
+  const pageSize = config.pageSize ?? 500;
+  const what = describe(api);
+
+  let backedOff = false; // an error happened since the last reset of the backoff
+  let goneStreak = 0; // consecutive 410s without progress
+
+  /** Reports an error and waits; false if the signal aborted in the meantime. */
+  const recover = async (
+    phase: "list" | "watch",
+    cause: unknown,
+    relist: boolean,
+    gone = false,
+  ): Promise<boolean> => {
+    // The first 410 in a row relists at once (it is routine); repeated ones back off.
+    const wait = gone && goneStreak++ === 0 ? 0 : backoff.next();
+    if (wait > 0) backedOff = true;
+    const action = relist ? "relisting" : "retrying";
+    const message = `watcher of ${what}: ${phase} failed: ${errorText(cause)}.${hint(api, cause)} ${
+      action[0].toUpperCase()
+    }${action.slice(1)} in ${wait} ms.`;
+    try {
+      onError(new WatcherError(message, { phase, relist, retryInMs: wait, cause }));
+    } catch (err) {
+      // A throwing callback must not end the stream it is there to keep alive.
+      console.error("watcher: onError threw:", err);
+    }
+    if (wait > 0) {
+      try {
+        await sleep(wait, signal);
+      } catch {
+        return false;
+      }
+    }
+    return !signal.aborted;
+  };
+  const progressed = () => {
+    goneStreak = 0;
+    if (backedOff) {
+      backoff.reset();
+      backedOff = false;
+    }
+  };
+
+  // The resume point; `listed` says whether the consumer holds a complete snapshot at it.
+  let resourceVersion: string | undefined;
+  let listed = false;
+
+  try {
+    while (!signal.aborted) {
+      if (!listed && strategy === "list") {
+        yield INIT;
+        let rv: string | undefined;
+        try {
+          let cont: string | undefined;
+          let first = true;
+          do {
+            const lp: ListParams = {
+              labelSelector: config.labelSelector,
+              fieldSelector: config.fieldSelector,
+              limit: pageSize,
+              continue: cont,
+            };
+            if (first && semantic === "any") {
+              lp.resourceVersion = "0";
+              lp.resourceVersionMatch = "NotOlderThan";
+            }
+            first = false;
+            const page = await api.list(lp, { signal });
+            const items = page.items ?? [];
+            for (let i = 0; i < items.length; i++) {
+              yield { type: "InitApply", object: items[i] };
+            }
+            cont = page.metadata?.continue || undefined;
+            rv = page.metadata?.resourceVersion;
+          } while (cont);
+        } catch (err) {
+          if (signal.aborted) return;
+          // An expired continue token: the list must start over, at a new version.
+          if (!await recover("list", err, true, isGone(err))) return;
+          continue;
+        }
+        yield INIT_DONE;
+        resourceVersion = rv;
+        listed = true;
+        progressed();
+      } else if (!listed) {
+        yield INIT;
+      }
+
+      // Watch: from the resume point, or (streaming list) with the initial events first.
+      const initial = !listed;
+      const wp: WatchParams = {
+        labelSelector: config.labelSelector,
+        fieldSelector: config.fieldSelector,
+        timeoutSeconds,
+        allowWatchBookmarks: initial || bookmarks,
+      };
+      if (initial) {
+        wp.sendInitialEvents = true;
+        wp.resourceVersionMatch = "NotOlderThan";
+      }
+      const from = initial ? (semantic === "any" ? "0" : undefined) : resourceVersion;
+      const watchCtl = new AbortController();
+      const stalled = setTimeout(
+        () => watchCtl.abort(new KubeError(`no end of the watch ${timeoutSeconds} s + 30 s in`)),
+        timeoutSeconds * 1000 + STALL_GRACE_MS,
+      );
+      let end: WatchEnd = { kind: "closed" };
+      let inInitial = initial;
+      let it: AsyncIterator<WatchEvent<K>> | undefined;
+      try {
+        it = api.watch(wp, from, { signal: AbortSignal.any([signal, watchCtl.signal]) })
+          [Symbol.asyncIterator]();
+        for (;;) {
+          const r = await it.next();
+          if (r.done) break;
+          const ev = r.value;
+          switch (ev.type) {
+            case "ADDED":
+            case "MODIFIED": {
+              const rv = ev.object.metadata?.resourceVersion;
+              if (rv) resourceVersion = rv;
+              yield { type: inInitial ? "InitApply" : "Apply", object: ev.object };
+              break;
+            }
+            case "DELETED": {
+              const rv = ev.object.metadata?.resourceVersion;
+              if (rv) resourceVersion = rv;
+              // A streaming list sends only the current objects; a delete there has no place.
+              if (!inInitial) yield { type: "Delete", object: ev.object };
+              break;
+            }
+            case "BOOKMARK": {
+              const rv = ev.object.metadata?.resourceVersion;
+              if (rv) resourceVersion = rv;
+              if (
+                inInitial &&
+                ev.object.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] === "true"
+              ) {
+                inInitial = false;
+                listed = true;
+                yield INIT_DONE;
+              }
+              break;
+            }
+            case "ERROR": {
+              const status = ev.object;
+              const err = new ApiError(status, { method: "GET", path: `(watch of ${what})` });
+              end = isGoneStatus(status)
+                ? { kind: "gone", cause: err }
+                : { kind: "failed", cause: err };
+              break;
+            }
+          }
+          if (end.kind !== "closed") break;
+          if (!inInitial) progressed();
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        end = isGone(err) ? { kind: "gone", cause: err } : { kind: "failed", cause: err };
+      } finally {
+        clearTimeout(stalled);
+        // Closes the connection when we stop early (a consumer's `break`, an ERROR event).
+        it?.return?.().catch(() => {});
+      }
+      if (signal.aborted) return;
+      if (inInitial) {
+        // The streaming list did not finish: the consumer has no snapshot; start over.
+        listed = false;
+        if (end.kind === "closed") {
+          end = {
+            kind: "failed",
+            cause: new KubeError("the watch ended before the initial events were complete"),
+          };
+        }
+      }
+      if (end.kind === "gone") {
+        listed = false;
+        if (!await recover("watch", end.cause, true, true)) return;
+      } else if (end.kind === "failed") {
+        if (!await recover("watch", end.cause, !listed)) return;
+      }
+    }
+  } finally {
+    outer?.removeEventListener("abort", onAbort);
+    ctl.abort();
+  }
+}
+
+/**
+ * An object as the server returns it with the `PartialObjectMetadata` representation: type
+ * meta and object metadata only, no spec or status.
+ *
+ * @example
+ * ```ts
+ * import type { PartialObjectMetadata } from "@kubeno/kube";
+ * const m: PartialObjectMetadata = { apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadata", metadata: { name: "a" } };
+ * ```
+ */
+export interface PartialObjectMetadata extends KubeObject {
+  /** `meta.k8s.io/v1`. */
+  apiVersion?: string;
+  /** `PartialObjectMetadata`. */
+  kind?: string;
+}
+
+/** The Accept header that asks for a list of metadata only. */
+export const PARTIAL_OBJECT_METADATA_LIST_ACCEPT: string =
+  "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+/** The Accept header that asks for watch events carrying metadata only. */
+export const PARTIAL_OBJECT_METADATA_ACCEPT: string =
+  "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+/**
+ * What {@link metadataApi} needs of an `Api`: its client, resource and namespace.
+ *
+ * @example
+ * ```ts
+ * import { Api, Client, type ApiLocation } from "@kubeno/kube";
+ * import { Pod } from "@kubeno/kube/k8s/core/v1";
+ * const where: ApiLocation = Api.all(await Client.tryDefault(), Pod);
+ * ```
+ */
+export interface ApiLocation {
+  /** The client requests go through. */
+  readonly client: Client;
+  /** The resource. */
+  readonly resource: ResourceType<KubeObject>;
+  /** The namespace, or undefined for all namespaces / cluster-scoped resources. */
+  readonly namespace?: string;
+}
+
+/**
+ * A {@link WatchableApi} over the same resource as `api` that lists and watches metadata only
+ * (`PartialObjectMetadata`): much less to transfer and to cache for controllers that only look
+ * at names, labels, owners or finalizers.
+ *
+ * @example
+ * ```ts
+ * import { Api, Client, metadataApi } from "@kubeno/kube";
+ * import { Secret } from "@kubeno/kube/k8s/core/v1";
+ * const meta = metadataApi(Api.all(await Client.tryDefault(), Secret));
+ * const page = await meta.list({ limit: 10 });
+ * console.log(page.items.map((m) => m.metadata.name));
+ * ```
+ */
+export function metadataApi(api: ApiLocation): WatchableApi<PartialObjectMetadata> {
+  const scope: ResourceScope = { resource: api.resource, namespace: api.namespace };
+  const client = api.client;
+  return {
+    resource: api.resource,
+    namespace: api.namespace,
+    async list(lp: ListParams = {}, opts: { signal?: AbortSignal } = {}) {
+      const req = listRequest(scope, lp);
+      req.headers.accept = PARTIAL_OBJECT_METADATA_LIST_ACCEPT;
+      return await client.request<ObjectList<PartialObjectMetadata>>(req, opts);
+    },
+    async *watch(wp: WatchParams = {}, resourceVersion?: string, opts = {}) {
+      const req = watchRequest(scope, resourceVersion, wp);
+      req.headers.accept = PARTIAL_OBJECT_METADATA_ACCEPT;
+      const body = await client.requestStream(req, opts);
+      yield* decodeWatchStream<PartialObjectMetadata>(body);
+    },
+  };
+}
+
+/**
+ * A {@link watcher} over metadata only: `PartialObjectMetadata` objects, as kube-rs'
+ * `metadata_watcher`.
+ *
+ * @example
+ * ```ts
+ * import { Api, Client, metadataWatcher } from "@kubeno/kube";
+ * import { Pod } from "@kubeno/kube/k8s/core/v1";
+ * for await (const ev of metadataWatcher(Api.all(await Client.tryDefault(), Pod))) {
+ *   if (ev.type === "Apply") console.log(ev.object.metadata.labels);
+ * }
+ * ```
+ */
+export function metadataWatcher(
+  api: ApiLocation,
+  config: WatcherConfig = {},
+): AsyncGenerator<WatcherEvent<PartialObjectMetadata>, void, undefined> {
+  return watcher(metadataApi(api), config);
+}
