@@ -137,6 +137,8 @@ export class KubeError extends Error {
   override name: string = "KubeError";
 
   /**
+   * Creates the error.
+   *
    * @param message What went wrong and, when kubeno knows it, what to do about it.
    * @param options `cause`: the underlying error.
    */
@@ -186,6 +188,8 @@ export class ApiError extends KubeError {
   readonly path: string;
 
   /**
+   * Wraps the server's Status.
+   *
    * @param status The server's Status.
    * @param context Method and path of the request.
    * @param options `httpStatus`: the response code, used when the Status has no `code`;
@@ -235,6 +239,8 @@ export class WatchDecodeError extends KubeError {
   readonly line: string;
 
   /**
+   * Creates the error; the line is shortened for the message.
+   *
    * @param problem What is wrong with the line.
    * @param line The line (any length; it is shortened for the message).
    * @param options `cause`: e.g. the `SyntaxError` of `JSON.parse`.

@@ -65,6 +65,8 @@ export class SelectorError extends KubeError {
   readonly position?: number;
 
   /**
+   * Creates the error.
+   *
    * @param message What is wrong.
    * @param where The parsed text and the offset of the problem.
    */
@@ -289,6 +291,8 @@ export class Selector {
   readonly expressions: readonly Expression[];
 
   /**
+   * A selector of these requirements.
+   *
    * @param expressions Requirements; validated and normalised (`In`/`NotIn` values sorted and
    *   deduplicated).
    */
@@ -344,32 +348,32 @@ export class Selector {
 
   /** Selects objects whose label `key` equals `value`. */
   eq(key: string, value: string): Selector {
-    return this.with({ key, operator: "Equal", value });
+    return new Selector([...this.expressions, { key, operator: "Equal", value }]);
   }
 
   /** Selects objects whose label `key` is missing or differs from `value`. */
   notEq(key: string, value: string): Selector {
-    return this.with({ key, operator: "NotEqual", value });
+    return new Selector([...this.expressions, { key, operator: "NotEqual", value }]);
   }
 
   /** Selects objects whose label `key` is one of `values` (at least one). */
   in(key: string, values: readonly string[]): Selector {
-    return this.with({ key, operator: "In", values });
+    return new Selector([...this.expressions, { key, operator: "In", values }]);
   }
 
   /** Selects objects whose label `key` is missing or none of `values` (at least one). */
   notIn(key: string, values: readonly string[]): Selector {
-    return this.with({ key, operator: "NotIn", values });
+    return new Selector([...this.expressions, { key, operator: "NotIn", values }]);
   }
 
   /** Selects objects that have label `key`, with any value. */
   exists(key: string): Selector {
-    return this.with({ key, operator: "Exists" });
+    return new Selector([...this.expressions, { key, operator: "Exists" }]);
   }
 
   /** Selects objects that do not have label `key`. */
   doesNotExist(key: string): Selector {
-    return this.with({ key, operator: "DoesNotExist" });
+    return new Selector([...this.expressions, { key, operator: "DoesNotExist" }]);
   }
 
   /** A selector requiring both this one's and `other`'s requirements. */
@@ -424,10 +428,6 @@ export class Selector {
     if (Object.keys(matchLabels).length > 0) out.matchLabels = matchLabels;
     if (matchExpressions.length > 0) out.matchExpressions = matchExpressions;
     return out;
-  }
-
-  private with(e: Expression): Selector {
-    return new Selector([...this.expressions, e]);
   }
 }
 
@@ -714,7 +714,11 @@ export class FieldSelector {
   /** The requirements, in order. */
   readonly expressions: readonly FieldExpression[];
 
-  /** @param expressions Requirements; keys are validated. */
+  /**
+   * A field selector of these requirements.
+   *
+   * @param expressions Requirements; keys are validated.
+   */
   constructor(expressions: readonly FieldExpression[] = []) {
     this.expressions = Object.freeze(expressions.map((e) => {
       const p = fieldKeyProblem(e.key);
