@@ -1,0 +1,369 @@
+/**
+ * Metrics in the Prometheus text format, and a small HTTP handler serving `/metrics`,
+ * `/healthz` and `/readyz` for an operator.
+ *
+ * @module
+ */
+
+/** Label names to values. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** A metric that can render itself in the Prometheus text format. */
+export interface Metric {
+  /** The metric's name. */
+  readonly name: string;
+  /** Renders `# HELP`, `# TYPE` and the samples. */
+  render(): string;
+}
+
+function escapeHelp(s: string): string {
+  return s.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
+}
+
+function escapeLabel(s: string): string {
+  return s.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
+}
+
+function labelText(labels: Labels, extra?: [string, string]): string {
+  const parts = Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k])}"`);
+  if (extra) parts.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+function labelKey(labels: Labels): string {
+  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+}
+
+function num(v: number): string {
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  return String(v);
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+function checkName(name: string): void {
+  if (!NAME.test(name)) throw new TypeError(`invalid metric name ${JSON.stringify(name)}`);
+}
+
+/**
+ * A monotonically increasing count, per label set.
+ *
+ * @example
+ * ```ts
+ * import { Counter } from "@kubeno/kube";
+ * const c = new Counter("demo_total", "Things done.");
+ * c.inc({ outcome: "success" });
+ * console.log(c.get({ outcome: "success" })); // 1
+ * ```
+ */
+export class Counter implements Metric {
+  /** The metric's name. */
+  readonly name: string;
+  readonly #help: string;
+  readonly #values = new Map<string, { labels: Labels; value: number }>();
+
+  /**
+   * @param name metric name, e.g. `kubeno_reconciles_total`
+   * @param help one line of description
+   */
+  constructor(name: string, help: string) {
+    checkName(name);
+    this.name = name;
+    this.#help = help;
+  }
+
+  /** Adds `by` (default 1) to the count of `labels`. */
+  inc(labels: Labels = {}, by: number = 1): void {
+    if (by < 0) throw new RangeError("a counter only goes up");
+    const k = labelKey(labels);
+    const e = this.#values.get(k);
+    if (e) e.value += by;
+    else this.#values.set(k, { labels: { ...labels }, value: by });
+  }
+
+  /** The count of `labels`. */
+  get(labels: Labels = {}): number {
+    return this.#values.get(labelKey(labels))?.value ?? 0;
+  }
+
+  /** The Prometheus text of this counter. */
+  render(): string {
+    let out = `# HELP ${this.name} ${escapeHelp(this.#help)}\n# TYPE ${this.name} counter\n`;
+    for (const { labels, value } of this.#values.values()) {
+      out += `${this.name}${labelText(labels)} ${num(value)}\n`;
+    }
+    return out;
+  }
+}
+
+/**
+ * A value that goes up and down, per label set; or computed at scrape time by `collect`.
+ *
+ * @example
+ * ```ts
+ * import { Gauge } from "@kubeno/kube";
+ * const g = new Gauge("demo_queue_depth", "Keys waiting.");
+ * g.set(3);
+ * ```
+ */
+export class Gauge implements Metric {
+  /** The metric's name. */
+  readonly name: string;
+  readonly #help: string;
+  readonly #values = new Map<string, { labels: Labels; value: number }>();
+  readonly #collect: (() => number) | undefined;
+
+  /**
+   * @param name metric name
+   * @param help one line of description
+   * @param collect if given, the unlabelled value is read from it at each scrape
+   */
+  constructor(name: string, help: string, collect?: () => number) {
+    checkName(name);
+    this.name = name;
+    this.#help = help;
+    this.#collect = collect;
+  }
+
+  /** Sets the value of `labels`. */
+  set(value: number, labels: Labels = {}): void {
+    this.#values.set(labelKey(labels), { labels: { ...labels }, value });
+  }
+
+  /** Adds `by` (may be negative) to the value of `labels`. */
+  inc(by: number = 1, labels: Labels = {}): void {
+    this.set(this.get(labels) + by, labels);
+  }
+
+  /** The value of `labels`. */
+  get(labels: Labels = {}): number {
+    if (this.#collect && Object.keys(labels).length === 0) return this.#collect();
+    return this.#values.get(labelKey(labels))?.value ?? 0;
+  }
+
+  /** The Prometheus text of this gauge. */
+  render(): string {
+    let out = `# HELP ${this.name} ${escapeHelp(this.#help)}\n# TYPE ${this.name} gauge\n`;
+    if (this.#collect) out += `${this.name} ${num(this.#collect())}\n`;
+    for (const { labels, value } of this.#values.values()) {
+      out += `${this.name}${labelText(labels)} ${num(value)}\n`;
+    }
+    return out;
+  }
+}
+
+/** Prometheus' default buckets, in seconds. */
+const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * A histogram of observations (e.g. durations in seconds), per label set.
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "@kubeno/kube";
+ * const h = new Histogram("demo_duration_seconds", "How long it took.");
+ * h.observe(0.042, { outcome: "success" });
+ * ```
+ */
+export class Histogram implements Metric {
+  /** The metric's name. */
+  readonly name: string;
+  readonly #help: string;
+  readonly #buckets: number[];
+  readonly #series = new Map<
+    string,
+    { labels: Labels; counts: number[]; sum: number; count: number }
+  >();
+
+  /**
+   * @param name metric name, ending in the unit (`_seconds`)
+   * @param help one line of description
+   * @param buckets upper bounds, ascending; default Prometheus' defaults
+   */
+  constructor(name: string, help: string, buckets: readonly number[] = DEFAULT_BUCKETS) {
+    checkName(name);
+    this.name = name;
+    this.#help = help;
+    this.#buckets = [...buckets].sort((a, b) => a - b);
+  }
+
+  /** Records one observation. */
+  observe(value: number, labels: Labels = {}): void {
+    const k = labelKey(labels);
+    let s = this.#series.get(k);
+    if (!s) {
+      s = { labels: { ...labels }, counts: this.#buckets.map(() => 0), sum: 0, count: 0 };
+      this.#series.set(k, s);
+    }
+    for (let i = 0; i < this.#buckets.length; i++) if (value <= this.#buckets[i]) s.counts[i]++;
+    s.sum += value;
+    s.count++;
+  }
+
+  /** Count and sum of `labels`' observations. */
+  get(labels: Labels = {}): { count: number; sum: number } {
+    const s = this.#series.get(labelKey(labels));
+    return { count: s?.count ?? 0, sum: s?.sum ?? 0 };
+  }
+
+  /** The Prometheus text of this histogram. */
+  render(): string {
+    let out = `# HELP ${this.name} ${escapeHelp(this.#help)}\n# TYPE ${this.name} histogram\n`;
+    for (const s of this.#series.values()) {
+      for (let i = 0; i < this.#buckets.length; i++) {
+        out += `${this.name}_bucket${labelText(s.labels, ["le", num(this.#buckets[i])])} ${
+          s.counts[i]
+        }\n`;
+      }
+      out += `${this.name}_bucket${labelText(s.labels, ["le", "+Inf"])} ${s.count}\n`;
+      out += `${this.name}_sum${labelText(s.labels)} ${num(s.sum)}\n`;
+      out += `${this.name}_count${labelText(s.labels)} ${s.count}\n`;
+    }
+    return out;
+  }
+}
+
+/**
+ * A set of metrics rendered together.
+ *
+ * @example
+ * ```ts
+ * import { Counter, Registry } from "@kubeno/kube";
+ * const registry = new Registry();
+ * const c = registry.register(new Counter("demo_total", "Things."));
+ * c.inc();
+ * console.log(registry.render());
+ * ```
+ */
+export class Registry {
+  readonly #metrics = new Map<string, Metric>();
+
+  /** Adds a metric; its name must be new. Returns it. */
+  register<M extends Metric>(metric: M): M {
+    if (this.#metrics.has(metric.name)) {
+      throw new TypeError(`a metric named ${metric.name} is already registered`);
+    }
+    this.#metrics.set(metric.name, metric);
+    return metric;
+  }
+
+  /** Every metric in the Prometheus text format (version 0.0.4). */
+  render(): string {
+    return [...this.#metrics.values()].map((m) => m.render()).join("");
+  }
+}
+
+/**
+ * The metrics a `Controller` keeps when given one (`run(..., { metrics })`):
+ * reconciles by outcome, reconcile durations, queue depth, watch restarts and errors.
+ *
+ * @example
+ * ```ts
+ * import { ControllerMetrics } from "@kubeno/kube";
+ * const metrics = new ControllerMetrics("configmapgen");
+ * metrics.reconciled("success", 0.012);
+ * console.log(metrics.registry.render());
+ * ```
+ */
+export class ControllerMetrics {
+  /** Where the metrics are registered; render it or add your own. */
+  readonly registry: Registry;
+  /** `kubeno_reconciles_total{controller,outcome}`. */
+  readonly reconciles: Counter;
+  /** `kubeno_reconcile_duration_seconds{controller,outcome}`. */
+  readonly reconcileDuration: Histogram;
+  /** `kubeno_queue_depth{controller}`: keys scheduled, ready or running. */
+  readonly queueDepth: Gauge;
+  /** `kubeno_watch_restarts_total{controller,resource}`: relists after the first list. */
+  readonly watchRestarts: Counter;
+  /** `kubeno_watch_errors_total{controller,resource}`: errors the watchers recovered from. */
+  readonly watchErrors: Counter;
+  /** The controller label. */
+  readonly controller: string;
+
+  /**
+   * @param controller the value of the `controller` label
+   * @param registry where to register; default a new one
+   */
+  constructor(controller: string, registry: Registry = new Registry()) {
+    this.controller = controller;
+    this.registry = registry;
+    this.reconciles = registry.register(
+      new Counter("kubeno_reconciles_total", "Reconciles run, by outcome (success or error)."),
+    );
+    this.reconcileDuration = registry.register(
+      new Histogram("kubeno_reconcile_duration_seconds", "Time a reconcile took, in seconds."),
+    );
+    this.queueDepth = registry.register(
+      new Gauge("kubeno_queue_depth", "Object keys scheduled, waiting or running."),
+    );
+    this.watchRestarts = registry.register(
+      new Counter("kubeno_watch_restarts_total", "Relists of a watch after its first list."),
+    );
+    this.watchErrors = registry.register(
+      new Counter("kubeno_watch_errors_total", "Errors a watch recovered from."),
+    );
+  }
+
+  /** Records one reconcile. */
+  reconciled(outcome: "success" | "error", seconds: number): void {
+    const labels = { controller: this.controller, outcome };
+    this.reconciles.inc(labels);
+    this.reconcileDuration.observe(seconds, labels);
+  }
+}
+
+/**
+ * Options of {@link metricsHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricsHandlerOptions } from "@kubeno/kube";
+ * const o: MetricsHandlerOptions = { ready: () => true };
+ * ```
+ */
+export interface MetricsHandlerOptions {
+  /** `/readyz` answers 200 when this returns true (e.g. after the stores synced), else 503. */
+  ready?: () => boolean;
+  /** `/healthz` answers 200 when this returns true. Default: always. */
+  healthy?: () => boolean;
+}
+
+/**
+ * A `Deno.serve` handler: `/metrics` (Prometheus text), `/healthz`, `/readyz`; 404 elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { ControllerMetrics, metricsHandler } from "@kubeno/kube";
+ * const metrics = new ControllerMetrics("demo");
+ * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, metricsHandler(metrics.registry));
+ * ```
+ */
+export function metricsHandler(
+  registry: Registry,
+  options: MetricsHandlerOptions = {},
+): (req: Request) => Response {
+  return (req) => {
+    const path = new URL(req.url).pathname;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return new Response("method not allowed\n", { status: 405 });
+    }
+    switch (path) {
+      case "/metrics":
+        return new Response(registry.render(), {
+          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+        });
+      case "/healthz":
+        return (options.healthy?.() ?? true)
+          ? new Response("ok\n")
+          : new Response("unhealthy\n", { status: 503 });
+      case "/readyz":
+        return (options.ready?.() ?? true)
+          ? new Response("ok\n")
+          : new Response("not ready\n", { status: 503 });
+      default:
+        return new Response("not found\n", { status: 404 });
+    }
+  };
+}
