@@ -227,7 +227,7 @@ export async function configFromCustomKubeconfig(
       `kubeconfig ${file}: ${from} is not defined in contexts (${
         listNames("contexts", kc.contexts)
       })`,
-      { file, field: "current-context" },
+      opts.context !== undefined ? { file } : { file, field: "current-context" },
     );
   }
   const ctxOrigin = loaded.origins.contexts.get(context.name);
