@@ -125,9 +125,19 @@ export interface BuiltinOutput {
   resources: BuiltinResource[];
 }
 
-/** A group-version to generate, parsed from a document's file name. */
-interface GroupVersion {
+/**
+ * A group-version to generate, parsed from a document's file name.
+ *
+ * @example
+ * ```ts
+ * import type { GroupVersion } from "./builtin.ts";
+ * const gv: GroupVersion = { group: "apps", version: "v1", path: "apps/v1" };
+ * ```
+ */
+export interface GroupVersion {
+  /** API group, `""` for core. */
   group: string;
+  /** Version. */
   version: string;
   /** `core/v1`, `apps/v1`, `meta/v1`. */
   path: string;
@@ -185,7 +195,18 @@ const ACTION_VERBS: Record<string, string> = {
   deletecollection: "deletecollection",
 };
 
-/** Resources from a document's paths: top-level resources only, subresources skipped. */
+/**
+ * Resources from a document's paths: top-level resources only (subresources such as `status`,
+ * `scale` or `exec` are skipped), with the verbs their operations' `x-kubernetes-action` give.
+ *
+ * @example
+ * ```ts
+ * import { resourcesFromPaths } from "./builtin.ts";
+ * const doc = { paths: { "/api/v1/nodes": { get: { "x-kubernetes-action": "list",
+ *   "x-kubernetes-group-version-kind": { group: "", version: "v1", kind: "Node" } } } } };
+ * resourcesFromPaths(doc, { group: "", version: "v1", path: "core/v1" }); // [{ kind: "Node", plural: "nodes", ... }]
+ * ```
+ */
 export function resourcesFromPaths(doc: OpenApiDocument, gv: GroupVersion): BuiltinResource[] {
   const prefix = gv.group === "" ? `/api/${gv.version}/` : `/apis/${gv.group}/${gv.version}/`;
   const byKind = new Map<string, BuiltinResource>();
