@@ -8,7 +8,7 @@
 import { apiErrorFromResponse, KubeError } from "../core/error.ts";
 import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
-import { createHttpClient } from "./config/tls.ts";
+import { createHttpClient, type HttpClientOptions } from "./config/tls.ts";
 import { isPermissionDenial, netPermission, permissionError } from "./permissions.ts";
 import {
   defaultRetryPolicy,
@@ -38,6 +38,8 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** User-Agent header; default `kubeno/<version> (deno/<version>)`. */
   userAgent?: string;
+  /** Connection settings of the underlying `Deno.HttpClient` (pool, HTTP/2, insecure opt-in). */
+  http?: HttpClientOptions;
 }
 
 /**
@@ -142,7 +144,7 @@ export class Client implements Disposable {
    */
   constructor(config: Config, options: ClientOptions = {}) {
     this.config = config;
-    this.#http = createHttpClient(config);
+    this.#http = createHttpClient(config, options.http);
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#userAgent = options.userAgent ?? `kubeno/${VERSION} (deno/${Deno.version.deno})`;
