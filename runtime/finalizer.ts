@@ -56,11 +56,14 @@ export type FinalizerErrorPhase =
  * ```
  */
 export class FinalizerError extends KubeError {
-  override name = "FinalizerError";
+  /** Class name. */
+  override name: string = "FinalizerError";
   /** The step that failed. */
   readonly phase: FinalizerErrorPhase;
 
   /**
+   * An error of one step of {@link finalizer}.
+   *
    * @param phase the step that failed
    * @param message what happened
    * @param options the original error as `cause`

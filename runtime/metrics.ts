@@ -6,7 +6,7 @@
  */
 
 /** Label names to values. */
-export type Labels = Readonly<Record<string, string>>;
+export type MetricLabels = Readonly<Record<string, string>>;
 
 /** A metric that can render itself in the Prometheus text format. */
 export interface Metric {
@@ -24,13 +24,13 @@ function escapeLabel(s: string): string {
   return s.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
 }
 
-function labelText(labels: Labels, extra?: [string, string]): string {
+function labelText(labels: MetricLabels, extra?: [string, string]): string {
   const parts = Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k])}"`);
   if (extra) parts.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
-function labelKey(labels: Labels): string {
+function labelKey(labels: MetricLabels): string {
   return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
 }
 
@@ -61,9 +61,11 @@ export class Counter implements Metric {
   /** The metric's name. */
   readonly name: string;
   readonly #help: string;
-  readonly #values = new Map<string, { labels: Labels; value: number }>();
+  readonly #values = new Map<string, { labels: MetricLabels; value: number }>();
 
   /**
+   * A counter with no samples yet.
+   *
    * @param name metric name, e.g. `kubeno_reconciles_total`
    * @param help one line of description
    */
@@ -74,7 +76,7 @@ export class Counter implements Metric {
   }
 
   /** Adds `by` (default 1) to the count of `labels`. */
-  inc(labels: Labels = {}, by: number = 1): void {
+  inc(labels: MetricLabels = {}, by: number = 1): void {
     if (by < 0) throw new RangeError("a counter only goes up");
     const k = labelKey(labels);
     const e = this.#values.get(k);
@@ -83,7 +85,7 @@ export class Counter implements Metric {
   }
 
   /** The count of `labels`. */
-  get(labels: Labels = {}): number {
+  get(labels: MetricLabels = {}): number {
     return this.#values.get(labelKey(labels))?.value ?? 0;
   }
 
@@ -111,10 +113,12 @@ export class Gauge implements Metric {
   /** The metric's name. */
   readonly name: string;
   readonly #help: string;
-  readonly #values = new Map<string, { labels: Labels; value: number }>();
+  readonly #values = new Map<string, { labels: MetricLabels; value: number }>();
   readonly #collect: (() => number) | undefined;
 
   /**
+   * A gauge with no samples yet (or one computed by `collect`).
+   *
    * @param name metric name
    * @param help one line of description
    * @param collect if given, the unlabelled value is read from it at each scrape
@@ -127,17 +131,17 @@ export class Gauge implements Metric {
   }
 
   /** Sets the value of `labels`. */
-  set(value: number, labels: Labels = {}): void {
+  set(value: number, labels: MetricLabels = {}): void {
     this.#values.set(labelKey(labels), { labels: { ...labels }, value });
   }
 
   /** Adds `by` (may be negative) to the value of `labels`. */
-  inc(by: number = 1, labels: Labels = {}): void {
+  inc(by: number = 1, labels: MetricLabels = {}): void {
     this.set(this.get(labels) + by, labels);
   }
 
   /** The value of `labels`. */
-  get(labels: Labels = {}): number {
+  get(labels: MetricLabels = {}): number {
     if (this.#collect && Object.keys(labels).length === 0) return this.#collect();
     return this.#values.get(labelKey(labels))?.value ?? 0;
   }
@@ -173,10 +177,12 @@ export class Histogram implements Metric {
   readonly #buckets: number[];
   readonly #series = new Map<
     string,
-    { labels: Labels; counts: number[]; sum: number; count: number }
+    { labels: MetricLabels; counts: number[]; sum: number; count: number }
   >();
 
   /**
+   * A histogram with no observations yet.
+   *
    * @param name metric name, ending in the unit (`_seconds`)
    * @param help one line of description
    * @param buckets upper bounds, ascending; default Prometheus' defaults
@@ -189,7 +195,7 @@ export class Histogram implements Metric {
   }
 
   /** Records one observation. */
-  observe(value: number, labels: Labels = {}): void {
+  observe(value: number, labels: MetricLabels = {}): void {
     const k = labelKey(labels);
     let s = this.#series.get(k);
     if (!s) {
@@ -202,7 +208,7 @@ export class Histogram implements Metric {
   }
 
   /** Count and sum of `labels`' observations. */
-  get(labels: Labels = {}): { count: number; sum: number } {
+  get(labels: MetricLabels = {}): { count: number; sum: number } {
     const s = this.#series.get(labelKey(labels));
     return { count: s?.count ?? 0, sum: s?.sum ?? 0 };
   }
@@ -283,6 +289,8 @@ export class ControllerMetrics {
   readonly controller: string;
 
   /**
+   * The controller metrics, registered in `registry`.
+   *
    * @param controller the value of the `controller` label
    * @param registry where to register; default a new one
    */

@@ -29,3 +29,6 @@ export * from "./action.ts";
 export * from "./finalizer.ts";
 export * from "./events.ts";
 export * from "./lease.ts";
+export * from "./metrics.ts";
+export * from "./shutdown.ts";
+export * from "./controller.ts";

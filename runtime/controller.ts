@@ -1,0 +1,536 @@
+/**
+ * The `Controller`: watches a resource (and what it owns or relates to), keeps a store of it,
+ * and runs a reconcile function per object key through the {@link Scheduler}.
+ *
+ * @module
+ */
+
+import type { Api } from "../client/api.ts";
+import { isGone } from "../core/error.ts";
+import { keyOf, type KubeObject, objectKey, type ResourceType } from "../core/resource.ts";
+import { Action } from "./action.ts";
+import type { ControllerMetrics } from "./metrics.ts";
+import { backoffDelay, Scheduler } from "./scheduler.ts";
+import { shutdownSignal } from "./shutdown.ts";
+import { Store } from "./store.ts";
+import { type WatchableApi, watcher, type WatcherConfig, type WatcherError } from "./watcher.ts";
+
+/**
+ * What a reconcile knows besides the object and the user's context: its key, the
+ * controller's store (the cache of every watched object), how many times in a row it failed
+ * before, and a signal that aborts when the controller stops waiting for it.
+ *
+ * @example
+ * ```ts
+ * import type { ReconcileInfo } from "@kubeno/kube";
+ * import type { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * function log(info: ReconcileInfo<ConfigMap>) {
+ *   console.log(info.key, info.store.size, info.attempt);
+ * }
+ * ```
+ */
+export interface ReconcileInfo<K extends KubeObject> {
+  /** The object key, `namespace/name` or `name`. */
+  key: string;
+  /** The controller's store of the main resource (read-only use). */
+  store: Store<K>;
+  /** Consecutive failures of this key before this run (0 after a success). */
+  attempt: number;
+  /** Aborts when the controller shuts down and the grace period is over. */
+  signal: AbortSignal;
+}
+
+/**
+ * The reconcile function: makes the world match `obj`, returns what to do next. Throwing is
+ * fine: the error policy decides when to retry.
+ *
+ * @example
+ * ```ts
+ * import { Action, type Reconcile } from "@kubeno/kube";
+ * import type { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const reconcile: Reconcile<ConfigMap, { dryRun: boolean }> = async (cm, ctx) => {
+ *   console.log("reconcile", cm.metadata.name, ctx.dryRun);
+ *   return Action.requeue(300_000);
+ * };
+ * ```
+ */
+export type Reconcile<K extends KubeObject, C> = (
+  obj: K,
+  ctx: C,
+  info: ReconcileInfo<K>,
+) => Promise<Action>;
+
+/**
+ * What to do after a failed reconcile (kube-rs' `error_policy`). `info.attempt` counts the
+ * consecutive failures including this one, for backoff (see {@link backoffDelay}).
+ *
+ * @example
+ * ```ts
+ * import { Action, backoffDelay, type ErrorPolicy } from "@kubeno/kube";
+ * import type { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const policy: ErrorPolicy<ConfigMap, unknown> = (_cm, err, _ctx, info) => {
+ *   console.warn(err);
+ *   return Action.requeue(backoffDelay(info.attempt));
+ * };
+ * ```
+ */
+export type ErrorPolicy<K extends KubeObject, C> = (
+  obj: K,
+  error: unknown,
+  ctx: C,
+  info: ReconcileInfo<K>,
+) => Action;
+
+/**
+ * One finished reconcile, as {@link Controller.run} yields it.
+ *
+ * @example
+ * ```ts
+ * import type { ReconcileResult } from "@kubeno/kube";
+ * function show(r: ReconcileResult) {
+ *   console.log(`${r.key} ${r.outcome} in ${r.durationMs.toFixed(1)} ms -> ${r.action}`);
+ * }
+ * ```
+ */
+export interface ReconcileResult {
+  /** The object key. */
+  key: string;
+  /** `success` if the reconcile returned, `error` if it threw. */
+  outcome: "success" | "error";
+  /** What happens next: the reconcile's action, or the error policy's. */
+  action: Action;
+  /** The error, for `error`. */
+  error?: unknown;
+  /** Wall time of the reconcile in milliseconds. */
+  durationMs: number;
+}
+
+/**
+ * Options of {@link Controller.run}.
+ *
+ * @example
+ * ```ts
+ * import type { RunOptions } from "@kubeno/kube";
+ * const o: RunOptions = { concurrency: 4, debounce: 500, graceMs: 10_000 };
+ * ```
+ */
+export interface RunOptions {
+  /** Stops the controller: no new reconciles, running ones get `graceMs`, watches close. */
+  signal?: AbortSignal;
+  /** Most reconciles at once; 0 (default) means no bound, as kube-rs. */
+  concurrency?: number;
+  /** Milliseconds to wait for quiet before reconciling a key after a trigger. Default 0. */
+  debounce?: number;
+  /** How long running reconciles may take to finish at shutdown. Default 30 s. */
+  graceMs?: number;
+  /** Records reconciles, queue depth and watch restarts. */
+  metrics?: ControllerMetrics;
+}
+
+/** Something that names an object to reconcile. */
+export type ObjectKeyLike = string | { name: string; namespace?: string };
+
+type Trigger = (schedule: (key: string) => void, signal: AbortSignal) => Promise<void>;
+
+/** A small unbounded channel from the workers to the consumer of `run`. */
+class Channel<T> {
+  #items: T[] = [];
+  #waiter: (() => void) | undefined;
+  #closed = false;
+
+  push(item: T): void {
+    if (this.#closed) return;
+    this.#items.push(item);
+    this.#wake();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.();
+  }
+
+  async *drain(): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      while (this.#items.length > 0) yield this.#items.shift()!;
+      if (this.#closed) return;
+      await new Promise<void>((resolve) => (this.#waiter = resolve));
+    }
+  }
+}
+
+function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf("/");
+  return i < 0 ? "" : apiVersion.slice(0, i);
+}
+
+function toKey(k: ObjectKeyLike): string {
+  return typeof k === "string" ? k : keyOf(k.name, k.namespace);
+}
+
+/**
+ * A controller over the objects of `api`: a watcher feeding a {@link Store}, triggers from
+ * owned and related objects, and the reconcile loop.
+ *
+ * - Every object is reconciled once after the initial list, then on each change to it, to an
+ *   object it owns ({@link Controller.owns}) or to one a mapper relates to it
+ *   ({@link Controller.watches}), and when an {@link Action} asks for a requeue.
+ * - Never two reconciles of one key at once; triggers for a queued or running key collapse into
+ *   one follow-up; the earliest requested time wins; bounded concurrency; optional debounce.
+ * - Reconciles read the latest object from the store. An object being deleted is reconciled
+ *   while it still exists (that is, while a finalizer holds it: see {@link finalizer}); once it
+ *   is gone from the server it is never reconciled again.
+ * - Reconciles start only after the store has synced.
+ *
+ * @example
+ * ```ts
+ * import { Action, Api, Client, Controller } from "@kubeno/kube";
+ * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+ * const client = await Client.tryDefault();
+ * const controller = new Controller(Api.namespaced(client, Secret, "default"))
+ *   .owns(Api.namespaced(client, ConfigMap, "default"))
+ *   .shutdownOnSignal();
+ * for await (const r of controller.run(
+ *   async (secret) => { console.log(secret.metadata.name); return Action.awaitChange(); },
+ *   () => Action.requeue(5_000),
+ *   {},
+ * )) {
+ *   console.log(r.key, r.outcome, r.durationMs);
+ * }
+ * ```
+ */
+export class Controller<K extends KubeObject> {
+  /** The main resource's store: every watched object, by key. Ready once synced. */
+  readonly store: Store<K>;
+  readonly #api: WatchableApi<K>;
+  readonly #resource: ResourceType<K> | undefined;
+  readonly #config: WatcherConfig;
+  readonly #triggers: { name: string; run: Trigger }[] = [];
+  #signals: AbortSignal[] = [];
+  #running = false;
+
+  /**
+   * A controller for the objects `api` lists and watches, filtered by `config` (label and
+   * field selectors, ...).
+   *
+   * @param api the main resource: an `Api.all(...)` or `Api.namespaced(...)`
+   * @param config the main watcher's options
+   */
+  constructor(api: Api<K> | WatchableApi<K>, config: WatcherConfig = {}) {
+    this.#api = api;
+    this.#resource = (api as Api<K>).resource?.apiVersion !== undefined
+      ? (api as Api<K>).resource
+      : undefined;
+    this.#config = config;
+    this.store = new Store<K>();
+  }
+
+  /**
+   * Reconciles the owner when an object of `api` changes or is deleted: the owner is found
+   * through the owned object's `ownerReferences` entry marked `controller: true` whose kind
+   * and API group are the main resource's.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * new Controller(Api.all(client, Secret)).owns(Api.all(client, ConfigMap));
+   * ```
+   */
+  owns<O extends KubeObject>(api: Api<O> | WatchableApi<O>, config: WatcherConfig = {}): this {
+    const main = this.#resource;
+    if (!main) {
+      throw new TypeError("Controller.owns needs the main Api's resource type (pass an Api)");
+    }
+    return this.watches(api, config, (obj: O) => {
+      const keys: string[] = [];
+      for (const ref of obj.metadata.ownerReferences ?? []) {
+        if (!ref.controller || ref.kind !== main.kind) continue;
+        if (groupOf(ref.apiVersion) !== main.group) continue;
+        keys.push(keyOf(ref.name, main.namespaced ? obj.metadata.namespace : undefined));
+      }
+      return keys;
+    }, "owns");
+  }
+
+  /**
+   * Reconciles the objects `mapper` returns whenever an object of `api` changes or is deleted.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * // A ConfigMap labelled secret=<name> affects that Secret.
+   * new Controller(Api.namespaced(client, Secret, "default")).watches(
+   *   Api.namespaced(client, ConfigMap, "default"),
+   *   { labelSelector: "secret" },
+   *   (cm) => [{ name: cm.metadata.labels!.secret, namespace: cm.metadata.namespace }],
+   * );
+   * ```
+   */
+  watches<O extends KubeObject>(
+    api: Api<O> | WatchableApi<O>,
+    config: WatcherConfig,
+    mapper: (obj: O) => Iterable<ObjectKeyLike>,
+    kind: string = "watches",
+  ): this {
+    const name = `${kind} ${(api as Api<O>).resource?.plural ?? "objects"}`;
+    this.#triggers.push({
+      name,
+      run: async (schedule, signal) => {
+        let lists = 0;
+        for await (const ev of watcher(api, this.#watcherConfig(config, signal, name))) {
+          if (ev.type === "Init" && ++lists > 1) {
+            this.#metrics?.watchRestarts.inc(this.#labels(name));
+          }
+          if (ev.type !== "Apply" && ev.type !== "Delete" && ev.type !== "InitApply") continue;
+          for (const k of mapper(ev.object)) schedule(toKey(k));
+        }
+      },
+    });
+    return this;
+  }
+
+  /**
+   * Reconciles every object in the store each time `trigger` yields (e.g. a timer, or a change
+   * to a shared configuration).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * async function* every(ms: number) { for (;;) { await new Promise((r) => setTimeout(r, ms)); yield; } }
+   * new Controller(Api.all(await Client.tryDefault(), Secret)).reconcileAllOn(every(60_000));
+   * ```
+   */
+  reconcileAllOn(trigger: AsyncIterable<unknown>): this {
+    this.#triggers.push({
+      name: "reconcileAllOn",
+      run: async (schedule, signal) => {
+        const it = trigger[Symbol.asyncIterator]();
+        while (!signal.aborted) {
+          const next = await Promise.race([it.next(), aborted(signal)]);
+          if (!next || next.done) break;
+          for (const key of this.store.keys()) schedule(key);
+        }
+        // Not awaited: a generator blocked inside next() would only return after it.
+        it.return?.()?.catch(() => {});
+      },
+    });
+    return this;
+  }
+
+  /**
+   * Reconciles the object each item of `trigger` names (a key `ns/name`, or `{ name, namespace }`).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * async function* once() { yield { name: "db", namespace: "default" }; }
+   * new Controller(Api.all(await Client.tryDefault(), Secret)).reconcileOn(once());
+   * ```
+   */
+  reconcileOn(trigger: AsyncIterable<ObjectKeyLike>): this {
+    this.#triggers.push({
+      name: "reconcileOn",
+      run: async (schedule, signal) => {
+        const it = trigger[Symbol.asyncIterator]();
+        while (!signal.aborted) {
+          const next = await Promise.race([it.next(), aborted(signal)]);
+          if (!next || next.done) break;
+          schedule(toKey(next.value));
+        }
+        // Not awaited: a generator blocked inside next() would only return after it.
+        it.return?.()?.catch(() => {});
+      },
+    });
+    return this;
+  }
+
+  /**
+   * Stops the controller on SIGINT or SIGTERM (a second one exits at once).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * new Controller(Api.all(await Client.tryDefault(), Secret)).shutdownOnSignal();
+   * ```
+   */
+  shutdownOnSignal(): this {
+    this.#signals.push(shutdownSignal());
+    return this;
+  }
+
+  #metrics: ControllerMetrics | undefined;
+
+  #labels(resource: string): Record<string, string> {
+    return { controller: this.#metrics?.controller ?? "", resource };
+  }
+
+  #watcherConfig(config: WatcherConfig, signal: AbortSignal, name: string): WatcherConfig {
+    const user = config.onError;
+    return {
+      ...config,
+      signal,
+      onError: (err: WatcherError) => {
+        this.#metrics?.watchErrors.inc(this.#labels(name));
+        if (user) user(err);
+        else if (!(err.relist && isGone(err.cause))) console.warn(`controller: ${err.message}`);
+      },
+    };
+  }
+
+  /**
+   * Runs the controller until `options.signal` (or a signal from
+   * {@link Controller.shutdownOnSignal}) aborts, yielding the result of each reconcile. On
+   * shutdown it stops taking work, lets running reconciles finish within `graceMs`, closes
+   * every watch, then the iteration ends. Leaving the `for await` loop early shuts it down too.
+   *
+   * A controller runs once; build a new one to run again.
+   *
+   * @example
+   * ```ts
+   * import { Action, Api, Client, Controller } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const cms = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
+   * const ac = new AbortController();
+   * setTimeout(() => ac.abort(), 10_000);
+   * for await (const r of new Controller(cms).run(
+   *   async (cm, ctx) => { ctx.seen.add(cm.metadata.name!); return Action.awaitChange(); },
+   *   (_cm, err) => { console.error(err); return Action.requeue(5_000); },
+   *   { seen: new Set<string>() },
+   *   { signal: ac.signal, concurrency: 2 },
+   * )) console.log(r.key, r.outcome);
+   * ```
+   */
+  async *run<C>(
+    reconcile: Reconcile<K, C>,
+    errorPolicy: ErrorPolicy<K, C>,
+    context: C,
+    options: RunOptions = {},
+  ): AsyncGenerator<ReconcileResult, void, undefined> {
+    if (this.#running) {
+      throw new Error("Controller.run: this controller already ran; build a new one");
+    }
+    this.#running = true;
+    this.#metrics = options.metrics;
+    const metrics = options.metrics;
+    const store = this.store;
+    const results = new Channel<ReconcileResult>();
+    const failures = new Map<string, number>();
+
+    const stop = new AbortController();
+    const external = [...this.#signals, ...(options.signal ? [options.signal] : [])];
+    const onStop = () => stop.abort();
+    for (const s of external) {
+      if (s.aborted) stop.abort();
+      else s.addEventListener("abort", onStop, { once: true });
+    }
+
+    const scheduler = new Scheduler(async (key, signal) => {
+      const obj = store.get(key);
+      if (!obj) {
+        failures.delete(key); // gone from the server: never reconciled again
+        return undefined;
+      }
+      const info: ReconcileInfo<K> = { key, store, attempt: failures.get(key) ?? 0, signal };
+      const t0 = performance.now();
+      let result: ReconcileResult;
+      try {
+        const action = await reconcile(obj, context, info);
+        failures.delete(key);
+        result = { key, outcome: "success", action, durationMs: performance.now() - t0 };
+      } catch (error) {
+        const attempt = (failures.get(key) ?? 0) + 1;
+        failures.set(key, attempt);
+        let action: Action;
+        try {
+          action = errorPolicy(obj, error, context, { ...info, attempt });
+        } catch (policyError) {
+          console.error(`controller: the error policy threw for ${key}:`, policyError);
+          action = Action.requeue(backoffDelay(attempt));
+        }
+        result = { key, outcome: "error", action, error, durationMs: performance.now() - t0 };
+      }
+      metrics?.reconciled(result.outcome, result.durationMs / 1000);
+      results.push(result);
+      return result.action.requeueAfterMs;
+    }, {
+      concurrency: options.concurrency ?? 0,
+      debounceMs: options.debounce ?? 0,
+      onWorkerError: (key, err) => console.error(`controller: reconcile of ${key} failed:`, err),
+    });
+    if (metrics) {
+      metrics.queueDepth.set(0, { controller: metrics.controller });
+    }
+    const updateDepth = () => {
+      if (!metrics) return;
+      const s = scheduler.stats();
+      metrics.queueDepth.set(s.scheduled + s.ready + s.running, { controller: metrics.controller });
+    };
+    const schedule = (key: string, delayMs = 0) => {
+      scheduler.schedule(key, delayMs);
+      updateDepth();
+    };
+
+    const watches = new AbortController();
+    const mainName = `main ${(this.#api as Api<K>).resource?.plural ?? "objects"}`;
+    const loops: Promise<void>[] = [];
+    loops.push((async () => {
+      let lists = 0;
+      const config = this.#watcherConfig(this.#config, watches.signal, mainName);
+      for await (const ev of watcher(this.#api, config)) {
+        store.applyWatcherEvent(ev);
+        if (ev.type === "Init" && ++lists > 1) metrics?.watchRestarts.inc(this.#labels(mainName));
+        if (ev.type === "Apply" || ev.type === "InitApply") schedule(objectKey(ev.object));
+      }
+    })());
+    for (const t of this.#triggers) {
+      loops.push(
+        t.run((key) => schedule(key), watches.signal).catch((err) => {
+          console.error(`controller: trigger ${t.name} failed and stopped:`, err);
+        }),
+      );
+    }
+    store.ready().then(() => {
+      if (!stop.signal.aborted) scheduler.start();
+    });
+
+    const finished = (async () => {
+      await aborted(stop.signal);
+      await scheduler.shutdown(options.graceMs ?? 30_000);
+      watches.abort();
+      await Promise.allSettled(loops);
+      for (const s of external) s.removeEventListener("abort", onStop);
+      updateDepth();
+      results.close();
+    })();
+
+    try {
+      for await (const r of results.drain()) {
+        updateDepth();
+        yield r;
+      }
+    } finally {
+      stop.abort();
+      await finished;
+    }
+  }
+}
+
+/** Resolves (to undefined) when the signal aborts. */
+function aborted(signal: AbortSignal): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(undefined);
+    signal.addEventListener("abort", () => resolve(undefined), { once: true });
+  });
+}

@@ -1,0 +1,325 @@
+import assert from "node:assert/strict";
+import type { ListParams, WatchParams } from "../../core/params.ts";
+import { type KubeObject, objectKey, type ObjectList, resourceType } from "../../core/resource.ts";
+import type { WatchEvent } from "../../core/watch.ts";
+import { Action } from "../../runtime/action.ts";
+import { Controller, type ReconcileResult } from "../../runtime/controller.ts";
+import { ControllerMetrics } from "../../runtime/metrics.ts";
+import type { WatchableApi } from "../../runtime/watcher.ts";
+
+interface Foo extends KubeObject {
+  spec?: { n?: number };
+}
+const Foo = resourceType<Foo>({
+  group: "example.com",
+  version: "v1",
+  kind: "Foo",
+  namespaced: true,
+});
+interface Bar extends KubeObject {
+  data?: Record<string, string>;
+}
+const Bar = resourceType<Bar>({ group: "", version: "v1", kind: "Bar", namespaced: true });
+
+/** An in-memory collection with list + watch, where the test makes changes. */
+class FakeApi<K extends KubeObject> implements WatchableApi<K> {
+  readonly resource: {
+    kind: string;
+    plural: string;
+    apiVersion: string;
+    group: string;
+    namespaced: boolean;
+  };
+  #objects = new Map<string, K>();
+  #rv = 1;
+  #watchers = new Set<(ev: WatchEvent<K>) => void>();
+  constructor(
+    rt: { kind: string; plural: string; apiVersion: string; group: string; namespaced: boolean },
+  ) {
+    this.resource = rt;
+  }
+  list(_lp?: ListParams): Promise<ObjectList<K>> {
+    return Promise.resolve({
+      metadata: { resourceVersion: String(this.#rv) },
+      items: [...this.#objects.values()],
+    });
+  }
+  async *watch(
+    _wp?: WatchParams,
+    _rv?: string,
+    opts?: { signal?: AbortSignal },
+  ): AsyncGenerator<WatchEvent<K>> {
+    const queue: WatchEvent<K>[] = [];
+    let wake: (() => void) | undefined;
+    const push = (ev: WatchEvent<K>) => {
+      queue.push(ev);
+      wake?.();
+    };
+    this.#watchers.add(push);
+    const onAbort = () => wake?.();
+    opts?.signal?.addEventListener("abort", onAbort);
+    try {
+      while (!opts?.signal?.aborted) {
+        if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+        while (queue.length) yield queue.shift()!;
+      }
+    } finally {
+      this.#watchers.delete(push);
+      opts?.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+  put(obj: K): void {
+    const o = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.#rv) } };
+    const key = objectKey(o);
+    const type = this.#objects.has(key) ? "MODIFIED" : "ADDED";
+    this.#objects.set(key, o);
+    for (const w of this.#watchers) w({ type, object: o });
+  }
+  remove(name: string, namespace: string): void {
+    const key = `${namespace}/${name}`;
+    const o = this.#objects.get(key);
+    if (!o) return;
+    this.#objects.delete(key);
+    for (const w of this.#watchers) {
+      w({
+        type: "DELETED",
+        object: { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.#rv) } },
+      });
+    }
+  }
+}
+
+function foo(name: string, extra: Partial<Foo["metadata"]> = {}): Foo {
+  return { metadata: { name, namespace: "ns", uid: `uid-${name}`, ...extra }, spec: { n: 1 } };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a controller in the background, collecting results until stopped. */
+function start<C>(
+  c: Controller<Foo>,
+  reconcile: (obj: Foo, ctx: C) => Promise<Action>,
+  ctx: C,
+  opts: {
+    concurrency?: number;
+    metrics?: ControllerMetrics;
+    errorPolicy?: (attempt: number) => Action;
+  } = {},
+) {
+  const ac = new AbortController();
+  const results: ReconcileResult[] = [];
+  const attempts: number[] = [];
+  const done = (async () => {
+    for await (
+      const r of c.run(
+        reconcile,
+        (_o, _e, _c, info) => {
+          attempts.push(info.attempt);
+          return opts.errorPolicy?.(info.attempt) ?? Action.awaitChange();
+        },
+        ctx,
+        { signal: ac.signal, concurrency: opts.concurrency, metrics: opts.metrics, graceMs: 2_000 },
+      )
+    ) results.push(r);
+  })();
+  return { results, attempts, stop: async () => (ac.abort(), await done) };
+}
+
+async function until(cond: () => boolean, ms = 3_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await sleep(5);
+  }
+}
+
+Deno.test("Controller: reconciles every listed object once after sync, then on change", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  foos.put(foo("a"));
+  foos.put(foo("b"));
+  const seen: string[] = [];
+  const c = new Controller<Foo>(foos as never);
+  const run = start(c, (o) => {
+    seen.push(`${o.metadata.name}@${o.metadata.resourceVersion}`);
+    return Promise.resolve(Action.awaitChange());
+  }, {});
+  await until(() => run.results.length === 2);
+  assert.equal(c.store.size, 2);
+  foos.put({ ...foo("a"), spec: { n: 2 } });
+  await until(() => run.results.length === 3);
+  await run.stop();
+  assert.deepEqual(
+    seen.slice(0, 2).sort(),
+    ["ns/a", "ns/b"].map((k, i) => `${k.slice(3)}@${i + 2}`).sort(),
+  );
+  assert.equal(seen[2], "a@4");
+  assert.ok(run.results.every((r) => r.outcome === "success" && r.durationMs >= 0));
+  assert.deepEqual(run.results.map((r) => r.key).sort(), ["ns/a", "ns/a", "ns/b"]);
+});
+
+Deno.test("Controller: a change to an owned object reconciles its owner (and only via a controller ref of our kind)", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  const bars = new FakeApi<Bar>(Bar as never);
+  foos.put(foo("owner"));
+  const c = new Controller<Foo>(foos as never).owns(bars as never);
+  const run = start(c, () => Promise.resolve(Action.awaitChange()), {});
+  await until(() => run.results.length === 1);
+  const ref = {
+    apiVersion: "example.com/v1",
+    kind: "Foo",
+    name: "owner",
+    uid: "uid-owner",
+    controller: true,
+  };
+  bars.put({ metadata: { name: "cm", namespace: "ns", ownerReferences: [ref] } });
+  await until(() => run.results.length === 2);
+  // Not a controller reference, or another kind: no trigger.
+  bars.put({
+    metadata: { name: "x", namespace: "ns", ownerReferences: [{ ...ref, controller: false }] },
+  });
+  bars.put({
+    metadata: { name: "y", namespace: "ns", ownerReferences: [{ ...ref, kind: "Other" }] },
+  });
+  // Deleting the owned object triggers the owner again (to recreate it).
+  bars.remove("cm", "ns");
+  await until(() => run.results.length === 3);
+  await sleep(50);
+  await run.stop();
+  assert.deepEqual(run.results.map((r) => r.key), ["ns/owner", "ns/owner", "ns/owner"]);
+});
+
+Deno.test("Controller: an object being deleted is reconciled while it exists, never after it is gone", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  foos.put(foo("a", { finalizers: ["example.com/f"] }));
+  const seen: string[] = [];
+  const block: { p?: Promise<void> } = {};
+  const c = new Controller<Foo>(foos as never);
+  const run = start(c, async (o) => {
+    seen.push(o.metadata.deletionTimestamp ? "deleting" : "alive");
+    await block.p;
+    return Action.requeue(20);
+  }, {});
+  await until(() => seen.length >= 1);
+  foos.put(foo("a", { finalizers: ["example.com/f"], deletionTimestamp: "2025-01-01T00:00:00Z" }));
+  await until(() => seen.includes("deleting"));
+  // Gone while a requeue is pending: no reconcile afterwards.
+  let release!: () => void;
+  block.p = new Promise((r) => (release = r));
+  foos.remove("a", "ns");
+  release();
+  await sleep(150);
+  const count = seen.length;
+  await sleep(100);
+  await run.stop();
+  assert.equal(seen.length, count);
+  assert.equal(c.store.size, 0);
+});
+
+Deno.test("Controller: errors go to the error policy with per-key attempt counts, and never stop it", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  foos.put(foo("a"));
+  let calls = 0;
+  const c = new Controller<Foo>(foos as never);
+  const run = start(
+    c,
+    () => {
+      calls++;
+      return calls <= 3
+        ? Promise.reject(new Error(`fail ${calls}`))
+        : Promise.resolve(Action.awaitChange());
+    },
+    {},
+    { errorPolicy: () => Action.requeue(10) },
+  );
+  await until(() => run.results.length === 4);
+  await run.stop();
+  assert.deepEqual(run.attempts, [1, 2, 3]);
+  assert.deepEqual(run.results.map((r) => r.outcome), ["error", "error", "error", "success"]);
+  assert.equal((run.results[0].error as Error).message, "fail 1");
+  assert.equal(run.results[0].action.requeueAfterMs, 10);
+});
+
+Deno.test("Controller: shutdown lets in-flight reconciles finish and ends the iteration", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  for (const n of ["a", "b", "c"]) foos.put(foo(n));
+  let running = 0;
+  let maxRunning = 0;
+  const c = new Controller<Foo>(foos as never);
+  const run = start(
+    c,
+    async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleep(200);
+      running--;
+      return Action.awaitChange();
+    },
+    {},
+    { concurrency: 2 },
+  );
+  await until(() => running === 2);
+  const t0 = Date.now();
+  await run.stop();
+  assert.ok(Date.now() - t0 >= 100, "waited for the running reconciles");
+  assert.equal(running, 0);
+  assert.equal(maxRunning, 2);
+  assert.equal(run.results.length, 2); // the third never started
+});
+
+Deno.test("Controller: reconcileOn and reconcileAllOn trigger keys; metrics count outcomes", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  foos.put(foo("a"));
+  foos.put(foo("b"));
+  let pushOne!: (k: string) => void;
+  let pushAll!: () => void;
+  async function* one() {
+    for (;;) yield await new Promise<string>((r) => (pushOne = r));
+  }
+  async function* all() {
+    for (;;) yield await new Promise<void>((r) => (pushAll = r));
+  }
+  const metrics = new ControllerMetrics("test");
+  const c = new Controller<Foo>(foos as never).reconcileOn(one()).reconcileAllOn(all());
+  const run = start(c, () => Promise.resolve(Action.awaitChange()), {}, { metrics });
+  await until(() => run.results.length === 2);
+  pushOne("ns/b");
+  await until(() => run.results.length === 3);
+  assert.equal(run.results[2].key, "ns/b");
+  pushAll();
+  await until(() => run.results.length === 5);
+  await run.stop();
+  assert.equal(metrics.reconciles.get({ controller: "test", outcome: "success" }), 5);
+  const text = metrics.registry.render();
+  assert.match(text, /kubeno_reconciles_total\{controller="test",outcome="success"\} 5/);
+  assert.match(
+    text,
+    /kubeno_reconcile_duration_seconds_count\{controller="test",outcome="success"\} 5/,
+  );
+  assert.match(text, /# TYPE kubeno_queue_depth gauge/);
+});
+
+Deno.test("Controller: the context is passed through and the store is readable from the reconcile", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  foos.put(foo("a"));
+  foos.put(foo("b"));
+  const c = new Controller<Foo>(foos as never);
+  const sizes: number[] = [];
+  const ac = new AbortController();
+  for await (
+    const r of c.run(
+      (_o, ctx, info) => {
+        ctx.count++;
+        sizes.push(info.store.size);
+        return Promise.resolve(Action.awaitChange());
+      },
+      () => Action.awaitChange(),
+      { count: 0 },
+      { signal: ac.signal },
+    )
+  ) {
+    if (r.key === "ns/a" || r.key === "ns/b") {
+      if (sizes.length === 2) break; // leaving the loop shuts the controller down
+    }
+  }
+  assert.deepEqual(sizes, [2, 2]);
+});
