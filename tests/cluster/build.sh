@@ -46,7 +46,11 @@ trap 'rm -rf "$tmp"' EXIT
 echo "build.sh: building $version (etcd, kube-apiserver, kube-controller-manager, kubectl) into $bin"
 start=$SECONDS
 # One `go build` for all four so shared packages compile once; -mod=readonly keeps go.sum honest.
-CGO_ENABLED=0 GOFLAGS="${GOFLAGS//-mod=mod/}" go build -mod=readonly -trimpath -ldflags="$ldflags" -o "$tmp/" \
+# Static binaries; a stray GOFLAGS=-mod=mod would let go silently rewrite go.mod/go.sum.
+export CGO_ENABLED=0
+GOFLAGS="${GOFLAGS:-}"
+export GOFLAGS="${GOFLAGS//-mod=mod/}"
+go build -mod=readonly -trimpath -ldflags="$ldflags" -o "$tmp/" \
   go.etcd.io/etcd/server/v3 \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
