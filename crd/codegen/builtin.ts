@@ -396,9 +396,11 @@ export function generateBuiltin(input: BuiltinInput): BuiltinOutput {
         } else if (kindGvk && pn === "kind") {
           t = JSON.stringify(kindGvk.kind);
         } else if (
-          pn === "metadata" && refTarget(ps) === "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+          kindGvk && pn === "metadata" &&
+          refTarget(ps) === "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
         ) {
-          // Every object the server returns has metadata, and KubeObject requires it.
+          // Every object the server returns has metadata, and KubeObject requires it. Only for
+          // kinds: the metadata of a template (PodTemplateSpec) stays optional.
           req = true;
         }
         out += jsdoc(

@@ -1973,7 +1973,7 @@ export interface PersistentVolumeClaimStatus {
 /** PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource. */
 export interface PersistentVolumeClaimTemplate {
   /** May contain labels and annotations that will be copied into the PVC when creating it. No other fields are allowed and will be rejected during validation. */
-  metadata: metaV1.ObjectMeta;
+  metadata?: metaV1.ObjectMeta;
   /** The specification for the PersistentVolumeClaim. The entire content is copied unchanged into the PVC that gets created from this template. The same fields as in a PersistentVolumeClaim are also valid here. */
   spec: PersistentVolumeClaimSpec;
 }
@@ -2603,7 +2603,7 @@ export interface PodTemplateList {
 /** PodTemplateSpec describes the data a pod should have when created from a template */
 export interface PodTemplateSpec {
   /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
-  metadata: metaV1.ObjectMeta;
+  metadata?: metaV1.ObjectMeta;
   /** Specification of the desired behavior of the pod. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status */
   spec?: PodSpec;
 }
