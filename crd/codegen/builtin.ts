@@ -429,7 +429,8 @@ export function generateBuiltin(input: BuiltinInput): BuiltinOutput {
         `${filePath}: resources without a kind schema: ${[...resByKind.keys()].join(", ")}`,
       );
     }
-    files[`${filePath}.ts`] = header(input.release, gv, resources, partial.has(filePath)) +
+    files[`${filePath}.ts`] =
+      header(input.release, gv, resources, partial.has(filePath), shortName(names[0])) +
       importsOf(fb) + "\n" +
       body.join("\n");
     exports[`./k8s/${filePath}`] = `./core/k8s/${filePath}.ts`;
@@ -530,6 +531,7 @@ function header(
   gv: GroupVersion,
   resources: BuiltinResource[],
   partial: boolean,
+  firstType: string,
 ): string {
   const apiVersion = gv.group === "" ? gv.version : `${gv.group}/${gv.version}`;
   const spec = `@kubeno/kube/k8s/${gv.path}`;
@@ -540,10 +542,17 @@ function header(
       `console.log(${resources[0].kind}.apiVersion); // "${apiVersion}"`,
       "```",
     ]
-    : [
+    : gv.path === META_GV
+    ? [
       "```ts",
       `import type { Time } from "${spec}";`,
       `const t: Time = "2024-05-01T12:00:00Z";`,
+      "```",
+    ]
+    : [
+      "```ts",
+      `import type { ${firstType} } from "${spec}";`,
+      `export type T = ${firstType};`,
       "```",
     ];
   const what = gv.path === META_GV

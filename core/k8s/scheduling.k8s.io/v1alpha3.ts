@@ -3,8 +3,8 @@
  *
  * @example
  * ```ts
- * import type { Time } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
- * const t: Time = "2024-05-01T12:00:00Z";
+ * import type { TopologyConstraint } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * export type T = TopologyConstraint;
  * ```
  *
  * @module
