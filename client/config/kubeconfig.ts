@@ -9,7 +9,7 @@
  * @module
  */
 
-import { parseDocument } from "yaml";
+import { parseYamlDocument } from "./yaml.ts";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./error.ts";
 import { readEnv, withPermissionHintAsync } from "../permissions.ts";
@@ -328,7 +328,7 @@ const USER_PATHS = ["tokenFile", "client-certificate", "client-key"] as const;
  */
 export function parseKubeconfig(text: string, file?: string): Kubeconfig {
   const name = file ?? INLINE;
-  const doc = parseDocument(text);
+  const doc = parseYamlDocument(text);
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     // yaml's message ends with a snippet of the source, which may hold a token: keep the
