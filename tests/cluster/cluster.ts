@@ -184,24 +184,32 @@ async function makePki(): Promise<void> {
 set -eu
 umask 077
 key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"; }
-# sign NAME SUBJECT EXTENSIONS
+# ca NAME CN
+ca() {
+  key "$1"
+  openssl req -x509 -new -key "$1.key" -subj "/CN=$2" -days 3650 -sha256 -out "$1.crt" \\
+    -addext "basicConstraints=critical,CA:TRUE" \\
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
+}
+# sign NAME SUBJECT EXTENSIONS [CA]
 sign() {
   key "$1"
   printf '%b' "$3" > "$1.ext"
   openssl req -new -key "$1.key" -subj "$2" -out "$1.csr"
-  openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 \\
-    -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+  openssl x509 -req -in "$1.csr" -CA "\${4:-ca}.crt" -CAkey "\${4:-ca}.key" -CAcreateserial \\
+    -days 365 -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
   rm -f "$1.csr" "$1.ext"
 }
-key ca
-openssl req -x509 -new -key ca.key -subj "/CN=kubeno-ca" -days 3650 -sha256 -out ca.crt \\
-  -addext "basicConstraints=critical,CA:TRUE" \\
-  -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
+ca ca kubeno-ca
 leaf='basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\n'
+client="\${leaf}extendedKeyUsage=clientAuth\\n"
 sign serving "/CN=kube-apiserver" "\${leaf}extendedKeyUsage=serverAuth,clientAuth\\nsubjectAltName=${sans}\\n"
-sign admin "/O=system:masters/CN=kubeno-admin" "\${leaf}extendedKeyUsage=clientAuth\\n"
-sign nobody "/CN=nobody" "\${leaf}extendedKeyUsage=clientAuth\\n"
-sign controller-manager "/CN=system:kube-controller-manager" "\${leaf}extendedKeyUsage=clientAuth\\n"
+sign admin "/O=system:masters/CN=kubeno-admin" "$client"
+sign nobody "/CN=nobody" "$client"
+sign controller-manager "/CN=system:kube-controller-manager" "$client"
+# The aggregation layer's identity towards extension API servers, trusted for X-Remote-* headers.
+ca front-proxy-ca kubeno-front-proxy-ca
+sign front-proxy-client "/CN=front-proxy-client" "$client" front-proxy-ca
 key sa
 openssl pkey -in sa.key -pubout -out sa.pub
 `;
@@ -313,11 +321,22 @@ function apiserverArgs(e: ClusterEnv): string[] {
     `--service-account-key-file=${pkiDir}/sa.pub`,
     `--service-account-signing-key-file=${pkiDir}/sa.key`,
     "--authorization-mode=Node,RBAC",
+    // Aggregation-layer settings as kubeadm has them; delegating authn in the controller
+    // manager (and any extension API server a test adds) reads the request-header CA.
+    `--requestheader-client-ca-file=${pkiDir}/front-proxy-ca.crt`,
+    "--requestheader-allowed-names=front-proxy-client",
+    "--requestheader-username-headers=X-Remote-User",
+    "--requestheader-group-headers=X-Remote-Group",
+    "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+    `--proxy-client-cert-file=${pkiDir}/front-proxy-client.crt`,
+    `--proxy-client-key-file=${pkiDir}/front-proxy-client.key`,
     `--service-cluster-ip-range=${serviceCidr}`,
     "--allow-privileged=true",
     // The `kubernetes` Endpoints would hold 127.0.0.1, which validation rejects as loopback:
     // the reconciler would only log errors every few seconds. Nothing in-cluster needs it.
     "--endpoint-reconciler-type=none",
+    // Otherwise shutdown waits up to 60s for open watch connections; restart should be quick.
+    "--shutdown-send-retry-after=true",
     "--profiling=false",
   ];
 }
@@ -595,8 +614,10 @@ async function restart(): Promise<number> {
     return 1;
   }
   const t0 = performance.now();
-  await stop("kube-apiserver", e.processes["kube-apiserver"]);
-  e.processes["kube-apiserver"] = await spawn("kube-apiserver", apiserverArgs(e));
+  const previous = e.processes["kube-apiserver"];
+  await stop("kube-apiserver", previous);
+  // The same arguments as before, even if this file changed since `up`: its PKI may differ.
+  e.processes["kube-apiserver"] = await spawn("kube-apiserver", previous?.args ?? apiserverArgs(e));
   writeEnv(e);
   const client = adminClient(e);
   try {
