@@ -251,6 +251,7 @@ async function main(): Promise<void> {
     : `${MANAGER}-${crypto.randomUUID().slice(0, 8)}`;
   const client = await Client.tryDefault();
   const log = (line: string) => console.log(`[${identity}] ${line}`);
+  signal.addEventListener("abort", () => log(`stopping: ${signal.reason?.message ?? "signal"}`));
   const ctx: Context = {
     client,
     recorder: new Recorder(client, { controller: REPORTER, instance: identity }),
@@ -306,4 +307,8 @@ async function main(): Promise<void> {
   client.close();
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await main();
+  // Everything is stopped; exit without waiting for a connection Deno is slow to cancel.
+  Deno.exit(0);
+}

@@ -286,7 +286,8 @@ export class Controller<K extends KubeObject> {
       name,
       run: async (schedule, signal) => {
         let lists = 0;
-        for await (const ev of watcher(api, this.#watcherConfig(config, signal, name))) {
+        const events = watcher(api, this.#watcherConfig(config, signal, name));
+        for await (const ev of untilAborted(events, signal)) {
           if (ev.type === "Init" && ++lists > 1) {
             this.#metrics?.watchRestarts.inc(this.#labels(name));
           }
@@ -488,7 +489,7 @@ export class Controller<K extends KubeObject> {
     loops.push((async () => {
       let lists = 0;
       const config = this.#watcherConfig(this.#config, watches.signal, mainName);
-      for await (const ev of watcher(this.#api, config)) {
+      for await (const ev of untilAborted(watcher(this.#api, config), watches.signal)) {
         store.applyWatcherEvent(ev);
         if (ev.type === "Init" && ++lists > 1) metrics?.watchRestarts.inc(this.#labels(mainName));
         if (ev.type === "Apply" || ev.type === "InitApply") schedule(objectKey(ev.object));
@@ -507,9 +508,28 @@ export class Controller<K extends KubeObject> {
 
     const finished = (async () => {
       await aborted(stop.signal);
-      await scheduler.shutdown(options.graceMs ?? 30_000);
+      const clean = await scheduler.shutdown(options.graceMs ?? 30_000);
+      if (!clean) {
+        console.warn("controller: reconciles still running after the grace period were aborted");
+      }
       watches.abort();
-      await Promise.allSettled(loops);
+      // Watches close promptly on abort; do not let one that does not hold up the shutdown.
+      const open = new Set(loops.map((_, i) => i));
+      loops.forEach((l, i) => l.finally(() => open.delete(i)));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = await Promise.race([
+        Promise.allSettled(loops).then(() => true),
+        new Promise<false>((r) => (timer = setTimeout(() => r(false), 5_000))),
+      ]);
+      clearTimeout(timer);
+      if (!closed) {
+        const names = [mainName, ...this.#triggers.map((t) => t.name)];
+        console.warn(
+          `controller: watches not closed 5 s after shutdown: ${
+            [...open].map((i) => names[i]).join(", ")
+          }`,
+        );
+      }
       for (const s of external) s.removeEventListener("abort", onStop);
       updateDepth();
       results.close();
@@ -524,6 +544,28 @@ export class Controller<K extends KubeObject> {
       stop.abort();
       await finished;
     }
+  }
+}
+
+/**
+ * The items of `source` until `signal` aborts: ends at once on abort even if the source is
+ * blocked in a read, so that shutdown never waits on a connection that is slow to cancel.
+ */
+async function* untilAborted<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+): AsyncGenerator<T, void, undefined> {
+  const it = source[Symbol.asyncIterator]();
+  const stop = aborted(signal);
+  try {
+    for (;;) {
+      const r = await Promise.race([it.next(), stop]);
+      if (r === undefined || r.done) return;
+      yield r.value;
+    }
+  } finally {
+    // Not awaited: a source blocked inside next() only returns after it.
+    it.return?.(undefined)?.catch(() => {});
   }
 }
 

@@ -1,0 +1,385 @@
+/**
+ * `deno task demo`: the configmapgen operator, end to end, against a real control plane.
+ *
+ * 1. Uses `$KUBECONFIG` if it reaches a cluster; otherwise starts the local control plane of
+ *    tests/cluster (`deno task cluster up`) and stops it again at the end.
+ * 2. Applies the `ConfigMapGenerator` CRD and waits until it is established.
+ * 3. Starts the operator as a separate `deno run` with only the permissions it needs.
+ * 4. Creates, changes and deletes generators, edits and deletes their ConfigMaps by hand, and
+ *    checks on the server that the operator did each expected thing: live output of the
+ *    operator, the ConfigMaps and the Events as it goes.
+ * 5. Prints a summary. On a terminal it then leaves the operator running until Ctrl-C so you
+ *    can try kubectl yourself; otherwise it exits: 0 only if every step was observed.
+ *
+ * Ctrl-C at any point stops the operator, deletes the demo namespace and stops a cluster it
+ * started.
+ *
+ * @module
+ */
+
+import {
+  Api,
+  awaitCondition,
+  Client,
+  conditions,
+  isNotFound,
+  shutdownSignal,
+  watcher,
+} from "../../mod.ts";
+import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
+import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
+import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
+import { ConfigMapGenerator, REPORTER } from "../configmapgen_controller.ts";
+import { operatorFlags, type OperatorProcess, startOperator } from "./operator.ts";
+
+const tty = Deno.stdout.isTerminal();
+const t0 = performance.now();
+const color = (code: number) => (s: string) => tty ? `\x1b[${code}m${s}\x1b[0m` : s;
+const dim = color(2), green = color(32), red = color(31), cyan = color(36), yellow = color(33);
+const stamp = () => dim(`+${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s`);
+const say = (who: string, line: string) => console.log(`${stamp()} ${who} ${line}`);
+
+const signal = shutdownSignal();
+const cleanups: (() => Promise<unknown>)[] = [];
+
+interface StepResult {
+  name: string;
+  ok: boolean;
+  ms: number;
+  detail?: string;
+}
+const results: StepResult[] = [];
+
+/** Runs `action`, then polls `check` until it returns true (or a string: why not yet). */
+async function step(
+  name: string,
+  action: () => Promise<unknown>,
+  check: () => Promise<true | string>,
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  signal.throwIfAborted();
+  say(cyan("demo    "), `${name}`);
+  const start = performance.now();
+  let last = "";
+  try {
+    await action();
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      signal.throwIfAborted();
+      const r = await check().catch((e) => `error: ${e instanceof Error ? e.message : e}`);
+      if (r === true) break;
+      last = r;
+      if (Date.now() > end) throw new Error(`not observed within ${timeoutMs} ms: ${last}`);
+      await sleep(150);
+    }
+    const ms = performance.now() - start;
+    results.push({ name, ok: true, ms });
+    say(green("demo  ✓ "), `${name} ${dim(`(${ms.toFixed(0)} ms)`)}`);
+    if (tty) await sleep(1_200);
+    return true;
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const ms = performance.now() - start;
+    const detail = err instanceof Error ? err.message : String(err);
+    results.push({ name, ok: false, ms, detail });
+    say(red("demo  ✗ "), `${name}: ${detail}`);
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+async function run(cmd: string[], quiet = false): Promise<string> {
+  const out = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    stdout: "piped",
+    stderr: quiet ? "piped" : "inherit",
+  }).output();
+  if (!out.success) {
+    throw new Error(`${cmd.join(" ")} failed (exit ${out.code})`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** A client for $KUBECONFIG if it reaches a cluster; else the local control plane, started. */
+async function connect(): Promise<{ client: Client; kubeconfig: string; started: boolean }> {
+  const env = Deno.env.get("KUBECONFIG");
+  if (env) {
+    try {
+      const client = await Client.tryDefault({ retry: { maxRetries: 0 }, timeoutMs: 5_000 });
+      await client.requestText({
+        method: "GET",
+        path: "/version",
+        query: new URLSearchParams(),
+        headers: {},
+      });
+      say(
+        cyan("demo    "),
+        `using the cluster of KUBECONFIG=${env} (${client.config.clusterUrl.origin})`,
+      );
+      return { client, kubeconfig: env.split(":")[0], started: false };
+    } catch (err) {
+      say(yellow("demo    "), `KUBECONFIG=${env} does not answer (${(err as Error).message})`);
+    }
+  }
+  say(
+    cyan("demo    "),
+    "starting the local control plane: deno task cluster up (first time: a few minutes)",
+  );
+  const deno = Deno.execPath();
+  await run([deno, "task", "-q", "cluster", "up"]);
+  const started = true;
+  cleanups.push(async () => {
+    say(cyan("demo    "), "stopping the local control plane");
+    await run([deno, "task", "-q", "cluster", "down"], true).catch(() => {});
+  });
+  const envText = await run([deno, "task", "-q", "cluster", "env"], true);
+  const m = /KUBECONFIG='([^']+)'/.exec(envText);
+  if (!m) throw new Error(`deno task cluster env printed no KUBECONFIG: ${envText}`);
+  Deno.env.set("KUBECONFIG", m[1]);
+  return { client: await Client.tryDefault(), kubeconfig: m[1], started };
+}
+
+async function main(): Promise<number> {
+  const { client, kubeconfig } = await connect();
+  const ns = `kubeno-demo-${crypto.randomUUID().slice(0, 6)}`;
+
+  // The CRD, applied server-side and waited for.
+  const crds = Api.all(client, CustomResourceDefinition);
+  const crd = ConfigMapGenerator.crd();
+  await crds.patch(crd.metadata.name!, { type: "apply", body: crd as never }, {
+    fieldManager: "kubeno-demo",
+    force: true,
+  });
+  await awaitCondition(crds, crd.metadata.name!, conditions.isCrdEstablished, {
+    signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+  });
+  say(cyan("demo    "), `CRD ${crd.metadata.name} established`);
+
+  const namespaces = Api.all(client, Namespace);
+  await namespaces.create({ metadata: { name: ns } });
+  cleanups.push(async () => {
+    say(cyan("demo    "), `deleting namespace ${ns}`);
+    await namespaces.delete(ns).catch(() => {});
+  });
+
+  // Live view: the ConfigMaps and Events of the namespace.
+  const live = new AbortController();
+  cleanups.push(() => Promise.resolve(live.abort()));
+  const cms = Api.namespaced(client, ConfigMap, ns);
+  (async () => {
+    for await (const ev of watcher(cms, { signal: live.signal, onError: () => {} })) {
+      if (ev.type !== "Apply" && ev.type !== "Delete") continue;
+      const cm = ev.object;
+      if (cm.metadata.name === "kube-root-ca.crt") continue;
+      say(
+        yellow("cluster "),
+        `ConfigMap ${cm.metadata.name} ${
+          ev.type === "Delete" ? "deleted" : `content=${JSON.stringify(cm.data?.content)}`
+        }`,
+      );
+    }
+  })();
+  const events = Api.namespaced(client, Event, ns);
+  (async () => {
+    for await (const ev of watcher(events, { signal: live.signal, onError: () => {} })) {
+      if (ev.type !== "Apply") continue;
+      const e = ev.object;
+      const n = e.series?.count ? ` (x${e.series.count})` : "";
+      say(
+        yellow("event   "),
+        `${e.type} ${e.reason} ${e.regarding?.kind}/${e.regarding?.name}: ${e.note}${n}`,
+      );
+    }
+  })();
+
+  // The operator, as its own process with narrow permissions.
+  const server = client.config.clusterUrl;
+  say(
+    cyan("demo    "),
+    `starting the operator: deno run ${
+      operatorFlags(server, kubeconfig).join(" ")
+    } examples/configmapgen_controller.ts --namespace=${ns}`,
+  );
+  const op: OperatorProcess = startOperator({
+    server,
+    kubeconfig,
+    args: [`--namespace=${ns}`, "--identity=demo-operator"],
+    onLine: (l) => say(dim("operator"), l.replace(/^\[demo-operator\] /, "")),
+  });
+  let operatorStopped = false;
+  cleanups.push(async () => {
+    if (!operatorStopped) await op.stop();
+  });
+
+  const gens = Api.namespaced(client, ConfigMapGenerator, ns);
+  const content = async (name: string) => (await cms.getOpt(name))?.data?.content;
+
+  await step("the operator starts and watches", () => Promise.resolve(), async () => {
+    const exited = await Promise.race([op.done, sleep(0).then(() => undefined)]);
+    if (exited) throw new Error(`the operator exited (code ${exited.code})`);
+    return op.lines.some((l) => l.includes("started: watching")) || "no start line yet";
+  });
+
+  let greetingUid = "";
+  await step(
+    "create ConfigMapGenerator greeting -> ConfigMap greeting, owned by it",
+    async () => {
+      const g = await gens.create(ConfigMapGenerator.new("greeting", { content: "hello" }));
+      greetingUid = g.metadata.uid!;
+    },
+    async () => {
+      const cm = await cms.getOpt("greeting");
+      if (!cm) return "no ConfigMap yet";
+      const ref = cm.metadata.ownerReferences?.find((r) => r.controller);
+      if (ref?.uid !== greetingUid || ref.kind !== "ConfigMapGenerator") {
+        return "no owner reference";
+      }
+      return cm.data?.content === "hello" || `content is ${cm.data?.content}`;
+    },
+  );
+
+  await step("its status says Ready (status subresource)", () => Promise.resolve(), async () => {
+    const g = await gens.getStatus("greeting");
+    const ready = g.status?.conditions?.find((c) => c.type === "Ready");
+    return (ready?.status === "True" && g.status?.observedGeneration === g.metadata.generation) ||
+      "not Ready yet";
+  });
+
+  await step(
+    "create ConfigMapGenerator farewell -> ConfigMap farewell",
+    () => gens.create(ConfigMapGenerator.new("farewell", { content: "goodbye" })),
+    async () => (await content("farewell")) === "goodbye" || "not there yet",
+  );
+
+  await step(
+    "change greeting's spec -> its ConfigMap follows",
+    () => gens.patch("greeting", { type: "merge", body: { spec: { content: "hello, world" } } }),
+    async () => (await content("greeting")) === "hello, world" || "old content",
+  );
+
+  await step(
+    "edit ConfigMap greeting by hand -> the operator reverts it",
+    () =>
+      cms.patch("greeting", { type: "merge", body: { data: { content: "tampered" } } }, {
+        fieldManager: "kubectl-edit",
+      }),
+    async () => (await content("greeting")) === "hello, world" || "still tampered",
+  );
+
+  let farewellCmUid = "";
+  await step(
+    "delete ConfigMap farewell by hand -> the operator recreates it",
+    async () => {
+      farewellCmUid = (await cms.get("farewell")).metadata.uid!;
+      await cms.delete("farewell");
+    },
+    async () => {
+      const cm = await cms.getOpt("farewell");
+      return (cm !== undefined && cm.metadata.uid !== farewellCmUid &&
+        cm.data?.content === "goodbye") || "not recreated yet";
+    },
+  );
+
+  await step("the operator's Events are on the server", () => Promise.resolve(), async () => {
+    const list = await events.list();
+    const ours = list.items.filter((e) =>
+      e.reportingController === REPORTER && e.regarding?.name === "greeting"
+    );
+    const reasons = new Set(ours.map((e) => e.reason));
+    return (reasons.has("ConfigMapCreated") && reasons.has("DriftReverted")) ||
+      `reasons so far: ${[...reasons].join(", ") || "none"}`;
+  });
+
+  await step(
+    "delete greeting -> finalizer cleanup, then it and its ConfigMap are gone (GC)",
+    () => gens.delete("greeting"),
+    async () => {
+      if (await gens.getOpt("greeting")) return "the generator still exists";
+      if (await cms.getOpt("greeting")) return "the ConfigMap is still there (garbage collector)";
+      return true;
+    },
+    60_000,
+  );
+
+  await step("the cleanup ran exactly once", () => sleep(tty ? 0 : 500), async () => {
+    const list = await events.list();
+    const cleaned = list.items.filter((e) =>
+      e.reason === "CleanedUp" && e.regarding?.uid === greetingUid
+    );
+    const count = cleaned.reduce((n, e) => n + (e.series?.count ?? 1), 0);
+    const logged = op.lines.filter((l) => /greeting: cleanup/.test(l)).length;
+    return (count === 1 && logged === 1) ||
+      `CleanedUp events ${count}, cleanup log lines ${logged}`;
+  });
+
+  if (tty && results.every((r) => r.ok)) {
+    summary();
+    console.log(
+      `\nThe operator keeps running. Try it, in another terminal:\n` +
+        `  export KUBECONFIG=${kubeconfig}\n` +
+        `  kubectl -n ${ns} apply -f - <<< '{"apiVersion":"kubeno.dev/v1","kind":"ConfigMapGenerator","metadata":{"name":"mine"},"spec":{"content":"hi"}}'\n` +
+        `  kubectl -n ${ns} get cmg,cm\n` +
+        `Press Ctrl-C to stop (the operator, the namespace${""} and what the demo started).\n`,
+    );
+    await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+    console.log();
+  }
+
+  operatorStopped = true;
+  const stopping = performance.now();
+  const status = await op.stop();
+  const stopMs = performance.now() - stopping;
+  const clean = status.code === 0 &&
+    op.lines.some((l) => l.includes("stopped: reconciles finished"));
+  results.push({
+    name: "the operator stops cleanly on SIGTERM",
+    ok: clean,
+    ms: stopMs,
+    detail: clean ? undefined : `exit code ${status.code}`,
+  });
+  say(
+    clean ? green("demo  ✓ ") : red("demo  ✗ "),
+    `the operator stopped (exit ${status.code}, ${stopMs.toFixed(0)} ms)`,
+  );
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+function summary(): void {
+  const ok = results.filter((r) => r.ok).length;
+  console.log(`\nSummary: ${ok}/${results.length} steps observed on the server`);
+  for (const r of results) {
+    const mark = r.ok ? green("✓") : red("✗");
+    console.log(
+      `  ${mark} ${r.name.padEnd(78)} ${String(r.ms.toFixed(0)).padStart(6)} ms${
+        r.detail ? `  ${red(r.detail)}` : ""
+      }`,
+    );
+  }
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  if (signal.aborted) {
+    console.log("\ninterrupted: cleaning up");
+    code = 130;
+  } else {
+    console.error(`demo failed: ${err instanceof Error ? err.stack ?? err.message : err}`);
+    code = 1;
+  }
+} finally {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+}
+if (!(tty && code === 0)) summary();
+else console.log(`\n${green("all steps observed")}; stopped cleanly.`);
+Deno.exit(code);
