@@ -117,6 +117,32 @@ export function applyDefaults(schema: JSONSchemaProps, value: Json): Json {
   return value;
 }
 
+const DURATION_UNITS = "ns|us|µs|ms|s|m|h|d|w|" +
+  "nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|sec|min|hr";
+/**
+ * Local checks of the string formats the apiserver validates (kube-openapi's strfmt),
+ * approximated by patterns; formats not listed are not checked locally.
+ */
+const FORMAT_CHECKS: Record<string, (s: string) => boolean> = {
+  "date-time": (s) =>
+    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(s) &&
+    !Number.isNaN(Date.parse(s.replace(" ", "T"))),
+  date: (s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)),
+  duration: (s) =>
+    /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/.test(s) || s === "0" ||
+    new RegExp(`^(\\d+\\s*(${DURATION_UNITS})\\s*)+$`).test(s),
+  byte: (s) => /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s),
+  uuid: (s) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s),
+  ipv4: (s) => isIPv4(s),
+  ipv6: (s) => isIPv6(s),
+  mac: (s) => /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(s),
+  hostname: (s) =>
+    s.length <= 255 &&
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\.?$/i.test(s),
+};
+FORMAT_CHECKS.datetime = FORMAT_CHECKS["date-time"];
+FORMAT_CHECKS.uuid3 = FORMAT_CHECKS.uuid4 = FORMAT_CHECKS.uuid5 = FORMAT_CHECKS.uuid;
+
 function typeOk(schema: JSONSchemaProps, v: Json): boolean {
   if (v === null) return schema.nullable === true;
   if (schema["x-kubernetes-int-or-string"]) return typeof v === "string" || Number.isInteger(v);
@@ -161,16 +187,40 @@ export function structuralTypeIssues(
       out.push({ path: p, message: `expected ${s.type ?? "int-or-string"}`, source: "schema" });
       return;
     }
+    const check = typeof v === "string" && s.format ? FORMAT_CHECKS[s.format] : undefined;
+    if (check && !check(v as string)) {
+      out.push({ path: p, message: `must be a valid ${s.format}`, source: "schema" });
+    }
     if (isObj(v)) {
       for (const [k, x] of Object.entries(v)) {
         const c = s.properties?.[k] ??
           (typeof s.additionalProperties === "object" ? s.additionalProperties : undefined);
         if (c) visit(c, x, child(p, k));
       }
-    } else if (Array.isArray(v) && s.items) v.forEach((x, i) => visit(s.items!, x, `${p}[${i}]`));
+    } else if (Array.isArray(v) && s.items) {
+      duplicates(s, v, p, out);
+      v.forEach((x, i) => visit(s.items!, x, `${p}[${i}]`));
+    }
   };
   visit(schema, value, path);
   return out;
+}
+
+/** `set` lists hold unique values, `map` lists unique key tuples: the server rejects duplicates. */
+function duplicates(s: JSONSchemaProps, v: Json[], p: string, out: ValidationIssue[]): void {
+  const lt = s["x-kubernetes-list-type"];
+  if (lt !== "set" && lt !== "map") return;
+  const keys = s["x-kubernetes-list-map-keys"] ?? [];
+  const seen = new Set<string>();
+  v.forEach((x, i) => {
+    const id = lt === "set"
+      ? JSON.stringify(x)
+      : JSON.stringify(keys.map((k) => isObj(x) ? x[k] : undefined));
+    if (seen.has(id)) {
+      out.push({ path: `${p}[${i}]`, message: `Duplicate value: ${id}`, source: "schema" });
+    }
+    seen.add(id);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
