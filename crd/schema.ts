@@ -665,6 +665,21 @@ function convert(node: JS, path: string, st: PassState): JSONSchemaProps {
     // Zod's implicit safe-integer bounds on z.int(): carried, they are true of every JS number.
   }
   if (out.nullable !== true) delete out.nullable;
+  if (out.nullable === true && Array.isArray(out.enum)) {
+    throw new CrdSchemaError(
+      path,
+      "a nullable enum or literal: the apiserver rejects null for enum fields even with nullable: true " +
+        "(measured on v1.37); use .optional() instead (the server prunes a null it is sent)",
+    );
+  }
+  if (typeof out.multipleOf === "number" && !Number.isInteger(out.multipleOf)) {
+    throw new CrdSchemaError(
+      path,
+      `multipleOf ${out.multipleOf} is not an integer: the apiserver checks integral values against ` +
+        "the factor truncated to an integer (2 with multipleOf 0.5 is rejected); use an integer " +
+        "factor, or scale the field (store tenths as an integer)",
+    );
+  }
   if (
     out["x-kubernetes-preserve-unknown-fields"] === true && out.properties &&
     Object.keys(out.properties).length === 0

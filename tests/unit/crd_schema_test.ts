@@ -24,7 +24,7 @@ Deno.test("structural: scalars, optional, nullable, defaults, enums (golden)", (
     info: z.string().optional(),
     note: z.string().nullable(),
     size: z.int().min(1).default(3),
-    ratio: z.number().gt(0).lt(1).multipleOf(0.25),
+    ratio: z.number().gt(0).lt(1).multipleOf(1),
     on: z.boolean().default(false),
     color: z.enum(["red", "green"]),
     fixed: z.literal("x"),
@@ -43,7 +43,7 @@ Deno.test("structural: scalars, optional, nullable, defaults, enums (golden)", (
         exclusiveMinimum: true,
         maximum: 1,
         exclusiveMaximum: true,
-        multipleOf: 0.25,
+        multipleOf: 1,
       },
       on: { type: "boolean", default: false },
       color: { type: "string", enum: ["red", "green"] },
@@ -239,6 +239,9 @@ Deno.test("unsupported: every Zod feature that has no CRD form fails, naming the
   );
   rejects(z.object({ l: z.literal(["a", 1]) }), "spec.l", /literals of one type/);
   rejects(z.object({ n: z.null() }), "spec.n", /only be null/);
+  rejects(z.object({ x: z.number().multipleOf(0.5) }), "spec.x", /truncated to an integer/);
+  rejects(z.object({ e: z.enum(["a"]).nullable() }), "spec.e", /nullable enum/);
+  rejects(z.object({ e: z.union([z.literal(1), z.null()]) }), "spec.e", /nullable enum/);
 });
 
 Deno.test("unsupported: regexes RE2 rejects fail with the construct named", () => {
