@@ -9,3 +9,4 @@ export * from "./client.ts";
 export { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
 export * from "./api.ts";
 export * from "./permissions.ts";
+export * from "./crd_apply.ts";

@@ -1,0 +1,151 @@
+/**
+ * `applyCrd`: install or update a CustomResourceDefinition with server-side apply and wait
+ * until the apiserver serves it.
+ *
+ * @module
+ */
+
+import { Api } from "./api.ts";
+import type { Client } from "./client.ts";
+import type { ObjectMeta } from "../core/resource.ts";
+import {
+  CustomResourceDefinition,
+  type CustomResourceDefinitionCondition,
+} from "../core/k8s/apiextensions.k8s.io/v1.ts";
+
+/**
+ * A CRD, or anything that makes one (a `customResource()`). Typed loosely on purpose: the
+ * crd/ module's own CRD types need not match the generated ones field for field.
+ */
+export type CrdSource = { metadata: ObjectMeta; spec: object } | {
+  crd(): { metadata: ObjectMeta; spec: object };
+};
+
+/**
+ * Options of {@link applyCrd}.
+ *
+ * @example
+ * ```ts
+ * import type { ApplyCrdOptions } from "@kubeno/kube";
+ * const o: ApplyCrdOptions = { fieldManager: "my-operator", timeoutMs: 30_000 };
+ * ```
+ */
+export interface ApplyCrdOptions {
+  /** Field manager of the apply; `kubeno` by default. */
+  fieldManager?: string;
+  /** Take ownership of fields other managers set (default true, as `kubectl apply --server-side --force-conflicts`). */
+  force?: boolean;
+  /** How long to wait for `Established`; 60 s by default. */
+  timeoutMs?: number;
+  /** Aborts the wait (the apply itself may already have happened). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The CRD could not be established: its names conflict with another resource, or the
+ * server did not report `Established` in time. `conditions` are the server's last report.
+ *
+ * @example
+ * ```ts
+ * import { CrdNotEstablishedError } from "@kubeno/kube";
+ * const e = new CrdNotEstablishedError("foos.clux.dev", "names not accepted", []);
+ * console.log(e.crdName);
+ * ```
+ */
+export class CrdNotEstablishedError extends Error {
+  /** `metadata.name` of the CRD. */
+  readonly crdName: string;
+  /** The CRD's conditions when the wait ended. */
+  readonly conditions: CustomResourceDefinitionCondition[];
+  /** Creates the error. */
+  constructor(crdName: string, message: string, conditions: CustomResourceDefinitionCondition[]) {
+    super(`CustomResourceDefinition ${crdName}: ${message}`);
+    this.name = "CrdNotEstablishedError";
+    this.crdName = crdName;
+    this.conditions = conditions;
+  }
+}
+
+function cond(
+  crd: CustomResourceDefinition,
+  type: string,
+): CustomResourceDefinitionCondition | undefined {
+  return crd.status?.conditions?.find((c) => c.type === type);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Applies a CRD with server-side apply, then waits until the apiserver reports it
+ * `Established`. Throws {@link CrdNotEstablishedError} when `NamesAccepted` is `False`
+ * (a plural, short name or kind clash, with the server's message) or on timeout. An
+ * invalid schema fails at the apply with the server's `ApiError` (422, every cause listed).
+ *
+ * @example
+ * ```ts
+ * import { applyCrd, Client, customResource } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * const client = await Client.tryDefault();
+ * const established = await applyCrd(client, Foo, { signal: AbortSignal.timeout(30_000) });
+ * console.log(established.status?.acceptedNames?.plural); // "foos"
+ * ```
+ */
+export async function applyCrd(
+  client: Client,
+  source: CrdSource,
+  opts: ApplyCrdOptions = {},
+): Promise<CustomResourceDefinition> {
+  const crd =
+    ("crd" in source && typeof source.crd === "function"
+      ? source.crd()
+      : source) as CustomResourceDefinition;
+  const name = crd.metadata.name;
+  if (!name) throw new TypeError("applyCrd: the CustomResourceDefinition has no metadata.name");
+  const api = Api.all(client, CustomResourceDefinition);
+  const body = { ...crd, apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
+  delete (body as { status?: unknown }).status;
+  let current = await api.patch(name, { type: "apply", body: body as never }, {
+    fieldManager: opts.fieldManager ?? "kubeno",
+    force: opts.force ?? true,
+  }, { signal: opts.signal });
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let delay = 100;
+  for (;;) {
+    const established = cond(current, "Established");
+    const names = cond(current, "NamesAccepted");
+    // Established is only meaningful for this generation's names; a False NamesAccepted wins.
+    if (names?.status === "False") {
+      throw new CrdNotEstablishedError(
+        name,
+        `names not accepted (${names.reason ?? "?"}): ${names.message ?? ""}`.trim(),
+        current.status?.conditions ?? [],
+      );
+    }
+    if (established?.status === "True") return current;
+    if (Date.now() >= deadline) {
+      throw new CrdNotEstablishedError(
+        name,
+        `not Established after ${opts.timeoutMs ?? 60_000} ms; conditions: ` +
+          JSON.stringify(current.status?.conditions ?? []),
+        current.status?.conditions ?? [],
+      );
+    }
+    await sleep(delay, opts.signal);
+    delay = Math.min(delay * 2, 1000);
+    current = await api.get(name, {}, { signal: opts.signal });
+  }
+}
