@@ -17,6 +17,10 @@
  * @module
  */
 
+/**
+ * Zod, re-exported so that schemas and kubeno share one Zod instance (and its types).
+ */
+export { z } from "zod";
 export * from "./types.ts";
 export * from "./regex.ts";
 export * from "./schema.ts";

@@ -47,7 +47,8 @@ export interface ValidationIssue {
   reason?: string;
 }
 
-type Json = unknown;
+/** Any JSON value (what a decoded object holds). */
+export type Json = unknown;
 type Obj = Record<string, unknown>;
 
 function isObj(v: unknown): v is Obj {
