@@ -105,8 +105,12 @@ export class Reflector<K extends KubeObject> implements AsyncIterable<WatcherEve
    * await done;
    * ```
    */
-  async run(): Promise<void> {
-    this.#take();
+  run(): Promise<void> {
+    this.#take(); // throws at once, not in the promise, when misused
+    return this.#drain();
+  }
+
+  async #drain(): Promise<void> {
     for await (const _ of this.#events) { /* the store is the point */ }
   }
 
