@@ -117,6 +117,8 @@ export class ResetTimerBackoff implements Backoff {
   #last: number | undefined;
 
   /**
+   * Wraps `inner`.
+   *
    * @param inner The policy to reset.
    * @param resetAfterMs Quiet time after which the next error starts from the shortest wait.
    * @param now Clock in milliseconds, for tests. Default `Date.now`.

@@ -168,6 +168,8 @@ export class WatcherError extends KubeError {
   readonly retryInMs: number;
 
   /**
+   * Builds the error.
+   *
    * @param message What failed and what to do.
    * @param details Phase, whether a relist follows, the wait, and the cause.
    */
