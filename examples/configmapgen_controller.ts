@@ -308,7 +308,13 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.main) {
-  await main();
+  try {
+    await main();
+  } catch (err) {
+    // One line that says what to do (a PermissionError names the flag), not a stack.
+    console.error(`configmapgen: ${err instanceof Error ? err.message : String(err)}`);
+    Deno.exit(1);
+  }
   // Everything is stopped; exit without waiting for a connection Deno is slow to cancel.
   Deno.exit(0);
 }

@@ -7,6 +7,7 @@
 
 import type { Api } from "../client/api.ts";
 import { isGone } from "../core/error.ts";
+import { PermissionError } from "../client/permissions.ts";
 import { keyOf, type KubeObject, objectKey, type ResourceType } from "../core/resource.ts";
 import { Action } from "./action.ts";
 import type { ControllerMetrics } from "./metrics.ts";
@@ -372,6 +373,8 @@ export class Controller<K extends KubeObject> {
   }
 
   #metrics: ControllerMetrics | undefined;
+  #fatal: unknown;
+  #stop: AbortController | undefined;
 
   #labels(resource: string): Record<string, string> {
     return { controller: this.#metrics?.controller ?? "", resource };
@@ -384,6 +387,12 @@ export class Controller<K extends KubeObject> {
       signal,
       onError: (err: WatcherError) => {
         this.#metrics?.watchErrors.inc(this.#labels(name));
+        if (err.cause instanceof PermissionError) {
+          // Retrying cannot help: Deno will deny it every time. Stop, and say which flag.
+          this.#fatal ??= err.cause;
+          this.#stop?.abort(err.cause);
+          return;
+        }
         if (user) user(err);
         else if (!(err.relist && isGone(err.cause))) console.warn(`controller: ${err.message}`);
       },
@@ -395,6 +404,9 @@ export class Controller<K extends KubeObject> {
    * {@link Controller.shutdownOnSignal}) aborts, yielding the result of each reconcile. On
    * shutdown it stops taking work, lets running reconciles finish within `graceMs`, closes
    * every watch, then the iteration ends. Leaving the `for await` loop early shuts it down too.
+   *
+   * A missing Deno permission is not retried: the controller stops and `run` throws the
+   * `PermissionError`, whose message names the flag to add.
    *
    * A controller runs once; build a new one to run again.
    *
@@ -430,6 +442,7 @@ export class Controller<K extends KubeObject> {
     const failures = new Map<string, number>();
 
     const stop = new AbortController();
+    this.#stop = stop;
     const external = [...this.#signals, ...(options.signal ? [options.signal] : [])];
     const onStop = () => stop.abort();
     for (const s of external) {
@@ -544,6 +557,7 @@ export class Controller<K extends KubeObject> {
       stop.abort();
       await finished;
     }
+    if (this.#fatal !== undefined) throw this.#fatal;
   }
 }
 

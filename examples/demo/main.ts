@@ -22,7 +22,6 @@ import {
   awaitCondition,
   Client,
   conditions,
-  isNotFound,
   shutdownSignal,
   watcher,
 } from "../../mod.ts";
