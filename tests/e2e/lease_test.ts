@@ -1,0 +1,101 @@
+/**
+ * Leader election with two operator processes against the real control plane: exactly one
+ * reconciles, and stopping (or killing) it hands over in time. Prints the measured handover.
+ */
+
+import assert from "node:assert/strict";
+import { Api, awaitCondition, Client, conditions } from "../../mod.ts";
+import { Namespace } from "../../core/k8s/core/v1.ts";
+import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
+import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
+import { ConfigMapGenerator } from "../../examples/configmapgen_controller.ts";
+import { type OperatorProcess, startOperator } from "../../examples/demo/operator.ts";
+
+const hasCluster = Deno.env.get("KUBECONFIG") !== undefined;
+const LEASE_MS = 4_000;
+const RENEW_MS = 3_000;
+const RETRY_MS = 500;
+
+Deno.test({
+  name: "e2e lease: two operators, one leads and reconciles; stop and kill hand over in time",
+  ignore: !hasCluster,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  using client = await Client.tryDefault();
+  const crds = Api.all(client, CustomResourceDefinition);
+  const crd = ConfigMapGenerator.crd();
+  await crds.patch(crd.metadata.name!, { type: "apply", body: crd as never }, {
+    fieldManager: "kubeno-e2e",
+    force: true,
+  });
+  await awaitCondition(crds, crd.metadata.name!, conditions.isCrdEstablished, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  const ns = `e2e-lease-${crypto.randomUUID().slice(0, 6)}`;
+  await Api.all(client, Namespace).create({ metadata: { name: ns } });
+  const kubeconfig = Deno.env.get("KUBECONFIG")!.split(":")[0];
+  const start = (id: string) =>
+    startOperator({
+      server: client.config.clusterUrl,
+      kubeconfig,
+      args: [
+        `--namespace=${ns}`,
+        `--identity=${id}`,
+        "--leader-elect",
+        `--lease-duration-ms=${LEASE_MS}`,
+        `--renew-deadline-ms=${RENEW_MS}`,
+        `--retry-period-ms=${RETRY_MS}`,
+      ],
+    });
+  const procs: OperatorProcess[] = [];
+  try {
+    const a = start("op-a");
+    procs.push(a);
+    await a.waitFor(/\] leading$/);
+    const b = start("op-b");
+    procs.push(b);
+    await b.waitFor(/waiting for leadership/);
+    await b.waitFor(/leader is now op-a/);
+
+    // Only the leader reconciles.
+    const gens = Api.namespaced(client, ConfigMapGenerator, ns);
+    await gens.create(ConfigMapGenerator.new("x", { content: "1" }));
+    await a.waitFor(/reconciled .*\/x: success/);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(b.lines.filter((l) => l.includes("reconciled")).length, 0);
+    const lease = await Api.namespaced(client, Lease, ns).get("configmapgen");
+    assert.equal(lease.spec?.holderIdentity, "op-a");
+
+    // A clean stop releases the lease: b takes over within a retry period or so.
+    const stopAt = performance.now();
+    const stopping = a.stop();
+    await b.waitFor(/\] leading$/, LEASE_MS + 5 * RETRY_MS);
+    const releaseHandover = performance.now() - stopAt;
+    assert.equal((await stopping).code, 0);
+    await b.waitFor(/reconciled .*\/x: success/);
+
+    // A crash (SIGKILL) cannot release: c waits for the lease to expire.
+    const c = start("op-c");
+    procs.push(c);
+    await c.waitFor(/leader is now op-b/);
+    const killAt = performance.now();
+    b.child.kill("SIGKILL");
+    await c.waitFor(/\] leading$/, LEASE_MS + 10 * RETRY_MS);
+    const crashHandover = performance.now() - killAt;
+    console.log(
+      `handover after a clean stop: ${releaseHandover.toFixed(0)} ms; after SIGKILL: ${
+        crashHandover.toFixed(0)
+      } ms (lease ${LEASE_MS} ms, retry ${RETRY_MS} ms)`,
+    );
+    assert.ok(
+      releaseHandover < LEASE_MS,
+      `a released lease is taken at once, not after expiry: ${releaseHandover} ms`,
+    );
+    assert.ok(crashHandover <= LEASE_MS + RETRY_MS * 1.2 + 1_500, `${crashHandover} ms`);
+    assert.ok(crashHandover >= LEASE_MS - RETRY_MS * 1.2, `${crashHandover} ms`);
+  } finally {
+    for (const p of procs) await p.stop(5_000).catch(() => {});
+    await Api.all(client, Namespace).delete(ns).catch(() => {});
+  }
+});
