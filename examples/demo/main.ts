@@ -17,14 +17,7 @@
  * @module
  */
 
-import {
-  Api,
-  awaitCondition,
-  Client,
-  conditions,
-  shutdownSignal,
-  watcher,
-} from "../../mod.ts";
+import { Api, awaitCondition, Client, conditions, shutdownSignal, watcher } from "../../mod.ts";
 import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
