@@ -123,11 +123,6 @@ function checkKey(key: string): void {
   if (typeof key !== "string") throw new SelectorError(`label key must be a string, got ${key}`);
   const p = labelKeyProblem(key);
   if (p) throw new SelectorError(`invalid label key ${JSON.stringify(key)}: ${p}`);
-  if (key === "in" || key === "notin") {
-    throw new SelectorError(
-      `label key ${JSON.stringify(key)} cannot be used in a selector: it is an operator keyword`,
-    );
-  }
 }
 
 function checkValue(key: string, value: string): void {
@@ -485,7 +480,8 @@ interface Token {
 }
 
 function isSpace(c: string): boolean {
-  return c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v";
+  // The server's lexer knows these four only.
+  return c === " " || c === "\t" || c === "\n" || c === "\r";
 }
 
 const SPECIAL = new Set(["!", "=", "(", ")", ",", "<", ">"]);
@@ -554,7 +550,8 @@ export function parseLabelSelector(input: string): Selector {
   };
   const key = (): string => {
     const t = peek();
-    if (t.kind !== "id" || t.text === "in" || t.text === "notin") return fail("a label key");
+    // "in" and "notin" are keys here, as on the server: only after a key are they operators.
+    if (t.kind !== "id") return fail("a label key");
     const p = labelKeyProblem(t.text);
     if (p) {
       throw new SelectorError(
