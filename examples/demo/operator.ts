@@ -14,16 +14,13 @@ export const OPERATOR_PATH: string = decodeURIComponent(
 
 /**
  * Environment variables the operator reads: the kubeconfig's location and `HOME` (for
- * `~/.kube/config`), the in-cluster service variables (checked when there is no kubeconfig),
- * and `LOG_TOKENS` / `LOG_STREAM`, which the `yaml` parser reads while parsing the kubeconfig.
+ * `~/.kube/config`) and the in-cluster service variables (checked when there is no kubeconfig).
  */
 export const OPERATOR_ENV: readonly string[] = [
   "KUBECONFIG",
   "HOME",
   "KUBERNETES_SERVICE_HOST",
   "KUBERNETES_SERVICE_PORT",
-  "LOG_TOKENS",
-  "LOG_STREAM",
 ];
 
 /**
