@@ -263,42 +263,52 @@ export class Client implements Disposable {
     let authRetried = false;
     for (let attempt = 0;; attempt++) {
       opts.signal?.throwIfAborted();
-      const timeout = new AbortController();
+      // One controller per attempt, fed by the caller's signal and the timeout through plain
+      // listeners. (A signal from AbortSignal.any is only weakly held; a long watch could lose
+      // it to GC and then ignore the caller's abort.)
+      const link = linkSignal(opts.signal);
       const timer = setTimeout(
         () =>
-          timeout.abort(
+          link.controller.abort(
             new TimeoutError(`${req.method} ${req.path}: no answer within ${timeoutMs} ms`),
           ),
         timeoutMs,
       );
-      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
-      let res: Response;
+      const failed = (err: unknown): unknown => {
+        if (opts.signal?.aborted) return opts.signal.reason;
+        if (link.controller.signal.aborted) return link.controller.signal.reason;
+        return err;
+      };
+      let handedOver = false;
       try {
-        res = await this.#fetchFollowingRedirects(req, signal);
-      } catch (err) {
-        clearTimeout(timer);
-        if (opts.signal?.aborted) throw opts.signal.reason;
-        if (timeout.signal.aborted) throw timeout.signal.reason;
-        if (err instanceof KubeError) throw err;
-        const failure = new ConnectionError(
-          `${req.method} ${req.path}: cannot reach ${this.config.clusterUrl.origin}: ${
-            errorText(err)
-          }`,
-          { cause: err },
-        );
-        if (attempt < this.#retry.maxRetries && isRetryableConnectionError(req.method)) {
-          await sleep(retryDelayMs(this.#retry, attempt, null), opts.signal);
-          continue;
-        }
-        throw failure;
-      }
-      try {
-        if (res.ok) {
-          if (streaming) {
+        let res: Response;
+        try {
+          res = await this.#fetchFollowingRedirects(req, link.controller.signal);
+        } catch (err) {
+          const reason = failed(err);
+          if (reason !== err || err instanceof KubeError) throw reason;
+          const failure = new ConnectionError(
+            `${req.method} ${req.path}: cannot reach ${this.config.clusterUrl.origin}: ${
+              errorText(err)
+            }`,
+            { cause: err },
+          );
+          if (attempt < this.#retry.maxRetries && isRetryableConnectionError(req.method)) {
             clearTimeout(timer);
-            return await read(res);
+            await sleep(retryDelayMs(this.#retry, attempt, null), opts.signal);
+            continue;
           }
-          return await read(res);
+          throw failure;
+        }
+        if (res.ok) {
+          if (!streaming) return await read(res);
+          // The timeout guarded the headers only; the caller's signal keeps guarding the body
+          // until the stream ends, and then lets go of it.
+          clearTimeout(timer);
+          handedOver = true;
+          return await read(
+            new Response(res.body && releasing(res.body, link.release), res),
+          );
         }
         const body = await res.text().catch(() => "");
         if (res.status === 401 && !authRetried && this.config.auth.invalidate) {
@@ -321,11 +331,10 @@ export class Client implements Disposable {
           path: req.path,
         });
       } catch (err) {
-        if (opts.signal?.aborted) throw opts.signal.reason;
-        if (timeout.signal.aborted) throw timeout.signal.reason;
-        throw err;
+        throw failed(err);
       } finally {
         clearTimeout(timer);
+        if (!handedOver) link.release();
       }
     }
   }
@@ -377,6 +386,46 @@ export class Client implements Disposable {
       target = next;
     }
   }
+}
+
+/** An AbortController that follows `outer`; `release` detaches it (idempotent). */
+function linkSignal(outer: AbortSignal | undefined): {
+  controller: AbortController;
+  release: () => void;
+} {
+  const controller = new AbortController();
+  if (!outer) return { controller, release: () => {} };
+  const onAbort = () => controller.abort(outer.reason);
+  outer.addEventListener("abort", onAbort, { once: true });
+  return { controller, release: () => outer.removeEventListener("abort", onAbort) };
+}
+
+/** The same bytes as `body`; `release` runs once the stream ends, fails or is cancelled. */
+function releasing(
+  body: ReadableStream<Uint8Array>,
+  release: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (err) {
+        release();
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      release();
+      await reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** `Impersonate-*` headers, as kubectl's `--as`, `--as-group`, `--as-uid` send them. */

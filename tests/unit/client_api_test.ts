@@ -387,3 +387,32 @@ Deno.test("impersonation from the config becomes Impersonate-* headers", async (
   assert.equal(h.get("impersonate-group"), "devs, ops");
   assert.equal(h.get("impersonate-extra-scopes"), "view");
 });
+
+Deno.test("streams let go of the caller's signal when they end (no listener pile-up)", async () => {
+  await using srv = scriptedServer(() =>
+    new Response(JSON.stringify({ type: "ADDED", object: cm("a") }) + "\n")
+  );
+  using client = testClient(srv.url);
+  const ac = new AbortController();
+  let live = 0;
+  const add = ac.signal.addEventListener.bind(ac.signal);
+  const remove = ac.signal.removeEventListener.bind(ac.signal);
+  ac.signal.addEventListener = (...args: Parameters<typeof add>) => {
+    live++;
+    add(...args);
+  };
+  ac.signal.removeEventListener = (...args: Parameters<typeof remove>) => {
+    live--;
+    remove(...args);
+  };
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  for (let i = 0; i < 5; i++) {
+    const seen: string[] = [];
+    for await (const ev of cms.watch({}, "1", { signal: ac.signal })) seen.push(ev.type);
+    assert.deepEqual(seen, ["ADDED"]);
+  }
+  // A consumer that stops early cancels the stream, which also lets go.
+  for await (const _ of cms.watch({}, "1", { signal: ac.signal })) break;
+  await cms.get("a", {}, { signal: ac.signal });
+  assert.equal(live, 0);
+});
