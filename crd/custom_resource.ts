@@ -13,6 +13,7 @@ import {
   type ResourceType,
 } from "../core/resource.ts";
 import { structuralSchema } from "./schema.ts";
+import type { ZodInput, ZodLike, ZodOutput, ZodSchema } from "./zod.ts";
 import type {
   CustomResourceColumnDefinition,
   CustomResourceDefinition,
@@ -44,8 +45,8 @@ import {
  * ```
  */
 export interface CustomResourceOptions<
-  Spec extends z.ZodType,
-  Status extends z.ZodType | undefined,
+  Spec extends ZodLike,
+  Status extends ZodLike | undefined,
 > {
   /** API group, e.g. `clux.dev`. */
   group: string;
@@ -101,8 +102,8 @@ export interface CustomResourceOptions<
  * ```
  */
 export interface CustomResourceObject<
-  Spec extends z.ZodType,
-  Status extends z.ZodType | undefined,
+  Spec extends ZodLike,
+  Status extends ZodLike | undefined,
 > extends KubeObject {
   /** `group/version`. */
   apiVersion?: string;
@@ -111,9 +112,9 @@ export interface CustomResourceObject<
   /** Standard object metadata. */
   metadata: ObjectMeta;
   /** The desired state. */
-  spec: z.output<Spec>;
+  spec: ZodOutput<Spec>;
   /** The observed state. */
-  status?: Status extends z.ZodType ? z.output<Status> : never;
+  status?: Status extends ZodLike ? ZodOutput<Status> : never;
 }
 
 /**
@@ -167,15 +168,15 @@ export type ParseResult<K> = { success: true; data: K } | {
  * plus the CRD, the Zod schema and validation.
  */
 export interface CustomResource<
-  Spec extends z.ZodType = z.ZodType,
-  Status extends z.ZodType | undefined = z.ZodType | undefined,
+  Spec extends ZodLike = ZodLike,
+  Status extends ZodLike | undefined = ZodLike | undefined,
 > extends ResourceType<CustomResourceObject<Spec, Status>> {
   /** Singular name. */
   readonly singular: string;
   /** The options it was made from. */
   readonly options: Readonly<CustomResourceOptions<Spec, Status>>;
   /** The Zod schema of the whole object (apiVersion, kind, metadata, spec, status). */
-  readonly schema: z.ZodType<CustomResourceObject<Spec, Status>>;
+  readonly schema: ZodSchema<CustomResourceObject<Spec, Status>, unknown>;
   /**
    * The CustomResourceDefinition. Throws `CrdSchemaError`, naming the field, when a schema
    * uses something a CRD cannot express. The result is computed once and shared: copy before mutating.
@@ -186,11 +187,13 @@ export interface CustomResource<
   /** The structural `openAPIV3Schema` of this version. */
   openApiSchema(): JSONSchemaProps;
   /** A new object: apiVersion, kind and `metadata.name` set, the spec parsed (defaults filled). */
-  readonly new: (
+  // A method (quoted: unquoted `new(...)` would be a construct signature), so that every
+  // CustomResource<S, T> is also a CustomResource of the defaults (method parameters are bivariant).
+  "new"(
     name: string,
-    spec: z.input<Spec>,
+    spec: ZodInput<Spec>,
     metadata?: ObjectMeta,
-  ) => CustomResourceObject<Spec, Status>;
+  ): CustomResourceObject<Spec, Status>;
   /**
    * Validates an object as the apiserver would on create: nulls pruned, defaults filled,
    * Zod, the structural types and the CEL rules. Returns the defaulted object, or throws
@@ -259,8 +262,8 @@ function zodIssues(err: z.ZodError): ValidationIssue[] {
  * ```
  */
 export function customResource<
-  Spec extends z.ZodType,
-  Status extends z.ZodType | undefined = undefined,
+  Spec extends ZodLike,
+  Status extends ZodLike | undefined = undefined,
 >(
   opts: CustomResourceOptions<Spec, Status>,
 ): CustomResource<Spec, Status> {
@@ -268,19 +271,21 @@ export function customResource<
   const apiVersion = opts.group === "" ? opts.version : `${opts.group}/${opts.version}`;
   const plural = opts.plural ?? defaultPlural(opts.kind);
   const singular = opts.singular ?? opts.kind.toLowerCase();
-  const statusSchema = opts.status as z.ZodType | undefined;
+  // The public types are structural (ZodLike); every Zod 4 schema is a z.ZodType at run time.
+  const specSchema = opts.spec as unknown as z.ZodType;
+  const statusSchema = opts.status as unknown as z.ZodType | undefined;
   const schema = z.object({
     apiVersion: z.literal(apiVersion).optional(),
     kind: z.literal(opts.kind).optional(),
     metadata: objectMetaSchema,
-    spec: opts.spec,
-    ...(statusSchema ? { status: statusSchema.optional() } : {}),
-  }) as unknown as z.ZodType<Obj>;
+    spec: specSchema,
+    ...(statusSchema ? { status: z.optional(statusSchema) } : {}),
+  }) as unknown as ZodSchema<Obj, unknown>;
 
   let cachedOpenApi: JSONSchemaProps | undefined;
   const openApiSchema = (): JSONSchemaProps => {
     if (cachedOpenApi) return cachedOpenApi;
-    const specNode = structuralSchema(opts.spec, "spec");
+    const specNode = structuralSchema(specSchema, "spec");
     const properties: Record<string, JSONSchemaProps> = {
       apiVersion: { type: "string" },
       kind: { type: "string" },
@@ -294,7 +299,7 @@ export function customResource<
       properties,
     };
     // spec is required unless its schema accepts undefined (optional or defaulted).
-    if (!opts.spec.safeParse(undefined).success) root.required = ["spec"];
+    if (!z.safeParse(specSchema, undefined).success) root.required = ["spec"];
     const r = rules(opts.validations);
     if (r) root["x-kubernetes-validations"] = r;
     cachedOpenApi = root;
@@ -392,7 +397,7 @@ export function customResource<
         apiVersion,
         kind: opts.kind,
         metadata: { ...metadata, name },
-        spec: opts.spec.parse(spec),
+        spec: z.parse(specSchema, spec),
       } as Obj;
     },
     parse: (obj) => orThrow(validate(obj, undefined, false)),
@@ -420,7 +425,7 @@ export function customResource<
  * ```
  */
 export function mergeCrds(
-  resources: readonly CustomResource<z.ZodType, z.ZodType | undefined>[],
+  resources: readonly CustomResource<ZodLike, ZodLike | undefined>[],
   opts: { storage?: string } = {},
 ): CustomResourceDefinition {
   if (resources.length === 0) throw new TypeError("mergeCrds: give at least one custom resource");

@@ -3,6 +3,8 @@
  * `Api`, the CustomResourceDefinition with a structural schema the apiserver accepts, and a
  * validator (Zod + the CRD's CEL rules) that agrees with the apiserver.
  *
+ * kubeno does not re-export Zod: `import { z } from "zod"` (Zod 4) in your own code.
+ *
  * @example
  * ```ts
  * import { customResource, intOrString } from "@kubeno/kube";
@@ -17,10 +19,7 @@
  * @module
  */
 
-/**
- * Zod, re-exported so that schemas and kubeno share one Zod instance (and its types).
- */
-export { z } from "zod";
+export * from "./zod.ts";
 export * from "./types.ts";
 export * from "./regex.ts";
 export * from "./schema.ts";

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { JSONSchemaProps, ValidationRule } from "./types.ts";
 import { toRe2 } from "./regex.ts";
+import type { ZodLike, ZodSchema } from "./zod.ts";
 
 /**
  * A schema that cannot become a structural CRD schema. `path` names the field
@@ -43,14 +44,15 @@ export class CrdSchemaError extends Error {
 // Helpers
 
 /** Adds entries to a schema's metadata, merging `x-kubernetes-validations` lists. */
-function withMeta<T extends z.ZodType>(schema: T, extra: Record<string, unknown>): T {
-  const prev = (schema.meta() ?? {}) as Record<string, unknown>;
+function withMeta<T extends ZodLike>(schema: T, extra: Record<string, unknown>): T {
+  const zs = schema as unknown as z.ZodType;
+  const prev = (zs.meta() ?? {}) as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...prev, ...extra };
   const rules = extra["x-kubernetes-validations"];
   if (Array.isArray(rules) && Array.isArray(prev["x-kubernetes-validations"])) {
     merged["x-kubernetes-validations"] = [...prev["x-kubernetes-validations"], ...rules];
   }
-  return schema.meta(merged) as T;
+  return zs.meta(merged) as unknown as T;
 }
 
 /**
@@ -63,8 +65,10 @@ function withMeta<T extends z.ZodType>(schema: T, extra: Record<string, unknown>
  * const Spec = z.object({ port: intOrString() }); // port: number | string
  * ```
  */
-export function intOrString(): z.ZodType<number | string> {
-  return z.union([z.int(), z.string()]).meta({ "x-kubernetes-int-or-string": true });
+export function intOrString(): ZodSchema<number | string> {
+  return z.union([z.int(), z.string()]).meta({
+    "x-kubernetes-int-or-string": true,
+  }) as ZodSchema<number | string>;
 }
 
 /** The Kubernetes quantity syntax (`resource.Quantity`), as its OpenAPI schema spells it. */
@@ -81,10 +85,10 @@ export const QUANTITY_PATTERN: string =
  * const Spec = z.object({ memory: quantity() });
  * ```
  */
-export function quantity(): z.ZodType<number | string> {
+export function quantity(): ZodSchema<number | string> {
   return z.union([z.int(), z.string().regex(new RegExp(QUANTITY_PATTERN))]).meta({
     "x-kubernetes-int-or-string": true,
-  });
+  }) as ZodSchema<number | string>;
 }
 
 /** A whole Kubernetes object embedded in a field. */
@@ -106,7 +110,7 @@ export type EmbeddedResource = {
  * const Spec = z.object({ template: embeddedResource() });
  * ```
  */
-export function embeddedResource(): z.ZodType<EmbeddedResource> {
+export function embeddedResource(): ZodSchema<EmbeddedResource> {
   return z.looseObject({
     apiVersion: z.string().min(1),
     kind: z.string().min(1),
@@ -114,7 +118,7 @@ export function embeddedResource(): z.ZodType<EmbeddedResource> {
   }).meta({
     "x-kubernetes-embedded-resource": true,
     "x-kubernetes-preserve-unknown-fields": true,
-  }) as unknown as z.ZodType<EmbeddedResource>;
+  }) as unknown as ZodSchema<EmbeddedResource>;
 }
 
 /**
@@ -128,8 +132,10 @@ export function embeddedResource(): z.ZodType<EmbeddedResource> {
  * const Spec = z.object({ values: preserveUnknownFields() }); // values: Record<string, unknown>
  * ```
  */
-export function preserveUnknownFields(): z.ZodType<Record<string, unknown>> {
-  return z.record(z.string(), z.unknown()).meta({ "x-kubernetes-preserve-unknown-fields": true });
+export function preserveUnknownFields(): ZodSchema<Record<string, unknown>> {
+  return z.record(z.string(), z.unknown()).meta({
+    "x-kubernetes-preserve-unknown-fields": true,
+  }) as ZodSchema<Record<string, unknown>>;
 }
 
 /**
@@ -143,7 +149,7 @@ export function preserveUnknownFields(): z.ZodType<Record<string, unknown>> {
  * const Ports = listType(z.array(z.object({ name: z.string(), port: z.int() })), "map", ["name"]);
  * ```
  */
-export function listType<T extends z.ZodType>(
+export function listType<T extends ZodLike>(
   schema: T,
   type: "atomic" | "set" | "map",
   keys?: readonly string[],
@@ -167,7 +173,7 @@ export function listType<T extends z.ZodType>(
  * const Selector = mapType(z.record(z.string(), z.string()), "atomic");
  * ```
  */
-export function mapType<T extends z.ZodType>(schema: T, type: "atomic" | "granular"): T {
+export function mapType<T extends ZodLike>(schema: T, type: "atomic" | "granular"): T {
   return withMeta(schema, { "x-kubernetes-map-type": type });
 }
 
@@ -186,7 +192,7 @@ export function mapType<T extends z.ZodType>(schema: T, type: "atomic" | "granul
  * );
  * ```
  */
-export function celRules<T extends z.ZodType>(
+export function celRules<T extends ZodLike>(
   schema: T,
   ...rules: readonly (string | ValidationRule)[]
 ): T {
@@ -207,7 +213,7 @@ export function celRules<T extends z.ZodType>(
  * const Spec = z.object({ timeout: format(z.string(), "duration") });
  * ```
  */
-export function format<T extends z.ZodType>(schema: T, fmt: string): T {
+export function format<T extends ZodLike>(schema: T, fmt: string): T {
   return withMeta(schema, { format: fmt });
 }
 
@@ -1001,12 +1007,12 @@ function hoistCommon(outer: JSONSchemaProps & JS, variants: (JSONSchemaProps & J
  * // { type: "object", properties: { size: { type: "integer", minimum: 1, maximum: 9007199254740991 } }, required: ["size"] }
  * ```
  */
-export function structuralSchema(schema: z.ZodType, path = ""): JSONSchemaProps {
+export function structuralSchema(schema: ZodLike, path = ""): JSONSchemaProps {
   const st: WalkState = { stack: new Set(), patterns: new Map() };
   walkZod(schema, path, st);
   let json: JS;
   try {
-    json = z.toJSONSchema(schema, {
+    json = z.toJSONSchema(schema as unknown as z.ZodType, {
       target: "openapi-3.0",
       io: "input",
       unrepresentable: "throw",
