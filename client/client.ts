@@ -306,8 +306,14 @@ export class Client implements Disposable {
           // until the stream ends, and then lets go of it.
           clearTimeout(timer);
           handedOver = true;
+          // `res` stays reachable through the stream: once Deno collects a Response, an abort no
+          // longer errors a pending read of its body (the watch would hang until the server ends it).
+          const original = res;
           return await read(
-            new Response(res.body && releasing(res.body, link.release), res),
+            new Response(
+              res.body && releasing(res.body, () => (link.release(), original)),
+              res,
+            ),
           );
         }
         const body = await res.text().catch(() => "");
