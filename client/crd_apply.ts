@@ -8,10 +8,11 @@
 import { Api } from "./api.ts";
 import type { Client } from "./client.ts";
 import type { ObjectMeta } from "../core/resource.ts";
-import {
-  CustomResourceDefinition,
-  type CustomResourceDefinitionCondition,
-} from "../core/k8s/apiextensions.k8s.io/v1.ts";
+import { CustomResourceDefinition as CrdResource } from "../core/k8s/apiextensions.k8s.io/v1.ts";
+// Type-only: the public signatures use the CRD types the package exports at its root (crd/), so
+// that `const c: CustomResourceDefinition = await applyCrd(...)` compiles and `deno doc --lint
+// mod.ts` sees no private type. No run-time dependency on crd/.
+import type { CustomResourceDefinition, CustomResourceDefinitionCondition } from "../crd/types.ts";
 
 /**
  * A CRD, or anything that makes one (a `customResource()`). Typed loosely on purpose: the
@@ -115,13 +116,14 @@ export async function applyCrd(
       : source) as CustomResourceDefinition;
   const name = crd.metadata.name;
   if (!name) throw new TypeError("applyCrd: the CustomResourceDefinition has no metadata.name");
-  const api = Api.all(client, CustomResourceDefinition);
+  const api = Api.all(client, CrdResource);
   const body = { ...crd, apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
   delete (body as { status?: unknown }).status;
+  // The server's object: its scope is always Namespaced or Cluster, as crd/types.ts spells it.
   let current = await api.patch(name, { type: "apply", body: body as never }, {
     fieldManager: opts.fieldManager ?? "kubeno",
     force: opts.force ?? true,
-  }, { signal: opts.signal });
+  }, { signal: opts.signal }) as CustomResourceDefinition;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let delay = 100;
   for (;;) {
@@ -146,6 +148,6 @@ export async function applyCrd(
     }
     await sleep(delay, opts.signal);
     delay = Math.min(delay * 2, 1000);
-    current = await api.get(name, {}, { signal: opts.signal });
+    current = await api.get(name, {}, { signal: opts.signal }) as CustomResourceDefinition;
   }
 }

@@ -3,6 +3,7 @@
 
 import {
   Api,
+  applyCrd,
   type Client,
   type CustomResource,
   customResource,
@@ -99,3 +100,9 @@ export const merged: CustomResourceDefinition = mergeCrds([Foo, FooV2], { storag
 declare const client: Client;
 const foos = Api.namespaced(client, Foo, "default");
 expectType<Equal<Awaited<ReturnType<typeof foos.get>>, Foo>>();
+
+// applyCrd returns the CustomResourceDefinition type the package exports at the top level.
+export async function applied(): Promise<"Namespaced" | "Cluster"> {
+  const crd: CustomResourceDefinition = await applyCrd(client, Foo);
+  return crd.spec.scope;
+}

@@ -36,3 +36,11 @@ Deno.test({
     assert.deepEqual((await docLint(Object.values(exports))).filter(ours), []);
   },
 });
+
+Deno.test({
+  name: "deno doc --lint mod.ts: nothing from crd/, crd_apply.ts or zod",
+  ignore: !canRun,
+  fn: async () => {
+    assert.deepEqual((await docLint(["mod.ts"])).filter(ours), []);
+  },
+});
