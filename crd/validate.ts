@@ -282,7 +282,10 @@ function parseUrl(s: string): URL {
   return new URL(s, s.startsWith("/") ? "http://path.invalid" : undefined);
 }
 
-const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
+// Lazy: schema.ts imports this module too (to check defaults), so QUANTITY_PATTERN may not be
+// initialised yet while this module evaluates.
+let quantityRe: RegExp | undefined;
+const isQuantity = (s: string): boolean => (quantityRe ??= new RegExp(QUANTITY_PATTERN)).test(s);
 
 /**
  * The Kubernetes CEL library functions kubeno evaluates locally, beyond the standard library
@@ -341,7 +344,7 @@ const KUBE_FUNCS = [
     return n < 0n ? all : all.slice(0, Number(n));
   }),
   // quantity library (the predicate only; quantity() values are not modelled)
-  celFunc("isQuantity", [STRING], BOOL, (s) => QUANTITY_RE.test(s)),
+  celFunc("isQuantity", [STRING], BOOL, isQuantity),
   // url library
   celFunc("isURL", [STRING], BOOL, (s) => {
     try {

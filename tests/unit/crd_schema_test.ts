@@ -288,3 +288,58 @@ Deno.test("unsupported: list map keys must exist and be required or defaulted", 
     /union variant/,
   );
 });
+
+Deno.test("defaults: a default its own field rejects fails at conversion, as the apiserver rejects the CRD", () => {
+  // Each of these was accepted by crd() and then refused by kube-apiserver v1.37.2 with
+  // `...default: Invalid value` / `must not have unknown fields` (measured).
+  const bad: [string, z.ZodType, RegExp][] = [
+    ["min", z.object({ n: z.int().min(5).default(1) }), /^n: the default 1 is invalid \(Too small/],
+    ["pattern", z.object({ s: z.string().regex(/^a$/).default("b") }), /^s: the default "b"/],
+    ["maxLength", z.object({ s: z.string().max(1).default("bb") }), /^s: the default "bb"/],
+    [
+      "nested field",
+      z.object({ o: z.object({ a: z.int().min(3) }).default({ a: 1 }) }),
+      /^o: the default \{"a":1\} is invalid \(a: Too small/,
+    ],
+    [
+      "unknown field",
+      z.object({ o: z.object({ a: z.int() }).default({ a: 1, b: 2 } as { a: number }) }),
+      /^o: .*unknown fields: b/,
+    ],
+    [
+      "CEL rule",
+      z.object({ n: celRules(z.int().default(1), "self > 3") }),
+      /^n: the default 1 is invalid \(failed rule: self > 3\)/,
+    ],
+    [
+      "CEL rule below the default",
+      z.object({ o: z.object({ a: celRules(z.int(), "self > 3") }).default({ a: 1 }) }),
+      /^o: .*a: failed rule: self > 3/,
+    ],
+    [
+      "prefault",
+      z.object({ o: z.object({ a: z.int() }).prefault({} as { a: number }) }),
+      /^o: the default \{\} is invalid/,
+    ],
+  ];
+  for (const [name, schema, msg] of bad) {
+    assert.throws(() => structuralSchema(schema), (e: unknown) => {
+      assert.ok(e instanceof CrdSchemaError, name);
+      assert.match(e.message, msg, name);
+      assert.match(e.message, /apiserver rejects a CRD whose default/, name);
+      return true;
+    }, name);
+  }
+  // Accepted by the server too: defaults inside a default are applied before the check, null
+  // on a nullable field, list items defaulted.
+  const good = structuralSchema(z.object({
+    o: z.object({ a: z.int().default(1), b: z.string().max(1).default("x") }).prefault({}),
+    s: z.string().nullable().default(null),
+    l: z.array(z.object({ k: z.string(), v: z.int().default(0) })).default(
+      [{ k: "a" }] as { k: string; v: number }[],
+    ),
+    e: embeddedResource().default({ apiVersion: "v1", kind: "ConfigMap", metadata: {} }),
+  }));
+  assert.deepEqual(good.properties!.o.default, {});
+  assert.deepEqual(good.properties!.l.default, [{ k: "a" }]);
+});
