@@ -336,7 +336,8 @@ export function parseKubeconfig(text: string, file?: string): Kubeconfig {
     const what = e.message.split(" at line ")[0].replace(/:$/, "");
     const pos = e.linePos?.[0];
     const at = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
-    fail(name, undefined, `is not valid YAML: ${what}${at}`, e);
+    // Not the yaml error as `cause`: console.log of the ConfigError would print its snippet.
+    fail(name, undefined, `is not valid YAML: ${what}${at}`);
   }
   let raw: unknown;
   try {
