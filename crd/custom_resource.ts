@@ -12,6 +12,7 @@ import {
   type ObjectMeta,
   type ResourceType,
 } from "../core/resource.ts";
+import { isValidLabelKey, isValidLabelValue } from "../core/selector.ts";
 import { structuralSchema } from "./schema.ts";
 import type { ZodInput, ZodLike, ZodOutput, ZodSchema } from "./zod.ts";
 import type {
@@ -208,6 +209,24 @@ export interface CustomResource<
   safeParseUpdate(old: unknown, obj: unknown): ParseResult<CustomResourceObject<Spec, Status>>;
 }
 
+/** DNS-1123 subdomain: what the apiserver requires of a custom resource's name. */
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function subdomainProblem(name: string): string | undefined {
+  if (name.length > 253) return "must be no more than 253 characters";
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, " +
+      "'-' or '.', and must start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
+/**
+ * The object metadata checks the apiserver makes on a custom resource (ObjectMeta validation
+ * with DNS-subdomain names): name or generateName present, name and generateName (its trailing
+ * `-` allowed) DNS-1123 subdomains, label keys and values, annotation and finalizer keys
+ * qualified names. Other fields are the server's to set; they are kept as sent.
+ */
 const objectMetaSchema = z.looseObject({
   name: z.string().optional(),
   generateName: z.string().optional(),
@@ -220,6 +239,40 @@ const objectMetaSchema = z.looseObject({
   generation: z.number().optional(),
   creationTimestamp: z.string().optional(),
   deletionTimestamp: z.string().optional(),
+}).superRefine((m, ctx) => {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: "custom", path, message });
+  if (!m.name && !m.generateName) {
+    issue(["name"], "Required value: name or generateName is required");
+  }
+  if (m.name) {
+    const p = subdomainProblem(m.name);
+    if (p) issue(["name"], `Invalid value: ${JSON.stringify(m.name)}: ${p}`);
+  }
+  if (m.generateName) {
+    // The server checks the prefix with a trailing '-' masked, as generated names append to it.
+    const p = subdomainProblem(m.generateName.replace(/-$/, "a"));
+    if (p) issue(["generateName"], `Invalid value: ${JSON.stringify(m.generateName)}: ${p}`);
+  }
+  for (const [k, v] of Object.entries(m.labels ?? {})) {
+    if (!isValidLabelKey(k)) {
+      issue(["labels", k], `Invalid value: ${JSON.stringify(k)}: not a valid label key`);
+    }
+    if (!isValidLabelValue(v)) {
+      issue(["labels", k], `Invalid value: ${JSON.stringify(v)}: not a valid label value`);
+    }
+  }
+  for (const k of Object.keys(m.annotations ?? {})) {
+    // Annotation keys are qualified names (compared lower-cased), as label keys are.
+    if (!isValidLabelKey(k.toLowerCase())) {
+      issue(["annotations", k], `Invalid value: ${JSON.stringify(k)}: not a valid annotation key`);
+    }
+  }
+  (m.finalizers ?? []).forEach((f, i) => {
+    if (!isValidLabelKey(f)) {
+      issue(["finalizers", i], `Invalid value: ${JSON.stringify(f)}: not a qualified name`);
+    }
+  });
 }) as unknown as z.ZodType<ObjectMeta>;
 
 function rules(
