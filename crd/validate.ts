@@ -460,6 +460,18 @@ export function celIssues(
       const self = toCel(v, s);
       for (const r of rules) {
         const transition = mentionsOldSelf(r.rule);
+        const at0 = r.fieldPath ? p + r.fieldPath : p;
+        if (r.optionalOldSelf && transition) {
+          // The server runs these on create too, with oldSelf an optional; the evaluator has no
+          // CEL optionals (hasValue, orValue, optional.none), so say so rather than skip it.
+          out.push({
+            path: at0,
+            rule: r.rule,
+            source: "unevaluated",
+            message: "rule cannot be evaluated locally: optionalOldSelf needs CEL optionals",
+          });
+          continue;
+        }
         if (transition && o === undefined) continue;
         const bindings: Record<string, CelInput> = transition
           ? { self, oldSelf: toCel(o, s) }
@@ -554,7 +566,7 @@ export function unevaluatedRules(
   const visit = (s: JSONSchemaProps, p: string) => {
     for (const r of s["x-kubernetes-validations"] ?? []) {
       if (
-        program(r.rule) instanceof Error ||
+        program(r.rule) instanceof Error || (r.optionalOldSelf && mentionsOldSelf(r.rule)) ||
         /\b(format|quantity|url|ip|cidr|semver|authorizer)\s*\(|\.\s*(hasValue|orValue|value)\s*\(/
           .test(r.rule.replace(/\bis(Quantity|URL|IP|CIDR)\s*\(/g, ""))
       ) {

@@ -292,3 +292,37 @@ Deno.test("parse: object metadata is checked as the apiserver checks a custom re
   assert.equal(verdict({ name: "ok", finalizers: ["kubeno.dev/x", "plain"] }), "accept");
   assert.throws(() => M.parse({ metadata: {}, spec: { n: 1 } }), /name or generateName/);
 });
+
+Deno.test("CEL: an optionalOldSelf transition rule is named as unevaluated, never skipped on create", () => {
+  // The apiserver runs it on create as well (oldSelf is then optional.none()); before, Foo.parse
+  // skipped it silently on create.
+  const rule = {
+    rule: "!oldSelf.hasValue() || self >= oldSelf.value()",
+    optionalOldSelf: true,
+    message: "may not decrease",
+  };
+  const O = customResource({
+    group: "x.dev",
+    version: "v1",
+    kind: "O",
+    namespaced: true,
+    spec: z.object({ n: celRules(z.int(), rule) }),
+  });
+  for (
+    const r of [
+      O.safeParse({ metadata: { name: "o" }, spec: { n: 1 } }),
+      O.safeParseUpdate({ metadata: { name: "o" }, spec: { n: 1 } }, {
+        metadata: { name: "o" },
+        spec: { n: 2 },
+      }),
+    ]
+  ) {
+    assert.equal(r.success, false);
+    if (!r.success) {
+      assert.deepEqual(r.error.issues.map((i) => [i.path, i.source, i.rule]), [
+        ["spec.n", "unevaluated", rule.rule],
+      ]);
+    }
+  }
+  assert.deepEqual(unevaluatedRules(O.openApiSchema()), [{ path: "spec.n", rule: rule.rule }]);
+});
