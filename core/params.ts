@@ -54,9 +54,12 @@ export interface WatchParams {
   timeoutSeconds?: number;
   /** Ask for BOOKMARK events that move the resource version forward. */
   allowWatchBookmarks?: boolean;
-  /** Stream the current state first (the streaming list), ending with an annotated bookmark. */
+  /**
+   * Stream the current state first (the streaming list), ending with an annotated bookmark.
+   * Implies `allowWatchBookmarks` and, unless given, `resourceVersionMatch: "NotOlderThan"`.
+   */
   sendInitialEvents?: boolean;
-  /** How `resourceVersion` is matched; `NotOlderThan` with `sendInitialEvents`. */
+  /** How `resourceVersion` is matched; only with `sendInitialEvents`, and only `NotOlderThan`. */
   resourceVersionMatch?: ResourceVersionMatch;
 }
 

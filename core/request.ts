@@ -189,6 +189,8 @@ export function listRequest(scope: ResourceScope, lp: ListParams = {}): KubeRequ
 /**
  * A `watch` from a resource version: a long-lived GET with `watch=true`.
  * `resourceVersion` `"0"` or undefined starts from "any" state, as the server defines it.
+ * With `sendInitialEvents`, `resourceVersionMatch` defaults to `NotOlderThan` and bookmarks
+ * are turned on, as the server requires.
  *
  * @example
  * ```ts
@@ -202,17 +204,25 @@ export function watchRequest(
   resourceVersion: string | undefined,
   wp: WatchParams = {},
 ): KubeRequest {
+  // The server rejects `sendInitialEvents` without `resourceVersionMatch=NotOlderThan`, and
+  // `sendInitialEvents=true` without bookmarks (the initial events end with one): fill them in.
+  if (wp.sendInitialEvents === true && wp.allowWatchBookmarks === false) {
+    throw new TypeError(
+      "WatchParams.sendInitialEvents needs bookmarks: drop allowWatchBookmarks: false",
+    );
+  }
   const q = query({
     watch: "true",
     resourceVersion,
     labelSelector: wp.labelSelector,
     fieldSelector: wp.fieldSelector,
     timeoutSeconds: wp.timeoutSeconds,
-    allowWatchBookmarks: wp.allowWatchBookmarks ? "true" : undefined,
+    allowWatchBookmarks: wp.allowWatchBookmarks || wp.sendInitialEvents ? "true" : undefined,
     sendInitialEvents: wp.sendInitialEvents === undefined
       ? undefined
       : String(wp.sendInitialEvents),
-    resourceVersionMatch: wp.resourceVersionMatch,
+    resourceVersionMatch: wp.resourceVersionMatch ??
+      (wp.sendInitialEvents === undefined ? undefined : "NotOlderThan"),
   });
   return { method: "GET", path: resourcePath(scope), query: q, headers: { accept: JSON_TYPE } };
 }

@@ -206,6 +206,27 @@ Deno.test("request: watch without resourceVersion, and the streaming list (sendI
   assert.equal(q(watchRequest(ns, "1", { sendInitialEvents: false })).sendInitialEvents, "false");
 });
 
+Deno.test("request: sendInitialEvents fills in what the server requires with it", () => {
+  // kube-apiserver: sendInitialEvents needs resourceVersionMatch=NotOlderThan, and =true needs
+  // allowWatchBookmarks=true; without them the watch is a 422.
+  assert.deepEqual(q(watchRequest(ns, "", { sendInitialEvents: true })), {
+    watch: "true",
+    sendInitialEvents: "true",
+    resourceVersionMatch: "NotOlderThan",
+    allowWatchBookmarks: "true",
+  });
+  assert.deepEqual(q(watchRequest(ns, "7", { sendInitialEvents: false })), {
+    watch: "true",
+    resourceVersion: "7",
+    sendInitialEvents: "false",
+    resourceVersionMatch: "NotOlderThan",
+  });
+  assert.throws(
+    () => watchRequest(ns, "", { sendInitialEvents: true, allowWatchBookmarks: false }),
+    /sendInitialEvents needs bookmarks/,
+  );
+});
+
 // --- create / replace ----------------------------------------------------------------------------
 
 Deno.test("request: create with dryRun=All, fieldManager and fieldValidation", () => {
