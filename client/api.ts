@@ -224,7 +224,9 @@ export class Api<K extends KubeObject> {
 
   /**
    * Every object, page by page (`limit` is the page size, default 500), following `continue`
-   * tokens. An expired token surfaces as an `ApiError` with code 410 (see `isGone`).
+   * tokens. `resourceVersion` and `resourceVersionMatch` apply to the first page only; the
+   * others are read at the version of the token. An expired token surfaces as an `ApiError`
+   * with code 410 (see `isGone`).
    *
    * @example
    * ```ts
@@ -239,9 +241,21 @@ export class Api<K extends KubeObject> {
     lp: ListParams = {},
     opts: RequestOptions = {},
   ): AsyncGenerator<K, void, undefined> {
-    let next: string | undefined = lp.continue;
+    const limit = lp.limit ?? 500;
+    let next: string | undefined = lp.continue || undefined;
     do {
-      const page = await this.list({ ...lp, limit: lp.limit ?? 500, continue: next }, opts);
+      // A continue token carries its own resource version; the server rejects one next to it
+      // (422), so pages after the first drop resourceVersion and resourceVersionMatch.
+      const page = await this.list(
+        next === undefined ? { ...lp, limit } : {
+          ...lp,
+          limit,
+          continue: next,
+          resourceVersion: undefined,
+          resourceVersionMatch: undefined,
+        },
+        opts,
+      );
       yield* page.items;
       next = page.metadata.continue || undefined;
     } while (next);
@@ -341,7 +355,7 @@ export class Api<K extends KubeObject> {
     lp: ListParams = {},
     opts: RequestOptions = {},
   ): Promise<ObjectList<K> | Status> {
-    const req = deleteCollectionRequest(this.#scope, dp, lp);
+    const req = deleteCollectionRequest(this.#objectScope("deleteCollection"), dp, lp);
     return await this.client.request<ObjectList<K> | Status>(req, opts);
   }
 

@@ -12,6 +12,7 @@ import {
   isForbidden,
   isNotFound,
   isStatus,
+  type ListParams,
 } from "../../mod.ts";
 import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
 import { Deployment } from "../../core/k8s/apps/v1.ts";
@@ -188,5 +189,54 @@ Deno.test("e2e: a Deployment scaled through the scale subresource", async () => 
     const replaced = await deployments.replaceScale("web", { ...current, spec: { replicas: 2 } });
     assert.equal(replaced.spec?.replicas, 2);
     assert.equal((await deployments.get("web")).spec?.replicas, 2);
+  });
+});
+
+Deno.test("e2e: listAll at an exact resourceVersion; deleteCollection and delete answers", async () => {
+  using client = await clientFor();
+  await withNamespace(client, "rvpages", async (ns) => {
+    const cms = Api.namespaced(client, ConfigMap, ns);
+    for (let i = 0; i < 5; i++) await cms.create({ metadata: { name: `cm-${i}` } });
+    const { metadata } = await cms.list({ limit: 1 });
+    await cms.create({ metadata: { name: "later" } });
+    // The server refuses resourceVersion next to continue (422): only the first page carries it.
+    const names: string[] = [];
+    const lp = {
+      limit: 2,
+      resourceVersion: metadata.resourceVersion,
+      resourceVersionMatch: "Exact",
+    };
+    for await (const cm of cms.listAll(lp as ListParams)) names.push(cm.metadata.name!);
+    assert.ok(!names.includes("later"), "read at the first page's version");
+    assert.deepEqual(names.filter((n) => n.startsWith("cm-")).length, 5);
+    // A ConfigMap goes at once: the server answers a Status.
+    assert.ok(isStatus(await cms.delete("later")));
+    // deleteCollection answers the list of what it deleted.
+    const gone = await cms.deleteCollection({}, {
+      fieldSelector: "metadata.name!=kube-root-ca.crt",
+    });
+    assert.ok(!isStatus(gone));
+    assert.deepEqual(
+      gone.items.map((c) => c.metadata.name).sort(),
+      names.filter((n) => n.startsWith("cm-")).sort(),
+    );
+  });
+});
+
+Deno.test("e2e: Api.watch with sendInitialEvents streams the current state, then a bookmark", async () => {
+  using client = await clientFor();
+  await withNamespace(client, "initial", async (ns) => {
+    const cms = Api.namespaced(client, ConfigMap, ns);
+    await cms.create({ metadata: { name: "a" } });
+    const seen: string[] = [];
+    // Only sendInitialEvents: resourceVersionMatch and bookmarks are filled in (else a 422).
+    for await (const ev of cms.watch({ sendInitialEvents: true, timeoutSeconds: 10 })) {
+      if (ev.type === "BOOKMARK") {
+        assert.equal(ev.object.metadata.annotations?.["k8s.io/initial-events-end"], "true");
+        break;
+      }
+      seen.push(`${ev.type} ${ev.type === "ERROR" ? "" : ev.object.metadata.name}`);
+    }
+    assert.ok(seen.includes("ADDED a"), seen.join(", "));
   });
 });

@@ -166,6 +166,15 @@ Deno.test("Api sends the exact request of every verb", async (t) => {
     assert.equal(last().path, "/api/v1/namespaces/kube-system");
     assert.throws(() => Api.namespaced(client, Namespace, "x"), /cluster-scoped/);
     await assert.rejects(Api.all(client, ConfigMap).get("a"), /namespaced/);
+    // kube-apiserver has no collection DELETE across namespaces (405): say so before sending.
+    const sent = srv.requests.length;
+    await assert.rejects(
+      Api.all(client, ConfigMap).deleteCollection({}, { labelSelector: "x=y" }),
+      /deleteCollection: ConfigMap is namespaced/,
+    );
+    assert.equal(srv.requests.length, sent);
+    await Api.all(client, Namespace).deleteCollection({}, { labelSelector: "x=y" });
+    assert.equal(last().path, "/api/v1/namespaces");
   });
 });
 
@@ -196,6 +205,32 @@ Deno.test("listAll follows continue tokens page by page", async () => {
   assert.deepEqual(names, ["p0a", "p0b", "p1a", "p1b", "p2a", "p2b"]);
   assert.deepEqual(srv.requests.map((r) => r.query.get("limit")), ["2", "2", "2"]);
   assert.deepEqual(srv.requests.map((r) => r.query.get("continue")), [null, "1", "2"]);
+});
+
+Deno.test("listAll: resourceVersion applies to the first page only; a user continue starts there", async () => {
+  await using srv = scriptedServer((req) => {
+    const page = Number(req.query.get("continue") ?? 0);
+    return json({
+      metadata: { continue: page < 2 ? String(page + 1) : "" },
+      items: [cm(`p${page}`)],
+    });
+  });
+  using client = testClient(srv.url);
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  const names: string[] = [];
+  const lp = { limit: 1, resourceVersion: "42", resourceVersionMatch: "Exact" } as const;
+  for await (const o of cms.listAll(lp)) names.push(o.metadata.name!);
+  assert.deepEqual(names, ["p0", "p1", "p2"]);
+  // kube-apiserver answers 422 to resourceVersion or resourceVersionMatch next to continue.
+  assert.deepEqual(
+    srv.requests.map((r) => [r.query.get("resourceVersion"), r.query.get("resourceVersionMatch")]),
+    [["42", "Exact"], [null, null], [null, null]],
+  );
+  srv.requests.length = 0;
+  names.length = 0;
+  for await (const o of cms.listAll({ ...lp, continue: "1" })) names.push(o.metadata.name!);
+  assert.deepEqual(names, ["p1", "p2"]);
+  assert.deepEqual(srv.requests.map((r) => r.query.get("resourceVersion")), [null, null]);
 });
 
 Deno.test("429 is retried after Retry-After, for writes too", async () => {
