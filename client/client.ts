@@ -63,8 +63,14 @@ export interface RequestOptions {
  *
  * @example
  * ```ts
- * import { TimeoutError } from "@kubeno/kube";
- * try { /* a request *\/ } catch (e) { if (e instanceof TimeoutError) console.log(e.message); }
+ * import { Api, Client, TimeoutError } from "@kubeno/kube";
+ * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const cms = Api.defaultNamespaced(await Client.tryDefault({ timeoutMs: 5_000 }), ConfigMap);
+ * try {
+ *   await cms.list();
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log(e.message);
+ * }
  * ```
  */
 export class TimeoutError extends KubeError {
@@ -77,8 +83,14 @@ export class TimeoutError extends KubeError {
  *
  * @example
  * ```ts
- * import { ConnectionError } from "@kubeno/kube";
- * try { /* a request *\/ } catch (e) { if (e instanceof ConnectionError) console.log(e.message); }
+ * import { Api, Client, ConnectionError } from "@kubeno/kube";
+ * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const cms = Api.defaultNamespaced(await Client.tryDefault(), ConfigMap);
+ * try {
+ *   await cms.list();
+ * } catch (e) {
+ *   if (e instanceof ConnectionError) console.log(e.message);
+ * }
  * ```
  */
 export class ConnectionError extends KubeError {
@@ -92,8 +104,14 @@ export class ConnectionError extends KubeError {
  *
  * @example
  * ```ts
- * import { RedirectError } from "@kubeno/kube";
- * try { /* a request *\/ } catch (e) { if (e instanceof RedirectError) console.log(e.location); }
+ * import { Api, Client, RedirectError } from "@kubeno/kube";
+ * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const cms = Api.defaultNamespaced(await Client.tryDefault(), ConfigMap);
+ * try {
+ *   await cms.list();
+ * } catch (e) {
+ *   if (e instanceof RedirectError) console.log(e.location);
+ * }
  * ```
  */
 export class RedirectError extends KubeError {

@@ -46,7 +46,7 @@ function withoutDebugEnv<T>(fn: () => T): T {
  *
  * @example
  * ```ts
- * import { parseYamlDocument } from "@kubeno/kube/client";
+ * import { parseYamlDocument } from "./yaml.ts"; // internal: not exported by the package
  * const doc = parseYamlDocument("a: 1");
  * console.log(doc.toJS()); // { a: 1 }
  * ```
