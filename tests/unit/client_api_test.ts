@@ -375,10 +375,16 @@ Deno.test("a same-origin redirect is followed", async () => {
       ? json(cm("a"))
       : new Response(null, { status: 307, headers: { location: "/moved" } })
   );
-  using client = testClient(srv.url);
+  using client = testClient(srv.url, { token: "same-origin-token", userAgent: "ua-test" });
   const got = await Api.namespaced(client, ConfigMap, "ns").get("a");
   assert.equal(got.metadata.name, "a");
   assert.equal(srv.requests.length, 2);
+  // Same origin: the credentials and the other headers go along.
+  const moved = srv.requests[1];
+  assert.equal(moved.path, "/moved");
+  assert.equal(moved.headers.get("authorization"), "Bearer same-origin-token");
+  assert.equal(moved.headers.get("user-agent"), "ua-test");
+  assert.equal(moved.headers.get("accept"), "application/json");
 });
 
 Deno.test("connection refused: GET is retried, then a ConnectionError names the server", async () => {
