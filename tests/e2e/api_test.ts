@@ -185,8 +185,18 @@ Deno.test("e2e: a Deployment scaled through the scale subresource", async () => 
     });
     assert.equal(patched.spec?.replicas, 3);
     assert.equal((await deployments.get("web")).spec?.replicas, 3);
-    const current = await deployments.getScale("web");
-    const replaced = await deployments.replaceScale("web", { ...current, spec: { replicas: 2 } });
+    // The deployment controller writes status meanwhile, and the Scale carries the deployment's
+    // resourceVersion: a 409 here is the lost-update check working; read again and retry.
+    let replaced;
+    for (let attempt = 0;; attempt++) {
+      const current = await deployments.getScale("web");
+      try {
+        replaced = await deployments.replaceScale("web", { ...current, spec: { replicas: 2 } });
+        break;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 10) throw err;
+      }
+    }
     assert.equal(replaced.spec?.replicas, 2);
     assert.equal((await deployments.get("web")).spec?.replicas, 2);
   });
