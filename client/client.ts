@@ -251,7 +251,10 @@ export class Client implements Disposable {
     req: KubeRequest,
     opts: RequestOptions = {},
   ): Promise<ReadableStream<Uint8Array>> {
-    return await this.#send(req, opts, (res) => {
+    // Uncompressed: Deno's fetch ends a gzip-encoded body that arrives in flushed pieces (the
+    // apiserver gzips watches) after the first piece, so every watch would end at once.
+    const plain = { ...req, headers: { "accept-encoding": "identity", ...req.headers } };
+    return await this.#send(plain, opts, (res) => {
       if (!res.body) return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
       return res.body;
     }, true);
