@@ -21,7 +21,7 @@ import { Api, awaitCondition, Client, conditions, shutdownSignal, watcher } from
 import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
-import { ConfigMapGenerator, REPORTER } from "../configmapgen_controller.ts";
+import { ConfigMapGenerator, FINALIZER, REPORTER } from "../configmapgen_controller.ts";
 import { operatorFlags, type OperatorProcess, startOperator } from "./operator.ts";
 
 const tty = Deno.stdout.isTerminal();
@@ -29,9 +29,15 @@ const t0 = performance.now();
 const color = (code: number) => (s: string) => tty ? `\x1b[${code}m${s}\x1b[0m` : s;
 const dim = color(2), green = color(32), red = color(31), cyan = color(36), yellow = color(33);
 const stamp = () => dim(`+${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s`);
-const say = (who: string, line: string) => console.log(`${stamp()} ${who} ${line}`);
+const say = (who: string, line: string) => {
+  // After SIGHUP the terminal may be gone; the cleanup must go on regardless.
+  try {
+    console.log(`${stamp()} ${who} ${line}`);
+  } catch { /* no terminal */ }
+};
 
-const signal = shutdownSignal();
+// SIGHUP too: closing the terminal must clean up as Ctrl-C does.
+const signal = shutdownSignal(["SIGINT", "SIGTERM", "SIGHUP"]);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 interface StepResult {
@@ -208,11 +214,18 @@ async function main(): Promise<number> {
     onLine: (l) => say(dim("operator"), l.replace(/^\[demo-operator\] /, "")),
   });
   let operatorStopped = false;
-  cleanups.push(async () => {
-    if (!operatorStopped) await op.stop();
-  });
-
   const gens = Api.namespaced(client, ConfigMapGenerator, ns);
+  cleanups.push(async () => {
+    if (!operatorStopped) {
+      // While the operator runs, it finalizes what we delete; a Ctrl-C in the terminal reaches
+      // it too, though, and then it is already on its way out.
+      if (!op.stopping) await deleteGenerators(gens, 10_000);
+      await op.stop();
+    }
+    // Our finalizer on a generator the operator never finalized would hold the namespace in
+    // Terminating forever: take it off.
+    await releaseGenerators(gens);
+  });
   const content = async (name: string) => (await cms.getOpt(name))?.data?.content;
 
   await step("the operator starts and watches", () => Promise.resolve(), async () => {
@@ -313,6 +326,18 @@ async function main(): Promise<number> {
       `CleanedUp events ${count}, cleanup log lines ${logged}`;
   });
 
+  await step(
+    "delete farewell -> cleanup, nothing of ours is left in the namespace",
+    () => gens.delete("farewell"),
+    async () => {
+      const left = (await gens.list()).items.map((g) => g.metadata.name);
+      if (left.length > 0) return `generators left: ${left.join(", ")}`;
+      const cmsLeft = (await cms.list({ labelSelector: "app.kubernetes.io/managed-by" })).items;
+      return cmsLeft.length === 0 || `ConfigMaps left: ${cmsLeft.length} (garbage collector)`;
+    },
+    60_000,
+  );
+
   if (tty && results.every((r) => r.ok)) {
     summary();
     console.log(
@@ -345,6 +370,43 @@ async function main(): Promise<number> {
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
+/** Deletes every generator of the namespace and waits (up to `ms`) until they are gone. */
+async function deleteGenerators(gens: Api<ConfigMapGenerator>, ms: number): Promise<void> {
+  try {
+    const items = (await gens.list()).items;
+    if (items.length === 0) return;
+    say(
+      cyan("demo    "),
+      `deleting ${items.length} ConfigMapGenerator(s); the operator finalizes them`,
+    );
+    await Promise.all(items.map((g) => gens.delete(g.metadata.name!).catch(() => {})));
+    const end = Date.now() + ms;
+    while (Date.now() < end && (await gens.list()).items.length > 0) {
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  } catch { /* best effort: releaseGenerators is the net */ }
+}
+
+/** Removes our finalizer from any generator left, so that the namespace can be deleted. */
+async function releaseGenerators(gens: Api<ConfigMapGenerator>): Promise<void> {
+  const items = await gens.list().then((l) => l.items, () => []);
+  for (const g of items) {
+    const i = g.metadata.finalizers?.indexOf(FINALIZER) ?? -1;
+    if (i < 0) continue;
+    say(
+      cyan("demo    "),
+      `removing finalizer ${FINALIZER} from ${g.metadata.name} (the operator is gone)`,
+    );
+    await gens.patch(g.metadata.name!, {
+      type: "json",
+      body: [
+        { op: "test", path: `/metadata/finalizers/${i}`, value: FINALIZER },
+        { op: "remove", path: `/metadata/finalizers/${i}` },
+      ],
+    }).catch((err) => say(red("demo    "), `could not: ${err.message}`));
+  }
+}
+
 function summary(): void {
   const ok = results.filter((r) => r.ok).length;
   console.log(`\nSummary: ${ok}/${results.length} steps observed on the server`);
@@ -372,6 +434,8 @@ try {
 } finally {
   for (const c of cleanups.reverse()) await c().catch(() => {});
 }
-if (!(tty && code === 0)) summary();
-else console.log(`\n${green("all steps observed")}; stopped cleanly.`);
+try {
+  if (!(tty && code === 0)) summary();
+  else console.log(`\n${green("all steps observed")}; stopped cleanly.`);
+} catch { /* no terminal (SIGHUP) */ }
 Deno.exit(code);

@@ -53,7 +53,12 @@ export interface OperatorProcess {
   done: Promise<Deno.CommandStatus>;
   /** Resolves when a line matching `re` was printed (rejects after `timeoutMs`). */
   waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves to the exit status. */
+  /** True once it printed that it is stopping (e.g. the terminal's Ctrl-C reached it). */
+  readonly stopping: boolean;
+  /**
+   * SIGTERM (unless it is already stopping: a second signal would make it exit at once), then
+   * SIGKILL after `graceMs`; resolves to the exit status.
+   */
   stop(graceMs?: number): Promise<Deno.CommandStatus>;
 }
 
@@ -129,10 +134,15 @@ export function startOperator(opts: {
         });
       });
     },
+    get stopping() {
+      return lines.some((l) => /\bstopping: /.test(l));
+    },
     async stop(graceMs = 15_000) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already exited */ }
+      if (!this.stopping) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already exited */ }
+      }
       const t = setTimeout(() => {
         try {
           child.kill("SIGKILL");

@@ -31,3 +31,68 @@ Deno.test({
   assert.equal(m[1], m[2]);
   assert.ok(Number(m[2]) >= 11, text);
 });
+
+/** Pids of live processes whose command line contains `needle` (`pgrep -f`). */
+async function pidsWith(needle: string): Promise<number[]> {
+  const out = await new Deno.Command("pgrep", { args: ["-f", "--", needle], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim()).map(Number);
+}
+
+Deno.test({
+  name: "e2e demo: Ctrl-C mid-scenario (SIGINT to the demo and its operator) leaves nothing",
+  ignore: Deno.env.get("KUBECONFIG") === undefined || Deno.build.os !== "linux",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const { Api, Client } = await import("../../mod.ts");
+  const { Namespace } = await import("../../core/k8s/core/v1.ts");
+  const main = decodeURIComponent(new URL("../../examples/demo/main.ts", import.meta.url).pathname);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-net=127.0.0.1,localhost",
+      "--allow-read",
+      "--allow-env",
+      "--allow-run",
+      main,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let text = "";
+  const reading = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) text += chunk;
+  })();
+  const until = async (re: RegExp) => {
+    const end = Date.now() + 60_000;
+    while (!re.test(text)) {
+      if (Date.now() > end) throw new Error(`no ${re} in:\n${text}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  // Interrupt after the second generator exists: both carry the operator's finalizer.
+  await until(/✓ +create ConfigMapGenerator farewell/);
+  const ns = /--namespace=(kubeno-demo-[0-9a-f]+)/.exec(text)![1];
+  const operators = await pidsWith(`--namespace=${ns}`);
+  assert.equal(operators.length, 1, `one operator process for ${ns}`);
+  // What a terminal's Ctrl-C does: SIGINT to every process of the foreground group.
+  child.kill("SIGINT");
+  Deno.kill(operators[0], "SIGINT");
+  const status = await child.status;
+  await reading;
+  assert.equal(status.code, 130, text);
+  assert.deepEqual(await pidsWith(`--namespace=${ns}`), [], "no operator left running");
+  using client = await Client.tryDefault();
+  const namespaces = Api.all(client, Namespace);
+  const end = Date.now() + 60_000;
+  let phase: string | undefined = "";
+  while ((phase = (await namespaces.getOpt(ns))?.status?.phase) !== undefined) {
+    if (Date.now() > end) {
+      throw new Error(`namespace ${ns} still ${phase} 60 s after the demo ended:\n${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+});
