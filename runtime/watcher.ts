@@ -187,6 +187,10 @@ export class WatcherError extends KubeError {
 const INIT: WatcherEvent<never> = Object.freeze({ type: "Init" });
 const INIT_DONE: WatcherEvent<never> = Object.freeze({ type: "InitDone" });
 const DEFAULT_TIMEOUT_SECONDS = 290;
+/** A watch closed sooner than this after it opened counts as a quick close. */
+const QUICK_CLOSE_MS = 1_000;
+/** Quick closes in a row after which the watcher backs off (and says so). */
+const QUICK_CLOSES_BEFORE_BACKOFF = 3;
 /** A watch that outlives its server-side timeout by this much is considered stalled. */
 const STALL_GRACE_MS = 30_000;
 
@@ -293,6 +297,7 @@ async function* runWatcher<K extends KubeObject>(
 
   let backedOff = false; // an error happened since the last reset of the backoff
   let goneStreak = 0; // consecutive 410s without progress
+  let quickCloses = 0; // consecutive watches the server closed right after opening them
 
   /** Reports an error and waits; false if the signal aborted in the meantime. */
   const recover = async (
@@ -396,10 +401,15 @@ async function* runWatcher<K extends KubeObject>(
         timeoutSeconds * 1000 + STALL_GRACE_MS,
       );
       let end: WatchEnd = { kind: "closed" };
+      const opened = Date.now();
       let inInitial = initial;
       let it: AsyncIterator<WatchEvent<K>> | undefined;
+      // Linked by a listener, not AbortSignal.any: a signal from `any` is only weakly held by
+      // its sources, and once collected, an abort would no longer reach the connection.
+      const onStop = () => watchCtl.abort(signal.reason);
+      signal.addEventListener("abort", onStop, { once: true });
       try {
-        it = api.watch(wp, from, { signal: AbortSignal.any([signal, watchCtl.signal]) })
+        it = api.watch(wp, from, { signal: watchCtl.signal })
           [Symbol.asyncIterator]();
         for (;;) {
           const r = await it.next();
@@ -449,6 +459,7 @@ async function* runWatcher<K extends KubeObject>(
         if (signal.aborted) return;
         end = isGone(err) ? { kind: "gone", cause: err } : { kind: "failed", cause: err };
       } finally {
+        signal.removeEventListener("abort", onStop);
         clearTimeout(stalled);
         // Closes the connection when we stop early (a consumer's `break`, an ERROR event).
         it?.return?.().catch(() => {});
@@ -462,6 +473,17 @@ async function* runWatcher<K extends KubeObject>(
             kind: "failed",
             cause: new KubeError("the watch ended before the initial events were complete"),
           };
+        }
+      }
+      if (end.kind === "closed") {
+        // A server (or proxy) that ends every watch at once would make this a busy loop.
+        if (Date.now() - opened >= QUICK_CLOSE_MS) quickCloses = 0;
+        else if (++quickCloses >= QUICK_CLOSES_BEFORE_BACKOFF) {
+          const cause = new KubeError(
+            `the server closed ${quickCloses} watches in a row within ${QUICK_CLOSE_MS} ms of ` +
+              "opening them (a proxy cutting long requests?)",
+          );
+          if (!await recover("watch", cause, false)) return;
         }
       }
       if (end.kind === "gone") {

@@ -777,3 +777,20 @@ Deno.test("sharedReflector: a slow subscriber holds the watcher back (bounded bu
   assert.equal(await drain, 52);
   assert.equal(shared.store.size, 50);
 });
+
+Deno.test("watcher: a server that ends every watch at once is backed off from, not hammered", async () => {
+  const empty = () => new Response("", { headers: { "content-type": "application/json" } });
+  await using srv = server([() => list([], "10")], [empty, empty, empty, empty, empty]);
+  await using w = run(srv.api, {
+    backoff: () => new ExponentialBackoff({ initialMs: 300, jitter: 0 }),
+  });
+  await take(w.it, 2);
+  await until(() => srv.watchRequests().length === 3, "three watches");
+  await until(() => w.errors.length === 1, "the report");
+  assert.match(w.errors[0].message, /closed 3 watches in a row/);
+  assert.equal(w.errors[0].retryInMs, 300);
+  await realSleep(150);
+  assert.equal(srv.watchRequests().length, 3, "waits before the fourth");
+  await until(() => srv.watchRequests().length === 4, "the fourth watch");
+  assert.equal(srv.watchRequests()[3].query.get("resourceVersion"), "10");
+});
