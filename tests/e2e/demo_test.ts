@@ -74,7 +74,11 @@ Deno.test({
     }
   };
   // Interrupt after the second generator exists: both carry the operator's finalizer.
-  await until(/✓ +create ConfigMapGenerator farewell/);
+  await until(/✓ +create ConfigMapGenerator farewell/).catch(async (err) => {
+    child.kill("SIGTERM"); // the demo cleans up after itself
+    await child.status;
+    throw err;
+  });
   const ns = /--namespace=(kubeno-demo-[0-9a-f]+)/.exec(text)![1];
   const operators = await pidsWith(`--namespace=${ns}`);
   assert.equal(operators.length, 1, `one operator process for ${ns}`);
