@@ -244,7 +244,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(ConfigMapGenerator.crd(), null, 2));
     return;
   }
-  const signal = shutdownSignal();
+  // SIGHUP as well: a terminal that closes stops it cleanly (lease released) too.
+  const signal = shutdownSignal(
+    Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"],
+  );
   const namespace = typeof flag("namespace") === "string" ? flag("namespace") as string : undefined;
   const identity = typeof flag("identity") === "string"
     ? flag("identity") as string
@@ -315,6 +318,4 @@ if (import.meta.main) {
     console.error(`configmapgen: ${err instanceof Error ? err.message : String(err)}`);
     Deno.exit(1);
   }
-  // Everything is stopped; exit without waiting for a connection Deno is slow to cancel.
-  Deno.exit(0);
 }
