@@ -482,6 +482,12 @@ export class Controller<K extends KubeObject> {
       concurrency: options.concurrency ?? 0,
       debounceMs: options.debounce ?? 0,
       onWorkerError: (key, err) => console.error(`controller: reconcile of ${key} failed:`, err),
+      onAbandoned: (keys) =>
+        console.warn(
+          `controller: gave up waiting for reconciles that ignored their abort signal: ${
+            keys.join(", ")
+          }`,
+        ),
     });
     if (metrics) {
       metrics.queueDepth.set(0, { controller: metrics.controller });

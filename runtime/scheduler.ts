@@ -11,7 +11,8 @@
  * - with `debounce`, a run waits until no new trigger came for that long (as kube-rs: a
  *   steady stream of triggers closer than the debounce keeps postponing the run);
  * - `shutdown()` stops taking work, lets running work finish within a grace period, then
- *   aborts what is left through each run's `AbortSignal`.
+ *   aborts what is left through each run's `AbortSignal`, and gives up on (abandons) runs that
+ *   have not settled a short while after that, so that shutdown always ends.
  *
  * @module
  */
@@ -35,6 +36,17 @@ export interface SchedulerOptions {
   debounceMs?: number;
   /** Called when a worker throws (workers should handle their own errors; this is a net). */
   onWorkerError?: (key: string, error: unknown) => void;
+  /**
+   * At shutdown, how long to wait for aborted workers to settle before giving up on them.
+   * A worker that ignores its signal is then abandoned: shutdown resolves without it. Default
+   * 1 s.
+   */
+  abandonAfterMs?: number;
+  /**
+   * Told which keys were abandoned at shutdown: still running `abandonAfterMs` after their
+   * signal aborted. Their runs may still be going on in the background.
+   */
+  onAbandoned?: (keys: string[]) => void;
 }
 
 /**
@@ -180,6 +192,10 @@ export class Scheduler {
   #started = false;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
+  readonly #abandonAfterMs: number;
+  readonly #onAbandoned: ((keys: string[]) => void) | undefined;
+  #draining: Promise<boolean> | undefined;
+  readonly #graceTimers: ReturnType<typeof setTimeout>[] = [];
 
   /**
    * A stopped-until-{@link Scheduler.start} queue running `worker` for due keys.
@@ -202,6 +218,12 @@ export class Scheduler {
     this.#concurrency = concurrency;
     this.#debounceMs = debounce;
     this.#onWorkerError = options.onWorkerError;
+    const abandon = options.abandonAfterMs ?? 1_000;
+    if (!(abandon >= 0) || !Number.isFinite(abandon)) {
+      throw new RangeError(`abandonAfterMs must be a finite number >= 0, got ${abandon}`);
+    }
+    this.#abandonAfterMs = abandon;
+    this.#onAbandoned = options.onAbandoned;
   }
 
   /**
@@ -309,18 +331,26 @@ export class Scheduler {
 
   /**
    * Stops: drops every scheduled key, starts nothing new, waits up to `graceMs` for running
-   * work, then aborts the signal each running worker got and waits for it to settle.
-   * Resolves to true if every run finished within the grace period.
+   * work, then aborts the signal each running worker got. Workers that have not settled
+   * `abandonAfterMs` after the abort are abandoned (reported to `onAbandoned`), so shutdown
+   * always ends within `graceMs + abandonAfterMs`. Resolves to true if every run finished
+   * within the grace period.
+   *
+   * Calling it again while it waits shortens the wait to the new `graceMs` if that is sooner
+   * (`shutdown(0)` aborts running work at once, synchronously); every call resolves with the
+   * same result.
    *
    * @example
    * ```ts
    * import { Scheduler } from "@kubeno/kube";
-   * const s = new Scheduler(async () => {});
+   * const s = new Scheduler(async () => {}, {
+   *   onAbandoned: (keys) => console.warn(`abandoned: ${keys.join(", ")}`),
+   * });
    * s.start();
    * const clean = await s.shutdown(5_000);
    * ```
    */
-  async shutdown(graceMs: number = 30_000): Promise<boolean> {
+  shutdown(graceMs: number = 30_000): Promise<boolean> {
     this.#stopped = true;
     this.#entries.clear();
     this.#heap.clear();
@@ -328,20 +358,52 @@ export class Scheduler {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    const running = [...this.#running.values()];
-    if (running.length === 0) {
+    const draining = this.#draining ??= this.#drain();
+    if (!(graceMs > 0)) this.#abortRunning();
+    else if (!this.#abort.signal.aborted && this.#running.size > 0) {
+      this.#graceTimers.push(setTimeout(() => this.#abortRunning(), graceMs));
+    }
+    return draining;
+  }
+
+  #abortRunning(): void {
+    for (const t of this.#graceTimers.splice(0)) clearTimeout(t);
+    if (!this.#abort.signal.aborted) {
+      this.#abort.abort(new DOMException("scheduler shut down", "AbortError"));
+    }
+  }
+
+  async #drain(): Promise<boolean> {
+    const running = new Map(this.#running);
+    if (running.size === 0) {
       this.#notifyIdle();
       return true;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
+    const all = Promise.all(running.values()).then(() => true as const);
+    const aborted = new Promise<false>((resolve) => {
+      if (this.#abort.signal.aborted) resolve(false);
+      this.#abort.signal.addEventListener("abort", () => resolve(false), { once: true });
     });
-    const clean = await Promise.race([Promise.all(running).then(() => true as const), expired]);
-    clearTimeout(timer);
+    const clean = await Promise.race([all, aborted]);
+    for (const t of this.#graceTimers.splice(0)) clearTimeout(t);
     if (!clean) {
-      this.#abort.abort(new DOMException("scheduler shut down", "AbortError"));
-      await Promise.all(running);
+      // Bounded: a worker that ignores its signal must not hold up the shutdown forever.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settled = await Promise.race([
+        all,
+        new Promise<false>((r) => (timer = setTimeout(() => r(false), this.#abandonAfterMs))),
+      ]);
+      clearTimeout(timer);
+      if (!settled) {
+        const abandoned = [...running.keys()].filter((k) =>
+          this.#running.get(k) === running.get(k)
+        );
+        try {
+          this.#onAbandoned?.(abandoned);
+        } catch (err) {
+          this.#onWorkerError?.(abandoned.join(","), err);
+        }
+      }
     }
     this.#notifyIdle();
     return clean;

@@ -222,6 +222,58 @@ Deno.test(
 );
 
 Deno.test(
+  "scheduler: shutdown ends graceMs + abandonAfterMs after a worker that ignores its signal, naming its key",
+  withClock(async (clock) => {
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => (release = r));
+    const abandoned: string[][] = [];
+    const s = new Scheduler(async (key, signal) => {
+      if (key === "stuck") await stuck; // ignores the signal
+      else await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+    }, { abandonAfterMs: 500, onAbandoned: (keys) => abandoned.push(keys) });
+    s.start();
+    s.schedule("stuck");
+    s.schedule("polite");
+    await clock.tickAsync(10);
+    let done: boolean | undefined;
+    const t0 = Date.now();
+    s.shutdown(1_000).then((clean) => (done = clean));
+    await clock.tickAsync(1_499);
+    assert.equal(done, undefined);
+    await clock.tickAsync(1);
+    assert.equal(done, false);
+    assert.equal(Date.now() - t0, 1_500);
+    assert.deepEqual(abandoned, [["stuck"]]); // "polite" settled when aborted
+    release();
+    await clock.tickAsync(10);
+    assert.deepEqual(s.stats(), { scheduled: 0, ready: 0, running: 0 });
+  }),
+);
+
+Deno.test(
+  "scheduler: shutdown(0) during a graceful shutdown aborts running work at once",
+  withClock(async (clock) => {
+    let abortedAt: number | undefined;
+    const s = new Scheduler(async (_key, signal) => {
+      await new Promise((r) =>
+        signal.addEventListener("abort", () => r(abortedAt = Date.now()), { once: true })
+      );
+    });
+    s.start();
+    s.schedule("a");
+    await clock.tickAsync(10);
+    const first = s.shutdown(30_000);
+    await clock.tickAsync(100);
+    assert.equal(abortedAt, undefined);
+    const second = s.shutdown(0);
+    assert.equal(abortedAt, 110); // synchronously, not after the 30 s grace period
+    await clock.tickAsync(0);
+    assert.equal(await first, false);
+    assert.equal(await second, false);
+  }),
+);
+
+Deno.test(
   "scheduler: a throwing worker is reported and the key can run again",
   withClock(async (clock) => {
     const errors: string[] = [];
