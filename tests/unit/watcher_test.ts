@@ -78,7 +78,10 @@ class WatchStream {
     });
   }
   raw(text: string): this {
-    if (!this.#done) this.#ctl.enqueue(new TextEncoder().encode(text));
+    return this.bytes(new TextEncoder().encode(text));
+  }
+  bytes(data: Uint8Array): this {
+    if (!this.#done) this.#ctl.enqueue(data);
     return this;
   }
   send(type: string, object: unknown): this {
@@ -793,4 +796,60 @@ Deno.test("watcher: a server that ends every watch at once is backed off from, n
   assert.equal(srv.watchRequests().length, 3, "waits before the fourth");
   await until(() => srv.watchRequests().length === 4, "the fourth watch");
   assert.equal(srv.watchRequests()[3].query.get("resourceVersion"), "10");
+});
+
+Deno.test("watcher: a custom WatchableApi (per-event path): resume after a cut, relist on 410", async () => {
+  const first = new WatchStream();
+  await using srv = server([
+    () => list([cm("a", "1")], "10"),
+    () => list([cm("b", "30")], "30"),
+  ], [first, () => statusResponse(410, "Expired", "too old resource version")]);
+  let watches = 0;
+  const wrapped = {
+    resource: srv.api.resource,
+    list: srv.api.list.bind(srv.api),
+    watch: (...args: Parameters<typeof srv.api.watch>) => (watches++, srv.api.watch(...args)),
+  };
+  const errors: WatcherError[] = [];
+  const ac = new AbortController();
+  const it = pump(
+    watcher(wrapped, { signal: ac.signal, backoff: fast(), onError: (e) => errors.push(e) }),
+  );
+  first.send("MODIFIED", cm("a", "11")).raw('{"type":"MOD');
+  assert.deepEqual((await take(it, 4)).map(show), [
+    "Init",
+    "InitApply a@1",
+    "InitDone",
+    "Apply a@11",
+  ]);
+  first.cut();
+  assert.deepEqual((await take(it, 3)).map(show), ["Init", "InitApply b@30", "InitDone"]);
+  await until(() => srv.watchRequests().length === 3, "the watch after the relist");
+  assert.equal(watches, 3);
+  assert.equal(srv.watchRequests()[1].query.get("resourceVersion"), "11");
+  assert.equal(srv.watchRequests()[2].query.get("resourceVersion"), "30");
+  assert.equal(errors.length, 2);
+  ac.abort();
+  await it.done;
+});
+
+Deno.test("watcher: events split inside a multi-byte character and across reads decode whole", async () => {
+  const watch = new WatchStream();
+  await using srv = server([() => list([], "10")], [watch]);
+  await using w = run(srv.api);
+  await take(w.it, 2);
+  const line = JSON.stringify({ type: "ADDED", object: cm("ü", "11", { k: "日本語" }) }) + "\r\n";
+  const bytes = new TextEncoder().encode(line + "\n" + line.replace('"11"', '"12"'));
+  // Cut between the two bytes of "ü", then again somewhere later.
+  const cutAt = bytes.indexOf(0xc3) + 1;
+  for (
+    const c of [bytes.slice(0, cutAt), bytes.slice(cutAt, cutAt + 30), bytes.slice(cutAt + 30)]
+  ) {
+    watch.bytes(c);
+    await realSleep(5); // separate network reads
+  }
+  const evs = await take(w.it, 2);
+  assert.deepEqual(evs.map(show), ["Apply ü@11", "Apply ü@12"]);
+  assert.ok(evs[0].type === "Apply" && evs[0].object.data?.k === "日本語");
+  assert.deepEqual(w.errors, []);
 });
