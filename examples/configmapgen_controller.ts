@@ -106,30 +106,40 @@ function readyCondition(
   return c;
 }
 
-async function apply(cmg: ConfigMapGenerator, ctx: Context): Promise<Action> {
+async function apply(
+  cmg: ConfigMapGenerator,
+  ctx: Context,
+  signal: AbortSignal,
+): Promise<Action> {
   const { name, namespace } = cmg.metadata as { name: string; namespace: string };
   const cms = Api.namespaced(ctx.client, ConfigMap, namespace);
-  const before = await cms.getOpt(name);
+  // Every call takes the reconcile's signal: a leader that lost its lease stops writing at once.
+  const before = await cms.getOpt(name, {}, { signal });
   const desired = cmg.spec.content;
   // Server-side apply with force: the fields we own return to our values, whoever changed them.
-  const cm = await cms.patch(name, {
-    type: "apply",
-    body: {
-      metadata: {
-        name,
-        labels: { "app.kubernetes.io/managed-by": MANAGER },
-        ownerReferences: [{
-          apiVersion: ConfigMapGenerator.apiVersion,
-          kind: ConfigMapGenerator.kind,
+  const cm = await cms.patch(
+    name,
+    {
+      type: "apply",
+      body: {
+        metadata: {
           name,
-          uid: cmg.metadata.uid!,
-          controller: true,
-          blockOwnerDeletion: true,
-        }],
+          labels: { "app.kubernetes.io/managed-by": MANAGER },
+          ownerReferences: [{
+            apiVersion: ConfigMapGenerator.apiVersion,
+            kind: ConfigMapGenerator.kind,
+            name,
+            uid: cmg.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: true,
+          }],
+        },
+        data: { content: desired },
       },
-      data: { content: desired },
     },
-  }, { fieldManager: MANAGER, force: true });
+    { fieldManager: MANAGER, force: true },
+    { signal },
+  );
   const related = { apiVersion: "v1", kind: "ConfigMap", name, namespace, uid: cm.metadata.uid };
   const specChanged = cmg.status?.observedGeneration !== cmg.metadata.generation;
   let what: [reason: string, note: string] | undefined;
@@ -140,6 +150,7 @@ async function apply(cmg: ConfigMapGenerator, ctx: Context): Promise<Action> {
       : ["DriftReverted", `ConfigMap ${name} was changed by hand; restored its content`];
   }
   if (what) {
+    signal.throwIfAborted();
     ctx.log(`${namespace}/${name}: ${what[1]}`);
     await ctx.recorder.publishFor(ConfigMapGenerator, cmg, {
       type: what[0] === "DriftReverted" ? "Warning" : "Normal",
@@ -161,17 +172,28 @@ async function apply(cmg: ConfigMapGenerator, ctx: Context): Promise<Action> {
     ],
   };
   if (JSON.stringify(status) !== JSON.stringify(cmg.status)) {
-    await Api.namespaced(ctx.client, ConfigMapGenerator, namespace).patchStatus(name, {
-      type: "apply",
-      body: { status },
-    }, { fieldManager: MANAGER, force: true });
+    await Api.namespaced(ctx.client, ConfigMapGenerator, namespace).patchStatus(
+      name,
+      {
+        type: "apply",
+        body: { status },
+      },
+      { fieldManager: MANAGER, force: true },
+      { signal },
+    );
   }
   // Check again later even without changes (kube-rs' example does the same).
   return Action.requeue(5 * 60_000);
 }
 
-async function cleanup(cmg: ConfigMapGenerator, ctx: Context): Promise<Action> {
+async function cleanup(
+  cmg: ConfigMapGenerator,
+  ctx: Context,
+  signal: AbortSignal,
+): Promise<Action> {
   const { name, namespace } = cmg.metadata as { name: string; namespace: string };
+  // The Recorder takes no signal: check before publishing, so a lost leader does not.
+  signal.throwIfAborted();
   // The ConfigMap goes with garbage collection (it is owned); what is left to do is ours.
   ctx.log(`${namespace}/${name}: cleanup (finalizer ${FINALIZER})`);
   await ctx.recorder.publishFor(ConfigMapGenerator, cmg, {
@@ -188,22 +210,23 @@ async function cleanup(cmg: ConfigMapGenerator, ctx: Context): Promise<Action> {
  *
  * @example
  * ```ts
- * import { Client, Recorder } from "@kubeno/kube";
+ * import { Client, Recorder, Store } from "@kubeno/kube";
  * import { ConfigMapGenerator, reconcile } from "./configmapgen_controller.ts";
  * const client = await Client.tryDefault();
  * const ctx = { client, recorder: new Recorder(client, { controller: "demo" }), log: console.log };
- * await reconcile(ConfigMapGenerator.new("a", { content: "x" }), ctx, undefined as never);
+ * const info = { key: "default/a", store: new Store<ConfigMapGenerator>(), attempt: 0, signal: AbortSignal.timeout(10_000) };
+ * await reconcile(ConfigMapGenerator.new("a", { content: "x" }), ctx, info);
  * ```
  */
 export async function reconcile(
   cmg: ConfigMapGenerator,
   ctx: Context,
-  _info: ReconcileInfo<ConfigMapGenerator>,
+  info: ReconcileInfo<ConfigMapGenerator>,
 ): Promise<Action> {
   const api = Api.namespaced(ctx.client, ConfigMapGenerator, cmg.metadata.namespace!);
   return await finalizer(api, FINALIZER, cmg, {
-    apply: (obj) => apply(obj, ctx),
-    cleanup: (obj) => cleanup(obj, ctx),
+    apply: (obj) => apply(obj, ctx, info.signal),
+    cleanup: (obj) => cleanup(obj, ctx, info.signal),
   });
 }
 
@@ -267,7 +290,8 @@ async function main(): Promise<void> {
     ? Api.namespaced(client, ConfigMap, namespace)
     : Api.all(client, ConfigMap);
 
-  const runController = async (stop: AbortSignal) => {
+  // `stop` drains (normal shutdown); `lost` (leadership lost) aborts running reconciles at once.
+  const runController = async (stop: AbortSignal, lost?: AbortSignal) => {
     log(
       `started: watching ConfigMapGenerators in ${
         namespace ? `namespace ${namespace}` : "all namespaces"
@@ -276,7 +300,9 @@ async function main(): Promise<void> {
     const controller = new Controller(generators).owns(configMaps, {
       labelSelector: `app.kubernetes.io/managed-by=${MANAGER}`,
     });
-    for await (const r of controller.run(reconcile, errorPolicy, ctx, { signal: stop })) {
+    for await (
+      const r of controller.run(reconcile, errorPolicy, ctx, { signal: stop, stopNow: lost })
+    ) {
       log(
         `reconciled ${r.key}: ${r.outcome} in ${r.durationMs.toFixed(1)} ms, next: ${r.action}`,
       );
@@ -299,9 +325,10 @@ async function main(): Promise<void> {
         log(`leader is now ${id || "(none)"}`),
     });
     log("waiting for leadership");
-    await elector.run(async (leading) => {
+    await elector.run(async (leading, lost) => {
       log("leading");
-      await runController(leading);
+      await runController(leading, lost);
+      if (lost.aborted) log("lost the lease: reconciles aborted");
     }, { signal });
     log("lease released");
   } else {

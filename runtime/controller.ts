@@ -10,6 +10,7 @@ import { isGone } from "../core/error.ts";
 import { PermissionError } from "../client/permissions.ts";
 import { keyOf, type KubeObject, objectKey, type ResourceType } from "../core/resource.ts";
 import { Action } from "./action.ts";
+import { LeadershipLostError } from "./lease.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { backoffDelay, Scheduler } from "./scheduler.ts";
 import { shutdownSignal } from "./shutdown.ts";
@@ -37,7 +38,11 @@ export interface ReconcileInfo<K extends KubeObject> {
   store: Store<K>;
   /** Consecutive failures of this key before this run (0 after a success). */
   attempt: number;
-  /** Aborts when the controller shuts down and the grace period is over. */
+  /**
+   * Aborts when the reconcile must stop: at once when the controller is stopped now
+   * (`stopNow`, or leadership lost), else when it shuts down and the grace period is over.
+   * Pass it to API calls (`{ signal: info.signal }`) so that they are cut off too.
+   */
   signal: AbortSignal;
 }
 
@@ -116,13 +121,27 @@ export interface ReconcileResult {
  * ```
  */
 export interface RunOptions {
-  /** Stops the controller: no new reconciles, running ones get `graceMs`, watches close. */
+  /**
+   * Stops the controller: no new reconciles, running ones get `graceMs`, watches close. If it
+   * aborts with a {@link LeadershipLostError} as reason, the controller stops at once instead,
+   * as with `stopNow`.
+   */
   signal?: AbortSignal;
+  /**
+   * Stops the controller at once, with no grace period: the `info.signal` of running
+   * reconciles aborts as this signal does (also in the middle of a graceful shutdown). For
+   * leadership loss: pass {@link LeaderElector.run}'s `lost` signal, so that two leaders never
+   * reconcile at the same time.
+   */
+  stopNow?: AbortSignal;
   /** Most reconciles at once; 0 (default) means no bound, as kube-rs. */
   concurrency?: number;
   /** Milliseconds to wait for quiet before reconciling a key after a trigger. Default 0. */
   debounce?: number;
-  /** How long running reconciles may take to finish at shutdown. Default 30 s. */
+  /**
+   * How long running reconciles may take to finish at shutdown. Default 30 s. Reconciles that
+   * ignore their aborted signal are waited for 1 s more, then abandoned (logged by key).
+   */
   graceMs?: number;
   /** Records reconciles, queue depth and watch restarts. */
   metrics?: ControllerMetrics;
@@ -444,11 +463,6 @@ export class Controller<K extends KubeObject> {
     const stop = new AbortController();
     this.#stop = stop;
     const external = [...this.#signals, ...(options.signal ? [options.signal] : [])];
-    const onStop = () => stop.abort();
-    for (const s of external) {
-      if (s.aborted) stop.abort();
-      else s.addEventListener("abort", onStop, { once: true });
-    }
 
     const scheduler = new Scheduler(async (key, signal) => {
       const obj = store.get(key);
@@ -489,6 +503,24 @@ export class Controller<K extends KubeObject> {
           }`,
         ),
     });
+    // Graceful stop (`stop`) drains within graceMs; stopping now aborts running reconciles'
+    // signals synchronously, so that a lost leader stops before a successor may start.
+    let halted = false;
+    const stopNow = () => {
+      halted = true;
+      stop.abort();
+      scheduler.shutdown(0);
+    };
+    const stopFor = (reason: unknown) => {
+      if (reason instanceof LeadershipLostError) stopNow();
+      else stop.abort();
+    };
+    const onStop = (ev: Event) => stopFor((ev.target as AbortSignal).reason);
+    const halt = options.stopNow;
+    halt?.addEventListener("abort", stopNow, { once: true });
+    for (const s of external) s.addEventListener("abort", onStop, { once: true });
+    if (halt?.aborted) stopNow();
+    for (const s of external) if (s.aborted) stopFor(s.reason);
     if (metrics) {
       metrics.queueDepth.set(0, { controller: metrics.controller });
     }
@@ -527,8 +559,8 @@ export class Controller<K extends KubeObject> {
 
     const finished = (async () => {
       await aborted(stop.signal);
-      const clean = await scheduler.shutdown(options.graceMs ?? 30_000);
-      if (!clean) {
+      const clean = await scheduler.shutdown(halted ? 0 : options.graceMs ?? 30_000);
+      if (!clean && !halted) {
         console.warn("controller: reconciles still running after the grace period were aborted");
       }
       watches.abort();
@@ -550,6 +582,7 @@ export class Controller<K extends KubeObject> {
         );
       }
       for (const s of external) s.removeEventListener("abort", onStop);
+      halt?.removeEventListener("abort", stopNow);
       updateDepth();
       results.close();
     })();

@@ -50,6 +50,33 @@ export interface LeaderElectionConfig {
   onNewLeader?: (identity: string) => void;
 }
 
+/**
+ * The reason of the signals {@link LeaderElector.run} aborts when this candidate lost the
+ * Lease. A {@link Controller} whose `signal` aborts with it stops at once, without a grace
+ * period, as with `stopNow`.
+ *
+ * @example
+ * ```ts
+ * import { LeadershipLostError } from "@kubeno/kube";
+ * const ac = new AbortController();
+ * ac.abort(new LeadershipLostError("my-operator", "pod-0"));
+ * console.log(ac.signal.reason instanceof LeadershipLostError); // true
+ * ```
+ */
+export class LeadershipLostError extends Error {
+  /** Class name. */
+  override name: string = "LeadershipLostError";
+  /**
+   * The error for `identity` having lost the Lease `lease`.
+   *
+   * @param lease the Lease's name
+   * @param identity the candidate that lost it
+   */
+  constructor(lease: string, identity: string) {
+    super(`leader election: ${identity} lost lease ${lease}; stopping at once`);
+  }
+}
+
 /** client-go's jitter factor on the retry period of candidates. */
 const JITTER = 1.2;
 
@@ -150,11 +177,19 @@ export class LeaderElector {
   }
 
   /**
-   * Campaigns until leader, runs `work(leading)`, and releases the Lease when the work ends.
-   * `leading` aborts the moment leadership is lost (renewal failed for `renewDeadlineMs`, or
-   * someone else holds the Lease) or the outer signal aborts; the work must stop then. After a
-   * loss the candidate campaigns again; `run` resolves when the outer signal aborts (or the
-   * work returns by itself), after releasing the Lease.
+   * Campaigns until leader, runs `work(leading, lost)`, and releases the Lease when the work
+   * ends. After a loss the candidate campaigns again; `run` resolves when the outer signal
+   * aborts (or the work returns by itself), after releasing the Lease.
+   *
+   * - `leading` aborts when the work should stop: the outer signal aborted (a normal
+   *   shutdown: the work may drain, and the Lease is still renewed until the work returns, so
+   *   no one else starts meanwhile), or leadership was lost.
+   * - `lost` aborts only when leadership is lost (renewal failed for `renewDeadlineMs`, or
+   *   someone else holds the Lease), also in the middle of a drain: the work must stop at once,
+   *   as another candidate may start soon. Its reason (and `leading`'s, on a loss) is a
+   *   {@link LeadershipLostError}.
+   *
+   * For a {@link Controller}, pass both: `{ signal: leading, stopNow: lost }`.
    *
    * @example
    * ```ts
@@ -162,40 +197,43 @@ export class LeaderElector {
    * const elector = new LeaderElector(await Client.tryDefault(), {
    *   namespace: "default", name: "demo", identity: "me",
    * });
-   * await elector.run(async (leading) => {
+   * await elector.run(async (leading, lost) => {
    *   while (!leading.aborted) await new Promise((r) => setTimeout(r, 1_000));
+   *   if (!lost.aborted) console.log("shutting down cleanly, still holding the lease");
    * }, { signal: AbortSignal.timeout(60_000) });
    * ```
    */
   async run(
-    work: (leading: AbortSignal) => Promise<unknown>,
+    work: (leading: AbortSignal, lost: AbortSignal) => Promise<unknown>,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     const outer = options.signal;
     while (!outer?.aborted) {
       if (!await this.#acquire(outer)) return;
       const leading = new AbortController();
+      const lost = new AbortController();
+      // Renewal goes on until the work has returned, not until it is asked to stop.
+      const workDone = new AbortController();
       const stopOnOuter = () => leading.abort(outer?.reason);
+      const stopOnLoss = () => leading.abort(lost.signal.reason);
       outer?.addEventListener("abort", stopOnOuter, { once: true });
-      const renewing = this.#renewLoop(leading);
+      lost.signal.addEventListener("abort", stopOnLoss, { once: true });
+      const renewing = this.#renewLoop(lost, workDone.signal);
       let finishedByItself = false;
+      let failed: { error: unknown } | undefined;
       try {
-        await work(leading.signal);
+        await work(leading.signal, lost.signal);
         finishedByItself = !leading.signal.aborted;
-      } catch (err) {
-        if (!leading.signal.aborted) {
-          leading.abort();
-          await renewing;
-          await this.#releaseIfHeld();
-          throw err;
-        }
+      } catch (error) {
+        if (!leading.signal.aborted) failed = { error };
       } finally {
         outer?.removeEventListener("abort", stopOnOuter);
+        lost.signal.removeEventListener("abort", stopOnLoss);
       }
-      const lost = !this.#leading;
-      leading.abort();
+      workDone.abort();
       await renewing;
-      if (!lost) await this.#releaseIfHeld();
+      if (!lost.signal.aborted) await this.#releaseIfHeld();
+      if (failed) throw failed.error;
       if (finishedByItself) return;
     }
   }
@@ -301,25 +339,30 @@ export class LeaderElector {
   }
 
   /**
-   * Renews every retry period while leading; aborts `leading` when no renewal succeeded within
-   * the renew deadline, or someone else holds the Lease.
+   * Renews every retry period until `stop` aborts (the work returned); aborts `lost` when no
+   * renewal succeeded within the renew deadline, or someone else holds the Lease.
+   *
+   * The renew deadline, as client-go's: counted from the last successful renewal; failed
+   * attempts are retried (every quarter retry period) until it passes; an attempt in flight is
+   * cut off at the deadline. It is shorter than the lease duration so that a leader that
+   * cannot reach the server has stopped before any other candidate may take over.
    */
-  async #renewLoop(leading: AbortController): Promise<void> {
+  async #renewLoop(lost: AbortController, stop: AbortSignal): Promise<void> {
     let lastRenew = Date.now();
-    while (!leading.signal.aborted) {
-      if (!await sleep(this.#retryPeriodMs, leading.signal)) return;
+    while (!stop.aborted) {
+      if (!await sleep(this.#retryPeriodMs, stop)) return;
       const deadline = lastRenew + this.#renewDeadlineMs;
       let renewed = false;
       let warned = false;
-      while (!leading.signal.aborted && Date.now() < deadline) {
+      while (!stop.aborted && Date.now() < deadline) {
         const attempt = AbortSignal.any([
-          leading.signal,
+          stop,
           AbortSignal.timeout(Math.max(1, deadline - Date.now())),
         ]);
         try {
           renewed = await this.tryAcquireOrRenew(attempt);
         } catch (err) {
-          if (leading.signal.aborted) return;
+          if (stop.aborted) return;
           if (!warned) {
             warned = true; // once per renewal round: retries come every few dozen ms
             console.warn(`leader election: renewing lease ${this.name}: ${message(err)}`);
@@ -330,13 +373,13 @@ export class LeaderElector {
         if (holder !== "" && holder !== this.#identity) break; // taken over: lost for sure
         await sleep(
           Math.min(this.#retryPeriodMs / 4, Math.max(0, deadline - Date.now())),
-          leading.signal,
+          stop,
         );
       }
-      if (leading.signal.aborted) return;
+      if (stop.aborted) return;
       if (!renewed) {
         this.#leading = false;
-        leading.abort(new Error(`leader election: lost lease ${this.name}`));
+        lost.abort(new LeadershipLostError(this.name, this.#identity));
         return;
       }
       lastRenew = Date.now();

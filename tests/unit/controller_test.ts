@@ -4,6 +4,7 @@ import { type KubeObject, objectKey, type ObjectList, resourceType } from "../..
 import type { WatchEvent } from "../../core/watch.ts";
 import { Action } from "../../runtime/action.ts";
 import { Controller, type ReconcileResult } from "../../runtime/controller.ts";
+import { LeadershipLostError } from "../../runtime/lease.ts";
 import { ControllerMetrics } from "../../runtime/metrics.ts";
 import type { WatchableApi } from "../../runtime/watcher.ts";
 
@@ -322,4 +323,63 @@ Deno.test("Controller: the context is passed through and the store is readable f
     }
   }
   assert.deepEqual(sizes, [2, 2]);
+});
+
+/**
+ * Runs a controller whose reconciles wait for their signal (or 60 s), with a 60 s grace
+ * period: only stopping at once ends it quickly.
+ */
+function startBlocking(opts: { signal: AbortSignal; stopNow?: AbortSignal }) {
+  const foos = new FakeApi<Foo>(Foo as never);
+  for (const n of ["a", "b"]) foos.put(foo(n));
+  const signals: AbortSignal[] = [];
+  const c = new Controller<Foo>(foos as never);
+  const results: ReconcileResult[] = [];
+  const done = (async () => {
+    for await (
+      const r of c.run(
+        async (_o, _ctx, info) => {
+          signals.push(info.signal);
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 60_000);
+            info.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), {
+              once: true,
+            });
+          });
+          return Action.awaitChange();
+        },
+        () => Action.awaitChange(),
+        {},
+        { ...opts, graceMs: 60_000 },
+      )
+    ) results.push(r);
+  })();
+  return { signals, results, done };
+}
+
+Deno.test("Controller: a signal aborted with LeadershipLostError aborts running reconciles at once (no grace period)", async () => {
+  const ac = new AbortController();
+  const run = startBlocking({ signal: ac.signal });
+  await until(() => run.signals.length === 2);
+  const t0 = Date.now();
+  ac.abort(new LeadershipLostError("demo", "me"));
+  // Synchronously: not after a timer, let alone the 60 s grace period.
+  assert.deepEqual(run.signals.map((s) => s.aborted), [true, true]);
+  await run.done;
+  const took = Date.now() - t0;
+  assert.ok(took < 10_000, `stopped after ${took} ms`);
+  assert.equal(run.results.length, 2);
+});
+
+Deno.test("Controller: stopNow during a graceful shutdown aborts the reconciles still draining", async () => {
+  const graceful = new AbortController();
+  const lost = new AbortController();
+  const run = startBlocking({ signal: graceful.signal, stopNow: lost.signal });
+  await until(() => run.signals.length === 2);
+  graceful.abort();
+  await sleep(50);
+  assert.deepEqual(run.signals.map((s) => s.aborted), [false, false]); // draining
+  lost.abort(new LeadershipLostError("demo", "me"));
+  assert.deepEqual(run.signals.map((s) => s.aborted), [true, true]);
+  await run.done;
 });

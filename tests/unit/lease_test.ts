@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { LeaderElector } from "../../runtime/lease.ts";
+import FakeTimers from "@sinonjs/fake-timers";
+import type { Client } from "../../client/client.ts";
+import { ApiError } from "../../core/error.ts";
+import type { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
+import type { KubeRequest } from "../../core/request.ts";
+import { LeaderElector, LeadershipLostError } from "../../runtime/lease.ts";
 import { testClient } from "./_client.ts";
 import { json, scriptedServer, status } from "./_scripted.ts";
 
@@ -153,3 +158,134 @@ Deno.test("LeaderElector: rejects timing that cannot be safe", () => {
     TypeError,
   );
 });
+
+// ---- Under fake timers, with an in-memory Lease behind a fake Client ----
+
+type Clock = ReturnType<typeof FakeTimers.install>;
+
+function withClock(fn: (clock: Clock) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
+    try {
+      await fn(clock);
+    } finally {
+      clock.uninstall();
+    }
+  };
+}
+
+/** A Client stand-in serving one Lease from memory with compare-and-swap on resourceVersion. */
+function memoryLease() {
+  let lease: Lease | undefined;
+  let rv = 1;
+  const state = { down: false, writes: 0 };
+  const fail = (code: number, reason: string, path: string, method: string) =>
+    new ApiError({ kind: "Status", code, reason, message: reason }, { method, path });
+  const client = {
+    defaultNamespace: "ns",
+    request(req: KubeRequest, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
+      if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
+      if (state.down) return Promise.reject(fail(503, "ServiceUnavailable", req.path, req.method));
+      const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+      if (req.method === "GET") {
+        return lease
+          ? Promise.resolve(copy(lease))
+          : Promise.reject(fail(404, "NotFound", req.path, req.method));
+      }
+      const body = JSON.parse(req.body!) as Lease;
+      if (req.method === "POST") {
+        if (lease) return Promise.reject(fail(409, "AlreadyExists", req.path, req.method));
+      } else if (body.metadata.resourceVersion !== lease?.metadata.resourceVersion) {
+        return Promise.reject(fail(409, "Conflict", req.path, req.method));
+      }
+      state.writes++;
+      lease = { ...body, metadata: { ...body.metadata, resourceVersion: String(++rv) } };
+      return Promise.resolve(copy(lease));
+    },
+  };
+  return {
+    client: client as unknown as Client,
+    state,
+    get lease() {
+      return lease;
+    },
+    set lease(l: Lease | undefined) {
+      lease = l && { ...l, metadata: { ...l.metadata, resourceVersion: String(++rv) } };
+    },
+  };
+}
+
+const defaults = { namespace: "ns", name: "demo" }; // client-go's 15 s / 10 s / 2 s
+
+Deno.test(
+  "LeaderElector: a normal shutdown keeps renewing while the work drains, so no one else starts",
+  withClock(async (clock) => {
+    const mem = memoryLease();
+    const a = new LeaderElector(mem.client, { ...defaults, identity: "a" });
+    const b = new LeaderElector(mem.client, { ...defaults, identity: "b" });
+    const acA = new AbortController();
+    const acB = new AbortController();
+    let lostA: AbortSignal | undefined;
+    let drainedAt = 0;
+    const runA = a.run(async (leading, lost) => {
+      lostA = lost;
+      await new Promise((r) => leading.addEventListener("abort", r, { once: true }));
+      await new Promise((r) => setTimeout(r, 40_000)); // drains for longer than the lease
+      drainedAt = Date.now();
+    }, { signal: acA.signal });
+    await clock.tickAsync(10);
+    assert.equal(a.isLeader, true);
+    let bLedAt: number | undefined;
+    const runB = b.run(async (leading) => {
+      bLedAt = Date.now();
+      await new Promise((r) => leading.addEventListener("abort", r, { once: true }));
+    }, { signal: acB.signal });
+    await clock.tickAsync(5_000);
+    acA.abort(); // a normal shutdown: a drains for 40 s
+    for (let t = 0; t < 39_000; t += 1_000) {
+      await clock.tickAsync(1_000);
+      assert.equal(mem.lease?.spec?.holderIdentity, "a", `at ${Date.now()} ms`);
+    }
+    assert.equal(bLedAt, undefined, "b started while a was still draining");
+    assert.equal(lostA?.aborted, false);
+    await clock.tickAsync(2_000);
+    await runA;
+    assert.equal(drainedAt, 45_010);
+    await clock.tickAsync(2_000 * 2.2 + 10); // released: b takes over within a jittered retry
+    assert.ok(bLedAt !== undefined && bLedAt >= drainedAt, `b led at ${bLedAt}`);
+    acB.abort();
+    await clock.tickAsync(100);
+    await runB;
+  }),
+);
+
+Deno.test(
+  "LeaderElector: losing the lease aborts lost (and leading) with LeadershipLostError, also mid-drain",
+  withClock(async (clock) => {
+    const mem = memoryLease();
+    const a = new LeaderElector(mem.client, { ...defaults, identity: "a" });
+    const ac = new AbortController();
+    const seen: { leading?: unknown; lost?: unknown; lostAt?: number } = {};
+    const runA = a.run(async (leading, lost) => {
+      await new Promise((r) => leading.addEventListener("abort", r, { once: true }));
+      seen.leading = leading.reason;
+      await new Promise((r) => lost.addEventListener("abort", r, { once: true }));
+      seen.lost = lost.reason;
+      seen.lostAt = Date.now();
+    }, { signal: ac.signal });
+    await clock.tickAsync(10);
+    assert.equal(a.isLeader, true);
+    ac.abort(new Error("shutdown")); // draining: still renewing
+    await clock.tickAsync(4_000);
+    assert.equal((seen.leading as Error).message, "shutdown");
+    assert.equal(seen.lost, undefined);
+    const lastRenew = Date.parse(mem.lease!.spec!.renewTime!);
+    mem.state.down = true; // renewals fail from now on
+    await clock.tickAsync(15_000);
+    assert.ok((seen.lost as unknown) instanceof LeadershipLostError, String(seen.lost));
+    // Lost no later than the renew deadline after the last renewal (plus one retry period).
+    assert.ok(seen.lostAt! - lastRenew <= 10_000 + 2_000, `${seen.lostAt! - lastRenew} ms`);
+    assert.equal(a.isLeader, false);
+    await runA;
+  }),
+);
