@@ -33,16 +33,28 @@ export interface LeaderElectionConfig {
   identity: string;
   /**
    * How long others wait, after they last saw the Lease change, before taking it over from a
-   * holder that stopped renewing. Whole seconds on the server (rounded up). Default 15 s.
+   * holder that stopped renewing. Written to the Lease as `spec.leaseDurationSeconds` (whole
+   * seconds, rounded up); other candidates honour the value recorded there, as client-go
+   * does, not their own. Default 15 s.
    */
   leaseDurationMs?: number;
   /**
    * How long the leader keeps trying to renew before it gives up leadership. Must be less than
-   * `leaseDurationMs`, so that the old leader has stopped before anyone else can start.
-   * Default 10 s.
+   * `leaseDurationMs`, so that the old leader has stopped before anyone else can start, and
+   * greater than `retryPeriodMs * 1.2`. Default 10 s.
+   *
+   * Counted from the last successful renewal (client-go counts it from the start of the
+   * renewal round, one retry period later); failed attempts are retried every quarter retry
+   * period until it passes, and an attempt in flight is cut off at the deadline. So a leader
+   * that cannot reach the server stops at most `renewDeadlineMs` after its last renewal,
+   * `leaseDurationMs - renewDeadlineMs` before anyone may take over.
    */
   renewDeadlineMs?: number;
-  /** How often candidates try to acquire, and the leader renews. Default 2 s. */
+  /**
+   * How often the leader renews, and candidates try to acquire: a candidate waits
+   * `retryPeriodMs * (1 + random * 1.2)` between attempts (client-go's
+   * `wait.JitterUntil(retryPeriod, 1.2)`), so replicas do not retry in lockstep. Default 2 s.
+   */
   retryPeriodMs?: number;
   /** Clear the Lease when leadership ends on purpose, so that a successor starts at once. Default true. */
   releaseOnCancel?: boolean;
@@ -87,8 +99,9 @@ const JITTER = 1.2;
  *
  * Timing, as client-go: a leader renews every `retryPeriodMs`; if it could not renew for
  * `renewDeadlineMs` it stops leading at once. Others take over a Lease that has not changed for
- * `leaseDurationMs` (measured on their own clock from when they saw the change, so clock skew
- * between machines does not matter), or at once when it was released.
+ * the `spec.leaseDurationSeconds` recorded on it (measured on their own clock from when they
+ * saw the change, so clock skew between machines does not matter), or at once when it was
+ * released. Candidates retry every `retryPeriodMs * (1 + random * 1.2)`.
  *
  * Needs RBAC to `get`, `create` and `update` `leases.coordination.k8s.io` in the namespace.
  *
@@ -278,7 +291,13 @@ export class LeaderElector {
     this.#observe(current, now);
     const holder = current.spec?.holderIdentity ?? "";
     if (holder !== "" && holder !== this.#identity) {
-      if (this.#observedAt + this.#leaseDurationMs > now) return this.#setLeading(false);
+      // The holder's own promise, as client-go reads it: the duration recorded on the Lease,
+      // which may differ from ours (replicas of another version, another configuration).
+      const recorded = current.spec?.leaseDurationSeconds;
+      const durationMs = recorded !== undefined && recorded > 0
+        ? recorded * 1000
+        : this.#leaseDurationMs;
+      if (this.#observedAt + durationMs > now) return this.#setLeading(false);
     }
     const old = current.spec ?? {};
     const spec: LeaseSpec = {
@@ -332,7 +351,8 @@ export class LeaderElector {
         if (signal?.aborted) return false;
         console.warn(`leader election: acquiring lease ${this.name}: ${message(err)}`);
       }
-      const wait = this.#retryPeriodMs * (1 + Math.random() * (JITTER - 1));
+      // client-go's wait.JitterUntil(retryPeriod, 1.2): retryPeriod * (1 + random * 1.2).
+      const wait = this.#retryPeriodMs * (1 + Math.random() * JITTER);
       if (!await sleep(wait, signal)) return false;
     }
     return false;
