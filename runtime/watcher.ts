@@ -348,27 +348,36 @@ async function* runWatcher<K extends KubeObject>(
         yield INIT;
         let rv: string | undefined;
         try {
-          let cont: string | undefined;
-          let first = true;
-          do {
+          const pageParams = (cont: string | undefined): ListParams => {
             const lp: ListParams = {
               labelSelector: config.labelSelector,
               fieldSelector: config.fieldSelector,
               limit: pageSize,
               continue: cont,
             };
-            if (first && semantic === "any") {
+            if (!cont && semantic === "any") {
               lp.resourceVersion = "0";
               lp.resourceVersionMatch = "NotOlderThan";
             }
-            first = false;
-            const page = await api.list(lp, { signal });
+            return lp;
+          };
+          let pending = api.list(pageParams(undefined), { signal });
+          let cont: string | undefined;
+          do {
+            const page = await pending;
+            cont = page.metadata?.continue || undefined;
+            rv = page.metadata?.resourceVersion;
+            if (cont) {
+              // The next page is fetched while this one is handed out. Its failure is met by
+              // the await above on the next turn; this catch only keeps it from being
+              // "unhandled" if the consumer stops first.
+              pending = api.list(pageParams(cont), { signal });
+              pending.catch(() => {});
+            }
             const items = page.items ?? [];
             for (let i = 0; i < items.length; i++) {
               yield { type: "InitApply", object: items[i] };
             }
-            cont = page.metadata?.continue || undefined;
-            rv = page.metadata?.resourceVersion;
           } while (cont);
         } catch (err) {
           if (signal.aborted) return;
