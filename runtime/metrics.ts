@@ -8,10 +8,20 @@
 /** Label names to values. */
 export type MetricLabels = Readonly<Record<string, string>>;
 
-/** A metric that can render itself in the Prometheus text format. */
+/**
+ * A metric that can render itself in the Prometheus text format.
+ *
+ * @example
+ * ```ts
+ * import type { Metric } from "@kubeno/kube";
+ * const up: Metric = { name: "demo_up", render: () => "# TYPE demo_up gauge\ndemo_up 1\n" };
+ * ```
+ */
 export interface Metric {
   /** The metric's name. */
   readonly name: string;
+  /** Its help text; a {@link Registry} compares it when the same name is registered again. */
+  readonly help?: string;
   /** Renders `# HELP`, `# TYPE` and the samples. */
   render(): string;
 }
@@ -28,6 +38,27 @@ function labelText(labels: MetricLabels, extra?: [string, string]): string {
   const parts = Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k])}"`);
   if (extra) parts.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
   return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+/** Label names as the Prometheus data model allows them; `__` prefixes are reserved. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const validLabelNames = new Set<string>();
+
+function checkLabelNames(metric: string, labels: MetricLabels, reserved?: string): void {
+  for (const k of Object.keys(labels)) {
+    if (validLabelNames.has(k) && k !== reserved) continue;
+    if (!LABEL_NAME.test(k) || k.startsWith("__")) {
+      throw new TypeError(
+        `metric ${metric}: invalid label name ${
+          JSON.stringify(k)
+        } (must match [a-zA-Z_][a-zA-Z0-9_]* and not start with "__")`,
+      );
+    }
+    if (k === reserved) {
+      throw new TypeError(`metric ${metric}: the label name "${k}" is reserved for this type`);
+    }
+    validLabelNames.add(k);
+  }
 }
 
 function labelKey(labels: MetricLabels): string {
@@ -60,7 +91,8 @@ function checkName(name: string): void {
 export class Counter implements Metric {
   /** The metric's name. */
   readonly name: string;
-  readonly #help: string;
+  /** Its help text. */
+  readonly help: string;
   readonly #values = new Map<string, { labels: MetricLabels; value: number }>();
 
   /**
@@ -72,12 +104,13 @@ export class Counter implements Metric {
   constructor(name: string, help: string) {
     checkName(name);
     this.name = name;
-    this.#help = help;
+    this.help = help;
   }
 
   /** Adds `by` (default 1) to the count of `labels`. */
   inc(labels: MetricLabels = {}, by: number = 1): void {
     if (by < 0) throw new RangeError("a counter only goes up");
+    checkLabelNames(this.name, labels);
     const k = labelKey(labels);
     const e = this.#values.get(k);
     if (e) e.value += by;
@@ -91,7 +124,7 @@ export class Counter implements Metric {
 
   /** The Prometheus text of this counter. */
   render(): string {
-    let out = `# HELP ${this.name} ${escapeHelp(this.#help)}\n# TYPE ${this.name} counter\n`;
+    let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} counter\n`;
     for (const { labels, value } of this.#values.values()) {
       out += `${this.name}${labelText(labels)} ${num(value)}\n`;
     }
@@ -112,7 +145,8 @@ export class Counter implements Metric {
 export class Gauge implements Metric {
   /** The metric's name. */
   readonly name: string;
-  readonly #help: string;
+  /** Its help text. */
+  readonly help: string;
   readonly #values = new Map<string, { labels: MetricLabels; value: number }>();
   readonly #collect: (() => number) | undefined;
 
@@ -126,12 +160,18 @@ export class Gauge implements Metric {
   constructor(name: string, help: string, collect?: () => number) {
     checkName(name);
     this.name = name;
-    this.#help = help;
+    this.help = help;
     this.#collect = collect;
+  }
+
+  /** True if the unlabelled value is computed at scrape time. */
+  get collected(): boolean {
+    return this.#collect !== undefined;
   }
 
   /** Sets the value of `labels`. */
   set(value: number, labels: MetricLabels = {}): void {
+    checkLabelNames(this.name, labels);
     this.#values.set(labelKey(labels), { labels: { ...labels }, value });
   }
 
@@ -148,7 +188,7 @@ export class Gauge implements Metric {
 
   /** The Prometheus text of this gauge. */
   render(): string {
-    let out = `# HELP ${this.name} ${escapeHelp(this.#help)}\n# TYPE ${this.name} gauge\n`;
+    let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n`;
     if (this.#collect) out += `${this.name} ${num(this.#collect())}\n`;
     for (const { labels, value } of this.#values.values()) {
       out += `${this.name}${labelText(labels)} ${num(value)}\n`;
@@ -173,7 +213,8 @@ const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export class Histogram implements Metric {
   /** The metric's name. */
   readonly name: string;
-  readonly #help: string;
+  /** Its help text. */
+  readonly help: string;
   readonly #buckets: number[];
   readonly #series = new Map<
     string,
@@ -190,12 +231,18 @@ export class Histogram implements Metric {
   constructor(name: string, help: string, buckets: readonly number[] = DEFAULT_BUCKETS) {
     checkName(name);
     this.name = name;
-    this.#help = help;
+    this.help = help;
     this.#buckets = [...buckets].sort((a, b) => a - b);
+  }
+
+  /** The bucket upper bounds, ascending. */
+  get buckets(): readonly number[] {
+    return this.#buckets;
   }
 
   /** Records one observation. */
   observe(value: number, labels: MetricLabels = {}): void {
+    checkLabelNames(this.name, labels, "le");
     const k = labelKey(labels);
     let s = this.#series.get(k);
     if (!s) {
@@ -215,7 +262,7 @@ export class Histogram implements Metric {
 
   /** The Prometheus text of this histogram. */
   render(): string {
-    let out = `# HELP ${this.name} ${escapeHelp(this.#help)}\n# TYPE ${this.name} histogram\n`;
+    let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} histogram\n`;
     for (const s of this.#series.values()) {
       for (let i = 0; i < this.#buckets.length; i++) {
         out += `${this.name}_bucket${labelText(s.labels, ["le", num(this.#buckets[i])])} ${
@@ -245,19 +292,60 @@ export class Histogram implements Metric {
 export class Registry {
   readonly #metrics = new Map<string, Metric>();
 
-  /** Adds a metric; its name must be new. Returns it. */
+  /**
+   * Adds a metric and returns it. If one of that name is already registered with the same
+   * type and help (and buckets, for a histogram), returns that one instead, so that several
+   * users (e.g. two controllers' {@link ControllerMetrics}, told apart by their `controller`
+   * label) share one metric family. A different type or help under the same name throws, as
+   * does a second gauge computed at scrape time (its values could not be merged).
+   *
+   * @example
+   * ```ts
+   * import { Counter, Registry } from "@kubeno/kube";
+   * const registry = new Registry();
+   * const a = registry.register(new Counter("demo_total", "Things."));
+   * const b = registry.register(new Counter("demo_total", "Things."));
+   * console.log(a === b); // true
+   * ```
+   */
   register<M extends Metric>(metric: M): M {
-    if (this.#metrics.has(metric.name)) {
-      throw new TypeError(`a metric named ${metric.name} is already registered`);
+    const existing = this.#metrics.get(metric.name);
+    if (existing === undefined) {
+      this.#metrics.set(metric.name, metric);
+      return metric;
     }
-    this.#metrics.set(metric.name, metric);
-    return metric;
+    if (existing === metric) return metric;
+    const why = sameFamily(existing, metric);
+    if (why !== undefined) {
+      throw new TypeError(`a metric named ${metric.name} is already registered ${why}`);
+    }
+    return existing as M;
   }
 
   /** Every metric in the Prometheus text format (version 0.0.4). */
   render(): string {
     return [...this.#metrics.values()].map((m) => m.render()).join("");
   }
+}
+
+/** Why `b` cannot share `a`'s family, or undefined if it can. */
+function sameFamily(a: Metric, b: Metric): string | undefined {
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) {
+    return `with another type (${a.constructor.name}, not ${b.constructor.name})`;
+  }
+  if (a.help !== b.help) {
+    return `with another help text (${JSON.stringify(a.help)}, not ${JSON.stringify(b.help)})`;
+  }
+  if (a instanceof Histogram && b instanceof Histogram) {
+    if (a.buckets.join() !== b.buckets.join()) return "with other buckets";
+  }
+  if (a instanceof Gauge && b instanceof Gauge && (a.collected || b.collected)) {
+    return "as a gauge computed at scrape time";
+  }
+  if (!(a instanceof Counter || a instanceof Gauge || a instanceof Histogram)) {
+    return "(a custom metric is never shared)";
+  }
+  return undefined;
 }
 
 /**
@@ -289,7 +377,9 @@ export class ControllerMetrics {
   readonly controller: string;
 
   /**
-   * The controller metrics, registered in `registry`.
+   * The controller metrics, registered in `registry`. Several controllers may share one
+   * registry: they share the metric families and are told apart by the `controller` label
+   * (so give each a different name).
    *
    * @param controller the value of the `controller` label
    * @param registry where to register; default a new one

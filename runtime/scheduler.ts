@@ -501,8 +501,9 @@ export class Scheduler {
 }
 
 /**
- * Per-key exponential backoff for failing reconciles: `baseMs * 2^(attempt-1)`, capped at
- * `maxMs`, with up to 10% jitter. `attempt` counts consecutive failures from 1.
+ * Per-key exponential backoff for failing reconciles: `baseMs * 2^(attempt-1)` with up to 10%
+ * jitter, never more than `maxMs` (jitter included). `attempt` counts consecutive failures
+ * from 1.
  *
  * @example
  * ```ts
@@ -518,5 +519,6 @@ export function backoffDelay(
   jitter: number = 0.1,
 ): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 40)));
-  return Math.round(exp * (1 + Math.random() * jitter));
+  // Clamped after the jitter: the cap is a promise to the user, not a base to add 10% to.
+  return Math.min(maxMs, Math.round(exp * (1 + Math.random() * jitter)));
 }

@@ -328,3 +328,15 @@ Deno.test("backoffDelay: doubles from the base and stops at the cap", () => {
   const j = backoffDelay(1, 100, 10_000, 0.1);
   assert.ok(j >= 100 && j <= 110);
 });
+
+Deno.test("backoffDelay: jitter never takes it over the cap", () => {
+  const random = Math.random;
+  Math.random = () => 0.999_999;
+  try {
+    assert.equal(backoffDelay(20), 300_000); // the documented cap, not 330 000
+    assert.equal(backoffDelay(50, 100, 10_000, 0.1), 10_000);
+    assert.equal(backoffDelay(1, 100, 10_000, 0.1), 110); // below the cap jitter still applies
+  } finally {
+    Math.random = random;
+  }
+});
