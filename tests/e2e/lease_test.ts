@@ -8,7 +8,7 @@ import { Api, awaitCondition, Client, conditions } from "../../mod.ts";
 import { Namespace } from "../../core/k8s/core/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
-import { ConfigMapGenerator } from "../../examples/configmapgen_controller.ts";
+import { ConfigMapGenerator, FINALIZER } from "../../examples/configmapgen_controller.ts";
 import { type OperatorProcess, startOperator } from "../../examples/demo/operator.ts";
 
 const hasCluster = Deno.env.get("KUBECONFIG") !== undefined;
@@ -33,7 +33,7 @@ Deno.test({
     signal: AbortSignal.timeout(30_000),
   });
   const ns = `e2e-lease-${crypto.randomUUID().slice(0, 6)}`;
-  await Api.all(client, Namespace).create({ metadata: { name: ns } });
+  const nsUid = (await Api.all(client, Namespace).create({ metadata: { name: ns } })).metadata.uid!;
   const kubeconfig = Deno.env.get("KUBECONFIG")!.split(":")[0];
   const start = (id: string) =>
     startOperator({
@@ -49,6 +49,7 @@ Deno.test({
       ],
     });
   const procs: OperatorProcess[] = [];
+  let namespaceGone = false;
   try {
     const a = start("op-a");
     procs.push(a);
@@ -95,7 +96,53 @@ Deno.test({
     assert.ok(crashHandover <= LEASE_MS + RETRY_MS * 2.2 + 1_500, `${crashHandover} ms`);
     assert.ok(crashHandover >= LEASE_MS - RETRY_MS * 1.2, `${crashHandover} ms`);
   } finally {
-    for (const p of procs) await p.stop(5_000).catch(() => {});
-    await Api.all(client, Namespace).delete(ns).catch(() => {});
+    namespaceGone = await cleanUp(client, { name: ns, uid: nsUid }, procs);
   }
+  // Without this the namespace stayed in Terminating for ever: its generators still carried
+  // the operator's finalizer when the operators were stopped.
+  assert.ok(namespaceGone, `namespace ${ns} was not deleted within 60 s`);
 });
+
+/**
+ * Deletes the test's generators while an operator still runs (its cleanup removes the
+ * finalizer), stops the operators, takes our finalizer off whatever is left (no operator
+ * would ever finalize it), deletes the namespace and waits until it is gone.
+ */
+async function cleanUp(
+  client: Client,
+  ns: { name: string; uid: string },
+  procs: OperatorProcess[],
+): Promise<boolean> {
+  const gens = Api.namespaced(client, ConfigMapGenerator, ns.name);
+  const names = async () => (await gens.list().catch(() => ({ items: [] }))).items;
+  if (procs.length > 0) {
+    for (const g of await names()) await gens.delete(g.metadata.name!).catch(() => {});
+    const until = Date.now() + 15_000;
+    while ((await names()).length > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  for (const p of procs) await p.stop(5_000).catch(() => {});
+  for (const g of await names()) {
+    const i = g.metadata.finalizers?.indexOf(FINALIZER) ?? -1;
+    if (i < 0) continue;
+    await gens.patch(g.metadata.name!, {
+      type: "json",
+      body: [
+        { op: "test", path: `/metadata/finalizers/${i}`, value: FINALIZER },
+        { op: "remove", path: `/metadata/finalizers/${i}` },
+      ],
+    }).catch((err) => console.warn(`cleanup: ${g.metadata.name}: ${err.message}`));
+    await gens.delete(g.metadata.name!).catch(() => {});
+  }
+  const namespaces = Api.all(client, Namespace);
+  await namespaces.delete(ns.name).catch(() => {});
+  try {
+    await awaitCondition(namespaces, ns.name, conditions.isDeleted(ns.uid), {
+      signal: AbortSignal.timeout(60_000),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
