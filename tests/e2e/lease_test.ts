@@ -103,6 +103,54 @@ Deno.test({
   assert.ok(namespaceGone, `namespace ${ns} was not deleted within 60 s`);
 });
 
+Deno.test({
+  name: "e2e lease: a leader whose lease is taken stops reconciling within a retry period",
+  ignore: !hasCluster,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  using client = await Client.tryDefault();
+  const ns = `e2e-lease-${crypto.randomUUID().slice(0, 6)}`;
+  const nsUid = (await Api.all(client, Namespace).create({ metadata: { name: ns } })).metadata.uid!;
+  const procs: OperatorProcess[] = [];
+  let namespaceGone = false;
+  try {
+    const a = startOperator({
+      server: client.config.clusterUrl,
+      kubeconfig: Deno.env.get("KUBECONFIG")!.split(":")[0],
+      args: [
+        `--namespace=${ns}`,
+        "--identity=op-a",
+        "--leader-elect",
+        `--lease-duration-ms=${LEASE_MS}`,
+        `--renew-deadline-ms=${RENEW_MS}`,
+        `--retry-period-ms=${RETRY_MS}`,
+      ],
+    });
+    procs.push(a);
+    await a.waitFor(/\] leading$/);
+    // Someone else takes the lease (as a partition would let a successor do).
+    const leases = Api.namespaced(client, Lease, ns);
+    const lease = await leases.get("configmapgen");
+    const takenAt = performance.now();
+    await leases.replace("configmapgen", {
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: "thief", leaseDurationSeconds: 3_600 },
+    });
+    await a.waitFor(/lost the lease: reconciles aborted/, 3 * RETRY_MS + 2_000);
+    const stoppedAfter = performance.now() - takenAt;
+    console.log(`stopped reconciling ${stoppedAfter.toFixed(0)} ms after the lease was taken`);
+    assert.ok(stoppedAfter < RETRY_MS + 1_000, `${stoppedAfter} ms`);
+    const gens = Api.namespaced(client, ConfigMapGenerator, ns);
+    await gens.create(ConfigMapGenerator.new("y", { content: "1" }));
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(a.lines.filter((l) => l.includes("reconciled") && l.includes("/y")).length, 0);
+  } finally {
+    namespaceGone = await cleanUp(client, { name: ns, uid: nsUid }, procs);
+  }
+  assert.ok(namespaceGone, `namespace ${ns} was not deleted within 60 s`);
+});
+
 /**
  * Deletes the test's generators while an operator still runs (its cleanup removes the
  * finalizer), stops the operators, takes our finalizer off whatever is left (no operator
