@@ -330,8 +330,10 @@ async function* runWatcher<K extends KubeObject>(
     }
     return !signal.aborted;
   };
-  const progressed = () => {
-    goneStreak = 0;
+  // A list alone is no proof of health: a watch that answers 410 after every list must back off,
+  // so only events on a watch clear the 410 streak.
+  const progressed = (watching: boolean) => {
+    if (watching) goneStreak = 0;
     if (backedOff) {
       backoff.reset();
       backedOff = false;
@@ -388,7 +390,7 @@ async function* runWatcher<K extends KubeObject>(
         yield INIT_DONE;
         resourceVersion = rv;
         listed = true;
-        progressed();
+        progressed(false);
       } else if (!listed) {
         yield INIT;
       }
@@ -465,7 +467,7 @@ async function* runWatcher<K extends KubeObject>(
               }
             }
             if (end.kind !== "closed") break;
-            if (!inInitial) progressed();
+            if (!inInitial) progressed(true);
           }
           if (end.kind !== "closed") break;
         }

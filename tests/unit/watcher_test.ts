@@ -853,3 +853,17 @@ Deno.test("watcher: events split inside a multi-byte character and across reads 
   assert.ok(evs[0].type === "Apply" && evs[0].object.data?.k === "日本語");
   assert.deepEqual(w.errors, []);
 });
+
+Deno.test("watcher: a watch that answers 410 after every list backs off instead of spinning", async () => {
+  const gone = () => statusResponse(410, "Expired", "too old resource version");
+  await using srv = server(
+    Array.from({ length: 10 }, () => () => list([], "10")),
+    Array.from({ length: 10 }, () => gone),
+  );
+  await using w = run(srv.api, {
+    backoff: () => new ExponentialBackoff({ initialMs: 200, jitter: 0 }),
+  });
+  await until(() => w.errors.length >= 3, "three 410s");
+  assert.deepEqual(w.errors.slice(0, 3).map((e) => e.retryInMs), [0, 200, 200]);
+  assert.ok(srv.watchRequests().length <= 3, `no busy loop (${srv.watchRequests().length})`);
+});
