@@ -10,16 +10,14 @@
 import { z } from "zod";
 import {
   Api,
-  awaitCondition,
+  applyCrd,
   Client,
-  conditions,
   customResource,
   type InferResource,
   reflector,
   shutdownSignal,
   watcher,
 } from "../mod.ts";
-import { CustomResourceDefinition } from "../core/k8s/apiextensions.k8s.io/v1.ts";
 
 export const Foo = customResource({
   group: "clux.dev",
@@ -32,15 +30,7 @@ export type Foo = InferResource<typeof Foo>;
 
 const signal = shutdownSignal();
 using client = await Client.tryDefault();
-const crds = Api.all(client, CustomResourceDefinition);
-const crd = Foo.crd();
-await crds.patch(crd.metadata.name!, { type: "apply", body: crd as never }, {
-  fieldManager: "crd_reflector",
-  force: true,
-});
-await awaitCondition(crds, crd.metadata.name!, conditions.isCrdEstablished, {
-  signal: AbortSignal.timeout(30_000),
-});
+await applyCrd(client, Foo, { fieldManager: "crd_reflector", force: true, timeoutMs: 30_000 });
 
 const r = reflector(watcher(Api.all(client, Foo), { signal }));
 for await (const ev of r) {

@@ -17,10 +17,9 @@
  * @module
  */
 
-import { Api, awaitCondition, Client, conditions, shutdownSignal, watcher } from "../../mod.ts";
+import { Api, applyCrd, Client, shutdownSignal, watcher } from "../../mod.ts";
 import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
-import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { ConfigMapGenerator, FINALIZER, REPORTER } from "../configmapgen_controller.ts";
 import { operatorFlags, type OperatorProcess, startOperator } from "./operator.ts";
 
@@ -153,14 +152,11 @@ async function main(): Promise<number> {
   const ns = `kubeno-demo-${crypto.randomUUID().slice(0, 6)}`;
 
   // The CRD, applied server-side and waited for.
-  const crds = Api.all(client, CustomResourceDefinition);
-  const crd = ConfigMapGenerator.crd();
-  await crds.patch(crd.metadata.name!, { type: "apply", body: crd as never }, {
+  const crd = await applyCrd(client, ConfigMapGenerator, {
     fieldManager: "kubeno-demo",
     force: true,
-  });
-  await awaitCondition(crds, crd.metadata.name!, conditions.isCrdEstablished, {
-    signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+    timeoutMs: 30_000,
+    signal,
   });
   say(cyan("demo    "), `CRD ${crd.metadata.name} established`);
 

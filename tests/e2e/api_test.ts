@@ -16,27 +16,12 @@ import {
 } from "../../mod.ts";
 import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
 import { Deployment } from "../../core/k8s/apps/v1.ts";
-import { requireCluster } from "./_cluster.ts";
+import { requireCluster, withNamespace } from "./_cluster.ts";
 
 requireCluster();
 
 async function clientFor(context?: string): Promise<Client> {
   return new Client(await Config.fromKubeconfig(context ? { context } : {}));
-}
-
-/** A fresh namespace per test, deleted afterwards. */
-async function withNamespace(
-  client: Client,
-  prefix: string,
-  fn: (ns: string) => Promise<void>,
-): Promise<void> {
-  const namespaces = Api.all(client, Namespace);
-  const ns = await namespaces.create({ metadata: { generateName: `${prefix}-` } });
-  try {
-    await fn(ns.metadata.name!);
-  } finally {
-    await namespaces.delete(ns.metadata.name!).catch(() => {});
-  }
 }
 
 Deno.test("e2e: ConfigMap CRUD with typed errors", async () => {

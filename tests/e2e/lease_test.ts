@@ -4,10 +4,9 @@
  */
 
 import assert from "node:assert/strict";
-import { Api, awaitCondition, Client, conditions } from "../../mod.ts";
+import { Api, applyCrd, awaitCondition, Client, conditions } from "../../mod.ts";
 import { Namespace } from "../../core/k8s/core/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
-import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { ConfigMapGenerator, FINALIZER } from "../../examples/configmapgen_controller.ts";
 import { type OperatorProcess, startOperator } from "../../examples/demo/operator.ts";
 
@@ -23,14 +22,10 @@ Deno.test({
   sanitizeOps: false,
 }, async () => {
   using client = await Client.tryDefault();
-  const crds = Api.all(client, CustomResourceDefinition);
-  const crd = ConfigMapGenerator.crd();
-  await crds.patch(crd.metadata.name!, { type: "apply", body: crd as never }, {
+  await applyCrd(client, ConfigMapGenerator, {
     fieldManager: "kubeno-e2e",
     force: true,
-  });
-  await awaitCondition(crds, crd.metadata.name!, conditions.isCrdEstablished, {
-    signal: AbortSignal.timeout(30_000),
+    timeoutMs: 30_000,
   });
   const ns = `e2e-lease-${crypto.randomUUID().slice(0, 6)}`;
   const nsUid = (await Api.all(client, Namespace).create({ metadata: { name: ns } })).metadata.uid!;

@@ -4,10 +4,9 @@
  */
 
 import assert from "node:assert/strict";
-import { Api, awaitCondition, Client, conditions } from "../../mod.ts";
+import { Api, applyCrd, Client } from "../../mod.ts";
 import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
-import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import {
   ConfigMapGenerator,
   FINALIZER,
@@ -34,14 +33,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_
 }
 
 async function setup(client: Client, prefix: string) {
-  const crds = Api.all(client, CustomResourceDefinition);
-  const crd = ConfigMapGenerator.crd();
-  await crds.patch(crd.metadata.name!, { type: "apply", body: crd as never }, {
+  await applyCrd(client, ConfigMapGenerator, {
     fieldManager: "kubeno-e2e",
     force: true,
-  });
-  await awaitCondition(crds, crd.metadata.name!, conditions.isCrdEstablished, {
-    signal: AbortSignal.timeout(30_000),
+    timeoutMs: 30_000,
   });
   const ns = `${prefix}-${crypto.randomUUID().slice(0, 6)}`;
   await Api.all(client, Namespace).create({ metadata: { name: ns } });

@@ -14,23 +14,9 @@ import {
   type WatcherEvent,
 } from "../../runtime/watcher.ts";
 import { ExponentialBackoff } from "../../runtime/backoff.ts";
-import { requireCluster } from "./_cluster.ts";
+import { requireCluster, withNamespace } from "./_cluster.ts";
 
 requireCluster();
-
-async function withNamespace(
-  client: Client,
-  prefix: string,
-  fn: (ns: string) => Promise<void>,
-): Promise<void> {
-  const namespaces = Api.all(client, Namespace);
-  const ns = await namespaces.create({ metadata: { generateName: `${prefix}-` } });
-  try {
-    await fn(ns.metadata.name!);
-  } finally {
-    await namespaces.delete(ns.metadata.name!).catch(() => {});
-  }
-}
 
 /** `name@resourceVersion` of every object, sorted: equal iff same objects at same versions. */
 function fingerprint(objs: ConfigMap[]): string[] {
