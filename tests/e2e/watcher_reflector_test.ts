@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { Api, Client, Config, isGone } from "../../mod.ts";
-import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
+import { ConfigMap } from "../../core/k8s/core/v1.ts";
 import { reflector } from "../../runtime/reflector.ts";
 import type { Store } from "../../runtime/store.ts";
 import {
