@@ -383,3 +383,40 @@ Deno.test("Controller: stopNow during a graceful shutdown aborts the reconciles 
   assert.deepEqual(run.signals.map((s) => s.aborted), [true, true]);
   await run.done;
 });
+
+Deno.test("Controller: watches maps a change to an unowned object to the keys its mapper returns", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  const bars = new FakeApi<Bar>(Bar as never);
+  for (const n of ["a", "b", "c"]) foos.put(foo(n));
+  const mapped: string[] = [];
+  // A Bar names the Foos it affects in data.targets (comma-separated); no ownerReferences.
+  const c = new Controller<Foo>(foos as never).watches(bars as never, {}, (bar: Bar) => {
+    const targets = (bar.data?.targets ?? "").split(",").filter(Boolean);
+    mapped.push(bar.metadata.name!);
+    // Both forms a mapper may return: a key string and a { name, namespace }.
+    return targets.map((t, i) => i % 2 === 0 ? `ns/${t}` : { name: t, namespace: "ns" });
+  });
+  const seen: string[] = [];
+  const run = start(c, (o) => {
+    seen.push(`${o.metadata.name}@${o.metadata.resourceVersion}`);
+    return Promise.resolve(Action.awaitChange());
+  }, {});
+  await until(() => run.results.length === 3);
+  seen.length = 0;
+  bars.put({ metadata: { name: "x", namespace: "ns" }, data: { targets: "a,b" } });
+  await until(() => run.results.length === 5);
+  assert.deepEqual(run.results.slice(3).map((r) => r.key).sort(), ["ns/a", "ns/b"]);
+  // The reconcile gets the mapped object from the store, not the watched one.
+  assert.deepEqual(seen.sort(), ["a@2", "b@3"]);
+  // A key with no object in the store (no such Foo) is not reconciled; deleting a watched
+  // object triggers what it maps to.
+  bars.put({ metadata: { name: "y", namespace: "ns" }, data: { targets: "nope" } });
+  bars.remove("x", "ns");
+  await until(() => run.results.length === 7);
+  await sleep(50);
+  await run.stop();
+  assert.deepEqual(run.results.slice(5).map((r) => r.key).sort(), ["ns/a", "ns/b"]);
+  assert.equal(run.results.length, 7);
+  assert.ok(!run.results.some((r) => r.key === "ns/c" && run.results.indexOf(r) >= 3));
+  assert.deepEqual(mapped, ["x", "y", "x"]);
+});
