@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import type { ListParams, WatchParams } from "../../core/params.ts";
 import { type KubeObject, objectKey, type ObjectList, resourceType } from "../../core/resource.ts";
 import type { WatchEvent } from "../../core/watch.ts";
@@ -419,4 +420,53 @@ Deno.test("Controller: watches maps a change to an unowned object to the keys it
   assert.equal(run.results.length, 7);
   assert.ok(!run.results.some((r) => r.key === "ns/c" && run.results.indexOf(r) >= 3));
   assert.deepEqual(mapped, ["x", "y", "x"]);
+});
+
+Deno.test("Controller: run({ debounce }) turns a burst of triggers within the window into one reconcile", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
+  try {
+    const foos = new FakeApi<Foo>(Foo as never);
+    foos.put(foo("a"));
+    foos.put(foo("b"));
+    const seen: { key: string; n: number | undefined; at: number }[] = [];
+    const ac = new AbortController();
+    const results: ReconcileResult[] = [];
+    const done = (async () => {
+      for await (
+        const r of new Controller<Foo>(foos as never).run(
+          (o) => {
+            seen.push({ key: objectKey(o), n: o.spec?.n, at: Date.now() });
+            return Promise.resolve(Action.awaitChange());
+          },
+          () => Action.awaitChange(),
+          {},
+          { signal: ac.signal, debounce: 1_000, graceMs: 0 },
+        )
+      ) results.push(r);
+    })();
+    // The initial reconciles wait for the debounce too.
+    await clock.tickAsync(999);
+    assert.equal(seen.length, 0);
+    await clock.tickAsync(2);
+    assert.deepEqual(seen.map((s) => s.key).sort(), ["ns/a", "ns/b"]);
+    seen.length = 0;
+    // Five changes to a, 200 ms apart: each restarts the wait, so one reconcile, of the last.
+    for (let n = 2; n <= 6; n++) {
+      foos.put({ ...foo("a"), spec: { n } });
+      await clock.tickAsync(200);
+    }
+    const lastTrigger = Date.now() - 200;
+    await clock.tickAsync(700);
+    assert.equal(seen.length, 0, "no reconcile while triggers keep coming within the window");
+    await clock.tickAsync(200);
+    assert.deepEqual(seen, [{ key: "ns/a", n: 6, at: lastTrigger + 1_000 }]);
+    await clock.tickAsync(5_000);
+    assert.equal(seen.length, 1);
+    ac.abort();
+    await clock.tickAsync(6_000);
+    await done;
+    assert.equal(results.length, 3);
+  } finally {
+    clock.uninstall();
+  }
 });
