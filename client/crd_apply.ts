@@ -17,6 +17,15 @@ import type { CustomResourceDefinition, CustomResourceDefinitionCondition } from
 /**
  * A CRD, or anything that makes one (a `customResource()`). Typed loosely on purpose: the
  * crd/ module's own CRD types need not match the generated ones field for field.
+ *
+ * @example
+ * ```ts
+ * import { type CrdSource, customResource } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * const fromDeclaration: CrdSource = Foo; // has crd()
+ * const fromObject: CrdSource = Foo.crd(); // the CRD itself
+ * ```
  */
 export type CrdSource = { metadata: ObjectMeta; spec: object } | {
   crd(): { metadata: ObjectMeta; spec: object };

@@ -11,7 +11,16 @@
 
 import { KubeError } from "../core/error.ts";
 
-/** The kinds of Deno permission this library asks for. */
+/**
+ * The kinds of Deno permission this library asks for.
+ *
+ * @example
+ * ```ts
+ * import { type PermissionKind, permissionFlag } from "@kubeno/kube";
+ * const kind: PermissionKind = "read";
+ * permissionFlag({ read: "/root/.kube/config" }, kind); // "--allow-read=/root/.kube/config"
+ * ```
+ */
 export type PermissionKind = "read" | "env" | "net" | "write" | "run";
 
 /**

@@ -147,7 +147,15 @@ export class KubeError extends Error {
   }
 }
 
-/** Where a failed request went: no headers, no body, no credentials. */
+/**
+ * Where a failed request went: no headers, no body, no credentials.
+ *
+ * @example
+ * ```ts
+ * import type { RequestContext } from "@kubeno/kube";
+ * const ctx: RequestContext = { method: "GET", path: "/api/v1/namespaces/default/pods/blog" };
+ * ```
+ */
 export interface RequestContext {
   /** HTTP method, e.g. `GET`. */
   method: string;

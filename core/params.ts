@@ -7,6 +7,13 @@
 /**
  * How `resourceVersion` is interpreted on a list.
  * See the Kubernetes API concepts, "Resource versions".
+ *
+ * @example
+ * ```ts
+ * import type { ListParams, ResourceVersionMatch } from "@kubeno/kube";
+ * const match: ResourceVersionMatch = "NotOlderThan";
+ * const lp: ListParams = { resourceVersion: "12345", resourceVersionMatch: match };
+ * ```
  */
 export type ResourceVersionMatch = "NotOlderThan" | "Exact";
 
@@ -79,6 +86,13 @@ export interface GetParams {
 
 /**
  * How the server treats unknown or duplicate fields in the body.
+ *
+ * @example
+ * ```ts
+ * import type { FieldValidation, PostParams } from "@kubeno/kube";
+ * const fv: FieldValidation = "Strict"; // reject unknown fields instead of dropping them
+ * const pp: PostParams = { fieldValidation: fv };
+ * ```
  */
 export type FieldValidation = "Ignore" | "Warn" | "Strict";
 
@@ -122,11 +136,25 @@ export interface PatchParams {
 
 /**
  * What happens to dependents when an object is deleted.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteParams, PropagationPolicy } from "@kubeno/kube";
+ * const policy: PropagationPolicy = "Orphan"; // keep the dependents
+ * const dp: DeleteParams = { propagationPolicy: policy };
+ * ```
  */
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
 
 /**
  * Conditions that must hold for a delete to proceed.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteParams, Preconditions } from "@kubeno/kube";
+ * const pre: Preconditions = { uid: "0d5c2b4e-9f1a-4c3e-8a57-2f6b1e0c9d21", resourceVersion: "42" };
+ * const dp: DeleteParams = { preconditions: pre };
+ * ```
  */
 export interface Preconditions {
   /** The object's resourceVersion must be this. */

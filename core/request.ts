@@ -19,6 +19,12 @@ import {
 
 /**
  * The HTTP methods the API uses.
+ *
+ * @example
+ * ```ts
+ * import type { HttpMethod } from "@kubeno/kube";
+ * const method: HttpMethod = "PATCH";
+ * ```
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -158,6 +158,15 @@ export class ResourceValidationError extends Error {
 
 /**
  * The result of {@link CustomResource.safeParse}.
+ *
+ * @example
+ * ```ts
+ * import { customResource, type InferResource, type ParseResult } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * const r: ParseResult<InferResource<typeof Foo>> = Foo.safeParse({ metadata: { name: "a" }, spec: { n: "x" } });
+ * if (!r.success) console.log(r.error.issues[0].path); // "spec.n"
+ * ```
  */
 export type ParseResult<K> = { success: true; data: K } | {
   success: false;
@@ -167,6 +176,14 @@ export type ParseResult<K> = { success: true; data: K } | {
 /**
  * A custom resource declared with {@link customResource}: a {@link ResourceType} for `Api`,
  * plus the CRD, the Zod schema and validation.
+ *
+ * @example
+ * ```ts
+ * import { type CustomResource, customResource } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo: CustomResource = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * console.log(Foo.plural, Foo.crd().metadata.name); // "foos" "foos.clux.dev"
+ * ```
  */
 export interface CustomResource<
   Spec extends ZodLike = ZodLike,

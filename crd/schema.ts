@@ -72,7 +72,16 @@ export function intOrString(): ZodSchema<number | string> {
   }) as ZodSchema<number | string>;
 }
 
-/** The Kubernetes quantity syntax (`resource.Quantity`), as its OpenAPI schema spells it. */
+/**
+ * The Kubernetes quantity syntax (`resource.Quantity`), as its OpenAPI schema spells it.
+ *
+ * @example
+ * ```ts
+ * import { QUANTITY_PATTERN } from "@kubeno/kube";
+ * const re = new RegExp(QUANTITY_PATTERN);
+ * console.log(re.test("500m"), re.test("1Gi"), re.test("1 GB")); // true true false
+ * ```
+ */
 export const QUANTITY_PATTERN: string =
   "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 
@@ -92,7 +101,15 @@ export function quantity(): ZodSchema<number | string> {
   }) as ZodSchema<number | string>;
 }
 
-/** A whole Kubernetes object embedded in a field. */
+/**
+ * A whole Kubernetes object embedded in a field.
+ *
+ * @example
+ * ```ts
+ * import type { EmbeddedResource } from "@kubeno/kube";
+ * const template: EmbeddedResource = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" }, data: { a: "1" } };
+ * ```
+ */
 export type EmbeddedResource = {
   apiVersion: string;
   kind: string;

@@ -47,7 +47,16 @@ export interface ValidationIssue {
   reason?: string;
 }
 
-/** Any JSON value (what a decoded object holds). */
+/**
+ * Any JSON value (what a decoded object holds).
+ *
+ * @example
+ * ```ts
+ * import { type Json, pruneNulls } from "@kubeno/kube";
+ * const value: Json = JSON.parse('{"a":null}');
+ * pruneNulls({ type: "object", properties: { a: { type: "string" } } }, value); // {}
+ * ```
+ */
 export type Json = unknown;
 type Obj = Record<string, unknown>;
 

@@ -147,7 +147,15 @@ export interface RunOptions {
   metrics?: ControllerMetrics;
 }
 
-/** Something that names an object to reconcile. */
+/**
+ * Something that names an object to reconcile.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectKeyLike } from "@kubeno/kube";
+ * const keys: ObjectKeyLike[] = ["default/blog", { name: "blog", namespace: "default" }];
+ * ```
+ */
 export type ObjectKeyLike = string | { name: string; namespace?: string };
 
 type Trigger = (schedule: (key: string) => void, signal: AbortSignal) => Promise<void>;

@@ -33,6 +33,13 @@ export interface Reporter {
 
 /**
  * `Normal` for expected things, `Warning` for what needs a human's eye.
+ *
+ * @example
+ * ```ts
+ * import type { EventRecord, EventType } from "@kubeno/kube";
+ * const type: EventType = "Warning";
+ * const ev: EventRecord = { type, reason: "BackendDown", action: "Reconcile", note: "db unreachable" };
+ * ```
  */
 export type EventType = "Normal" | "Warning";
 

@@ -35,7 +35,17 @@ export interface FinalizerHandlers<K extends KubeObject> {
   cleanup(obj: K): Promise<Action>;
 }
 
-/** Which step of {@link finalizer} failed. */
+/**
+ * Which step of {@link finalizer} failed.
+ *
+ * @example
+ * ```ts
+ * import { FinalizerError, type FinalizerErrorPhase } from "@kubeno/kube";
+ * function phaseOf(e: unknown): FinalizerErrorPhase | undefined {
+ *   return e instanceof FinalizerError ? e.phase : undefined;
+ * }
+ * ```
+ */
 export type FinalizerErrorPhase =
   | "apply"
   | "cleanup"

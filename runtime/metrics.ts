@@ -5,7 +5,16 @@
  * @module
  */
 
-/** Label names to values. */
+/**
+ * Label names to values.
+ *
+ * @example
+ * ```ts
+ * import { Counter, type MetricLabels } from "@kubeno/kube";
+ * const labels: MetricLabels = { controller: "foo", outcome: "success" };
+ * new Counter("reconciles_total", "Reconciles by outcome.").inc(labels);
+ * ```
+ */
 export type MetricLabels = Readonly<Record<string, string>>;
 
 /**

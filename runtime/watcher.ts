@@ -91,6 +91,13 @@ export interface WatchableApi<K> {
  * - `streamingList`: one watch with `sendInitialEvents=true`: the server streams the current
  *   objects, then a BOOKMARK annotated `k8s.io/initial-events-end`, then changes. Uses less
  *   memory on the server; needs the `WatchList` feature (on by default since Kubernetes 1.32).
+ *
+ * @example
+ * ```ts
+ * import type { InitialListStrategy, WatcherConfig } from "@kubeno/kube";
+ * const strategy: InitialListStrategy = "streamingList";
+ * const config: WatcherConfig = { initialListStrategy: strategy };
+ * ```
  */
 export type InitialListStrategy = "list" | "streamingList";
 
@@ -98,6 +105,13 @@ export type InitialListStrategy = "list" | "streamingList";
  * Which state a list may return: `any` lets the server answer from its watch cache
  * (`resourceVersion=0`, cheap, possibly a little stale, then caught up by the watch);
  * `mostRecent` asks for a consistent read of the latest state (a quorum read of etcd).
+ *
+ * @example
+ * ```ts
+ * import type { ListSemantic, WatcherConfig } from "@kubeno/kube";
+ * const semantic: ListSemantic = "mostRecent";
+ * const config: WatcherConfig = { listSemantic: semantic, pageSize: 100 };
+ * ```
  */
 export type ListSemantic = "any" | "mostRecent";
 
@@ -643,10 +657,26 @@ export interface PartialObjectMetadata extends KubeObject {
   kind?: string;
 }
 
-/** The Accept header that asks for a list of metadata only. */
+/**
+ * The Accept header that asks for a list of metadata only.
+ *
+ * @example
+ * ```ts
+ * import { PARTIAL_OBJECT_METADATA_LIST_ACCEPT } from "@kubeno/kube";
+ * const headers = { accept: PARTIAL_OBJECT_METADATA_LIST_ACCEPT };
+ * ```
+ */
 export const PARTIAL_OBJECT_METADATA_LIST_ACCEPT: string =
   "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
-/** The Accept header that asks for watch events carrying metadata only. */
+/**
+ * The Accept header that asks for watch events carrying metadata only.
+ *
+ * @example
+ * ```ts
+ * import { PARTIAL_OBJECT_METADATA_ACCEPT } from "@kubeno/kube";
+ * const headers = { accept: PARTIAL_OBJECT_METADATA_ACCEPT };
+ * ```
+ */
 export const PARTIAL_OBJECT_METADATA_ACCEPT: string =
   "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
