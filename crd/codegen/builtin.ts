@@ -370,6 +370,8 @@ export function generateBuiltin(input: BuiltinInput): BuiltinOutput {
             `${desc}\n\nkubeno: the same type as \`${
               RESOURCE_ALIASES[name]
             }\` of core/resource.ts, which every generated kind uses.`,
+            "",
+            typeExample(tname, filePath, s, undefined),
           ) + `export type ${tname} = resource.${RESOURCE_ALIASES[name]};\n`,
         );
         continue;
@@ -380,12 +382,18 @@ export function generateBuiltin(input: BuiltinInput): BuiltinOutput {
         ? gvks[0]
         : undefined;
       if (over?.type !== undefined || !s.properties) {
-        body.push(jsdoc(desc) + `export type ${tname} = ${over?.type ?? render(s, "")};\n`);
+        body.push(
+          jsdoc(desc, "", typeExample(tname, filePath, s, undefined)) +
+            `export type ${tname} = ${over?.type ?? render(s, "")};\n`,
+        );
         continue;
       }
       const props = Object.entries(s.properties);
       const required = new Set(s.required ?? []);
-      let out = jsdoc(desc) + `export interface ${tname} {\n`;
+      const res = kindGvk ? resByKind.get(kindGvk.kind) : undefined;
+      // A kind with a descriptor: the descriptor's JSDoc, right below, has the example.
+      let out = jsdoc(desc, "", res ? [] : typeExample(tname, filePath, s, kindGvk)) +
+        `export interface ${tname} {\n`;
       for (const [pn, ps] of props) {
         let t = render(ps, "  ");
         let req = required.has(pn);
@@ -412,7 +420,6 @@ export function generateBuiltin(input: BuiltinInput): BuiltinOutput {
       }
       out += "}\n";
       body.push(out);
-      const res = kindGvk ? resByKind.get(kindGvk.kind) : undefined;
       if (res) {
         if (!s.properties.metadata) {
           throw new Error(`kind ${tname} of ${filePath} has no metadata`);
@@ -436,6 +443,46 @@ export function generateBuiltin(input: BuiltinInput): BuiltinOutput {
     exports[`./k8s/${filePath}`] = `./core/k8s/${filePath}.ts`;
   }
   return { files, exports, resources: allResources };
+}
+
+/**
+ * The `@example` lines of a generated type without a resource descriptor. A value of the type
+ * when one is written without inventing data: every required field is a kind's `apiVersion`,
+ * `kind` or `metadata`, or a list (then `[]`). Otherwise the type as a parameter's type.
+ */
+function typeExample(
+  tname: string,
+  filePath: string,
+  s: Schema,
+  kindGvk: Gvk | undefined,
+): string[] {
+  const imp = `import type { ${tname} } from "@kubeno/kube/k8s/${filePath}";`;
+  const fields: string[] = [];
+  const required = new Set(s.required ?? []);
+  const objectMeta = (pn: string) =>
+    s.properties?.[pn] !== undefined &&
+    refTarget(s.properties[pn]) === "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+  let simple = s.properties !== undefined;
+  if (simple && kindGvk) {
+    const apiVersion = kindGvk.group === ""
+      ? kindGvk.version
+      : `${kindGvk.group}/${kindGvk.version}`;
+    if (s.properties!.apiVersion) fields.push(`apiVersion: ${JSON.stringify(apiVersion)}`);
+    if (s.properties!.kind) fields.push(`kind: ${JSON.stringify(kindGvk.kind)}`);
+    // Kinds require metadata (see generateBuiltin), whether or not the document says so.
+    if (objectMeta("metadata")) fields.push(`metadata: { name: "example" }`);
+  }
+  for (const pn of Object.keys(s.properties ?? {})) {
+    if (!required.has(pn)) continue;
+    if (kindGvk && (pn === "apiVersion" || pn === "kind")) continue;
+    if (kindGvk && pn === "metadata" && objectMeta(pn)) continue;
+    if (s.properties![pn].type === "array") fields.push(`${propertyKey(pn)}: []`);
+    else simple = false;
+  }
+  const code = simple
+    ? `const value: ${tname} = { ${fields.join(", ")} };`.replace("{  }", "{}")
+    : `const show = (value: ${tname}): string => JSON.stringify(value);`;
+  return ["@example", "```ts", imp, code, "```"];
 }
 
 function withoutGvk(s: Schema): Schema {

@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** ApplyConfiguration defines the desired configuration values of an object. */
+/**
+ * ApplyConfiguration defines the desired configuration values of an object.
+ *
+ * @example
+ * ```ts
+ * import type { ApplyConfiguration } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ApplyConfiguration = {};
+ * ```
+ */
 export interface ApplyConfiguration {
   /**
    * expression will be evaluated by CEL to create an apply configuration. ref: https://github.com/google/cel-spec
@@ -47,7 +55,15 @@ export interface ApplyConfiguration {
   expression?: string;
 }
 
-/** AuditAnnotation describes how to produce an audit annotation for an API request. */
+/**
+ * AuditAnnotation describes how to produce an audit annotation for an API request.
+ *
+ * @example
+ * ```ts
+ * import type { AuditAnnotation } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: AuditAnnotation): string => JSON.stringify(value);
+ * ```
+ */
 export interface AuditAnnotation {
   /**
    * key specifies the audit annotation key. The audit annotation keys of a ValidatingAdmissionPolicy must be unique. The key must be a qualified name ([A-Za-z0-9][-A-Za-z0-9_.]*) no more than 63 bytes in length.
@@ -69,7 +85,15 @@ export interface AuditAnnotation {
   valueExpression: string;
 }
 
-/** ExpressionWarning is a warning information that targets a specific expression. */
+/**
+ * ExpressionWarning is a warning information that targets a specific expression.
+ *
+ * @example
+ * ```ts
+ * import type { ExpressionWarning } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: ExpressionWarning): string => JSON.stringify(value);
+ * ```
+ */
 export interface ExpressionWarning {
   /** fieldRef is the path to the field that refers to the expression. For example, the reference to the expression of the first item of validations is "spec.validations[0].expression" */
   fieldRef: string;
@@ -77,7 +101,15 @@ export interface ExpressionWarning {
   warning: string;
 }
 
-/** JSONPatch defines a JSON Patch. */
+/**
+ * JSONPatch defines a JSON Patch.
+ *
+ * @example
+ * ```ts
+ * import type { JSONPatch } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: JSONPatch = {};
+ * ```
+ */
 export interface JSONPatch {
   /**
    * expression will be evaluated by CEL to create a [JSON patch](https://jsonpatch.com/). ref: https://github.com/google/cel-spec
@@ -138,7 +170,15 @@ export interface JSONPatch {
   expression?: string;
 }
 
-/** MatchCondition represents a condition which must by fulfilled for a request to be sent to a webhook. */
+/**
+ * MatchCondition represents a condition which must by fulfilled for a request to be sent to a webhook.
+ *
+ * @example
+ * ```ts
+ * import type { MatchCondition } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: MatchCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface MatchCondition {
   /**
    * expression represents the expression which will be evaluated by CEL. Must evaluate to bool. CEL expressions have access to the contents of the AdmissionRequest and Authorizer, organized into CEL variables:
@@ -160,7 +200,15 @@ export interface MatchCondition {
   name: string;
 }
 
-/** MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. The exclude rules take precedence over include rules (if a resource matches both, it is excluded) */
+/**
+ * MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
+ *
+ * @example
+ * ```ts
+ * import type { MatchResources } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: MatchResources = {};
+ * ```
+ */
 export interface MatchResources {
   /** excludeResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy should not care about. The exclude rules take precedence over include rules (if a resource matches both, it is excluded) */
   excludeResourceRules?: NamedRuleWithOperations[];
@@ -283,7 +331,15 @@ export const MutatingAdmissionPolicyBinding: ResourceType<MutatingAdmissionPolic
     verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
   });
 
-/** MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding. */
+/**
+ * MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding.
+ *
+ * @example
+ * ```ts
+ * import type { MutatingAdmissionPolicyBindingList } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: MutatingAdmissionPolicyBindingList = { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingAdmissionPolicyBindingList", items: [] };
+ * ```
+ */
 export interface MutatingAdmissionPolicyBindingList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "admissionregistration.k8s.io/v1";
@@ -295,7 +351,15 @@ export interface MutatingAdmissionPolicyBindingList {
   metadata?: metaV1.ListMeta;
 }
 
-/** MutatingAdmissionPolicyBindingSpec defines the specification of the MutatingAdmissionPolicyBinding. */
+/**
+ * MutatingAdmissionPolicyBindingSpec defines the specification of the MutatingAdmissionPolicyBinding.
+ *
+ * @example
+ * ```ts
+ * import type { MutatingAdmissionPolicyBindingSpec } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: MutatingAdmissionPolicyBindingSpec = {};
+ * ```
+ */
 export interface MutatingAdmissionPolicyBindingSpec {
   /** matchResources limits what resources match this binding and may be mutated by it. Note that if matchResources matches a resource, the resource must also match a policy's matchConstraints and matchConditions before the resource may be mutated. When matchResources is unset, it does not constrain resource matching, and only the policy's matchConstraints and matchConditions must match for the resource to be mutated. Additionally, matchResources.resourceRules are optional and do not constraint matching when unset. Note that this is differs from MutatingAdmissionPolicy matchConstraints, where resourceRules are required. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT. */
   matchResources?: MatchResources;
@@ -305,7 +369,15 @@ export interface MutatingAdmissionPolicyBindingSpec {
   policyName?: string;
 }
 
-/** MutatingAdmissionPolicyList is a list of MutatingAdmissionPolicy. */
+/**
+ * MutatingAdmissionPolicyList is a list of MutatingAdmissionPolicy.
+ *
+ * @example
+ * ```ts
+ * import type { MutatingAdmissionPolicyList } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: MutatingAdmissionPolicyList = { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingAdmissionPolicyList", items: [] };
+ * ```
+ */
 export interface MutatingAdmissionPolicyList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "admissionregistration.k8s.io/v1";
@@ -317,7 +389,15 @@ export interface MutatingAdmissionPolicyList {
   metadata?: metaV1.ListMeta;
 }
 
-/** MutatingAdmissionPolicySpec defines the desired behavior of the admission policy. */
+/**
+ * MutatingAdmissionPolicySpec defines the desired behavior of the admission policy.
+ *
+ * @example
+ * ```ts
+ * import type { MutatingAdmissionPolicySpec } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: MutatingAdmissionPolicySpec = {};
+ * ```
+ */
 export interface MutatingAdmissionPolicySpec {
   /**
    * failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
@@ -364,7 +444,15 @@ export interface MutatingAdmissionPolicySpec {
   variables?: Variable[];
 }
 
-/** MutatingWebhook describes an admission webhook and the resources and operations it applies to. */
+/**
+ * MutatingWebhook describes an admission webhook and the resources and operations it applies to.
+ *
+ * @example
+ * ```ts
+ * import type { MutatingWebhook } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: MutatingWebhook): string => JSON.stringify(value);
+ * ```
+ */
 export interface MutatingWebhook {
   /** admissionReviewVersions is an ordered list of preferred `AdmissionReview` versions the Webhook expects. API server will try to use first version in the list which it supports. If none of the versions specified in this list supported by API server, validation will fail for this object. If a persisted webhook configuration specifies allowed versions and does not include any versions known to the API Server, calls to the webhook will fail and be subject to the failure policy. */
   admissionReviewVersions: string[];
@@ -480,7 +568,15 @@ export const MutatingWebhookConfiguration: ResourceType<MutatingWebhookConfigura
     verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
   });
 
-/** MutatingWebhookConfigurationList is a list of MutatingWebhookConfiguration. */
+/**
+ * MutatingWebhookConfigurationList is a list of MutatingWebhookConfiguration.
+ *
+ * @example
+ * ```ts
+ * import type { MutatingWebhookConfigurationList } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: MutatingWebhookConfigurationList = { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfigurationList", items: [] };
+ * ```
+ */
 export interface MutatingWebhookConfigurationList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "admissionregistration.k8s.io/v1";
@@ -492,7 +588,15 @@ export interface MutatingWebhookConfigurationList {
   metadata?: metaV1.ListMeta;
 }
 
-/** Mutation specifies the CEL expression which is used to apply the Mutation. */
+/**
+ * Mutation specifies the CEL expression which is used to apply the Mutation.
+ *
+ * @example
+ * ```ts
+ * import type { Mutation } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: Mutation): string => JSON.stringify(value);
+ * ```
+ */
 export interface Mutation {
   /** applyConfiguration defines the desired configuration values of an object. The configuration is applied to the admission object using [structured merge diff](https://github.com/kubernetes-sigs/structured-merge-diff). A CEL expression is used to create apply configuration. */
   applyConfiguration?: ApplyConfiguration;
@@ -502,7 +606,15 @@ export interface Mutation {
   patchType: string;
 }
 
-/** NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames. */
+/**
+ * NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames.
+ *
+ * @example
+ * ```ts
+ * import type { NamedRuleWithOperations } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: NamedRuleWithOperations = {};
+ * ```
+ */
 export interface NamedRuleWithOperations {
   /** apiGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required. */
   apiGroups?: string[];
@@ -526,7 +638,15 @@ export interface NamedRuleWithOperations {
   scope?: string;
 }
 
-/** ParamKind is a tuple of Group Kind and Version. */
+/**
+ * ParamKind is a tuple of Group Kind and Version.
+ *
+ * @example
+ * ```ts
+ * import type { ParamKind } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ParamKind = {};
+ * ```
+ */
 export interface ParamKind {
   /** apiVersion is the API group version the resources belong to. In format of "group/version". Required. */
   apiVersion?: string;
@@ -534,7 +654,15 @@ export interface ParamKind {
   kind?: string;
 }
 
-/** ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding. */
+/**
+ * ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding.
+ *
+ * @example
+ * ```ts
+ * import type { ParamRef } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ParamRef = {};
+ * ```
+ */
 export interface ParamRef {
   /**
    * name is the name of the resource being referenced.
@@ -572,7 +700,15 @@ export interface ParamRef {
   selector?: metaV1.LabelSelector;
 }
 
-/** RuleWithOperations is a tuple of Operations and Resources. It is recommended to make sure that all the tuple expansions are valid. */
+/**
+ * RuleWithOperations is a tuple of Operations and Resources. It is recommended to make sure that all the tuple expansions are valid.
+ *
+ * @example
+ * ```ts
+ * import type { RuleWithOperations } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: RuleWithOperations = {};
+ * ```
+ */
 export interface RuleWithOperations {
   /** apiGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required. */
   apiGroups?: string[];
@@ -594,7 +730,15 @@ export interface RuleWithOperations {
   scope?: string;
 }
 
-/** ServiceReference holds a reference to Service.legacy.k8s.io */
+/**
+ * ServiceReference holds a reference to Service.legacy.k8s.io
+ *
+ * @example
+ * ```ts
+ * import type { ServiceReference } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: ServiceReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface ServiceReference {
   /** name is the name of the service. Required */
   name: string;
@@ -606,7 +750,15 @@ export interface ServiceReference {
   port?: number;
 }
 
-/** TypeChecking contains results of type checking the expressions in the ValidatingAdmissionPolicy */
+/**
+ * TypeChecking contains results of type checking the expressions in the ValidatingAdmissionPolicy
+ *
+ * @example
+ * ```ts
+ * import type { TypeChecking } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: TypeChecking = {};
+ * ```
+ */
 export interface TypeChecking {
   /** expressionWarnings contains the type checking warnings for each expression. */
   expressionWarnings?: ExpressionWarning[];
@@ -683,7 +835,15 @@ export const ValidatingAdmissionPolicyBinding: ResourceType<ValidatingAdmissionP
     verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
   });
 
-/** ValidatingAdmissionPolicyBindingList is a list of ValidatingAdmissionPolicyBinding. */
+/**
+ * ValidatingAdmissionPolicyBindingList is a list of ValidatingAdmissionPolicyBinding.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatingAdmissionPolicyBindingList } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ValidatingAdmissionPolicyBindingList = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBindingList", items: [] };
+ * ```
+ */
 export interface ValidatingAdmissionPolicyBindingList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "admissionregistration.k8s.io/v1";
@@ -695,7 +855,15 @@ export interface ValidatingAdmissionPolicyBindingList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ValidatingAdmissionPolicyBindingSpec is the specification of the ValidatingAdmissionPolicyBinding. */
+/**
+ * ValidatingAdmissionPolicyBindingSpec is the specification of the ValidatingAdmissionPolicyBinding.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatingAdmissionPolicyBindingSpec } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: ValidatingAdmissionPolicyBindingSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface ValidatingAdmissionPolicyBindingSpec {
   /** matchResources declares what resources match this binding and will be validated by it. Note that this is intersected with the policy's matchConstraints, so only requests that are matched by the policy can be selected by this. If this is unset, all resources matched by the policy are validated by this binding When resourceRules is unset, it does not constrain resource matching. If a resource is matched by the other fields of this object, it will be validated. Note that this is differs from ValidatingAdmissionPolicy matchConstraints, where resourceRules are required. */
   matchResources?: MatchResources;
@@ -727,7 +895,15 @@ export interface ValidatingAdmissionPolicyBindingSpec {
   validationActions: string[];
 }
 
-/** ValidatingAdmissionPolicyList is a list of ValidatingAdmissionPolicy. */
+/**
+ * ValidatingAdmissionPolicyList is a list of ValidatingAdmissionPolicy.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatingAdmissionPolicyList } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ValidatingAdmissionPolicyList = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyList", items: [] };
+ * ```
+ */
 export interface ValidatingAdmissionPolicyList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "admissionregistration.k8s.io/v1";
@@ -739,7 +915,15 @@ export interface ValidatingAdmissionPolicyList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ValidatingAdmissionPolicySpec is the specification of the desired behavior of the AdmissionPolicy. */
+/**
+ * ValidatingAdmissionPolicySpec is the specification of the desired behavior of the AdmissionPolicy.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatingAdmissionPolicySpec } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ValidatingAdmissionPolicySpec = {};
+ * ```
+ */
 export interface ValidatingAdmissionPolicySpec {
   /** auditAnnotations contains CEL expressions which are used to produce audit annotations for the audit event of the API request. validations and auditAnnotations may not both be empty; a least one of validations or auditAnnotations is required. */
   auditAnnotations?: AuditAnnotation[];
@@ -782,7 +966,15 @@ export interface ValidatingAdmissionPolicySpec {
   variables?: Variable[];
 }
 
-/** ValidatingAdmissionPolicyStatus represents the status of an admission validation policy. */
+/**
+ * ValidatingAdmissionPolicyStatus represents the status of an admission validation policy.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatingAdmissionPolicyStatus } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ValidatingAdmissionPolicyStatus = {};
+ * ```
+ */
 export interface ValidatingAdmissionPolicyStatus {
   /** conditions represent the latest available observations of a policy's current state. */
   conditions?: metaV1.Condition[];
@@ -792,7 +984,15 @@ export interface ValidatingAdmissionPolicyStatus {
   typeChecking?: TypeChecking;
 }
 
-/** ValidatingWebhook describes an admission webhook and the resources and operations it applies to. */
+/**
+ * ValidatingWebhook describes an admission webhook and the resources and operations it applies to.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatingWebhook } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: ValidatingWebhook): string => JSON.stringify(value);
+ * ```
+ */
 export interface ValidatingWebhook {
   /** admissionReviewVersions is an ordered list of preferred `AdmissionReview` versions the Webhook expects. API server will try to use first version in the list which it supports. If none of the versions specified in this list supported by API server, validation will fail for this object. If a persisted webhook configuration specifies allowed versions and does not include any versions known to the API Server, calls to the webhook will fail and be subject to the failure policy. */
   admissionReviewVersions: string[];
@@ -898,7 +1098,15 @@ export const ValidatingWebhookConfiguration: ResourceType<ValidatingWebhookConfi
     verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
   });
 
-/** ValidatingWebhookConfigurationList is a list of ValidatingWebhookConfiguration. */
+/**
+ * ValidatingWebhookConfigurationList is a list of ValidatingWebhookConfiguration.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatingWebhookConfigurationList } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: ValidatingWebhookConfigurationList = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfigurationList", items: [] };
+ * ```
+ */
 export interface ValidatingWebhookConfigurationList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "admissionregistration.k8s.io/v1";
@@ -910,7 +1118,15 @@ export interface ValidatingWebhookConfigurationList {
   metadata?: metaV1.ListMeta;
 }
 
-/** Validation specifies the CEL expression which is used to apply the validation. */
+/**
+ * Validation specifies the CEL expression which is used to apply the validation.
+ *
+ * @example
+ * ```ts
+ * import type { Validation } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: Validation): string => JSON.stringify(value);
+ * ```
+ */
 export interface Validation {
   /**
    * expression represents the expression which will be evaluated by CEL. ref: https://github.com/google/cel-spec CEL expressions have access to the contents of the API request/response, organized into CEL variables as well as some other useful variables:
@@ -949,7 +1165,15 @@ export interface Validation {
   reason?: string;
 }
 
-/** Variable is the definition of a variable that is used for composition. A variable is defined as a named expression. */
+/**
+ * Variable is the definition of a variable that is used for composition. A variable is defined as a named expression.
+ *
+ * @example
+ * ```ts
+ * import type { Variable } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const show = (value: Variable): string => JSON.stringify(value);
+ * ```
+ */
 export interface Variable {
   /** expression is the expression that will be evaluated as the value of the variable. The CEL expression has access to the same identifiers as the CEL expressions in Validation. */
   expression: string;
@@ -957,7 +1181,15 @@ export interface Variable {
   name: string;
 }
 
-/** WebhookClientConfig contains the information to make a TLS connection with the webhook */
+/**
+ * WebhookClientConfig contains the information to make a TLS connection with the webhook
+ *
+ * @example
+ * ```ts
+ * import type { WebhookClientConfig } from "@kubeno/kube/k8s/admissionregistration.k8s.io/v1";
+ * const value: WebhookClientConfig = {};
+ * ```
+ */
 export interface WebhookClientConfig {
   /** caBundle is a PEM encoded CA bundle which will be used to validate the webhook's server certificate. If unspecified, system trust roots on the apiserver are used. */
   caBundle?: string;

@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** CustomResourceColumnDefinition specifies a column for server side printing. */
+/**
+ * CustomResourceColumnDefinition specifies a column for server side printing.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceColumnDefinition } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceColumnDefinition): string => JSON.stringify(value);
+ * ```
+ */
 export interface CustomResourceColumnDefinition {
   /** description is a human readable description of this column. */
   description?: string;
@@ -28,7 +36,15 @@ export interface CustomResourceColumnDefinition {
   type: string;
 }
 
-/** CustomResourceConversion describes how to convert different versions of a CR. */
+/**
+ * CustomResourceConversion describes how to convert different versions of a CR.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceConversion } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceConversion): string => JSON.stringify(value);
+ * ```
+ */
 export interface CustomResourceConversion {
   /**
    * strategy specifies how custom resources are converted between versions. Allowed values are: - `"None"`: The converter only change the apiVersion and would not touch any other field in the custom resource. - `"Webhook"`: API Server will call to an external webhook to do the conversion. Additional information
@@ -73,7 +89,15 @@ export const CustomResourceDefinition: ResourceType<CustomResourceDefinition> = 
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** CustomResourceDefinitionCondition contains details for the current condition of this pod. */
+/**
+ * CustomResourceDefinitionCondition contains details for the current condition of this pod.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionCondition } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceDefinitionCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface CustomResourceDefinitionCondition {
   /** lastTransitionTime last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -89,7 +113,15 @@ export interface CustomResourceDefinitionCondition {
   type: string;
 }
 
-/** CustomResourceDefinitionList is a list of CustomResourceDefinition objects. */
+/**
+ * CustomResourceDefinitionList is a list of CustomResourceDefinition objects.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionList } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: CustomResourceDefinitionList = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinitionList", items: [] };
+ * ```
+ */
 export interface CustomResourceDefinitionList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "apiextensions.k8s.io/v1";
@@ -101,7 +133,15 @@ export interface CustomResourceDefinitionList {
   metadata?: metaV1.ListMeta;
 }
 
-/** CustomResourceDefinitionNames indicates the names to serve this CustomResourceDefinition */
+/**
+ * CustomResourceDefinitionNames indicates the names to serve this CustomResourceDefinition
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionNames } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceDefinitionNames): string => JSON.stringify(value);
+ * ```
+ */
 export interface CustomResourceDefinitionNames {
   /** categories is a list of grouped resources this custom resource belongs to (e.g. 'all'). This is published in API discovery documents, and used by clients to support invocations like `kubectl get all`. */
   categories?: string[];
@@ -117,7 +157,15 @@ export interface CustomResourceDefinitionNames {
   singular?: string;
 }
 
-/** CustomResourceDefinitionSpec describes how a user wants their resource to appear */
+/**
+ * CustomResourceDefinitionSpec describes how a user wants their resource to appear
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionSpec } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceDefinitionSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface CustomResourceDefinitionSpec {
   /** conversion defines conversion settings for the CRD. */
   conversion?: CustomResourceConversion;
@@ -133,7 +181,15 @@ export interface CustomResourceDefinitionSpec {
   versions: CustomResourceDefinitionVersion[];
 }
 
-/** CustomResourceDefinitionStatus indicates the state of the CustomResourceDefinition */
+/**
+ * CustomResourceDefinitionStatus indicates the state of the CustomResourceDefinition
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionStatus } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: CustomResourceDefinitionStatus = {};
+ * ```
+ */
 export interface CustomResourceDefinitionStatus {
   /** acceptedNames are the names that are actually being used to serve discovery. They may be different than the names in spec. */
   acceptedNames?: CustomResourceDefinitionNames;
@@ -145,7 +201,15 @@ export interface CustomResourceDefinitionStatus {
   storedVersions?: string[];
 }
 
-/** CustomResourceDefinitionVersion describes a version for CRD. */
+/**
+ * CustomResourceDefinitionVersion describes a version for CRD.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionVersion } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceDefinitionVersion): string => JSON.stringify(value);
+ * ```
+ */
 export interface CustomResourceDefinitionVersion {
   /** additionalPrinterColumns specifies additional columns returned in Table output. See https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables for details. If no columns are specified, a single column displaying the age of the custom resource is used. */
   additionalPrinterColumns?: CustomResourceColumnDefinition[];
@@ -167,7 +231,15 @@ export interface CustomResourceDefinitionVersion {
   subresources?: CustomResourceSubresources;
 }
 
-/** CustomResourceSubresourceScale defines how to serve the scale subresource for CustomResources. */
+/**
+ * CustomResourceSubresourceScale defines how to serve the scale subresource for CustomResources.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceSubresourceScale } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceSubresourceScale): string => JSON.stringify(value);
+ * ```
+ */
 export interface CustomResourceSubresourceScale {
   /** labelSelectorPath defines the JSON path inside of a custom resource that corresponds to Scale `status.selector`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.status` or `.spec`. Must be set to work with HorizontalPodAutoscaler. The field pointed by this JSON path must be a string field (not a complex selector struct) which contains a serialized label selector in string form. More info: https://kubernetes.io/docs/tasks/access-kubernetes-api/custom-resources/custom-resource-definitions#scale-subresource If there is no value under the given path in the custom resource, the `status.selector` value in the `/scale` subresource will default to the empty string. */
   labelSelectorPath?: string;
@@ -177,10 +249,26 @@ export interface CustomResourceSubresourceScale {
   statusReplicasPath: string;
 }
 
-/** CustomResourceSubresourceStatus defines how to serve the status subresource for CustomResources. Status is represented by the `.status` JSON path inside of a CustomResource. When set, * exposes a /status subresource for the custom resource * PUT requests to the /status subresource take a custom resource object, and ignore changes to anything except the status stanza * PUT/POST/PATCH requests to the custom resource ignore changes to the status stanza */
+/**
+ * CustomResourceSubresourceStatus defines how to serve the status subresource for CustomResources. Status is represented by the `.status` JSON path inside of a CustomResource. When set, * exposes a /status subresource for the custom resource * PUT requests to the /status subresource take a custom resource object, and ignore changes to anything except the status stanza * PUT/POST/PATCH requests to the custom resource ignore changes to the status stanza
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceSubresourceStatus } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: CustomResourceSubresourceStatus): string => JSON.stringify(value);
+ * ```
+ */
 export type CustomResourceSubresourceStatus = Record<string, unknown>;
 
-/** CustomResourceSubresources defines the status and scale subresources for CustomResources. */
+/**
+ * CustomResourceSubresources defines the status and scale subresources for CustomResources.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceSubresources } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: CustomResourceSubresources = {};
+ * ```
+ */
 export interface CustomResourceSubresources {
   /** scale indicates the custom resource should serve a `/scale` subresource that returns an `autoscaling/v1` Scale object. */
   scale?: CustomResourceSubresourceScale;
@@ -188,13 +276,29 @@ export interface CustomResourceSubresources {
   status?: CustomResourceSubresourceStatus;
 }
 
-/** CustomResourceValidation is a list of validation methods for CustomResources. */
+/**
+ * CustomResourceValidation is a list of validation methods for CustomResources.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceValidation } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: CustomResourceValidation = {};
+ * ```
+ */
 export interface CustomResourceValidation {
   /** openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning. */
   openAPIV3Schema?: JSONSchemaProps;
 }
 
-/** ExternalDocumentation allows referencing an external resource for extended documentation. */
+/**
+ * ExternalDocumentation allows referencing an external resource for extended documentation.
+ *
+ * @example
+ * ```ts
+ * import type { ExternalDocumentation } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: ExternalDocumentation = {};
+ * ```
+ */
 export interface ExternalDocumentation {
   /** `description`: not described in the Kubernetes OpenAPI document. */
   description?: string;
@@ -206,10 +310,24 @@ export interface ExternalDocumentation {
  * JSON represents any valid JSON value. These types are supported: bool, int64, float64, string, []interface{}, map[string]interface{} and nil.
  *
  * kubeno: any JSON value.
+ *
+ * @example
+ * ```ts
+ * import type { JSON } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: JSON): string => JSON.stringify(value);
+ * ```
  */
 export type JSON = unknown;
 
-/** JSONSchemaProps is a JSON-Schema following Specification Draft 4 (http://json-schema.org/). */
+/**
+ * JSONSchemaProps is a JSON-Schema following Specification Draft 4 (http://json-schema.org/).
+ *
+ * @example
+ * ```ts
+ * import type { JSONSchemaProps } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: JSONSchemaProps = {};
+ * ```
+ */
 export interface JSONSchemaProps {
   /** `$ref`: not described in the Kubernetes OpenAPI document. */
   $ref?: string;
@@ -350,6 +468,12 @@ export interface JSONSchemaProps {
  * JSONSchemaPropsOrArray represents a value that can either be a JSONSchemaProps or an array of JSONSchemaProps. Mainly here for serialization purposes.
  *
  * kubeno: one schema, or an array of schemas (one per tuple position).
+ *
+ * @example
+ * ```ts
+ * import type { JSONSchemaPropsOrArray } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: JSONSchemaPropsOrArray): string => JSON.stringify(value);
+ * ```
  */
 export type JSONSchemaPropsOrArray = JSONSchemaProps | JSONSchemaProps[];
 
@@ -357,6 +481,12 @@ export type JSONSchemaPropsOrArray = JSONSchemaProps | JSONSchemaProps[];
  * JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. Defaults to true for the boolean property.
  *
  * kubeno: a schema, or a boolean (`true` allows anything, `false` nothing).
+ *
+ * @example
+ * ```ts
+ * import type { JSONSchemaPropsOrBool } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: JSONSchemaPropsOrBool): string => JSON.stringify(value);
+ * ```
  */
 export type JSONSchemaPropsOrBool = JSONSchemaProps | boolean;
 
@@ -364,16 +494,38 @@ export type JSONSchemaPropsOrBool = JSONSchemaProps | boolean;
  * JSONSchemaPropsOrStringArray represents a JSONSchemaProps or a string array.
  *
  * kubeno: a schema, or a list of property names.
+ *
+ * @example
+ * ```ts
+ * import type { JSONSchemaPropsOrStringArray } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: JSONSchemaPropsOrStringArray): string => JSON.stringify(value);
+ * ```
  */
 export type JSONSchemaPropsOrStringArray = JSONSchemaProps | string[];
 
-/** SelectableField specifies the JSON path of a field that may be used with field selectors. */
+/**
+ * SelectableField specifies the JSON path of a field that may be used with field selectors.
+ *
+ * @example
+ * ```ts
+ * import type { SelectableField } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: SelectableField): string => JSON.stringify(value);
+ * ```
+ */
 export interface SelectableField {
   /** jsonPath is a simple JSON path which is evaluated against each custom resource to produce a field selector value. Only JSON paths without the array notation are allowed. Must point to a field of type string, boolean or integer. Types with enum values and strings with formats are allowed. If jsonPath refers to absent field in a resource, the jsonPath evaluates to an empty string. Must not point to metdata fields. Required. */
   jsonPath: string;
 }
 
-/** ServiceReference holds a reference to Service.legacy.k8s.io */
+/**
+ * ServiceReference holds a reference to Service.legacy.k8s.io
+ *
+ * @example
+ * ```ts
+ * import type { ServiceReference } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: ServiceReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface ServiceReference {
   /** name is the name of the service. Required */
   name: string;
@@ -385,7 +537,15 @@ export interface ServiceReference {
   port?: number;
 }
 
-/** ValidationRule describes a validation rule written in the CEL expression language. */
+/**
+ * ValidationRule describes a validation rule written in the CEL expression language.
+ *
+ * @example
+ * ```ts
+ * import type { ValidationRule } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const show = (value: ValidationRule): string => JSON.stringify(value);
+ * ```
+ */
 export interface ValidationRule {
   /** fieldPath represents the field path returned when the validation fails. It must be a relative JSON path (i.e. with array notation) scoped to the location of this x-kubernetes-validations extension in the schema and refer to an existing field. e.g. when validation checks if a specific attribute `foo` under a map `testMap`, the fieldPath could be set to `.testMap.foo` If the validation checks two lists must have unique attributes, the fieldPath could be set to either of the list: e.g. `.testList` It does not support list numeric index. It supports child operation to refer to an existing field currently. Refer to [JSONPath support in Kubernetes](https://kubernetes.io/docs/reference/kubectl/jsonpath/) for more info. Numeric index of array is not supported. For field name which contains special characters, use `['specialName']` to refer the field name. e.g. for attribute `foo.34$` appears in a list `testList`, the fieldPath could be set to `.testList['foo.34$']` */
   fieldPath?: string;
@@ -443,7 +603,15 @@ export interface ValidationRule {
   rule: string;
 }
 
-/** WebhookClientConfig contains the information to make a TLS connection with the webhook. */
+/**
+ * WebhookClientConfig contains the information to make a TLS connection with the webhook.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookClientConfig } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: WebhookClientConfig = {};
+ * ```
+ */
 export interface WebhookClientConfig {
   /** caBundle is a PEM encoded CA bundle which will be used to validate the webhook's server certificate. If unspecified, system trust roots on the apiserver are used. */
   caBundle?: string;
@@ -469,7 +637,15 @@ export interface WebhookClientConfig {
   url?: string;
 }
 
-/** WebhookConversion describes how to call a conversion webhook */
+/**
+ * WebhookConversion describes how to call a conversion webhook
+ *
+ * @example
+ * ```ts
+ * import type { WebhookConversion } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * const value: WebhookConversion = { conversionReviewVersions: [] };
+ * ```
+ */
 export interface WebhookConversion {
   /** clientConfig is the instructions for how to call the webhook if strategy is `Webhook`. */
   clientConfig?: WebhookClientConfig;

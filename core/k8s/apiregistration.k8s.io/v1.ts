@@ -44,7 +44,15 @@ export const APIService: ResourceType<APIService> = resourceType<APIService>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** APIServiceCondition describes the state of an APIService at a particular point */
+/**
+ * APIServiceCondition describes the state of an APIService at a particular point
+ *
+ * @example
+ * ```ts
+ * import type { APIServiceCondition } from "@kubeno/kube/k8s/apiregistration.k8s.io/v1";
+ * const show = (value: APIServiceCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface APIServiceCondition {
   /** Last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -58,7 +66,15 @@ export interface APIServiceCondition {
   type: string;
 }
 
-/** APIServiceList is a list of APIService objects. */
+/**
+ * APIServiceList is a list of APIService objects.
+ *
+ * @example
+ * ```ts
+ * import type { APIServiceList } from "@kubeno/kube/k8s/apiregistration.k8s.io/v1";
+ * const value: APIServiceList = { apiVersion: "apiregistration.k8s.io/v1", kind: "APIServiceList", items: [] };
+ * ```
+ */
 export interface APIServiceList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "apiregistration.k8s.io/v1";
@@ -70,7 +86,15 @@ export interface APIServiceList {
   metadata?: metaV1.ListMeta;
 }
 
-/** APIServiceSpec contains information for locating and communicating with a server. Only https is supported, though you are able to disable certificate verification. */
+/**
+ * APIServiceSpec contains information for locating and communicating with a server. Only https is supported, though you are able to disable certificate verification.
+ *
+ * @example
+ * ```ts
+ * import type { APIServiceSpec } from "@kubeno/kube/k8s/apiregistration.k8s.io/v1";
+ * const show = (value: APIServiceSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface APIServiceSpec {
   /** CABundle is a PEM encoded CA bundle which will be used to validate an API server's serving certificate. If unspecified, system trust roots on the apiserver are used. */
   caBundle?: string;
@@ -88,13 +112,29 @@ export interface APIServiceSpec {
   versionPriority: number;
 }
 
-/** APIServiceStatus contains derived information about an API server */
+/**
+ * APIServiceStatus contains derived information about an API server
+ *
+ * @example
+ * ```ts
+ * import type { APIServiceStatus } from "@kubeno/kube/k8s/apiregistration.k8s.io/v1";
+ * const value: APIServiceStatus = {};
+ * ```
+ */
 export interface APIServiceStatus {
   /** Current service state of apiService. */
   conditions?: APIServiceCondition[];
 }
 
-/** ServiceReference holds a reference to Service.legacy.k8s.io */
+/**
+ * ServiceReference holds a reference to Service.legacy.k8s.io
+ *
+ * @example
+ * ```ts
+ * import type { ServiceReference } from "@kubeno/kube/k8s/apiregistration.k8s.io/v1";
+ * const value: ServiceReference = {};
+ * ```
+ */
 export interface ServiceReference {
   /** Name is the name of the service */
   name?: string;

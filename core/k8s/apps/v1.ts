@@ -47,7 +47,15 @@ export const ControllerRevision: ResourceType<ControllerRevision> = resourceType
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ControllerRevisionList is a resource containing a list of ControllerRevision objects. */
+/**
+ * ControllerRevisionList is a resource containing a list of ControllerRevision objects.
+ *
+ * @example
+ * ```ts
+ * import type { ControllerRevisionList } from "@kubeno/kube/k8s/apps/v1";
+ * const value: ControllerRevisionList = { apiVersion: "apps/v1", kind: "ControllerRevisionList", items: [] };
+ * ```
+ */
 export interface ControllerRevisionList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "apps/v1";
@@ -91,7 +99,15 @@ export const DaemonSet: ResourceType<DaemonSet> = resourceType<DaemonSet>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** DaemonSetCondition describes the state of a DaemonSet at a certain point. */
+/**
+ * DaemonSetCondition describes the state of a DaemonSet at a certain point.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonSetCondition } from "@kubeno/kube/k8s/apps/v1";
+ * const value: DaemonSetCondition = {};
+ * ```
+ */
 export interface DaemonSetCondition {
   /** Last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -105,7 +121,15 @@ export interface DaemonSetCondition {
   type?: string;
 }
 
-/** DaemonSetList is a collection of daemon sets. */
+/**
+ * DaemonSetList is a collection of daemon sets.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonSetList } from "@kubeno/kube/k8s/apps/v1";
+ * const value: DaemonSetList = { apiVersion: "apps/v1", kind: "DaemonSetList", items: [] };
+ * ```
+ */
 export interface DaemonSetList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "apps/v1";
@@ -117,7 +141,15 @@ export interface DaemonSetList {
   metadata?: metaV1.ListMeta;
 }
 
-/** DaemonSetSpec is the specification of a daemon set. */
+/**
+ * DaemonSetSpec is the specification of a daemon set.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonSetSpec } from "@kubeno/kube/k8s/apps/v1";
+ * const show = (value: DaemonSetSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface DaemonSetSpec {
   /** The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready). */
   minReadySeconds?: number;
@@ -131,7 +163,15 @@ export interface DaemonSetSpec {
   updateStrategy?: DaemonSetUpdateStrategy;
 }
 
-/** DaemonSetStatus represents the current status of a daemon set. */
+/**
+ * DaemonSetStatus represents the current status of a daemon set.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonSetStatus } from "@kubeno/kube/k8s/apps/v1";
+ * const show = (value: DaemonSetStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface DaemonSetStatus {
   /** Count of hash collisions for the DaemonSet. The DaemonSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision. */
   collisionCount?: number;
@@ -155,7 +195,15 @@ export interface DaemonSetStatus {
   updatedNumberScheduled?: number;
 }
 
-/** DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet. */
+/**
+ * DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonSetUpdateStrategy } from "@kubeno/kube/k8s/apps/v1";
+ * const value: DaemonSetUpdateStrategy = {};
+ * ```
+ */
 export interface DaemonSetUpdateStrategy {
   /** Rolling update config params. Present only if type = "RollingUpdate". */
   rollingUpdate?: RollingUpdateDaemonSet;
@@ -195,7 +243,15 @@ export const Deployment: ResourceType<Deployment> = resourceType<Deployment>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** DeploymentCondition describes the state of a deployment at a certain point. */
+/**
+ * DeploymentCondition describes the state of a deployment at a certain point.
+ *
+ * @example
+ * ```ts
+ * import type { DeploymentCondition } from "@kubeno/kube/k8s/apps/v1";
+ * const value: DeploymentCondition = {};
+ * ```
+ */
 export interface DeploymentCondition {
   /** Last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -211,7 +267,15 @@ export interface DeploymentCondition {
   type?: string;
 }
 
-/** DeploymentList is a list of Deployments. */
+/**
+ * DeploymentList is a list of Deployments.
+ *
+ * @example
+ * ```ts
+ * import type { DeploymentList } from "@kubeno/kube/k8s/apps/v1";
+ * const value: DeploymentList = { apiVersion: "apps/v1", kind: "DeploymentList", items: [] };
+ * ```
+ */
 export interface DeploymentList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "apps/v1";
@@ -223,7 +287,15 @@ export interface DeploymentList {
   metadata?: metaV1.ListMeta;
 }
 
-/** DeploymentSpec is the specification of the desired behavior of the Deployment. */
+/**
+ * DeploymentSpec is the specification of the desired behavior of the Deployment.
+ *
+ * @example
+ * ```ts
+ * import type { DeploymentSpec } from "@kubeno/kube/k8s/apps/v1";
+ * const show = (value: DeploymentSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeploymentSpec {
   /** Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready) */
   minReadySeconds?: number;
@@ -243,7 +315,15 @@ export interface DeploymentSpec {
   template: coreV1.PodTemplateSpec;
 }
 
-/** DeploymentStatus is the most recently observed status of the Deployment. */
+/**
+ * DeploymentStatus is the most recently observed status of the Deployment.
+ *
+ * @example
+ * ```ts
+ * import type { DeploymentStatus } from "@kubeno/kube/k8s/apps/v1";
+ * const value: DeploymentStatus = {};
+ * ```
+ */
 export interface DeploymentStatus {
   /** Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment. */
   availableReplicas?: number;
@@ -269,7 +349,15 @@ export interface DeploymentStatus {
   updatedReplicas?: number;
 }
 
-/** DeploymentStrategy describes how to replace existing pods with new ones. */
+/**
+ * DeploymentStrategy describes how to replace existing pods with new ones.
+ *
+ * @example
+ * ```ts
+ * import type { DeploymentStrategy } from "@kubeno/kube/k8s/apps/v1";
+ * const value: DeploymentStrategy = {};
+ * ```
+ */
 export interface DeploymentStrategy {
   /** Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate. */
   rollingUpdate?: RollingUpdateDeployment;
@@ -309,7 +397,15 @@ export const ReplicaSet: ResourceType<ReplicaSet> = resourceType<ReplicaSet>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ReplicaSetCondition describes the state of a replica set at a certain point. */
+/**
+ * ReplicaSetCondition describes the state of a replica set at a certain point.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicaSetCondition } from "@kubeno/kube/k8s/apps/v1";
+ * const value: ReplicaSetCondition = {};
+ * ```
+ */
 export interface ReplicaSetCondition {
   /** The last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -323,7 +419,15 @@ export interface ReplicaSetCondition {
   type?: string;
 }
 
-/** ReplicaSetList is a collection of ReplicaSets. */
+/**
+ * ReplicaSetList is a collection of ReplicaSets.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicaSetList } from "@kubeno/kube/k8s/apps/v1";
+ * const value: ReplicaSetList = { apiVersion: "apps/v1", kind: "ReplicaSetList", items: [] };
+ * ```
+ */
 export interface ReplicaSetList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "apps/v1";
@@ -335,7 +439,15 @@ export interface ReplicaSetList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ReplicaSetSpec is the specification of a ReplicaSet. */
+/**
+ * ReplicaSetSpec is the specification of a ReplicaSet.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicaSetSpec } from "@kubeno/kube/k8s/apps/v1";
+ * const show = (value: ReplicaSetSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface ReplicaSetSpec {
   /** Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready) */
   minReadySeconds?: number;
@@ -347,7 +459,15 @@ export interface ReplicaSetSpec {
   template?: coreV1.PodTemplateSpec;
 }
 
-/** ReplicaSetStatus represents the current status of a ReplicaSet. */
+/**
+ * ReplicaSetStatus represents the current status of a ReplicaSet.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicaSetStatus } from "@kubeno/kube/k8s/apps/v1";
+ * const show = (value: ReplicaSetStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ReplicaSetStatus {
   /** The number of available non-terminating pods (ready for at least minReadySeconds) for this replica set. */
   availableReplicas?: number;
@@ -369,7 +489,15 @@ export interface ReplicaSetStatus {
   terminatingReplicas?: number;
 }
 
-/** Spec to control the desired behavior of daemon set rolling update. */
+/**
+ * Spec to control the desired behavior of daemon set rolling update.
+ *
+ * @example
+ * ```ts
+ * import type { RollingUpdateDaemonSet } from "@kubeno/kube/k8s/apps/v1";
+ * const value: RollingUpdateDaemonSet = {};
+ * ```
+ */
 export interface RollingUpdateDaemonSet {
   /** The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up to a minimum of 1. Default value is 0. Example: when this is set to 30%, at most 30% of the total number of nodes that should be running the daemon pod (i.e. status.desiredNumberScheduled) can have their a new pod created before the old pod is marked as deleted. The update starts by launching new pods on 30% of nodes. Once an updated pod is available (Ready for at least minReadySeconds) the old DaemonSet pod on that node is marked deleted. If the old pod becomes unavailable for any reason (Ready transitions to false, is evicted, or is drained) an updated pod is immediately created on that node without considering surge limits. Allowing surge implies the possibility that the resources consumed by the daemonset on any given node can double if the readiness check fails, and so resource intensive daemonsets should take into account that they may cause evictions during disruption. */
   maxSurge?: metaV1.IntOrString;
@@ -377,7 +505,15 @@ export interface RollingUpdateDaemonSet {
   maxUnavailable?: metaV1.IntOrString;
 }
 
-/** Spec to control the desired behavior of rolling update. */
+/**
+ * Spec to control the desired behavior of rolling update.
+ *
+ * @example
+ * ```ts
+ * import type { RollingUpdateDeployment } from "@kubeno/kube/k8s/apps/v1";
+ * const value: RollingUpdateDeployment = {};
+ * ```
+ */
 export interface RollingUpdateDeployment {
   /** The maximum number of pods that can be scheduled above the desired number of pods. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up. Defaults to 25%. Example: when this is set to 30%, the new ReplicaSet can be scaled up immediately when the rolling update starts, such that the total number of old and new pods do not exceed 130% of desired pods. Once old pods have been killed, new ReplicaSet can be scaled up further, ensuring that total number of pods running at any time during the update is at most 130% of desired pods. */
   maxSurge?: metaV1.IntOrString;
@@ -385,7 +521,15 @@ export interface RollingUpdateDeployment {
   maxUnavailable?: metaV1.IntOrString;
 }
 
-/** RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType. */
+/**
+ * RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType.
+ *
+ * @example
+ * ```ts
+ * import type { RollingUpdateStatefulSetStrategy } from "@kubeno/kube/k8s/apps/v1";
+ * const value: RollingUpdateStatefulSetStrategy = {};
+ * ```
+ */
 export interface RollingUpdateStatefulSetStrategy {
   /** The maximum number of pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Absolute number is calculated from percentage by rounding up. This can not be 0. Defaults to 1. This field is beta-level and is enabled by default. The field applies to all pods in the range 0 to Replicas-1. That means if there is any unavailable pod in the range 0 to Replicas-1, it will be counted towards MaxUnavailable. This setting might not be effective for the OrderedReady podManagementPolicy. That policy ensures pods are created and become ready one at a time. */
   maxUnavailable?: metaV1.IntOrString;
@@ -431,7 +575,15 @@ export const StatefulSet: ResourceType<StatefulSet> = resourceType<StatefulSet>(
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** StatefulSetCondition describes the state of a statefulset at a certain point. */
+/**
+ * StatefulSetCondition describes the state of a statefulset at a certain point.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSetCondition } from "@kubeno/kube/k8s/apps/v1";
+ * const value: StatefulSetCondition = {};
+ * ```
+ */
 export interface StatefulSetCondition {
   /** Last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -445,7 +597,15 @@ export interface StatefulSetCondition {
   type?: string;
 }
 
-/** StatefulSetList is a collection of StatefulSets. */
+/**
+ * StatefulSetList is a collection of StatefulSets.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSetList } from "@kubeno/kube/k8s/apps/v1";
+ * const value: StatefulSetList = { apiVersion: "apps/v1", kind: "StatefulSetList", items: [] };
+ * ```
+ */
 export interface StatefulSetList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "apps/v1";
@@ -457,7 +617,15 @@ export interface StatefulSetList {
   metadata?: metaV1.ListMeta;
 }
 
-/** StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet. */
+/**
+ * StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSetOrdinals } from "@kubeno/kube/k8s/apps/v1";
+ * const value: StatefulSetOrdinals = {};
+ * ```
+ */
 export interface StatefulSetOrdinals {
   /**
    * start is the number representing the first replica's index. It may be used to number replicas from an alternate index (eg: 1-indexed) over the default 0-indexed names, or to orchestrate progressive movement of replicas from one StatefulSet to another. If set, replica indices will be in the range:
@@ -468,7 +636,15 @@ export interface StatefulSetOrdinals {
   start?: number;
 }
 
-/** StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates. */
+/**
+ * StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSetPersistentVolumeClaimRetentionPolicy } from "@kubeno/kube/k8s/apps/v1";
+ * const value: StatefulSetPersistentVolumeClaimRetentionPolicy = {};
+ * ```
+ */
 export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
   /** WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted. The default policy of `Retain` causes PVCs to not be affected by StatefulSet deletion. The `Delete` policy causes those PVCs to be deleted. */
   whenDeleted?: string;
@@ -476,7 +652,15 @@ export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
   whenScaled?: string;
 }
 
-/** A StatefulSetSpec is the specification of a StatefulSet. */
+/**
+ * A StatefulSetSpec is the specification of a StatefulSet.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSetSpec } from "@kubeno/kube/k8s/apps/v1";
+ * const show = (value: StatefulSetSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface StatefulSetSpec {
   /** Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready) */
   minReadySeconds?: number;
@@ -502,7 +686,15 @@ export interface StatefulSetSpec {
   volumeClaimTemplates?: coreV1.PersistentVolumeClaim[];
 }
 
-/** StatefulSetStatus represents the current state of a StatefulSet. */
+/**
+ * StatefulSetStatus represents the current state of a StatefulSet.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSetStatus } from "@kubeno/kube/k8s/apps/v1";
+ * const show = (value: StatefulSetStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface StatefulSetStatus {
   /** Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset. */
   availableReplicas?: number;
@@ -526,7 +718,15 @@ export interface StatefulSetStatus {
   updatedReplicas?: number;
 }
 
-/** StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. It includes any additional parameters necessary to perform the update for the indicated strategy. */
+/**
+ * StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. It includes any additional parameters necessary to perform the update for the indicated strategy.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSetUpdateStrategy } from "@kubeno/kube/k8s/apps/v1";
+ * const value: StatefulSetUpdateStrategy = {};
+ * ```
+ */
 export interface StatefulSetUpdateStrategy {
   /** RollingUpdate is used to communicate parameters when Type is RollingUpdateStatefulSetStrategyType. */
   rollingUpdate?: RollingUpdateStatefulSetStrategy;

@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** BoundObjectReference is a reference to an object that a token is bound to. */
+/**
+ * BoundObjectReference is a reference to an object that a token is bound to.
+ *
+ * @example
+ * ```ts
+ * import type { BoundObjectReference } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const value: BoundObjectReference = {};
+ * ```
+ */
 export interface BoundObjectReference {
   /** apiVersion is API version of the referent. */
   apiVersion?: string;
@@ -54,13 +62,29 @@ export const SelfSubjectReview: ResourceType<SelfSubjectReview> = resourceType<S
   verbs: ["create"],
 });
 
-/** SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user. */
+/**
+ * SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.
+ *
+ * @example
+ * ```ts
+ * import type { SelfSubjectReviewStatus } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const value: SelfSubjectReviewStatus = {};
+ * ```
+ */
 export interface SelfSubjectReviewStatus {
   /** userInfo is a set of attributes belonging to the user making this request. */
   userInfo?: UserInfo;
 }
 
-/** TokenRequest requests a token for a given service account. */
+/**
+ * TokenRequest requests a token for a given service account.
+ *
+ * @example
+ * ```ts
+ * import type { TokenRequest } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const value: TokenRequest = { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", metadata: { name: "example" } };
+ * ```
+ */
 export interface TokenRequest {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "authentication.k8s.io/v1";
@@ -74,7 +98,15 @@ export interface TokenRequest {
   status?: TokenRequestStatus;
 }
 
-/** TokenRequestSpec contains client provided parameters of a token request. */
+/**
+ * TokenRequestSpec contains client provided parameters of a token request.
+ *
+ * @example
+ * ```ts
+ * import type { TokenRequestSpec } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const value: TokenRequestSpec = {};
+ * ```
+ */
 export interface TokenRequestSpec {
   /** attestations is a map of well-known keys to string-slice values. The values for each key have a specific semantic meaning, which is documented on the key definition. Requesters of tokens may ask the Kubernetes API Server to attest to certain claims. The API Server may perform authorization checks depending on the key of this map. */
   attestations?: Record<string, string[]>;
@@ -86,7 +118,15 @@ export interface TokenRequestSpec {
   expirationSeconds?: number;
 }
 
-/** TokenRequestStatus is the result of a token request. */
+/**
+ * TokenRequestStatus is the result of a token request.
+ *
+ * @example
+ * ```ts
+ * import type { TokenRequestStatus } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const value: TokenRequestStatus = {};
+ * ```
+ */
 export interface TokenRequestStatus {
   /** expirationTimestamp is the time of expiration of the returned token. */
   expirationTimestamp?: metaV1.Time;
@@ -126,7 +166,15 @@ export const TokenReview: ResourceType<TokenReview> = resourceType<TokenReview>(
   verbs: ["create"],
 });
 
-/** TokenReviewSpec is a description of the token authentication request. */
+/**
+ * TokenReviewSpec is a description of the token authentication request.
+ *
+ * @example
+ * ```ts
+ * import type { TokenReviewSpec } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const show = (value: TokenReviewSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface TokenReviewSpec {
   /** audiences is a list of the identifiers that the resource server presented with the token identifies as. Audience-aware token authenticators will verify that the token was intended for at least one of the audiences in this list. If no audiences are provided, the audience will default to the audience of the Kubernetes apiserver. */
   audiences?: string[];
@@ -134,7 +182,15 @@ export interface TokenReviewSpec {
   token: string;
 }
 
-/** TokenReviewStatus is the result of the token authentication request. */
+/**
+ * TokenReviewStatus is the result of the token authentication request.
+ *
+ * @example
+ * ```ts
+ * import type { TokenReviewStatus } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const value: TokenReviewStatus = {};
+ * ```
+ */
 export interface TokenReviewStatus {
   /** audiences are audience identifiers chosen by the authenticator that are compatible with both the TokenReview and token. An identifier is any identifier in the intersection of the TokenReviewSpec audiences and the token's audiences. A client of the TokenReview API that sets the spec.audiences field should validate that a compatible audience identifier is returned in the status.audiences field to ensure that the TokenReview server is audience aware. If a TokenReview returns an empty status.audience field where status.authenticated is "true", the token is valid against the audience of the Kubernetes API server. */
   audiences?: string[];
@@ -146,7 +202,15 @@ export interface TokenReviewStatus {
   user?: UserInfo;
 }
 
-/** UserInfo holds the information about the user needed to implement the user.Info interface. */
+/**
+ * UserInfo holds the information about the user needed to implement the user.Info interface.
+ *
+ * @example
+ * ```ts
+ * import type { UserInfo } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+ * const value: UserInfo = {};
+ * ```
+ */
 export interface UserInfo {
   /** extra is any additional information provided by the authenticator. */
   extra?: Record<string, string[]>;

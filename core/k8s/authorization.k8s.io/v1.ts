@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** FieldSelectorAttributes indicates a field limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid. */
+/**
+ * FieldSelectorAttributes indicates a field limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid.
+ *
+ * @example
+ * ```ts
+ * import type { FieldSelectorAttributes } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: FieldSelectorAttributes = {};
+ * ```
+ */
 export interface FieldSelectorAttributes {
   /** rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present. */
   rawSelector?: string;
@@ -20,7 +28,15 @@ export interface FieldSelectorAttributes {
   requirements?: metaV1.FieldSelectorRequirement[];
 }
 
-/** LabelSelectorAttributes indicates a label limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid. */
+/**
+ * LabelSelectorAttributes indicates a label limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid.
+ *
+ * @example
+ * ```ts
+ * import type { LabelSelectorAttributes } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: LabelSelectorAttributes = {};
+ * ```
+ */
 export interface LabelSelectorAttributes {
   /** rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present. */
   rawSelector?: string;
@@ -62,7 +78,15 @@ export const LocalSubjectAccessReview: ResourceType<LocalSubjectAccessReview> = 
   verbs: ["create"],
 });
 
-/** NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface */
+/**
+ * NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface
+ *
+ * @example
+ * ```ts
+ * import type { NonResourceAttributes } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: NonResourceAttributes = {};
+ * ```
+ */
 export interface NonResourceAttributes {
   /** path is the URL path of the request */
   path?: string;
@@ -70,7 +94,15 @@ export interface NonResourceAttributes {
   verb?: string;
 }
 
-/** NonResourceRule holds information that describes a rule for the non-resource */
+/**
+ * NonResourceRule holds information that describes a rule for the non-resource
+ *
+ * @example
+ * ```ts
+ * import type { NonResourceRule } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: NonResourceRule = { verbs: [] };
+ * ```
+ */
 export interface NonResourceRule {
   /** nonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all. */
   nonResourceURLs?: string[];
@@ -78,7 +110,15 @@ export interface NonResourceRule {
   verbs: string[];
 }
 
-/** ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface */
+/**
+ * ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface
+ *
+ * @example
+ * ```ts
+ * import type { ResourceAttributes } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: ResourceAttributes = {};
+ * ```
+ */
 export interface ResourceAttributes {
   /** fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it. */
   fieldSelector?: FieldSelectorAttributes;
@@ -100,7 +140,15 @@ export interface ResourceAttributes {
   version?: string;
 }
 
-/** ResourceRule is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete. */
+/**
+ * ResourceRule is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceRule } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: ResourceRule = { verbs: [] };
+ * ```
+ */
 export interface ResourceRule {
   /** apiGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all. */
   apiGroups?: string[];
@@ -149,7 +197,15 @@ export const SelfSubjectAccessReview: ResourceType<SelfSubjectAccessReview> = re
   verbs: ["create"],
 });
 
-/** SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of resourceAttributes and nonResourceAttributes must be set */
+/**
+ * SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of resourceAttributes and nonResourceAttributes must be set
+ *
+ * @example
+ * ```ts
+ * import type { SelfSubjectAccessReviewSpec } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: SelfSubjectAccessReviewSpec = {};
+ * ```
+ */
 export interface SelfSubjectAccessReviewSpec {
   /** nonResourceAttributes describes information for a non-resource access request */
   nonResourceAttributes?: NonResourceAttributes;
@@ -191,7 +247,15 @@ export const SelfSubjectRulesReview: ResourceType<SelfSubjectRulesReview> = reso
   verbs: ["create"],
 });
 
-/** SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview. */
+/**
+ * SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.
+ *
+ * @example
+ * ```ts
+ * import type { SelfSubjectRulesReviewSpec } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: SelfSubjectRulesReviewSpec = {};
+ * ```
+ */
 export interface SelfSubjectRulesReviewSpec {
   /** namespace to evaluate rules for. Required. */
   namespace?: string;
@@ -231,7 +295,15 @@ export const SubjectAccessReview: ResourceType<SubjectAccessReview> = resourceTy
   verbs: ["create"],
 });
 
-/** SubjectAccessReviewSpec is a description of the access request.  Exactly one of resourceAttributes and nonResourceAttributes must be set */
+/**
+ * SubjectAccessReviewSpec is a description of the access request.  Exactly one of resourceAttributes and nonResourceAttributes must be set
+ *
+ * @example
+ * ```ts
+ * import type { SubjectAccessReviewSpec } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const value: SubjectAccessReviewSpec = {};
+ * ```
+ */
 export interface SubjectAccessReviewSpec {
   /** extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here. */
   extra?: Record<string, string[]>;
@@ -247,7 +319,15 @@ export interface SubjectAccessReviewSpec {
   user?: string;
 }
 
-/** SubjectAccessReviewStatus */
+/**
+ * SubjectAccessReviewStatus
+ *
+ * @example
+ * ```ts
+ * import type { SubjectAccessReviewStatus } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const show = (value: SubjectAccessReviewStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface SubjectAccessReviewStatus {
   /** allowed is required. True if the action would be allowed, false otherwise. */
   allowed: boolean;
@@ -259,7 +339,15 @@ export interface SubjectAccessReviewStatus {
   reason?: string;
 }
 
-/** SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete. */
+/**
+ * SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete.
+ *
+ * @example
+ * ```ts
+ * import type { SubjectRulesReviewStatus } from "@kubeno/kube/k8s/authorization.k8s.io/v1";
+ * const show = (value: SubjectRulesReviewStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface SubjectRulesReviewStatus {
   /** evaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete. */
   evaluationError?: string;

@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** CrossVersionObjectReference contains enough information to let you identify the referred resource. */
+/**
+ * CrossVersionObjectReference contains enough information to let you identify the referred resource.
+ *
+ * @example
+ * ```ts
+ * import type { CrossVersionObjectReference } from "@kubeno/kube/k8s/autoscaling/v1";
+ * const show = (value: CrossVersionObjectReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface CrossVersionObjectReference {
   /** apiVersion is the API version of the referent */
   apiVersion?: string;
@@ -56,7 +64,15 @@ export const HorizontalPodAutoscaler: ResourceType<HorizontalPodAutoscaler> = re
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** list of horizontal pod autoscaler objects. */
+/**
+ * list of horizontal pod autoscaler objects.
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerList } from "@kubeno/kube/k8s/autoscaling/v1";
+ * const value: HorizontalPodAutoscalerList = { apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscalerList", items: [] };
+ * ```
+ */
 export interface HorizontalPodAutoscalerList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "autoscaling/v1";
@@ -68,7 +84,15 @@ export interface HorizontalPodAutoscalerList {
   metadata?: metaV1.ListMeta;
 }
 
-/** specification of a horizontal pod autoscaler. */
+/**
+ * specification of a horizontal pod autoscaler.
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerSpec } from "@kubeno/kube/k8s/autoscaling/v1";
+ * const show = (value: HorizontalPodAutoscalerSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface HorizontalPodAutoscalerSpec {
   /** maxReplicas is the upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas. */
   maxReplicas: number;
@@ -80,7 +104,15 @@ export interface HorizontalPodAutoscalerSpec {
   targetCPUUtilizationPercentage?: number;
 }
 
-/** current status of a horizontal pod autoscaler */
+/**
+ * current status of a horizontal pod autoscaler
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerStatus } from "@kubeno/kube/k8s/autoscaling/v1";
+ * const show = (value: HorizontalPodAutoscalerStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface HorizontalPodAutoscalerStatus {
   /** currentCPUUtilizationPercentage is the current average CPU utilization over all pods, represented as a percentage of requested CPU, e.g. 70 means that an average pod is using now 70% of its requested CPU. */
   currentCPUUtilizationPercentage?: number;
@@ -94,7 +126,15 @@ export interface HorizontalPodAutoscalerStatus {
   observedGeneration?: number;
 }
 
-/** Scale represents a scaling request for a resource. */
+/**
+ * Scale represents a scaling request for a resource.
+ *
+ * @example
+ * ```ts
+ * import type { Scale } from "@kubeno/kube/k8s/autoscaling/v1";
+ * const value: Scale = { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "example" } };
+ * ```
+ */
 export interface Scale {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "autoscaling/v1";
@@ -108,13 +148,29 @@ export interface Scale {
   status?: ScaleStatus;
 }
 
-/** ScaleSpec describes the attributes of a scale subresource. */
+/**
+ * ScaleSpec describes the attributes of a scale subresource.
+ *
+ * @example
+ * ```ts
+ * import type { ScaleSpec } from "@kubeno/kube/k8s/autoscaling/v1";
+ * const value: ScaleSpec = {};
+ * ```
+ */
 export interface ScaleSpec {
   /** replicas is the desired number of instances for the scaled object. */
   replicas?: number;
 }
 
-/** ScaleStatus represents the current status of a scale subresource. */
+/**
+ * ScaleStatus represents the current status of a scale subresource.
+ *
+ * @example
+ * ```ts
+ * import type { ScaleStatus } from "@kubeno/kube/k8s/autoscaling/v1";
+ * const show = (value: ScaleStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ScaleStatus {
   /** replicas is the actual number of observed instances of the scaled object. */
   replicas: number;

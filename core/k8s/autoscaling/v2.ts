@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** ContainerResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set. */
+/**
+ * ContainerResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerResourceMetricSource } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ContainerResourceMetricSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerResourceMetricSource {
   /** container is the name of the container in the pods of the scaling target */
   container: string;
@@ -22,7 +30,15 @@ export interface ContainerResourceMetricSource {
   target: MetricTarget;
 }
 
-/** ContainerResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing a single container in each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source. */
+/**
+ * ContainerResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing a single container in each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerResourceMetricStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ContainerResourceMetricStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerResourceMetricStatus {
   /** container is the name of the container in the pods of the scaling target */
   container: string;
@@ -32,7 +48,15 @@ export interface ContainerResourceMetricStatus {
   name: string;
 }
 
-/** CrossVersionObjectReference contains enough information to let you identify the referred resource. */
+/**
+ * CrossVersionObjectReference contains enough information to let you identify the referred resource.
+ *
+ * @example
+ * ```ts
+ * import type { CrossVersionObjectReference } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: CrossVersionObjectReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface CrossVersionObjectReference {
   /** apiVersion is the API version of the referent */
   apiVersion?: string;
@@ -42,7 +66,15 @@ export interface CrossVersionObjectReference {
   name: string;
 }
 
-/** ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes object (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster). */
+/**
+ * ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes object (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster).
+ *
+ * @example
+ * ```ts
+ * import type { ExternalMetricSource } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ExternalMetricSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ExternalMetricSource {
   /** metric identifies the target metric by name and selector */
   metric: MetricIdentifier;
@@ -50,7 +82,15 @@ export interface ExternalMetricSource {
   target: MetricTarget;
 }
 
-/** ExternalMetricStatus indicates the current value of a global metric not associated with any Kubernetes object. */
+/**
+ * ExternalMetricStatus indicates the current value of a global metric not associated with any Kubernetes object.
+ *
+ * @example
+ * ```ts
+ * import type { ExternalMetricStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ExternalMetricStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ExternalMetricStatus {
   /** current contains the current value for the given metric */
   current: MetricValueStatus;
@@ -58,7 +98,15 @@ export interface ExternalMetricStatus {
   metric: MetricIdentifier;
 }
 
-/** HPAScalingPolicy is a single policy which must hold true for a specified past interval. */
+/**
+ * HPAScalingPolicy is a single policy which must hold true for a specified past interval.
+ *
+ * @example
+ * ```ts
+ * import type { HPAScalingPolicy } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: HPAScalingPolicy): string => JSON.stringify(value);
+ * ```
+ */
 export interface HPAScalingPolicy {
   /** periodSeconds specifies the window of time for which the policy should hold true. PeriodSeconds must be greater than zero and less than or equal to 1800 (30 min). */
   periodSeconds: number;
@@ -74,6 +122,12 @@ export interface HPAScalingPolicy {
  * Scaling Policy Rules are applied after calculating DesiredReplicas from metrics for the HPA. They can limit the scaling velocity by specifying scaling policies. They can prevent flapping by specifying the stabilization window, so that the number of replicas is not set instantly, instead, the safest value from the stabilization window is chosen.
  *
  * The tolerance is applied to the metric values and prevents scaling too eagerly for small metric variations.
+ *
+ * @example
+ * ```ts
+ * import type { HPAScalingRules } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const value: HPAScalingRules = {};
+ * ```
  */
 export interface HPAScalingRules {
   /** policies is a list of potential scaling polices which can be used during scaling. If not set, use the default values: - For scale up: allow doubling the number of pods, or an absolute change of 4 pods in a 15s window. - For scale down: allow all pods to be removed in a 15s window. */
@@ -124,7 +178,15 @@ export const HorizontalPodAutoscaler: ResourceType<HorizontalPodAutoscaler> = re
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). */
+/**
+ * HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively).
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerBehavior } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const value: HorizontalPodAutoscalerBehavior = {};
+ * ```
+ */
 export interface HorizontalPodAutoscalerBehavior {
   /** scaleDown is scaling policy for scaling Down. If not set, the default value is to allow to scale down to minReplicas pods, with a 300 second stabilization window (i.e., the highest recommendation for the last 300sec is used). */
   scaleDown?: HPAScalingRules;
@@ -137,7 +199,15 @@ export interface HorizontalPodAutoscalerBehavior {
   scaleUp?: HPAScalingRules;
 }
 
-/** HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a certain point. */
+/**
+ * HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a certain point.
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerCondition } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: HorizontalPodAutoscalerCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface HorizontalPodAutoscalerCondition {
   /** lastTransitionTime is the last time the condition transitioned from one status to another */
   lastTransitionTime?: metaV1.Time;
@@ -153,7 +223,15 @@ export interface HorizontalPodAutoscalerCondition {
   type: string;
 }
 
-/** HorizontalPodAutoscalerList is a list of horizontal pod autoscaler objects. */
+/**
+ * HorizontalPodAutoscalerList is a list of horizontal pod autoscaler objects.
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerList } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const value: HorizontalPodAutoscalerList = { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscalerList", items: [] };
+ * ```
+ */
 export interface HorizontalPodAutoscalerList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "autoscaling/v2";
@@ -165,7 +243,15 @@ export interface HorizontalPodAutoscalerList {
   metadata?: metaV1.ListMeta;
 }
 
-/** HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler. */
+/**
+ * HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler.
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerSpec } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: HorizontalPodAutoscalerSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface HorizontalPodAutoscalerSpec {
   /** behavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). If not set, the default HPAScalingRules for scale up and scale down are used. */
   behavior?: HorizontalPodAutoscalerBehavior;
@@ -179,7 +265,15 @@ export interface HorizontalPodAutoscalerSpec {
   scaleTargetRef: CrossVersionObjectReference;
 }
 
-/** HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler. */
+/**
+ * HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler.
+ *
+ * @example
+ * ```ts
+ * import type { HorizontalPodAutoscalerStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: HorizontalPodAutoscalerStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface HorizontalPodAutoscalerStatus {
   /** conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met. */
   conditions?: HorizontalPodAutoscalerCondition[];
@@ -195,7 +289,15 @@ export interface HorizontalPodAutoscalerStatus {
   observedGeneration?: number;
 }
 
-/** MetricIdentifier defines the name and optionally selector for a metric */
+/**
+ * MetricIdentifier defines the name and optionally selector for a metric
+ *
+ * @example
+ * ```ts
+ * import type { MetricIdentifier } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: MetricIdentifier): string => JSON.stringify(value);
+ * ```
+ */
 export interface MetricIdentifier {
   /** name is the name of the given metric */
   name: string;
@@ -203,7 +305,15 @@ export interface MetricIdentifier {
   selector?: metaV1.LabelSelector;
 }
 
-/** MetricSpec specifies how to scale based on a single metric (only `type` and one other matching field should be set at once). */
+/**
+ * MetricSpec specifies how to scale based on a single metric (only `type` and one other matching field should be set at once).
+ *
+ * @example
+ * ```ts
+ * import type { MetricSpec } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: MetricSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface MetricSpec {
   /** containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod of the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source. */
   containerResource?: ContainerResourceMetricSource;
@@ -219,7 +329,15 @@ export interface MetricSpec {
   type: string;
 }
 
-/** MetricStatus describes the last-read state of a single metric. */
+/**
+ * MetricStatus describes the last-read state of a single metric.
+ *
+ * @example
+ * ```ts
+ * import type { MetricStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: MetricStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface MetricStatus {
   /** containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod in the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source. */
   containerResource?: ContainerResourceMetricStatus;
@@ -235,7 +353,15 @@ export interface MetricStatus {
   type: string;
 }
 
-/** MetricTarget defines the target value, average value, or average utilization of a specific metric */
+/**
+ * MetricTarget defines the target value, average value, or average utilization of a specific metric
+ *
+ * @example
+ * ```ts
+ * import type { MetricTarget } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: MetricTarget): string => JSON.stringify(value);
+ * ```
+ */
 export interface MetricTarget {
   /** averageUtilization is the target value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods. Currently only valid for Resource metric source type */
   averageUtilization?: number;
@@ -247,7 +373,15 @@ export interface MetricTarget {
   value?: metaV1.Quantity;
 }
 
-/** MetricValueStatus holds the current value for a metric */
+/**
+ * MetricValueStatus holds the current value for a metric
+ *
+ * @example
+ * ```ts
+ * import type { MetricValueStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const value: MetricValueStatus = {};
+ * ```
+ */
 export interface MetricValueStatus {
   /** averageUtilization is the current value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods. */
   averageUtilization?: number;
@@ -257,7 +391,15 @@ export interface MetricValueStatus {
   value?: metaV1.Quantity;
 }
 
-/** ObjectMetricSource indicates how to scale on a metric describing a kubernetes object (for example, hits-per-second on an Ingress object). */
+/**
+ * ObjectMetricSource indicates how to scale on a metric describing a kubernetes object (for example, hits-per-second on an Ingress object).
+ *
+ * @example
+ * ```ts
+ * import type { ObjectMetricSource } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ObjectMetricSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ObjectMetricSource {
   /** describedObject specifies the descriptions of a object,such as kind,name apiVersion */
   describedObject: CrossVersionObjectReference;
@@ -267,7 +409,15 @@ export interface ObjectMetricSource {
   target: MetricTarget;
 }
 
-/** ObjectMetricStatus indicates the current value of a metric describing a kubernetes object (for example, hits-per-second on an Ingress object). */
+/**
+ * ObjectMetricStatus indicates the current value of a metric describing a kubernetes object (for example, hits-per-second on an Ingress object).
+ *
+ * @example
+ * ```ts
+ * import type { ObjectMetricStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ObjectMetricStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ObjectMetricStatus {
   /** current contains the current value for the given metric */
   current: MetricValueStatus;
@@ -277,7 +427,15 @@ export interface ObjectMetricStatus {
   metric: MetricIdentifier;
 }
 
-/** PodsMetricSource indicates how to scale on a metric describing each pod in the current scale target (for example, transactions-processed-per-second). The values will be averaged together before being compared to the target value. */
+/**
+ * PodsMetricSource indicates how to scale on a metric describing each pod in the current scale target (for example, transactions-processed-per-second). The values will be averaged together before being compared to the target value.
+ *
+ * @example
+ * ```ts
+ * import type { PodsMetricSource } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: PodsMetricSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodsMetricSource {
   /** metric identifies the target metric by name and selector */
   metric: MetricIdentifier;
@@ -285,7 +443,15 @@ export interface PodsMetricSource {
   target: MetricTarget;
 }
 
-/** PodsMetricStatus indicates the current value of a metric describing each pod in the current scale target (for example, transactions-processed-per-second). */
+/**
+ * PodsMetricStatus indicates the current value of a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
+ *
+ * @example
+ * ```ts
+ * import type { PodsMetricStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: PodsMetricStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodsMetricStatus {
   /** current contains the current value for the given metric */
   current: MetricValueStatus;
@@ -293,7 +459,15 @@ export interface PodsMetricStatus {
   metric: MetricIdentifier;
 }
 
-/** ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set. */
+/**
+ * ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceMetricSource } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ResourceMetricSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceMetricSource {
   /** name is the name of the resource in question. */
   name: string;
@@ -301,7 +475,15 @@ export interface ResourceMetricSource {
   target: MetricTarget;
 }
 
-/** ResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source. */
+/**
+ * ResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceMetricStatus } from "@kubeno/kube/k8s/autoscaling/v2";
+ * const show = (value: ResourceMetricStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceMetricStatus {
   /** current contains the current value for the given metric */
   current: MetricValueStatus;

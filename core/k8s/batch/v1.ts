@@ -46,7 +46,15 @@ export const CronJob: ResourceType<CronJob> = resourceType<CronJob>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** CronJobList is a collection of cron jobs. */
+/**
+ * CronJobList is a collection of cron jobs.
+ *
+ * @example
+ * ```ts
+ * import type { CronJobList } from "@kubeno/kube/k8s/batch/v1";
+ * const value: CronJobList = { apiVersion: "batch/v1", kind: "CronJobList", items: [] };
+ * ```
+ */
 export interface CronJobList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "batch/v1";
@@ -58,7 +66,15 @@ export interface CronJobList {
   metadata?: metaV1.ListMeta;
 }
 
-/** CronJobSpec describes how the job execution will look like and when it will actually run. */
+/**
+ * CronJobSpec describes how the job execution will look like and when it will actually run.
+ *
+ * @example
+ * ```ts
+ * import type { CronJobSpec } from "@kubeno/kube/k8s/batch/v1";
+ * const show = (value: CronJobSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface CronJobSpec {
   /**
    * Specifies how to treat concurrent executions of a Job. Valid values are:
@@ -82,7 +98,15 @@ export interface CronJobSpec {
   timeZone?: string;
 }
 
-/** CronJobStatus represents the current state of a cron job. */
+/**
+ * CronJobStatus represents the current state of a cron job.
+ *
+ * @example
+ * ```ts
+ * import type { CronJobStatus } from "@kubeno/kube/k8s/batch/v1";
+ * const value: CronJobStatus = {};
+ * ```
+ */
 export interface CronJobStatus {
   /** A list of pointers to currently running jobs. */
   active?: coreV1.ObjectReference[];
@@ -124,7 +148,15 @@ export const Job: ResourceType<Job> = resourceType<Job>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** JobCondition describes current state of a job. */
+/**
+ * JobCondition describes current state of a job.
+ *
+ * @example
+ * ```ts
+ * import type { JobCondition } from "@kubeno/kube/k8s/batch/v1";
+ * const show = (value: JobCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface JobCondition {
   /** Last time the condition was checked. */
   lastProbeTime?: metaV1.Time;
@@ -140,7 +172,15 @@ export interface JobCondition {
   type: string;
 }
 
-/** JobList is a collection of jobs. */
+/**
+ * JobList is a collection of jobs.
+ *
+ * @example
+ * ```ts
+ * import type { JobList } from "@kubeno/kube/k8s/batch/v1";
+ * const value: JobList = { apiVersion: "batch/v1", kind: "JobList", items: [] };
+ * ```
+ */
 export interface JobList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "batch/v1";
@@ -152,7 +192,15 @@ export interface JobList {
   metadata?: metaV1.ListMeta;
 }
 
-/** JobSchedulingConfiguration composes the reusable workload-aware scheduling building blocks. */
+/**
+ * JobSchedulingConfiguration composes the reusable workload-aware scheduling building blocks.
+ *
+ * @example
+ * ```ts
+ * import type { JobSchedulingConfiguration } from "@kubeno/kube/k8s/batch/v1";
+ * const value: JobSchedulingConfiguration = {};
+ * ```
+ */
 export interface JobSchedulingConfiguration {
   /** DisruptionMode defines the mode in which the Job's pods can be disrupted. One of Single, All. This field is immutable after creation: it may not be added or removed, and the selected mode may not be changed. */
   disruptionMode?: schedulingV1alpha3.WorkloadPodGroupDisruptionMode;
@@ -164,7 +212,15 @@ export interface JobSchedulingConfiguration {
   schedulingPolicy?: schedulingV1alpha3.WorkloadPodGroupSchedulingPolicy;
 }
 
-/** JobSpec describes how the job execution will look like. */
+/**
+ * JobSpec describes how the job execution will look like.
+ *
+ * @example
+ * ```ts
+ * import type { JobSpec } from "@kubeno/kube/k8s/batch/v1";
+ * const show = (value: JobSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface JobSpec {
   /** Specifies the duration in seconds relative to the startTime that the job may be continuously active before the system tries to terminate it; value must be positive integer. If a Job is suspended (at creation or through an update), this timer will effectively be stopped and reset when the Job is resumed again. */
   activeDeadlineSeconds?: number;
@@ -217,7 +273,15 @@ export interface JobSpec {
   ttlSecondsAfterFinished?: number;
 }
 
-/** JobStatus represents the current state of a Job. */
+/**
+ * JobStatus represents the current state of a Job.
+ *
+ * @example
+ * ```ts
+ * import type { JobStatus } from "@kubeno/kube/k8s/batch/v1";
+ * const value: JobStatus = {};
+ * ```
+ */
 export interface JobStatus {
   /** The number of pending and running pods which are not terminating (without a deletionTimestamp). The value is zero for finished jobs. */
   active?: number;
@@ -262,7 +326,15 @@ export interface JobStatus {
   uncountedTerminatedPods?: UncountedTerminatedPods;
 }
 
-/** JobTemplateSpec describes the data a Job should have when created from a template */
+/**
+ * JobTemplateSpec describes the data a Job should have when created from a template
+ *
+ * @example
+ * ```ts
+ * import type { JobTemplateSpec } from "@kubeno/kube/k8s/batch/v1";
+ * const value: JobTemplateSpec = {};
+ * ```
+ */
 export interface JobTemplateSpec {
   /** Standard object's metadata of the jobs created from this template. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
   metadata?: metaV1.ObjectMeta;
@@ -270,13 +342,29 @@ export interface JobTemplateSpec {
   spec?: JobSpec;
 }
 
-/** PodFailurePolicy describes how failed pods influence the backoffLimit. */
+/**
+ * PodFailurePolicy describes how failed pods influence the backoffLimit.
+ *
+ * @example
+ * ```ts
+ * import type { PodFailurePolicy } from "@kubeno/kube/k8s/batch/v1";
+ * const value: PodFailurePolicy = { rules: [] };
+ * ```
+ */
 export interface PodFailurePolicy {
   /** A list of pod failure policy rules. The rules are evaluated in order. Once a rule matches a Pod failure, the remaining of the rules are ignored. When no rule matches the Pod failure, the default handling applies - the counter of pod failures is incremented and it is checked against the backoffLimit. At most 20 elements are allowed. */
   rules: PodFailurePolicyRule[];
 }
 
-/** PodFailurePolicyOnExitCodesRequirement describes the requirement for handling a failed pod based on its container exit codes. In particular, it lookups the .state.terminated.exitCode for each app container and init container status, represented by the .status.containerStatuses and .status.initContainerStatuses fields in the Pod status, respectively. Containers completed with success (exit code 0) are excluded from the requirement check. */
+/**
+ * PodFailurePolicyOnExitCodesRequirement describes the requirement for handling a failed pod based on its container exit codes. In particular, it lookups the .state.terminated.exitCode for each app container and init container status, represented by the .status.containerStatuses and .status.initContainerStatuses fields in the Pod status, respectively. Containers completed with success (exit code 0) are excluded from the requirement check.
+ *
+ * @example
+ * ```ts
+ * import type { PodFailurePolicyOnExitCodesRequirement } from "@kubeno/kube/k8s/batch/v1";
+ * const show = (value: PodFailurePolicyOnExitCodesRequirement): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodFailurePolicyOnExitCodesRequirement {
   /** Restricts the check for exit codes to the container with the specified name. When null, the rule applies to all containers. When specified, it should match one the container or initContainer names in the pod template. */
   containerName?: string;
@@ -296,7 +384,15 @@ export interface PodFailurePolicyOnExitCodesRequirement {
   values: number[];
 }
 
-/** PodFailurePolicyOnPodConditionsPattern describes a pattern for matching an actual pod condition type. */
+/**
+ * PodFailurePolicyOnPodConditionsPattern describes a pattern for matching an actual pod condition type.
+ *
+ * @example
+ * ```ts
+ * import type { PodFailurePolicyOnPodConditionsPattern } from "@kubeno/kube/k8s/batch/v1";
+ * const show = (value: PodFailurePolicyOnPodConditionsPattern): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodFailurePolicyOnPodConditionsPattern {
   /** Specifies the required Pod condition status. To match a pod condition it is required that the specified status equals the pod condition status. Defaults to True. */
   status?: string;
@@ -304,7 +400,15 @@ export interface PodFailurePolicyOnPodConditionsPattern {
   type: string;
 }
 
-/** PodFailurePolicyRule describes how a pod failure is handled when the requirements are met. One of onExitCodes and onPodConditions, but not both, can be used in each rule. */
+/**
+ * PodFailurePolicyRule describes how a pod failure is handled when the requirements are met. One of onExitCodes and onPodConditions, but not both, can be used in each rule.
+ *
+ * @example
+ * ```ts
+ * import type { PodFailurePolicyRule } from "@kubeno/kube/k8s/batch/v1";
+ * const show = (value: PodFailurePolicyRule): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodFailurePolicyRule {
   /**
    * Specifies the action taken on a pod failure when the requirements are satisfied. Possible values are:
@@ -326,13 +430,29 @@ export interface PodFailurePolicyRule {
   onPodConditions?: PodFailurePolicyOnPodConditionsPattern[];
 }
 
-/** SuccessPolicy describes when a Job can be declared as succeeded based on the success of some indexes. */
+/**
+ * SuccessPolicy describes when a Job can be declared as succeeded based on the success of some indexes.
+ *
+ * @example
+ * ```ts
+ * import type { SuccessPolicy } from "@kubeno/kube/k8s/batch/v1";
+ * const value: SuccessPolicy = { rules: [] };
+ * ```
+ */
 export interface SuccessPolicy {
   /** rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`. Once any of the rules are met, the "SuccessCriteriaMet" condition is added, and the lingering pods are removed. The terminal state for such a Job has the "Complete" condition. Additionally, these rules are evaluated in order; Once the Job meets one of the rules, other rules are ignored. At most 20 elements are allowed. */
   rules: SuccessPolicyRule[];
 }
 
-/** SuccessPolicyRule describes rule for declaring a Job as succeeded. Each rule must have at least one of the "succeededIndexes" or "succeededCount" specified. */
+/**
+ * SuccessPolicyRule describes rule for declaring a Job as succeeded. Each rule must have at least one of the "succeededIndexes" or "succeededCount" specified.
+ *
+ * @example
+ * ```ts
+ * import type { SuccessPolicyRule } from "@kubeno/kube/k8s/batch/v1";
+ * const value: SuccessPolicyRule = {};
+ * ```
+ */
 export interface SuccessPolicyRule {
   /** succeededCount specifies the minimal required size of the actual set of the succeeded indexes for the Job. When succeededCount is used along with succeededIndexes, the check is constrained only to the set of indexes specified by succeededIndexes. For example, given that succeededIndexes is "1-4", succeededCount is "3", and completed indexes are "1", "3", and "5", the Job isn't declared as succeeded because only "1" and "3" indexes are considered in that rules. When this field is null, this doesn't default to any value and is never evaluated at any time. When specified it needs to be a positive integer. */
   succeededCount?: number;
@@ -340,7 +460,15 @@ export interface SuccessPolicyRule {
   succeededIndexes?: string;
 }
 
-/** UncountedTerminatedPods holds UIDs of Pods that have terminated but haven't been accounted in Job status counters. */
+/**
+ * UncountedTerminatedPods holds UIDs of Pods that have terminated but haven't been accounted in Job status counters.
+ *
+ * @example
+ * ```ts
+ * import type { UncountedTerminatedPods } from "@kubeno/kube/k8s/batch/v1";
+ * const value: UncountedTerminatedPods = {};
+ * ```
+ */
 export interface UncountedTerminatedPods {
   /** failed holds UIDs of failed Pods. */
   failed?: string[];

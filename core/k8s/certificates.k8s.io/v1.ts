@@ -54,7 +54,15 @@ export const CertificateSigningRequest: ResourceType<CertificateSigningRequest> 
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object */
+/**
+ * CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object
+ *
+ * @example
+ * ```ts
+ * import type { CertificateSigningRequestCondition } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const show = (value: CertificateSigningRequestCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface CertificateSigningRequestCondition {
   /** lastTransitionTime is the time the condition last transitioned from one status to another. If unset, when a new condition type is added or an existing condition's status is changed, the server defaults this to the current time. */
   lastTransitionTime?: metaV1.Time;
@@ -82,7 +90,15 @@ export interface CertificateSigningRequestCondition {
   type: string;
 }
 
-/** CertificateSigningRequestList is a collection of CertificateSigningRequest objects */
+/**
+ * CertificateSigningRequestList is a collection of CertificateSigningRequest objects
+ *
+ * @example
+ * ```ts
+ * import type { CertificateSigningRequestList } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const value: CertificateSigningRequestList = { apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequestList", items: [] };
+ * ```
+ */
 export interface CertificateSigningRequestList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "certificates.k8s.io/v1";
@@ -94,7 +110,15 @@ export interface CertificateSigningRequestList {
   metadata?: metaV1.ListMeta;
 }
 
-/** CertificateSigningRequestSpec contains the certificate request. */
+/**
+ * CertificateSigningRequestSpec contains the certificate request.
+ *
+ * @example
+ * ```ts
+ * import type { CertificateSigningRequestSpec } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const show = (value: CertificateSigningRequestSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface CertificateSigningRequestSpec {
   /**
    * expirationSeconds is the requested duration of validity of the issued certificate. The certificate signer may issue a certificate with a different validity duration so a client must check the delta between the notBefore and and notAfter fields in the issued certificate to determine the actual duration.
@@ -164,7 +188,15 @@ export interface CertificateSigningRequestSpec {
   username?: string;
 }
 
-/** CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate. */
+/**
+ * CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate.
+ *
+ * @example
+ * ```ts
+ * import type { CertificateSigningRequestStatus } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const value: CertificateSigningRequestStatus = {};
+ * ```
+ */
 export interface CertificateSigningRequestStatus {
   /**
    * certificate is populated with an issued certificate by the signer after an Approved condition is present. This field is set via the /status subresource. Once populated, this field is immutable.
@@ -233,7 +265,15 @@ export const ClusterTrustBundle: ResourceType<ClusterTrustBundle> = resourceType
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ClusterTrustBundleList is a collection of ClusterTrustBundle objects */
+/**
+ * ClusterTrustBundleList is a collection of ClusterTrustBundle objects
+ *
+ * @example
+ * ```ts
+ * import type { ClusterTrustBundleList } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const value: ClusterTrustBundleList = { apiVersion: "certificates.k8s.io/v1", kind: "ClusterTrustBundleList", items: [] };
+ * ```
+ */
 export interface ClusterTrustBundleList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "certificates.k8s.io/v1";
@@ -245,7 +285,15 @@ export interface ClusterTrustBundleList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ClusterTrustBundleSpec contains the signer and trust anchors. */
+/**
+ * ClusterTrustBundleSpec contains the signer and trust anchors.
+ *
+ * @example
+ * ```ts
+ * import type { ClusterTrustBundleSpec } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const show = (value: ClusterTrustBundleSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface ClusterTrustBundleSpec {
   /**
    * signerName indicates the associated signer, if any.
@@ -307,7 +355,15 @@ export const PodCertificateRequest: ResourceType<PodCertificateRequest> = resour
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** PodCertificateRequestList is a collection of PodCertificateRequest objects */
+/**
+ * PodCertificateRequestList is a collection of PodCertificateRequest objects
+ *
+ * @example
+ * ```ts
+ * import type { PodCertificateRequestList } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const value: PodCertificateRequestList = { apiVersion: "certificates.k8s.io/v1", kind: "PodCertificateRequestList", items: [] };
+ * ```
+ */
 export interface PodCertificateRequestList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "certificates.k8s.io/v1";
@@ -319,7 +375,15 @@ export interface PodCertificateRequestList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PodCertificateRequestSpec describes the certificate request.  All fields are immutable after creation. */
+/**
+ * PodCertificateRequestSpec describes the certificate request.  All fields are immutable after creation.
+ *
+ * @example
+ * ```ts
+ * import type { PodCertificateRequestSpec } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const show = (value: PodCertificateRequestSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodCertificateRequestSpec {
   /**
    * maxExpirationSeconds is the maximum lifetime permitted for the certificate.
@@ -367,7 +431,15 @@ export interface PodCertificateRequestSpec {
   unverifiedUserAnnotations?: Record<string, string>;
 }
 
-/** PodCertificateRequestStatus describes the status of the request, and holds the certificate data if the request is issued. */
+/**
+ * PodCertificateRequestStatus describes the status of the request, and holds the certificate data if the request is issued.
+ *
+ * @example
+ * ```ts
+ * import type { PodCertificateRequestStatus } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+ * const value: PodCertificateRequestStatus = {};
+ * ```
+ */
 export interface PodCertificateRequestStatus {
   /**
    * beginRefreshAt is the time at which the kubelet should begin trying to refresh the certificate.  This field is set via the /status subresource, and must be set at the same time as certificateChain.  Once populated, this field is immutable.

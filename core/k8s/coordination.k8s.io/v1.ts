@@ -42,7 +42,15 @@ export const Lease: ResourceType<Lease> = resourceType<Lease>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** LeaseList is a list of Lease objects. */
+/**
+ * LeaseList is a list of Lease objects.
+ *
+ * @example
+ * ```ts
+ * import type { LeaseList } from "@kubeno/kube/k8s/coordination.k8s.io/v1";
+ * const value: LeaseList = { apiVersion: "coordination.k8s.io/v1", kind: "LeaseList", items: [] };
+ * ```
+ */
 export interface LeaseList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "coordination.k8s.io/v1";
@@ -54,7 +62,15 @@ export interface LeaseList {
   metadata?: metaV1.ListMeta;
 }
 
-/** LeaseSpec is a specification of a Lease. */
+/**
+ * LeaseSpec is a specification of a Lease.
+ *
+ * @example
+ * ```ts
+ * import type { LeaseSpec } from "@kubeno/kube/k8s/coordination.k8s.io/v1";
+ * const value: LeaseSpec = {};
+ * ```
+ */
 export interface LeaseSpec {
   /** acquireTime is a time when the current lease was acquired. */
   acquireTime?: metaV1.MicroTime;

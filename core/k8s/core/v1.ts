@@ -16,6 +16,12 @@ import type * as metaV1 from "../meta/v1.ts";
  * Represents a Persistent Disk resource in AWS.
  *
  * An AWS EBS disk must exist before mounting to a container. The disk must also be in the same AWS zone as the kubelet. An AWS EBS disk can only be mounted as read/write once. AWS EBS volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { AWSElasticBlockStoreVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: AWSElasticBlockStoreVolumeSource): string => JSON.stringify(value);
+ * ```
  */
 export interface AWSElasticBlockStoreVolumeSource {
   /** fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore */
@@ -28,7 +34,15 @@ export interface AWSElasticBlockStoreVolumeSource {
   volumeID: string;
 }
 
-/** Affinity is a group of affinity scheduling rules. */
+/**
+ * Affinity is a group of affinity scheduling rules.
+ *
+ * @example
+ * ```ts
+ * import type { Affinity } from "@kubeno/kube/k8s/core/v1";
+ * const value: Affinity = {};
+ * ```
+ */
 export interface Affinity {
   /** Describes node affinity scheduling rules for the pod. */
   nodeAffinity?: NodeAffinity;
@@ -38,7 +52,15 @@ export interface Affinity {
   podAntiAffinity?: PodAntiAffinity;
 }
 
-/** AppArmorProfile defines a pod or container's AppArmor settings. */
+/**
+ * AppArmorProfile defines a pod or container's AppArmor settings.
+ *
+ * @example
+ * ```ts
+ * import type { AppArmorProfile } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: AppArmorProfile): string => JSON.stringify(value);
+ * ```
+ */
 export interface AppArmorProfile {
   /** localhostProfile indicates a profile loaded on the node that should be used. The profile must be preconfigured on the node to work. Must match the loaded name of the profile. Must be set if and only if type is "Localhost". */
   localhostProfile?: string;
@@ -51,7 +73,15 @@ export interface AppArmorProfile {
   type: string;
 }
 
-/** AttachedVolume describes a volume attached to a node */
+/**
+ * AttachedVolume describes a volume attached to a node
+ *
+ * @example
+ * ```ts
+ * import type { AttachedVolume } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: AttachedVolume): string => JSON.stringify(value);
+ * ```
+ */
 export interface AttachedVolume {
   /** DevicePath represents the device path where the volume should be available */
   devicePath: string;
@@ -59,7 +89,15 @@ export interface AttachedVolume {
   name: string;
 }
 
-/** AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. */
+/**
+ * AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
+ *
+ * @example
+ * ```ts
+ * import type { AzureDiskVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: AzureDiskVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface AzureDiskVolumeSource {
   /** cachingMode is the Host Caching mode: None, Read Only, Read Write. */
   cachingMode?: string;
@@ -75,7 +113,15 @@ export interface AzureDiskVolumeSource {
   readOnly?: boolean;
 }
 
-/** AzureFile represents an Azure File Service mount on the host and bind mount to the pod. */
+/**
+ * AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
+ *
+ * @example
+ * ```ts
+ * import type { AzureFilePersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: AzureFilePersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface AzureFilePersistentVolumeSource {
   /** readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. */
   readOnly?: boolean;
@@ -87,7 +133,15 @@ export interface AzureFilePersistentVolumeSource {
   shareName: string;
 }
 
-/** AzureFile represents an Azure File Service mount on the host and bind mount to the pod. */
+/**
+ * AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
+ *
+ * @example
+ * ```ts
+ * import type { AzureFileVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: AzureFileVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface AzureFileVolumeSource {
   /** readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. */
   readOnly?: boolean;
@@ -127,7 +181,15 @@ export const Binding: ResourceType<Binding> = resourceType<Binding>({
   verbs: ["create"],
 });
 
-/** Represents storage that is managed by an external CSI volume driver */
+/**
+ * Represents storage that is managed by an external CSI volume driver
+ *
+ * @example
+ * ```ts
+ * import type { CSIPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: CSIPersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface CSIPersistentVolumeSource {
   /** controllerExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerExpandVolume call. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed. */
   controllerExpandSecretRef?: SecretReference;
@@ -151,7 +213,15 @@ export interface CSIPersistentVolumeSource {
   volumeHandle: string;
 }
 
-/** Represents a source location of a volume to mount, managed by an external CSI driver */
+/**
+ * Represents a source location of a volume to mount, managed by an external CSI driver
+ *
+ * @example
+ * ```ts
+ * import type { CSIVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: CSIVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface CSIVolumeSource {
   /** driver is the name of the CSI driver that handles this volume. Consult with your admin for the correct name as registered in the cluster. */
   driver: string;
@@ -165,7 +235,15 @@ export interface CSIVolumeSource {
   volumeAttributes?: Record<string, string>;
 }
 
-/** Adds and removes POSIX capabilities from running containers. */
+/**
+ * Adds and removes POSIX capabilities from running containers.
+ *
+ * @example
+ * ```ts
+ * import type { Capabilities } from "@kubeno/kube/k8s/core/v1";
+ * const value: Capabilities = {};
+ * ```
+ */
 export interface Capabilities {
   /** Added capabilities */
   add?: string[];
@@ -173,7 +251,15 @@ export interface Capabilities {
   drop?: string[];
 }
 
-/** Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { CephFSPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: CephFSPersistentVolumeSource = { monitors: [] };
+ * ```
+ */
 export interface CephFSPersistentVolumeSource {
   /** monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   monitors: string[];
@@ -189,7 +275,15 @@ export interface CephFSPersistentVolumeSource {
   user?: string;
 }
 
-/** Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { CephFSVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: CephFSVolumeSource = { monitors: [] };
+ * ```
+ */
 export interface CephFSVolumeSource {
   /** monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   monitors: string[];
@@ -205,7 +299,15 @@ export interface CephFSVolumeSource {
   user?: string;
 }
 
-/** Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling. */
+/**
+ * Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { CinderPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: CinderPersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface CinderPersistentVolumeSource {
   /** fsType Filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md */
   fsType?: string;
@@ -217,7 +319,15 @@ export interface CinderPersistentVolumeSource {
   volumeID: string;
 }
 
-/** Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling. */
+/**
+ * Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { CinderVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: CinderVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface CinderVolumeSource {
   /** fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md */
   fsType?: string;
@@ -229,13 +339,29 @@ export interface CinderVolumeSource {
   volumeID: string;
 }
 
-/** ClientIPConfig represents the configurations of Client IP based session affinity. */
+/**
+ * ClientIPConfig represents the configurations of Client IP based session affinity.
+ *
+ * @example
+ * ```ts
+ * import type { ClientIPConfig } from "@kubeno/kube/k8s/core/v1";
+ * const value: ClientIPConfig = {};
+ * ```
+ */
 export interface ClientIPConfig {
   /** timeoutSeconds specifies the seconds of ClientIP type session sticky time. The value must be >0 && <=86400(for 1 day) if ServiceAffinity == "ClientIP". Default value is 10800(for 3 hours). */
   timeoutSeconds?: number;
 }
 
-/** ClusterTrustBundleProjection describes how to select a set of ClusterTrustBundle objects and project their contents into the pod filesystem. */
+/**
+ * ClusterTrustBundleProjection describes how to select a set of ClusterTrustBundle objects and project their contents into the pod filesystem.
+ *
+ * @example
+ * ```ts
+ * import type { ClusterTrustBundleProjection } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ClusterTrustBundleProjection): string => JSON.stringify(value);
+ * ```
+ */
 export interface ClusterTrustBundleProjection {
   /** Select all ClusterTrustBundles that match this label selector.  Only has effect if signerName is set.  Mutually-exclusive with name.  If unset, interpreted as "match nothing".  If set but empty, interpreted as "match everything". */
   labelSelector?: metaV1.LabelSelector;
@@ -251,7 +377,15 @@ export interface ClusterTrustBundleProjection {
   user?: number;
 }
 
-/** Information about the condition of a component. */
+/**
+ * Information about the condition of a component.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentCondition } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ComponentCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface ComponentCondition {
   /** Condition error code for a component. For example, a health check error code. */
   error?: string;
@@ -293,7 +427,15 @@ export const ComponentStatus: ResourceType<ComponentStatus> = resourceType<Compo
   verbs: ["get", "list"],
 });
 
-/** Status of all the conditions for the component as a list of ComponentStatus objects. Deprecated: This API is deprecated in v1.19+ */
+/**
+ * Status of all the conditions for the component as a list of ComponentStatus objects. Deprecated: This API is deprecated in v1.19+
+ *
+ * @example
+ * ```ts
+ * import type { ComponentStatusList } from "@kubeno/kube/k8s/core/v1";
+ * const value: ComponentStatusList = { apiVersion: "v1", kind: "ComponentStatusList", items: [] };
+ * ```
+ */
 export interface ComponentStatusList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -343,6 +485,12 @@ export const ConfigMap: ResourceType<ConfigMap> = resourceType<ConfigMap>({
  * ConfigMapEnvSource selects a ConfigMap to populate the environment variables with.
  *
  * The contents of the target ConfigMap's Data field will represent the key-value pairs as environment variables. Keys in the BinaryData field are not currently propagated to container env vars.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMapEnvSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: ConfigMapEnvSource = {};
+ * ```
  */
 export interface ConfigMapEnvSource {
   /** Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names */
@@ -351,7 +499,15 @@ export interface ConfigMapEnvSource {
   optional?: boolean;
 }
 
-/** Selects a key from a ConfigMap. */
+/**
+ * Selects a key from a ConfigMap.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMapKeySelector } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ConfigMapKeySelector): string => JSON.stringify(value);
+ * ```
+ */
 export interface ConfigMapKeySelector {
   /** The key to select from the ConfigMap's Data field. Keys in the BinaryData field are not currently propagated to container env vars. */
   key: string;
@@ -361,7 +517,15 @@ export interface ConfigMapKeySelector {
   optional?: boolean;
 }
 
-/** ConfigMapList is a resource containing a list of ConfigMap objects. */
+/**
+ * ConfigMapList is a resource containing a list of ConfigMap objects.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMapList } from "@kubeno/kube/k8s/core/v1";
+ * const value: ConfigMapList = { apiVersion: "v1", kind: "ConfigMapList", items: [] };
+ * ```
+ */
 export interface ConfigMapList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -373,7 +537,15 @@ export interface ConfigMapList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ConfigMapNodeConfigSource contains the information to reference a ConfigMap as a config source for the Node. This API is deprecated since 1.22: https://git.k8s.io/enhancements/keps/sig-node/281-dynamic-kubelet-configuration */
+/**
+ * ConfigMapNodeConfigSource contains the information to reference a ConfigMap as a config source for the Node. This API is deprecated since 1.22: https://git.k8s.io/enhancements/keps/sig-node/281-dynamic-kubelet-configuration
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMapNodeConfigSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ConfigMapNodeConfigSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ConfigMapNodeConfigSource {
   /** KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases. */
   kubeletConfigKey: string;
@@ -391,6 +563,12 @@ export interface ConfigMapNodeConfigSource {
  * Adapts a ConfigMap into a projected volume.
  *
  * The contents of the target ConfigMap's Data field will be presented in a projected volume as files using the keys in the Data field as the file names, unless the items element is populated with specific mappings of keys to paths. Note that this is identical to a configmap volume source without the default mode.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMapProjection } from "@kubeno/kube/k8s/core/v1";
+ * const value: ConfigMapProjection = {};
+ * ```
  */
 export interface ConfigMapProjection {
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the ConfigMap, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'. */
@@ -405,6 +583,12 @@ export interface ConfigMapProjection {
  * Adapts a ConfigMap into a volume.
  *
  * The contents of the target ConfigMap's Data field will be presented in a volume as files using the keys in the Data field as the file names, unless the items element is populated with specific mappings of keys to paths. ConfigMap volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMapVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: ConfigMapVolumeSource = {};
+ * ```
  */
 export interface ConfigMapVolumeSource {
   /** defaultMode is optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set. */
@@ -419,7 +603,15 @@ export interface ConfigMapVolumeSource {
   optional?: boolean;
 }
 
-/** A single application container that you want to run within a pod. */
+/**
+ * A single application container that you want to run within a pod.
+ *
+ * @example
+ * ```ts
+ * import type { Container } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: Container): string => JSON.stringify(value);
+ * ```
+ */
 export interface Container {
   /** Arguments to the entrypoint. The container image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell */
   args?: string[];
@@ -473,7 +665,15 @@ export interface Container {
   workingDir?: string;
 }
 
-/** ContainerExtendedResourceRequest has the mapping of container name, extended resource name to the device request name. */
+/**
+ * ContainerExtendedResourceRequest has the mapping of container name, extended resource name to the device request name.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerExtendedResourceRequest } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ContainerExtendedResourceRequest): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerExtendedResourceRequest {
   /** The name of the container requesting resources. */
   containerName: string;
@@ -483,7 +683,15 @@ export interface ContainerExtendedResourceRequest {
   resourceName: string;
 }
 
-/** Describe a container image */
+/**
+ * Describe a container image
+ *
+ * @example
+ * ```ts
+ * import type { ContainerImage } from "@kubeno/kube/k8s/core/v1";
+ * const value: ContainerImage = {};
+ * ```
+ */
 export interface ContainerImage {
   /** Names by which this image is known. e.g. ["kubernetes.example/hyperkube:v1.0.7", "cloud-vendor.registry.example/cloud-vendor/hyperkube:v1.0.7"] */
   names?: string[];
@@ -491,7 +699,15 @@ export interface ContainerImage {
   sizeBytes?: number;
 }
 
-/** ContainerPort represents a network port in a single container. */
+/**
+ * ContainerPort represents a network port in a single container.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerPort } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ContainerPort): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerPort {
   /** Number of port to expose on the pod's IP address. This must be a valid port number, 0 < x < 65536. */
   containerPort: number;
@@ -505,7 +721,15 @@ export interface ContainerPort {
   protocol?: string;
 }
 
-/** ContainerResizePolicy represents resource resize policy for the container. */
+/**
+ * ContainerResizePolicy represents resource resize policy for the container.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerResizePolicy } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ContainerResizePolicy): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerResizePolicy {
   /** Name of the resource to which this resource resize policy applies. Supported values: cpu, memory. */
   resourceName: string;
@@ -513,7 +737,15 @@ export interface ContainerResizePolicy {
   restartPolicy: string;
 }
 
-/** ContainerRestartRule describes how a container exit is handled. */
+/**
+ * ContainerRestartRule describes how a container exit is handled.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerRestartRule } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ContainerRestartRule): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerRestartRule {
   /** Specifies the action taken on a container exit if the requirements are satisfied. The only possible value is "Restart" to restart the container. */
   action: string;
@@ -521,7 +753,15 @@ export interface ContainerRestartRule {
   exitCodes?: ContainerRestartRuleOnExitCodes;
 }
 
-/** ContainerRestartRuleOnExitCodes describes the condition for handling an exited container based on its exit codes. */
+/**
+ * ContainerRestartRuleOnExitCodes describes the condition for handling an exited container based on its exit codes.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerRestartRuleOnExitCodes } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ContainerRestartRuleOnExitCodes): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerRestartRuleOnExitCodes {
   /**
    * Represents the relationship between the container exit code(s) and the specified values. Possible values are: - In: the requirement is satisfied if the container exit code is in the
@@ -534,7 +774,15 @@ export interface ContainerRestartRuleOnExitCodes {
   values?: number[];
 }
 
-/** ContainerState holds a possible state of container. Only one of its members may be specified. If none of them is specified, the default one is ContainerStateWaiting. */
+/**
+ * ContainerState holds a possible state of container. Only one of its members may be specified. If none of them is specified, the default one is ContainerStateWaiting.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerState } from "@kubeno/kube/k8s/core/v1";
+ * const value: ContainerState = {};
+ * ```
+ */
 export interface ContainerState {
   /** Details about a running container */
   running?: ContainerStateRunning;
@@ -544,13 +792,29 @@ export interface ContainerState {
   waiting?: ContainerStateWaiting;
 }
 
-/** ContainerStateRunning is a running state of a container. */
+/**
+ * ContainerStateRunning is a running state of a container.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerStateRunning } from "@kubeno/kube/k8s/core/v1";
+ * const value: ContainerStateRunning = {};
+ * ```
+ */
 export interface ContainerStateRunning {
   /** Time at which the container was last (re-)started */
   startedAt?: metaV1.Time;
 }
 
-/** ContainerStateTerminated is a terminated state of a container. */
+/**
+ * ContainerStateTerminated is a terminated state of a container.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerStateTerminated } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ContainerStateTerminated): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerStateTerminated {
   /** Container's ID in the format '<type>://<container_id>' */
   containerID?: string;
@@ -568,7 +832,15 @@ export interface ContainerStateTerminated {
   startedAt?: metaV1.Time;
 }
 
-/** ContainerStateWaiting is a waiting state of a container. */
+/**
+ * ContainerStateWaiting is a waiting state of a container.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerStateWaiting } from "@kubeno/kube/k8s/core/v1";
+ * const value: ContainerStateWaiting = {};
+ * ```
+ */
 export interface ContainerStateWaiting {
   /** Message regarding why the container is not yet running. */
   message?: string;
@@ -576,7 +848,15 @@ export interface ContainerStateWaiting {
   reason?: string;
 }
 
-/** ContainerStatus contains details for the current status of this container. */
+/**
+ * ContainerStatus contains details for the current status of this container.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ContainerStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ContainerStatus {
   /** AllocatedResources represents the compute resources allocated for this container by the node. Kubelet sets this value to Container.Resources.Requests upon successful pod admission and after successfully admitting desired pod resize. */
   allocatedResources?: Record<string, metaV1.Quantity>;
@@ -614,25 +894,57 @@ export interface ContainerStatus {
   volumeMounts?: VolumeMountStatus[];
 }
 
-/** ContainerUser represents user identity information */
+/**
+ * ContainerUser represents user identity information
+ *
+ * @example
+ * ```ts
+ * import type { ContainerUser } from "@kubeno/kube/k8s/core/v1";
+ * const value: ContainerUser = {};
+ * ```
+ */
 export interface ContainerUser {
   /** Linux holds user identity information initially attached to the first process of the containers in Linux. Note that the actual running identity can be changed if the process has enough privilege to do so. */
   linux?: LinuxContainerUser;
 }
 
-/** DaemonEndpoint contains information about a single Daemon endpoint. */
+/**
+ * DaemonEndpoint contains information about a single Daemon endpoint.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonEndpoint } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: DaemonEndpoint): string => JSON.stringify(value);
+ * ```
+ */
 export interface DaemonEndpoint {
   /** Port number of the given endpoint. */
   Port: number;
 }
 
-/** Represents downward API info for projecting into a projected volume. Note that this is identical to a downwardAPI volume source without the default mode. */
+/**
+ * Represents downward API info for projecting into a projected volume. Note that this is identical to a downwardAPI volume source without the default mode.
+ *
+ * @example
+ * ```ts
+ * import type { DownwardAPIProjection } from "@kubeno/kube/k8s/core/v1";
+ * const value: DownwardAPIProjection = {};
+ * ```
+ */
 export interface DownwardAPIProjection {
   /** Items is a list of DownwardAPIVolume file */
   items?: DownwardAPIVolumeFile[];
 }
 
-/** DownwardAPIVolumeFile represents information to create the file containing the pod field */
+/**
+ * DownwardAPIVolumeFile represents information to create the file containing the pod field
+ *
+ * @example
+ * ```ts
+ * import type { DownwardAPIVolumeFile } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: DownwardAPIVolumeFile): string => JSON.stringify(value);
+ * ```
+ */
 export interface DownwardAPIVolumeFile {
   /** Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported. */
   fieldRef?: ObjectFieldSelector;
@@ -646,7 +958,15 @@ export interface DownwardAPIVolumeFile {
   user?: number;
 }
 
-/** DownwardAPIVolumeSource represents a volume containing downward API info. Downward API volumes support ownership management and SELinux relabeling. */
+/**
+ * DownwardAPIVolumeSource represents a volume containing downward API info. Downward API volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { DownwardAPIVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: DownwardAPIVolumeSource = {};
+ * ```
+ */
 export interface DownwardAPIVolumeSource {
   /** Optional: mode bits to use on created files by default. Must be a Optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set. */
   defaultMode?: number;
@@ -656,7 +976,15 @@ export interface DownwardAPIVolumeSource {
   items?: DownwardAPIVolumeFile[];
 }
 
-/** Represents an empty directory for a pod. Empty directory volumes support ownership management and SELinux relabeling. */
+/**
+ * Represents an empty directory for a pod. Empty directory volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { EmptyDirVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: EmptyDirVolumeSource = {};
+ * ```
+ */
 export interface EmptyDirVolumeSource {
   /** medium represents what type of storage medium should back this directory. The default is "" which means to use the node's default medium. Must be an empty string (default) or Memory. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir */
   medium?: string;
@@ -666,7 +994,15 @@ export interface EmptyDirVolumeSource {
   sizeLimit?: metaV1.Quantity;
 }
 
-/** EndpointAddress is a tuple that describes single IP address. Deprecated: This API is deprecated in v1.33+. */
+/**
+ * EndpointAddress is a tuple that describes single IP address. Deprecated: This API is deprecated in v1.33+.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointAddress } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: EndpointAddress): string => JSON.stringify(value);
+ * ```
+ */
 export interface EndpointAddress {
   /** The Hostname of this endpoint */
   hostname?: string;
@@ -678,7 +1014,15 @@ export interface EndpointAddress {
   targetRef?: ObjectReference;
 }
 
-/** EndpointPort is a tuple that describes a single port. Deprecated: This API is deprecated in v1.33+. */
+/**
+ * EndpointPort is a tuple that describes a single port. Deprecated: This API is deprecated in v1.33+.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointPort } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: EndpointPort): string => JSON.stringify(value);
+ * ```
+ */
 export interface EndpointPort {
   /**
    * The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:
@@ -715,6 +1059,12 @@ export interface EndpointPort {
  * 	b: [ 10.10.1.1:309, 10.10.2.2:309 ]
  *
  * Deprecated: This API is deprecated in v1.33+.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointSubset } from "@kubeno/kube/k8s/core/v1";
+ * const value: EndpointSubset = {};
+ * ```
  */
 export interface EndpointSubset {
   /** IP addresses which offer the related ports that are marked as ready. These endpoints should be considered safe for load balancers and clients to utilize. */
@@ -773,7 +1123,15 @@ export const Endpoints: ResourceType<Endpoints> = resourceType<Endpoints>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** EndpointsList is a list of endpoints. Deprecated: This API is deprecated in v1.33+. */
+/**
+ * EndpointsList is a list of endpoints. Deprecated: This API is deprecated in v1.33+.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointsList } from "@kubeno/kube/k8s/core/v1";
+ * const value: EndpointsList = { apiVersion: "v1", kind: "EndpointsList", items: [] };
+ * ```
+ */
 export interface EndpointsList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -785,7 +1143,15 @@ export interface EndpointsList {
   metadata?: metaV1.ListMeta;
 }
 
-/** EnvFromSource represents the source of a set of ConfigMaps or Secrets */
+/**
+ * EnvFromSource represents the source of a set of ConfigMaps or Secrets
+ *
+ * @example
+ * ```ts
+ * import type { EnvFromSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: EnvFromSource = {};
+ * ```
+ */
 export interface EnvFromSource {
   /** The ConfigMap to select from */
   configMapRef?: ConfigMapEnvSource;
@@ -795,7 +1161,15 @@ export interface EnvFromSource {
   secretRef?: SecretEnvSource;
 }
 
-/** EnvVar represents an environment variable present in a Container. */
+/**
+ * EnvVar represents an environment variable present in a Container.
+ *
+ * @example
+ * ```ts
+ * import type { EnvVar } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: EnvVar): string => JSON.stringify(value);
+ * ```
+ */
 export interface EnvVar {
   /** Name of the environment variable. May consist of any printable ASCII characters except '='. */
   name: string;
@@ -805,7 +1179,15 @@ export interface EnvVar {
   valueFrom?: EnvVarSource;
 }
 
-/** EnvVarSource represents a source for the value of an EnvVar. */
+/**
+ * EnvVarSource represents a source for the value of an EnvVar.
+ *
+ * @example
+ * ```ts
+ * import type { EnvVarSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: EnvVarSource = {};
+ * ```
+ */
 export interface EnvVarSource {
   /** Selects a key of a ConfigMap. */
   configMapKeyRef?: ConfigMapKeySelector;
@@ -823,6 +1205,12 @@ export interface EnvVarSource {
  * An EphemeralContainer is a temporary container that you may add to an existing Pod for user-initiated activities such as debugging. Ephemeral containers have no resource or scheduling guarantees, and they will not be restarted when they exit or when a Pod is removed or restarted. The kubelet may evict a Pod if an ephemeral container causes the Pod to exceed its resource allocation.
  *
  * To add an ephemeral container, use the ephemeralcontainers subresource of an existing Pod. Ephemeral containers may not be removed or restarted.
+ *
+ * @example
+ * ```ts
+ * import type { EphemeralContainer } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: EphemeralContainer): string => JSON.stringify(value);
+ * ```
  */
 export interface EphemeralContainer {
   /** Arguments to the entrypoint. The image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell */
@@ -883,7 +1271,15 @@ export interface EphemeralContainer {
   workingDir?: string;
 }
 
-/** Represents an ephemeral volume that is handled by a normal storage driver. */
+/**
+ * Represents an ephemeral volume that is handled by a normal storage driver.
+ *
+ * @example
+ * ```ts
+ * import type { EphemeralVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: EphemeralVolumeSource = {};
+ * ```
+ */
 export interface EphemeralVolumeSource {
   /**
    * Will be used to create a stand-alone PVC to provision the volume. The pod in which this EphemeralVolumeSource is embedded will be the owner of the PVC, i.e. the PVC will be deleted together with the pod.  The name of the PVC will be `<pod name>-<volume name>` where `<volume name>` is the name from the `PodSpec.Volumes` array entry. Pod validation will reject the pod if the concatenated name is not valid for a PVC (for example, too long).
@@ -953,7 +1349,15 @@ export const Event: ResourceType<Event> = resourceType<Event>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** EventList is a list of events. */
+/**
+ * EventList is a list of events.
+ *
+ * @example
+ * ```ts
+ * import type { EventList } from "@kubeno/kube/k8s/core/v1";
+ * const value: EventList = { apiVersion: "v1", kind: "EventList", items: [] };
+ * ```
+ */
 export interface EventList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -965,7 +1369,15 @@ export interface EventList {
   metadata?: metaV1.ListMeta;
 }
 
-/** EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time. */
+/**
+ * EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.
+ *
+ * @example
+ * ```ts
+ * import type { EventSeries } from "@kubeno/kube/k8s/core/v1";
+ * const value: EventSeries = {};
+ * ```
+ */
 export interface EventSeries {
   /** Number of occurrences in this series up to the last heartbeat time */
   count?: number;
@@ -973,7 +1385,15 @@ export interface EventSeries {
   lastObservedTime?: metaV1.MicroTime;
 }
 
-/** EventSource contains information for an event. */
+/**
+ * EventSource contains information for an event.
+ *
+ * @example
+ * ```ts
+ * import type { EventSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: EventSource = {};
+ * ```
+ */
 export interface EventSource {
   /** Component from which the event is generated. */
   component?: string;
@@ -981,7 +1401,15 @@ export interface EventSource {
   host?: string;
 }
 
-/** EvictionResponder allows you to specify the responder reacting to an Eviction. Responders should observe and communicate through the Eviction Resource API to help with the graceful eviction of a target (e.g. termination of a pod). */
+/**
+ * EvictionResponder allows you to specify the responder reacting to an Eviction. Responders should observe and communicate through the Eviction Resource API to help with the graceful eviction of a target (e.g. termination of a pod).
+ *
+ * @example
+ * ```ts
+ * import type { EvictionResponder } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: EvictionResponder): string => JSON.stringify(value);
+ * ```
+ */
 export interface EvictionResponder {
   /**
    * name allows you to identify the responder responding to the Eviction.
@@ -999,13 +1427,29 @@ export interface EvictionResponder {
   priority: number;
 }
 
-/** ExecAction describes a "run in container" action. */
+/**
+ * ExecAction describes a "run in container" action.
+ *
+ * @example
+ * ```ts
+ * import type { ExecAction } from "@kubeno/kube/k8s/core/v1";
+ * const value: ExecAction = {};
+ * ```
+ */
 export interface ExecAction {
   /** Command is the command line to execute inside the container, the working directory for the command  is root ('/') in the container's filesystem. The command is simply exec'd, it is not run inside a shell, so traditional shell instructions ('|', etc) won't work. To use a shell, you need to explicitly call out to that shell. Exit status of 0 is treated as live/healthy and non-zero is unhealthy. */
   command?: string[];
 }
 
-/** Represents a Fibre Channel volume. Fibre Channel volumes can only be mounted as read/write once. Fibre Channel volumes support ownership management and SELinux relabeling. */
+/**
+ * Represents a Fibre Channel volume. Fibre Channel volumes can only be mounted as read/write once. Fibre Channel volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { FCVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: FCVolumeSource = {};
+ * ```
+ */
 export interface FCVolumeSource {
   /** fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. */
   fsType?: string;
@@ -1019,7 +1463,15 @@ export interface FCVolumeSource {
   wwids?: string[];
 }
 
-/** FileKeySelector selects a key of the env file. */
+/**
+ * FileKeySelector selects a key of the env file.
+ *
+ * @example
+ * ```ts
+ * import type { FileKeySelector } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: FileKeySelector): string => JSON.stringify(value);
+ * ```
+ */
 export interface FileKeySelector {
   /** The key within the env file. An invalid key will prevent the pod from starting. The keys defined within a source may consist of any printable ASCII characters except '='. During Alpha stage of the EnvFiles feature gate, the key size is limited to 128 characters. */
   key: string;
@@ -1035,7 +1487,15 @@ export interface FileKeySelector {
   volumeName: string;
 }
 
-/** FlexPersistentVolumeSource represents a generic persistent volume resource that is provisioned/attached using an exec based plugin. */
+/**
+ * FlexPersistentVolumeSource represents a generic persistent volume resource that is provisioned/attached using an exec based plugin.
+ *
+ * @example
+ * ```ts
+ * import type { FlexPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: FlexPersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface FlexPersistentVolumeSource {
   /** driver is the name of the driver to use for this volume. */
   driver: string;
@@ -1049,7 +1509,15 @@ export interface FlexPersistentVolumeSource {
   secretRef?: SecretReference;
 }
 
-/** FlexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. */
+/**
+ * FlexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
+ *
+ * @example
+ * ```ts
+ * import type { FlexVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: FlexVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface FlexVolumeSource {
   /** driver is the name of the driver to use for this volume. */
   driver: string;
@@ -1063,7 +1531,15 @@ export interface FlexVolumeSource {
   secretRef?: LocalObjectReference;
 }
 
-/** Represents a Flocker volume mounted by the Flocker agent. One and only one of datasetName and datasetUUID should be set. Flocker volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents a Flocker volume mounted by the Flocker agent. One and only one of datasetName and datasetUUID should be set. Flocker volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { FlockerVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: FlockerVolumeSource = {};
+ * ```
+ */
 export interface FlockerVolumeSource {
   /** datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated */
   datasetName?: string;
@@ -1075,6 +1551,12 @@ export interface FlockerVolumeSource {
  * Represents a Persistent Disk resource in Google Compute Engine.
  *
  * A GCE PD must exist before mounting to a container. The disk must also be in the same GCE project and zone as the kubelet. A GCE PD can only be mounted as read/write once or read-only many times. GCE PDs support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { GCEPersistentDiskVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: GCEPersistentDiskVolumeSource): string => JSON.stringify(value);
+ * ```
  */
 export interface GCEPersistentDiskVolumeSource {
   /** fsType is filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk */
@@ -1087,7 +1569,15 @@ export interface GCEPersistentDiskVolumeSource {
   readOnly?: boolean;
 }
 
-/** GRPCAction specifies an action involving a GRPC service. */
+/**
+ * GRPCAction specifies an action involving a GRPC service.
+ *
+ * @example
+ * ```ts
+ * import type { GRPCAction } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: GRPCAction): string => JSON.stringify(value);
+ * ```
+ */
 export interface GRPCAction {
   /** mode specifies the connection mode for the gRPC health probe. Set to "TLS" to use TLS without certificate verification. Set to "Plaintext" to use a plaintext (insecure) connection explicitly. If not specified, the probe uses a plaintext (insecure) connection. */
   mode?: string;
@@ -1105,6 +1595,12 @@ export interface GRPCAction {
  * Represents a volume that is populated with the contents of a git repository. Git repo volumes do not support ownership management. Git repo volumes support SELinux relabeling.
  *
  * DEPRECATED: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod's container.
+ *
+ * @example
+ * ```ts
+ * import type { GitRepoVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: GitRepoVolumeSource): string => JSON.stringify(value);
+ * ```
  */
 export interface GitRepoVolumeSource {
   /** directory is the target directory name. Must not contain or start with '..'.  If '.' is supplied, the volume directory will be the git repository.  Otherwise, if specified, the volume will contain the git repository in the subdirectory with the given name. */
@@ -1115,7 +1611,15 @@ export interface GitRepoVolumeSource {
   revision?: string;
 }
 
-/** Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { GlusterfsPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: GlusterfsPersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface GlusterfsPersistentVolumeSource {
   /** endpoints is the endpoint name that details Glusterfs topology. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod */
   endpoints: string;
@@ -1127,7 +1631,15 @@ export interface GlusterfsPersistentVolumeSource {
   readOnly?: boolean;
 }
 
-/** Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { GlusterfsVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: GlusterfsVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface GlusterfsVolumeSource {
   /** endpoints is the endpoint name that details Glusterfs topology. */
   endpoints: string;
@@ -1137,7 +1649,15 @@ export interface GlusterfsVolumeSource {
   readOnly?: boolean;
 }
 
-/** HTTPGetAction describes an action based on HTTP Get requests. */
+/**
+ * HTTPGetAction describes an action based on HTTP Get requests.
+ *
+ * @example
+ * ```ts
+ * import type { HTTPGetAction } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: HTTPGetAction): string => JSON.stringify(value);
+ * ```
+ */
 export interface HTTPGetAction {
   /** Host name to connect to, defaults to the pod IP. You probably want to set "Host" in httpHeaders instead. */
   host?: string;
@@ -1153,7 +1673,15 @@ export interface HTTPGetAction {
   scheme?: string;
 }
 
-/** HTTPHeader describes a custom header to be used in HTTP probes */
+/**
+ * HTTPHeader describes a custom header to be used in HTTP probes
+ *
+ * @example
+ * ```ts
+ * import type { HTTPHeader } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: HTTPHeader): string => JSON.stringify(value);
+ * ```
+ */
 export interface HTTPHeader {
   /** The header field name. This will be canonicalized upon output, so case-variant names will be understood as the same header. */
   name: string;
@@ -1161,7 +1689,15 @@ export interface HTTPHeader {
   value: string;
 }
 
-/** HostAlias holds the mapping between IP and hostnames that will be injected as an entry in the pod's hosts file. */
+/**
+ * HostAlias holds the mapping between IP and hostnames that will be injected as an entry in the pod's hosts file.
+ *
+ * @example
+ * ```ts
+ * import type { HostAlias } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: HostAlias): string => JSON.stringify(value);
+ * ```
+ */
 export interface HostAlias {
   /** Hostnames for the above IP address. */
   hostnames?: string[];
@@ -1169,13 +1705,29 @@ export interface HostAlias {
   ip: string;
 }
 
-/** HostIP represents a single IP address allocated to the host. */
+/**
+ * HostIP represents a single IP address allocated to the host.
+ *
+ * @example
+ * ```ts
+ * import type { HostIP } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: HostIP): string => JSON.stringify(value);
+ * ```
+ */
 export interface HostIP {
   /** IP is the IP address assigned to the host */
   ip: string;
 }
 
-/** Represents a host path mapped into a pod. Host path volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents a host path mapped into a pod. Host path volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { HostPathVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: HostPathVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface HostPathVolumeSource {
   /** path of the directory on the host. If the path is a symlink, it will follow the link to the real path. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath */
   path: string;
@@ -1183,7 +1735,15 @@ export interface HostPathVolumeSource {
   type?: string;
 }
 
-/** ISCSIPersistentVolumeSource represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling. */
+/**
+ * ISCSIPersistentVolumeSource represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { ISCSIPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ISCSIPersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ISCSIPersistentVolumeSource {
   /** chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication */
   chapAuthDiscovery?: boolean;
@@ -1209,7 +1769,15 @@ export interface ISCSIPersistentVolumeSource {
   targetPortal: string;
 }
 
-/** Represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling. */
+/**
+ * Represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { ISCSIVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ISCSIVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ISCSIVolumeSource {
   /** chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication */
   chapAuthDiscovery?: boolean;
@@ -1235,7 +1803,15 @@ export interface ISCSIVolumeSource {
   targetPortal: string;
 }
 
-/** ImageVolumeSource represents a image volume resource. */
+/**
+ * ImageVolumeSource represents a image volume resource.
+ *
+ * @example
+ * ```ts
+ * import type { ImageVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: ImageVolumeSource = {};
+ * ```
+ */
 export interface ImageVolumeSource {
   /** Policy for pulling OCI objects. Possible values are: Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails. Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present. IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. */
   pullPolicy?: string;
@@ -1243,13 +1819,29 @@ export interface ImageVolumeSource {
   reference?: string;
 }
 
-/** ImageVolumeStatus represents the image-based volume status. */
+/**
+ * ImageVolumeStatus represents the image-based volume status.
+ *
+ * @example
+ * ```ts
+ * import type { ImageVolumeStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ImageVolumeStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ImageVolumeStatus {
   /** ImageRef is the digest of the image used for this volume. It should have a value that's similar to the pod's status.containerStatuses[i].imageID. The ImageRef length should not exceed 256 characters. */
   imageRef: string;
 }
 
-/** Maps a string key to a path within a volume. */
+/**
+ * Maps a string key to a path within a volume.
+ *
+ * @example
+ * ```ts
+ * import type { KeyToPath } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: KeyToPath): string => JSON.stringify(value);
+ * ```
+ */
 export interface KeyToPath {
   /** key is the key to project. */
   key: string;
@@ -1261,7 +1853,15 @@ export interface KeyToPath {
   user?: number;
 }
 
-/** Lifecycle describes actions that the management system should take in response to container lifecycle events. For the PostStart and PreStop lifecycle handlers, management of the container blocks until the action is complete, unless the container process fails, in which case the handler is aborted. */
+/**
+ * Lifecycle describes actions that the management system should take in response to container lifecycle events. For the PostStart and PreStop lifecycle handlers, management of the container blocks until the action is complete, unless the container process fails, in which case the handler is aborted.
+ *
+ * @example
+ * ```ts
+ * import type { Lifecycle } from "@kubeno/kube/k8s/core/v1";
+ * const value: Lifecycle = {};
+ * ```
+ */
 export interface Lifecycle {
   /** PostStart is called immediately after a container is created. If the handler fails, the container is terminated and restarted according to its restart policy. Other management of the container blocks until the hook completes. More info: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks */
   postStart?: LifecycleHandler;
@@ -1271,7 +1871,15 @@ export interface Lifecycle {
   stopSignal?: string;
 }
 
-/** LifecycleHandler defines a specific action that should be taken in a lifecycle hook. One and only one of the fields, except TCPSocket must be specified. */
+/**
+ * LifecycleHandler defines a specific action that should be taken in a lifecycle hook. One and only one of the fields, except TCPSocket must be specified.
+ *
+ * @example
+ * ```ts
+ * import type { LifecycleHandler } from "@kubeno/kube/k8s/core/v1";
+ * const value: LifecycleHandler = {};
+ * ```
+ */
 export interface LifecycleHandler {
   /** Exec specifies a command to execute in the container. */
   exec?: ExecAction;
@@ -1313,7 +1921,15 @@ export const LimitRange: ResourceType<LimitRange> = resourceType<LimitRange>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** LimitRangeItem defines a min/max usage limit for any resource that matches on kind. */
+/**
+ * LimitRangeItem defines a min/max usage limit for any resource that matches on kind.
+ *
+ * @example
+ * ```ts
+ * import type { LimitRangeItem } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: LimitRangeItem): string => JSON.stringify(value);
+ * ```
+ */
 export interface LimitRangeItem {
   /** Default resource requirement limit value by resource name if resource limit is omitted. */
   default?: Record<string, metaV1.Quantity>;
@@ -1329,7 +1945,15 @@ export interface LimitRangeItem {
   type: string;
 }
 
-/** LimitRangeList is a list of LimitRange items. */
+/**
+ * LimitRangeList is a list of LimitRange items.
+ *
+ * @example
+ * ```ts
+ * import type { LimitRangeList } from "@kubeno/kube/k8s/core/v1";
+ * const value: LimitRangeList = { apiVersion: "v1", kind: "LimitRangeList", items: [] };
+ * ```
+ */
 export interface LimitRangeList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -1341,13 +1965,29 @@ export interface LimitRangeList {
   metadata?: metaV1.ListMeta;
 }
 
-/** LimitRangeSpec defines a min/max usage limit for resources that match on kind. */
+/**
+ * LimitRangeSpec defines a min/max usage limit for resources that match on kind.
+ *
+ * @example
+ * ```ts
+ * import type { LimitRangeSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: LimitRangeSpec = { limits: [] };
+ * ```
+ */
 export interface LimitRangeSpec {
   /** Limits is the list of LimitRangeItem objects that are enforced. */
   limits: LimitRangeItem[];
 }
 
-/** LinuxContainerUser represents user identity information in Linux containers */
+/**
+ * LinuxContainerUser represents user identity information in Linux containers
+ *
+ * @example
+ * ```ts
+ * import type { LinuxContainerUser } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: LinuxContainerUser): string => JSON.stringify(value);
+ * ```
+ */
 export interface LinuxContainerUser {
   /** GID is the primary gid initially attached to the first process in the container */
   gid: number;
@@ -1357,7 +1997,15 @@ export interface LinuxContainerUser {
   uid: number;
 }
 
-/** LoadBalancerIngress represents the status of a load-balancer ingress point: traffic intended for the service should be sent to an ingress point. */
+/**
+ * LoadBalancerIngress represents the status of a load-balancer ingress point: traffic intended for the service should be sent to an ingress point.
+ *
+ * @example
+ * ```ts
+ * import type { LoadBalancerIngress } from "@kubeno/kube/k8s/core/v1";
+ * const value: LoadBalancerIngress = {};
+ * ```
+ */
 export interface LoadBalancerIngress {
   /** Hostname is set for load-balancer ingress points that are DNS based (typically AWS load-balancers) */
   hostname?: string;
@@ -1369,19 +2017,43 @@ export interface LoadBalancerIngress {
   ports?: PortStatus[];
 }
 
-/** LoadBalancerStatus represents the status of a load-balancer. */
+/**
+ * LoadBalancerStatus represents the status of a load-balancer.
+ *
+ * @example
+ * ```ts
+ * import type { LoadBalancerStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: LoadBalancerStatus = {};
+ * ```
+ */
 export interface LoadBalancerStatus {
   /** Ingress is a list containing ingress points for the load-balancer. Traffic intended for the service should be sent to these ingress points. */
   ingress?: LoadBalancerIngress[];
 }
 
-/** LocalObjectReference contains enough information to let you locate the referenced object inside the same namespace. */
+/**
+ * LocalObjectReference contains enough information to let you locate the referenced object inside the same namespace.
+ *
+ * @example
+ * ```ts
+ * import type { LocalObjectReference } from "@kubeno/kube/k8s/core/v1";
+ * const value: LocalObjectReference = {};
+ * ```
+ */
 export interface LocalObjectReference {
   /** Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names */
   name?: string;
 }
 
-/** Local represents directly-attached storage with node affinity */
+/**
+ * Local represents directly-attached storage with node affinity
+ *
+ * @example
+ * ```ts
+ * import type { LocalVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: LocalVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface LocalVolumeSource {
   /** fsType is the filesystem type to mount. It applies only when the Path is a block device. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default value is to auto-select a filesystem if unspecified. */
   fsType?: string;
@@ -1389,7 +2061,15 @@ export interface LocalVolumeSource {
   path: string;
 }
 
-/** ModifyVolumeStatus represents the status object of ControllerModifyVolume operation */
+/**
+ * ModifyVolumeStatus represents the status object of ControllerModifyVolume operation
+ *
+ * @example
+ * ```ts
+ * import type { ModifyVolumeStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ModifyVolumeStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ModifyVolumeStatus {
   /**
    * status is the status of the ControllerModifyVolume operation. It can be in any of following states:
@@ -1408,7 +2088,15 @@ export interface ModifyVolumeStatus {
   targetVolumeAttributesClassName?: string;
 }
 
-/** Represents an NFS mount that lasts the lifetime of a pod. NFS volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents an NFS mount that lasts the lifetime of a pod. NFS volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { NFSVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NFSVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface NFSVolumeSource {
   /** path that is exported by the NFS server. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs */
   path: string;
@@ -1450,7 +2138,15 @@ export const Namespace: ResourceType<Namespace> = resourceType<Namespace>({
   verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
 });
 
-/** NamespaceCondition contains details about state of namespace. */
+/**
+ * NamespaceCondition contains details about state of namespace.
+ *
+ * @example
+ * ```ts
+ * import type { NamespaceCondition } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NamespaceCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface NamespaceCondition {
   /** Last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -1464,7 +2160,15 @@ export interface NamespaceCondition {
   type: string;
 }
 
-/** NamespaceList is a list of Namespaces. */
+/**
+ * NamespaceList is a list of Namespaces.
+ *
+ * @example
+ * ```ts
+ * import type { NamespaceList } from "@kubeno/kube/k8s/core/v1";
+ * const value: NamespaceList = { apiVersion: "v1", kind: "NamespaceList", items: [] };
+ * ```
+ */
 export interface NamespaceList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -1476,13 +2180,29 @@ export interface NamespaceList {
   metadata?: metaV1.ListMeta;
 }
 
-/** NamespaceSpec describes the attributes on a Namespace. */
+/**
+ * NamespaceSpec describes the attributes on a Namespace.
+ *
+ * @example
+ * ```ts
+ * import type { NamespaceSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: NamespaceSpec = {};
+ * ```
+ */
 export interface NamespaceSpec {
   /** Finalizers is an opaque list of values that must be empty to permanently remove object from storage. More info: https://kubernetes.io/docs/tasks/administer-cluster/namespaces/ */
   finalizers?: string[];
 }
 
-/** NamespaceStatus is information about the current status of a Namespace. */
+/**
+ * NamespaceStatus is information about the current status of a Namespace.
+ *
+ * @example
+ * ```ts
+ * import type { NamespaceStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: NamespaceStatus = {};
+ * ```
+ */
 export interface NamespaceStatus {
   /** Represents the latest available observations of a namespace's current state. */
   conditions?: NamespaceCondition[];
@@ -1522,7 +2242,15 @@ export const Node: ResourceType<Node> = resourceType<Node>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** NodeAddress contains information for the node's address. */
+/**
+ * NodeAddress contains information for the node's address.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAddress } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NodeAddress): string => JSON.stringify(value);
+ * ```
+ */
 export interface NodeAddress {
   /** The node address. */
   address: string;
@@ -1530,7 +2258,15 @@ export interface NodeAddress {
   type: string;
 }
 
-/** Node affinity is a group of node affinity scheduling rules. */
+/**
+ * Node affinity is a group of node affinity scheduling rules.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAffinity } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeAffinity = {};
+ * ```
+ */
 export interface NodeAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling affinity expressions, etc.), compute a sum by iterating through the elements of this field and adding "weight" to the sum if the node matches the corresponding matchExpressions; the node(s) with the highest sum are the most preferred. */
   preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
@@ -1538,7 +2274,15 @@ export interface NodeAffinity {
   requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector;
 }
 
-/** NodeAllocatableMappedResources describes mapped node allocatable resource allocations. */
+/**
+ * NodeAllocatableMappedResources describes mapped node allocatable resource allocations.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAllocatableMappedResources } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NodeAllocatableMappedResources): string => JSON.stringify(value);
+ * ```
+ */
 export interface NodeAllocatableMappedResources {
   /** Name is the name of the resource (e.g., cpu, memory). */
   name: string;
@@ -1546,7 +2290,15 @@ export interface NodeAllocatableMappedResources {
   quantity: metaV1.Quantity;
 }
 
-/** NodeAllocatableOverheadResources describes auxiliary overhead resource allocations. */
+/**
+ * NodeAllocatableOverheadResources describes auxiliary overhead resource allocations.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAllocatableOverheadResources } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NodeAllocatableOverheadResources): string => JSON.stringify(value);
+ * ```
+ */
 export interface NodeAllocatableOverheadResources {
   /** Name is the name of the resource (e.g., cpu, memory). */
   name: string;
@@ -1556,7 +2308,15 @@ export interface NodeAllocatableOverheadResources {
   perPod?: metaV1.Quantity;
 }
 
-/** NodeAllocatableResourceClaimStatus describes the status of node allocatable resources allocated via DRA. */
+/**
+ * NodeAllocatableResourceClaimStatus describes the status of node allocatable resources allocated via DRA.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAllocatableResourceClaimStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NodeAllocatableResourceClaimStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface NodeAllocatableResourceClaimStatus {
   /** Containers lists the names of all containers in this pod that reference the claim. */
   containers?: string[];
@@ -1568,7 +2328,15 @@ export interface NodeAllocatableResourceClaimStatus {
   resourceClaimName: string;
 }
 
-/** NodeCondition contains condition information for a node. */
+/**
+ * NodeCondition contains condition information for a node.
+ *
+ * @example
+ * ```ts
+ * import type { NodeCondition } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NodeCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface NodeCondition {
   /** Last time we got an update on a given condition. */
   lastHeartbeatTime?: metaV1.Time;
@@ -1584,13 +2352,29 @@ export interface NodeCondition {
   type: string;
 }
 
-/** NodeConfigSource specifies a source of node configuration. Exactly one subfield (excluding metadata) must be non-nil. This API is deprecated since 1.22 */
+/**
+ * NodeConfigSource specifies a source of node configuration. Exactly one subfield (excluding metadata) must be non-nil. This API is deprecated since 1.22
+ *
+ * @example
+ * ```ts
+ * import type { NodeConfigSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeConfigSource = {};
+ * ```
+ */
 export interface NodeConfigSource {
   /** ConfigMap is a reference to a Node's ConfigMap */
   configMap?: ConfigMapNodeConfigSource;
 }
 
-/** NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource. */
+/**
+ * NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource.
+ *
+ * @example
+ * ```ts
+ * import type { NodeConfigStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeConfigStatus = {};
+ * ```
+ */
 export interface NodeConfigStatus {
   /** Active reports the checkpointed config the node is actively using. Active will represent either the current version of the Assigned config, or the current LastKnownGood config, depending on whether attempting to use the Assigned config results in an error. */
   active?: NodeConfigSource;
@@ -1602,19 +2386,43 @@ export interface NodeConfigStatus {
   lastKnownGood?: NodeConfigSource;
 }
 
-/** NodeDaemonEndpoints lists ports opened by daemons running on the Node. */
+/**
+ * NodeDaemonEndpoints lists ports opened by daemons running on the Node.
+ *
+ * @example
+ * ```ts
+ * import type { NodeDaemonEndpoints } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeDaemonEndpoints = {};
+ * ```
+ */
 export interface NodeDaemonEndpoints {
   /** Endpoint on which Kubelet is listening. */
   kubeletEndpoint?: DaemonEndpoint;
 }
 
-/** NodeFeatures describes the set of features implemented by the CRI implementation. The features contained in the NodeFeatures should depend only on the cri implementation independent of runtime handlers. */
+/**
+ * NodeFeatures describes the set of features implemented by the CRI implementation. The features contained in the NodeFeatures should depend only on the cri implementation independent of runtime handlers.
+ *
+ * @example
+ * ```ts
+ * import type { NodeFeatures } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeFeatures = {};
+ * ```
+ */
 export interface NodeFeatures {
   /** SupplementalGroupsPolicy is set to true if the runtime supports SupplementalGroupsPolicy and ContainerUser. */
   supplementalGroupsPolicy?: boolean;
 }
 
-/** NodeList is the whole list of all Nodes which have been registered with master. */
+/**
+ * NodeList is the whole list of all Nodes which have been registered with master.
+ *
+ * @example
+ * ```ts
+ * import type { NodeList } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeList = { apiVersion: "v1", kind: "NodeList", items: [] };
+ * ```
+ */
 export interface NodeList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -1626,13 +2434,29 @@ export interface NodeList {
   metadata?: metaV1.ListMeta;
 }
 
-/** NodePodPreemptionPolicy defines the node-level policies governing preemption for pods on this node. */
+/**
+ * NodePodPreemptionPolicy defines the node-level policies governing preemption for pods on this node.
+ *
+ * @example
+ * ```ts
+ * import type { NodePodPreemptionPolicy } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodePodPreemptionPolicy = {};
+ * ```
+ */
 export interface NodePodPreemptionPolicy {
   /** DisableResizePreemption lists the owners (e.g., autoscalers, operators, administrators) that have requested to disable scheduler and Kubelet preemption for in-place pod resize on this node. If this list is non-empty, resize-induced preemption is disabled on this node. This is an alpha field and requires enabling the InPlacePodVerticalScalingSchedulerPreemption feature gate. */
   disableResizePreemption?: string[];
 }
 
-/** NodeRuntimeHandler is a set of runtime handler information. */
+/**
+ * NodeRuntimeHandler is a set of runtime handler information.
+ *
+ * @example
+ * ```ts
+ * import type { NodeRuntimeHandler } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeRuntimeHandler = {};
+ * ```
+ */
 export interface NodeRuntimeHandler {
   /** Supported features. */
   features?: NodeRuntimeHandlerFeatures;
@@ -1640,7 +2464,15 @@ export interface NodeRuntimeHandler {
   name?: string;
 }
 
-/** NodeRuntimeHandlerFeatures is a set of features implemented by the runtime handler. */
+/**
+ * NodeRuntimeHandlerFeatures is a set of features implemented by the runtime handler.
+ *
+ * @example
+ * ```ts
+ * import type { NodeRuntimeHandlerFeatures } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeRuntimeHandlerFeatures = {};
+ * ```
+ */
 export interface NodeRuntimeHandlerFeatures {
   /** RecursiveReadOnlyMounts is set to true if the runtime handler supports RecursiveReadOnlyMounts. */
   recursiveReadOnlyMounts?: boolean;
@@ -1648,13 +2480,29 @@ export interface NodeRuntimeHandlerFeatures {
   userNamespaces?: boolean;
 }
 
-/** A node selector represents the union of the results of one or more label queries over a set of nodes; that is, it represents the OR of the selectors represented by the node selector terms. */
+/**
+ * A node selector represents the union of the results of one or more label queries over a set of nodes; that is, it represents the OR of the selectors represented by the node selector terms.
+ *
+ * @example
+ * ```ts
+ * import type { NodeSelector } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeSelector = { nodeSelectorTerms: [] };
+ * ```
+ */
 export interface NodeSelector {
   /** Required. A list of node selector terms. The terms are ORed. */
   nodeSelectorTerms: NodeSelectorTerm[];
 }
 
-/** A node selector requirement is a selector that contains values, a key, and an operator that relates the key and values. */
+/**
+ * A node selector requirement is a selector that contains values, a key, and an operator that relates the key and values.
+ *
+ * @example
+ * ```ts
+ * import type { NodeSelectorRequirement } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NodeSelectorRequirement): string => JSON.stringify(value);
+ * ```
+ */
 export interface NodeSelectorRequirement {
   /** The label key that the selector applies to. */
   key: string;
@@ -1664,7 +2512,15 @@ export interface NodeSelectorRequirement {
   values?: string[];
 }
 
-/** A null or empty node selector term matches no objects. The requirements of them are ANDed. The TopologySelectorTerm type implements a subset of the NodeSelectorTerm. */
+/**
+ * A null or empty node selector term matches no objects. The requirements of them are ANDed. The TopologySelectorTerm type implements a subset of the NodeSelectorTerm.
+ *
+ * @example
+ * ```ts
+ * import type { NodeSelectorTerm } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeSelectorTerm = {};
+ * ```
+ */
 export interface NodeSelectorTerm {
   /** A list of node selector requirements by node's labels. */
   matchExpressions?: NodeSelectorRequirement[];
@@ -1672,7 +2528,15 @@ export interface NodeSelectorTerm {
   matchFields?: NodeSelectorRequirement[];
 }
 
-/** NodeSpec describes the attributes that a node is created with. */
+/**
+ * NodeSpec describes the attributes that a node is created with.
+ *
+ * @example
+ * ```ts
+ * import type { NodeSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeSpec = {};
+ * ```
+ */
 export interface NodeSpec {
   /** Deprecated: Previously used to specify the source of the node's configuration for the DynamicKubeletConfig feature. This feature is removed. */
   configSource?: NodeConfigSource;
@@ -1692,7 +2556,15 @@ export interface NodeSpec {
   unschedulable?: boolean;
 }
 
-/** NodeStatus is information about the current status of a node. */
+/**
+ * NodeStatus is information about the current status of a node.
+ *
+ * @example
+ * ```ts
+ * import type { NodeStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeStatus = {};
+ * ```
+ */
 export interface NodeStatus {
   /** List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP). */
   addresses?: NodeAddress[];
@@ -1724,13 +2596,29 @@ export interface NodeStatus {
   volumesInUse?: string[];
 }
 
-/** NodeSwapStatus represents swap memory information. */
+/**
+ * NodeSwapStatus represents swap memory information.
+ *
+ * @example
+ * ```ts
+ * import type { NodeSwapStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: NodeSwapStatus = {};
+ * ```
+ */
 export interface NodeSwapStatus {
   /** Total amount of swap memory in bytes. */
   capacity?: number;
 }
 
-/** NodeSystemInfo is a set of ids/uuids to uniquely identify the node. */
+/**
+ * NodeSystemInfo is a set of ids/uuids to uniquely identify the node.
+ *
+ * @example
+ * ```ts
+ * import type { NodeSystemInfo } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: NodeSystemInfo): string => JSON.stringify(value);
+ * ```
+ */
 export interface NodeSystemInfo {
   /** The Architecture reported by the node */
   architecture: string;
@@ -1758,7 +2646,15 @@ export interface NodeSystemInfo {
   systemUUID: string;
 }
 
-/** ObjectFieldSelector selects an APIVersioned field of an object. */
+/**
+ * ObjectFieldSelector selects an APIVersioned field of an object.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectFieldSelector } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ObjectFieldSelector): string => JSON.stringify(value);
+ * ```
+ */
 export interface ObjectFieldSelector {
   /** Version of the schema the FieldPath is written in terms of, defaults to "v1". */
   apiVersion?: string;
@@ -1766,7 +2662,15 @@ export interface ObjectFieldSelector {
   fieldPath: string;
 }
 
-/** ObjectReference contains enough information to let you inspect or modify the referred object. */
+/**
+ * ObjectReference contains enough information to let you inspect or modify the referred object.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectReference } from "@kubeno/kube/k8s/core/v1";
+ * const value: ObjectReference = {};
+ * ```
+ */
 export interface ObjectReference {
   /** API version of the referent. */
   apiVersion?: string;
@@ -1850,7 +2754,15 @@ export const PersistentVolumeClaim: ResourceType<PersistentVolumeClaim> = resour
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** PersistentVolumeClaimCondition contains details about state of pvc */
+/**
+ * PersistentVolumeClaimCondition contains details about state of pvc
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeClaimCondition } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PersistentVolumeClaimCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface PersistentVolumeClaimCondition {
   /** lastProbeTime is the time we probed the condition. */
   lastProbeTime?: metaV1.Time;
@@ -1866,7 +2778,15 @@ export interface PersistentVolumeClaimCondition {
   type: string;
 }
 
-/** PersistentVolumeClaimList is a list of PersistentVolumeClaim items. */
+/**
+ * PersistentVolumeClaimList is a list of PersistentVolumeClaim items.
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeClaimList } from "@kubeno/kube/k8s/core/v1";
+ * const value: PersistentVolumeClaimList = { apiVersion: "v1", kind: "PersistentVolumeClaimList", items: [] };
+ * ```
+ */
 export interface PersistentVolumeClaimList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -1878,7 +2798,15 @@ export interface PersistentVolumeClaimList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PersistentVolumeClaimSpec describes the common attributes of storage devices and allows a Source for provider-specific attributes */
+/**
+ * PersistentVolumeClaimSpec describes the common attributes of storage devices and allows a Source for provider-specific attributes
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeClaimSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: PersistentVolumeClaimSpec = {};
+ * ```
+ */
 export interface PersistentVolumeClaimSpec {
   /** accessModes contains the desired access modes the volume should have. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1 */
   accessModes?: string[];
@@ -1909,7 +2837,15 @@ export interface PersistentVolumeClaimSpec {
   volumeName?: string;
 }
 
-/** PersistentVolumeClaimStatus is the current status of a persistent volume claim. */
+/**
+ * PersistentVolumeClaimStatus is the current status of a persistent volume claim.
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeClaimStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: PersistentVolumeClaimStatus = {};
+ * ```
+ */
 export interface PersistentVolumeClaimStatus {
   /** accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1 */
   accessModes?: string[];
@@ -1970,7 +2906,15 @@ export interface PersistentVolumeClaimStatus {
   phase?: string;
 }
 
-/** PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource. */
+/**
+ * PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource.
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeClaimTemplate } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PersistentVolumeClaimTemplate): string => JSON.stringify(value);
+ * ```
+ */
 export interface PersistentVolumeClaimTemplate {
   /** May contain labels and annotations that will be copied into the PVC when creating it. No other fields are allowed and will be rejected during validation. */
   metadata?: metaV1.ObjectMeta;
@@ -1978,7 +2922,15 @@ export interface PersistentVolumeClaimTemplate {
   spec: PersistentVolumeClaimSpec;
 }
 
-/** PersistentVolumeClaimVolumeSource references the user's PVC in the same namespace. This volume finds the bound PV and mounts that volume for the pod. A PersistentVolumeClaimVolumeSource is, essentially, a wrapper around another type of volume that is owned by someone else (the system). */
+/**
+ * PersistentVolumeClaimVolumeSource references the user's PVC in the same namespace. This volume finds the bound PV and mounts that volume for the pod. A PersistentVolumeClaimVolumeSource is, essentially, a wrapper around another type of volume that is owned by someone else (the system).
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeClaimVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PersistentVolumeClaimVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface PersistentVolumeClaimVolumeSource {
   /** claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims */
   claimName: string;
@@ -1986,7 +2938,15 @@ export interface PersistentVolumeClaimVolumeSource {
   readOnly?: boolean;
 }
 
-/** PersistentVolumeList is a list of PersistentVolume items. */
+/**
+ * PersistentVolumeList is a list of PersistentVolume items.
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeList } from "@kubeno/kube/k8s/core/v1";
+ * const value: PersistentVolumeList = { apiVersion: "v1", kind: "PersistentVolumeList", items: [] };
+ * ```
+ */
 export interface PersistentVolumeList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -1998,7 +2958,15 @@ export interface PersistentVolumeList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PersistentVolumeSpec is the specification of a persistent volume. */
+/**
+ * PersistentVolumeSpec is the specification of a persistent volume.
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: PersistentVolumeSpec = {};
+ * ```
+ */
 export interface PersistentVolumeSpec {
   /** accessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes */
   accessModes?: string[];
@@ -2064,7 +3032,15 @@ export interface PersistentVolumeSpec {
   vsphereVolume?: VsphereVirtualDiskVolumeSource;
 }
 
-/** PersistentVolumeStatus is the current status of a persistent volume. */
+/**
+ * PersistentVolumeStatus is the current status of a persistent volume.
+ *
+ * @example
+ * ```ts
+ * import type { PersistentVolumeStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: PersistentVolumeStatus = {};
+ * ```
+ */
 export interface PersistentVolumeStatus {
   /** lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions. */
   lastPhaseTransitionTime?: metaV1.Time;
@@ -2076,7 +3052,15 @@ export interface PersistentVolumeStatus {
   reason?: string;
 }
 
-/** Represents a Photon Controller persistent disk resource. */
+/**
+ * Represents a Photon Controller persistent disk resource.
+ *
+ * @example
+ * ```ts
+ * import type { PhotonPersistentDiskVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PhotonPersistentDiskVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface PhotonPersistentDiskVolumeSource {
   /** fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. */
   fsType?: string;
@@ -2116,7 +3100,15 @@ export const Pod: ResourceType<Pod> = resourceType<Pod>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** Pod affinity is a group of inter pod affinity scheduling rules. */
+/**
+ * Pod affinity is a group of inter pod affinity scheduling rules.
+ *
+ * @example
+ * ```ts
+ * import type { PodAffinity } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodAffinity = {};
+ * ```
+ */
 export interface PodAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling affinity expressions, etc.), compute a sum by iterating through the elements of this field and adding "weight" to the sum if the node has pods which matches the corresponding podAffinityTerm; the node(s) with the highest sum are the most preferred. */
   preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
@@ -2124,7 +3116,15 @@ export interface PodAffinity {
   requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
 }
 
-/** Defines a set of pods (namely those matching the labelSelector relative to the given namespace(s)) that this pod should be co-located (affinity) or not co-located (anti-affinity) with, where co-located is defined as running on a node whose value of the label with key <topologyKey> matches that of any node on which a pod of the set of pods is running */
+/**
+ * Defines a set of pods (namely those matching the labelSelector relative to the given namespace(s)) that this pod should be co-located (affinity) or not co-located (anti-affinity) with, where co-located is defined as running on a node whose value of the label with key <topologyKey> matches that of any node on which a pod of the set of pods is running
+ *
+ * @example
+ * ```ts
+ * import type { PodAffinityTerm } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodAffinityTerm): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodAffinityTerm {
   /** A label query over a set of resources, in this case pods. If it's null, this PodAffinityTerm matches with no Pods. */
   labelSelector?: metaV1.LabelSelector;
@@ -2140,7 +3140,15 @@ export interface PodAffinityTerm {
   topologyKey: string;
 }
 
-/** Pod anti affinity is a group of inter pod anti affinity scheduling rules. */
+/**
+ * Pod anti affinity is a group of inter pod anti affinity scheduling rules.
+ *
+ * @example
+ * ```ts
+ * import type { PodAntiAffinity } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodAntiAffinity = {};
+ * ```
+ */
 export interface PodAntiAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the anti-affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling anti-affinity expressions, etc.), compute a sum by iterating through the elements of this field and subtracting "weight" from the sum if the node has pods which matches the corresponding podAffinityTerm; the node(s) with the highest sum are the most preferred. */
   preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
@@ -2148,7 +3156,15 @@ export interface PodAntiAffinity {
   requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
 }
 
-/** PodCertificateProjection provides a private key and X.509 certificate in the pod filesystem. */
+/**
+ * PodCertificateProjection provides a private key and X.509 certificate in the pod filesystem.
+ *
+ * @example
+ * ```ts
+ * import type { PodCertificateProjection } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodCertificateProjection): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodCertificateProjection {
   /**
    * Write the certificate chain at this path in the projected volume.
@@ -2204,7 +3220,15 @@ export interface PodCertificateProjection {
   userAnnotations?: Record<string, string>;
 }
 
-/** PodCondition contains details for the current condition of this pod. */
+/**
+ * PodCondition contains details for the current condition of this pod.
+ *
+ * @example
+ * ```ts
+ * import type { PodCondition } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodCondition {
   /** Last time we probed the condition. */
   lastProbeTime?: metaV1.Time;
@@ -2222,7 +3246,15 @@ export interface PodCondition {
   type: string;
 }
 
-/** PodDNSConfig defines the DNS parameters of a pod in addition to those generated from DNSPolicy. */
+/**
+ * PodDNSConfig defines the DNS parameters of a pod in addition to those generated from DNSPolicy.
+ *
+ * @example
+ * ```ts
+ * import type { PodDNSConfig } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodDNSConfig = {};
+ * ```
+ */
 export interface PodDNSConfig {
   /** A list of DNS name server IP addresses. This will be appended to the base nameservers generated from DNSPolicy. Duplicated nameservers will be removed. */
   nameservers?: string[];
@@ -2232,7 +3264,15 @@ export interface PodDNSConfig {
   searches?: string[];
 }
 
-/** PodDNSConfigOption defines DNS resolver options of a pod. */
+/**
+ * PodDNSConfigOption defines DNS resolver options of a pod.
+ *
+ * @example
+ * ```ts
+ * import type { PodDNSConfigOption } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodDNSConfigOption = {};
+ * ```
+ */
 export interface PodDNSConfigOption {
   /** Name is this DNS resolver option's name. Required. */
   name?: string;
@@ -2240,7 +3280,15 @@ export interface PodDNSConfigOption {
   value?: string;
 }
 
-/** PodExtendedResourceClaimStatus is stored in the PodStatus for the extended resource requests backed by DRA. It stores the generated name for the corresponding special ResourceClaim created by the scheduler. */
+/**
+ * PodExtendedResourceClaimStatus is stored in the PodStatus for the extended resource requests backed by DRA. It stores the generated name for the corresponding special ResourceClaim created by the scheduler.
+ *
+ * @example
+ * ```ts
+ * import type { PodExtendedResourceClaimStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodExtendedResourceClaimStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodExtendedResourceClaimStatus {
   /** RequestMappings identifies the mapping of <container, extended resource backed by DRA> to  device request in the generated ResourceClaim. */
   requestMappings: ContainerExtendedResourceRequest[];
@@ -2248,13 +3296,29 @@ export interface PodExtendedResourceClaimStatus {
   resourceClaimName: string;
 }
 
-/** PodIP represents a single IP address allocated to the pod. */
+/**
+ * PodIP represents a single IP address allocated to the pod.
+ *
+ * @example
+ * ```ts
+ * import type { PodIP } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodIP): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodIP {
   /** IP is the IP address assigned to the pod */
   ip: string;
 }
 
-/** PodList is a list of Pods. */
+/**
+ * PodList is a list of Pods.
+ *
+ * @example
+ * ```ts
+ * import type { PodList } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodList = { apiVersion: "v1", kind: "PodList", items: [] };
+ * ```
+ */
 export interface PodList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -2266,13 +3330,29 @@ export interface PodList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PodOS defines the OS parameters of a pod. */
+/**
+ * PodOS defines the OS parameters of a pod.
+ *
+ * @example
+ * ```ts
+ * import type { PodOS } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodOS): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodOS {
   /** Name is the name of the operating system. The currently supported values are linux and windows. Additional value may be defined in future and can be one of: https://github.com/opencontainers/runtime-spec/blob/master/config.md#platform-specific-configuration Clients should expect to handle additional values and treat unrecognized values in this field as os: null */
   name: string;
 }
 
-/** PodReadinessGate contains the reference to a pod condition */
+/**
+ * PodReadinessGate contains the reference to a pod condition
+ *
+ * @example
+ * ```ts
+ * import type { PodReadinessGate } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodReadinessGate): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodReadinessGate {
   /** ConditionType refers to a condition in the pod's condition list with matching type. */
   conditionType: string;
@@ -2284,6 +3364,12 @@ export interface PodReadinessGate {
  * It adds a name to it that uniquely identifies the ResourceClaim inside the Pod. Containers that need access to the ResourceClaim reference it with this name.
  *
  * When the DRAWorkloadResourceClaims feature gate is enabled and this Pod belongs to a PodGroup, a PodResourceClaim is matched to a PodGroupResourceClaim if all of their fields are equal (Name, ResourceClaimName, and ResourceClaimTemplateName). A matched claim references a single ResourceClaim shared across all Pods in the PodGroup, reserved for the PodGroup in ResourceClaimStatus.ReservedFor rather than for individual Pods.
+ *
+ * @example
+ * ```ts
+ * import type { PodResourceClaim } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodResourceClaim): string => JSON.stringify(value);
+ * ```
  */
 export interface PodResourceClaim {
   /** Name uniquely identifies this resource claim inside the pod. This must be a DNS_LABEL. */
@@ -2308,7 +3394,15 @@ export interface PodResourceClaim {
   resourceClaimTemplateName?: string;
 }
 
-/** PodResourceClaimStatus is stored in the PodStatus for each PodResourceClaim which references a ResourceClaimTemplate. It stores the generated name for the corresponding ResourceClaim. */
+/**
+ * PodResourceClaimStatus is stored in the PodStatus for each PodResourceClaim which references a ResourceClaimTemplate. It stores the generated name for the corresponding ResourceClaim.
+ *
+ * @example
+ * ```ts
+ * import type { PodResourceClaimStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodResourceClaimStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodResourceClaimStatus {
   /** Name uniquely identifies this resource claim inside the pod. This must match the name of an entry in pod.spec.resourceClaims, which implies that the string must be a DNS_LABEL. */
   name: string;
@@ -2322,19 +3416,43 @@ export interface PodResourceClaimStatus {
   resourceClaimName?: string;
 }
 
-/** PodSchedulingGate is associated to a Pod to guard its scheduling. */
+/**
+ * PodSchedulingGate is associated to a Pod to guard its scheduling.
+ *
+ * @example
+ * ```ts
+ * import type { PodSchedulingGate } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodSchedulingGate): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodSchedulingGate {
   /** Name of the scheduling gate. Each scheduling gate must have a unique name field. */
   name: string;
 }
 
-/** PodSchedulingGroup identifies the runtime scheduling group instance that a Pod belongs to. The scheduler uses this information to apply workload-aware scheduling semantics. Exactly one field must be specified. */
+/**
+ * PodSchedulingGroup identifies the runtime scheduling group instance that a Pod belongs to. The scheduler uses this information to apply workload-aware scheduling semantics. Exactly one field must be specified.
+ *
+ * @example
+ * ```ts
+ * import type { PodSchedulingGroup } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodSchedulingGroup = {};
+ * ```
+ */
 export interface PodSchedulingGroup {
   /** PodGroupName specifies the name of the standalone PodGroup object that represents the runtime instance of this group. Must be a DNS subdomain. */
   podGroupName?: string;
 }
 
-/** PodSecurityContext holds pod-level security attributes and common container settings. Some fields are also present in container.securityContext.  Field values of container.securityContext take precedence over field values of PodSecurityContext. */
+/**
+ * PodSecurityContext holds pod-level security attributes and common container settings. Some fields are also present in container.securityContext.  Field values of container.securityContext take precedence over field values of PodSecurityContext.
+ *
+ * @example
+ * ```ts
+ * import type { PodSecurityContext } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodSecurityContext = {};
+ * ```
+ */
 export interface PodSecurityContext {
   /** appArmorProfile is the AppArmor options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows. */
   appArmorProfile?: AppArmorProfile;
@@ -2382,7 +3500,15 @@ export interface PodSecurityContext {
   windowsOptions?: WindowsSecurityContextOptions;
 }
 
-/** PodSpec is a description of a pod. */
+/**
+ * PodSpec is a description of a pod.
+ *
+ * @example
+ * ```ts
+ * import type { PodSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodSpec = { containers: [] };
+ * ```
+ */
 export interface PodSpec {
   /** Optional duration in seconds the pod may be active on the node relative to StartTime before the system will actively try to mark it failed and kill associated containers. Value must be a positive integer. */
   activeDeadlineSeconds?: number;
@@ -2504,7 +3630,15 @@ export interface PodSpec {
   volumes?: Volume[];
 }
 
-/** PodStatus represents information about the status of a pod. Status may trail the actual state of a system, especially if the node that hosts the pod cannot contact the control plane. */
+/**
+ * PodStatus represents information about the status of a pod. Status may trail the actual state of a system, especially if the node that hosts the pod cannot contact the control plane.
+ *
+ * @example
+ * ```ts
+ * import type { PodStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodStatus = {};
+ * ```
+ */
 export interface PodStatus {
   /** AllocatedResources is the total requests allocated for this pod by the node. If pod-level requests are not set, this will be the total requests aggregated across containers in the pod. */
   allocatedResources?: Record<string, metaV1.Quantity>;
@@ -2588,7 +3722,15 @@ export const PodTemplate: ResourceType<PodTemplate> = resourceType<PodTemplate>(
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** PodTemplateList is a list of PodTemplates. */
+/**
+ * PodTemplateList is a list of PodTemplates.
+ *
+ * @example
+ * ```ts
+ * import type { PodTemplateList } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodTemplateList = { apiVersion: "v1", kind: "PodTemplateList", items: [] };
+ * ```
+ */
 export interface PodTemplateList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -2600,7 +3742,15 @@ export interface PodTemplateList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PodTemplateSpec describes the data a pod should have when created from a template */
+/**
+ * PodTemplateSpec describes the data a pod should have when created from a template
+ *
+ * @example
+ * ```ts
+ * import type { PodTemplateSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: PodTemplateSpec = {};
+ * ```
+ */
 export interface PodTemplateSpec {
   /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
   metadata?: metaV1.ObjectMeta;
@@ -2608,7 +3758,15 @@ export interface PodTemplateSpec {
   spec?: PodSpec;
 }
 
-/** PodVolumeHealth contains health information for a volume used by a pod, reported by the CSI node plugin via the kubelet. */
+/**
+ * PodVolumeHealth contains health information for a volume used by a pod, reported by the CSI node plugin via the kubelet.
+ *
+ * @example
+ * ```ts
+ * import type { PodVolumeHealth } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PodVolumeHealth): string => JSON.stringify(value);
+ * ```
+ */
 export interface PodVolumeHealth {
   /** conditions is the set of adverse conditions reported by the CSI node plugin for this volume on this node. At most 16 conditions may be reported. */
   healthConditions?: VolumeHealthCondition[];
@@ -2618,7 +3776,15 @@ export interface PodVolumeHealth {
   name: string;
 }
 
-/** PortStatus represents the error condition of a service port */
+/**
+ * PortStatus represents the error condition of a service port
+ *
+ * @example
+ * ```ts
+ * import type { PortStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PortStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface PortStatus {
   /**
    * Error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be specified in this file and those shall use
@@ -2633,7 +3799,15 @@ export interface PortStatus {
   protocol: string;
 }
 
-/** PortworxVolumeSource represents a Portworx volume resource. */
+/**
+ * PortworxVolumeSource represents a Portworx volume resource.
+ *
+ * @example
+ * ```ts
+ * import type { PortworxVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PortworxVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface PortworxVolumeSource {
   /** fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs". Implicitly inferred to be "ext4" if unspecified. */
   fsType?: string;
@@ -2643,7 +3817,15 @@ export interface PortworxVolumeSource {
   volumeID: string;
 }
 
-/** An empty preferred scheduling term matches all objects with implicit weight 0 (i.e. it's a no-op). A null preferred scheduling term matches no objects (i.e. is also a no-op). */
+/**
+ * An empty preferred scheduling term matches all objects with implicit weight 0 (i.e. it's a no-op). A null preferred scheduling term matches no objects (i.e. is also a no-op).
+ *
+ * @example
+ * ```ts
+ * import type { PreferredSchedulingTerm } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: PreferredSchedulingTerm): string => JSON.stringify(value);
+ * ```
+ */
 export interface PreferredSchedulingTerm {
   /** A node selector term, associated with the corresponding weight. */
   preference: NodeSelectorTerm;
@@ -2651,7 +3833,15 @@ export interface PreferredSchedulingTerm {
   weight: number;
 }
 
-/** Probe describes a health check to be performed against a container to determine whether it is alive or ready to receive traffic. */
+/**
+ * Probe describes a health check to be performed against a container to determine whether it is alive or ready to receive traffic.
+ *
+ * @example
+ * ```ts
+ * import type { Probe } from "@kubeno/kube/k8s/core/v1";
+ * const value: Probe = {};
+ * ```
+ */
 export interface Probe {
   /** Exec specifies a command to execute in the container. */
   exec?: ExecAction;
@@ -2675,7 +3865,15 @@ export interface Probe {
   timeoutSeconds?: number;
 }
 
-/** Represents a projected volume source */
+/**
+ * Represents a projected volume source
+ *
+ * @example
+ * ```ts
+ * import type { ProjectedVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: ProjectedVolumeSource = {};
+ * ```
+ */
 export interface ProjectedVolumeSource {
   /** defaultMode are the mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set. */
   defaultMode?: number;
@@ -2685,7 +3883,15 @@ export interface ProjectedVolumeSource {
   sources?: VolumeProjection[];
 }
 
-/** Represents a Quobyte mount that lasts the lifetime of a pod. Quobyte volumes do not support ownership management or SELinux relabeling. */
+/**
+ * Represents a Quobyte mount that lasts the lifetime of a pod. Quobyte volumes do not support ownership management or SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { QuobyteVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: QuobyteVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface QuobyteVolumeSource {
   /** group to map volume access to Default is no group */
   group?: string;
@@ -2701,7 +3907,15 @@ export interface QuobyteVolumeSource {
   volume: string;
 }
 
-/** Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling. */
+/**
+ * Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { RBDPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: RBDPersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface RBDPersistentVolumeSource {
   /** fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#rbd */
   fsType?: string;
@@ -2721,7 +3935,15 @@ export interface RBDPersistentVolumeSource {
   user?: string;
 }
 
-/** Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling. */
+/**
+ * Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { RBDVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: RBDVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface RBDVolumeSource {
   /** fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#rbd */
   fsType?: string;
@@ -2775,7 +3997,15 @@ export const ReplicationController: ResourceType<ReplicationController> = resour
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ReplicationControllerCondition describes the state of a replication controller at a certain point. */
+/**
+ * ReplicationControllerCondition describes the state of a replication controller at a certain point.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicationControllerCondition } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ReplicationControllerCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface ReplicationControllerCondition {
   /** The last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -2789,7 +4019,15 @@ export interface ReplicationControllerCondition {
   type: string;
 }
 
-/** ReplicationControllerList is a collection of replication controllers. */
+/**
+ * ReplicationControllerList is a collection of replication controllers.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicationControllerList } from "@kubeno/kube/k8s/core/v1";
+ * const value: ReplicationControllerList = { apiVersion: "v1", kind: "ReplicationControllerList", items: [] };
+ * ```
+ */
 export interface ReplicationControllerList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -2801,7 +4039,15 @@ export interface ReplicationControllerList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ReplicationControllerSpec is the specification of a replication controller. */
+/**
+ * ReplicationControllerSpec is the specification of a replication controller.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicationControllerSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: ReplicationControllerSpec = {};
+ * ```
+ */
 export interface ReplicationControllerSpec {
   /** Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready) */
   minReadySeconds?: number;
@@ -2813,7 +4059,15 @@ export interface ReplicationControllerSpec {
   template?: PodTemplateSpec;
 }
 
-/** ReplicationControllerStatus represents the current status of a replication controller. */
+/**
+ * ReplicationControllerStatus represents the current status of a replication controller.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicationControllerStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ReplicationControllerStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ReplicationControllerStatus {
   /** The number of available replicas (ready for at least minReadySeconds) for this replication controller. */
   availableReplicas?: number;
@@ -2829,7 +4083,15 @@ export interface ReplicationControllerStatus {
   replicas: number;
 }
 
-/** ResourceClaim references one entry in PodSpec.ResourceClaims. */
+/**
+ * ResourceClaim references one entry in PodSpec.ResourceClaims.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceClaim } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ResourceClaim): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceClaim {
   /** Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used. It makes that resource available inside a container. */
   name: string;
@@ -2837,7 +4099,15 @@ export interface ResourceClaim {
   request?: string;
 }
 
-/** ResourceFieldSelector represents container resources (cpu, memory) and their output format */
+/**
+ * ResourceFieldSelector represents container resources (cpu, memory) and their output format
+ *
+ * @example
+ * ```ts
+ * import type { ResourceFieldSelector } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ResourceFieldSelector): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceFieldSelector {
   /** Container name: required for volumes, optional for env vars */
   containerName?: string;
@@ -2847,7 +4117,15 @@ export interface ResourceFieldSelector {
   resource: string;
 }
 
-/** ResourceHealth represents the health of a resource. It has the latest device health information. This is a part of KEP https://kep.k8s.io/4680. */
+/**
+ * ResourceHealth represents the health of a resource. It has the latest device health information. This is a part of KEP https://kep.k8s.io/4680.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceHealth } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ResourceHealth): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceHealth {
   /**
    * Health of the resource. can be one of:
@@ -2899,7 +4177,15 @@ export const ResourceQuota: ResourceType<ResourceQuota> = resourceType<ResourceQ
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ResourceQuotaList is a list of ResourceQuota items. */
+/**
+ * ResourceQuotaList is a list of ResourceQuota items.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceQuotaList } from "@kubeno/kube/k8s/core/v1";
+ * const value: ResourceQuotaList = { apiVersion: "v1", kind: "ResourceQuotaList", items: [] };
+ * ```
+ */
 export interface ResourceQuotaList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -2911,7 +4197,15 @@ export interface ResourceQuotaList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ResourceQuotaSpec defines the desired hard limits to enforce for Quota. */
+/**
+ * ResourceQuotaSpec defines the desired hard limits to enforce for Quota.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceQuotaSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: ResourceQuotaSpec = {};
+ * ```
+ */
 export interface ResourceQuotaSpec {
   /** hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
   hard?: Record<string, metaV1.Quantity>;
@@ -2921,7 +4215,15 @@ export interface ResourceQuotaSpec {
   scopes?: string[];
 }
 
-/** ResourceQuotaStatus defines the enforced hard limits and observed use. */
+/**
+ * ResourceQuotaStatus defines the enforced hard limits and observed use.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceQuotaStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: ResourceQuotaStatus = {};
+ * ```
+ */
 export interface ResourceQuotaStatus {
   /** Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
   hard?: Record<string, metaV1.Quantity>;
@@ -2929,7 +4231,15 @@ export interface ResourceQuotaStatus {
   used?: Record<string, metaV1.Quantity>;
 }
 
-/** ResourceRequirements describes the compute resource requirements. */
+/**
+ * ResourceRequirements describes the compute resource requirements.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceRequirements } from "@kubeno/kube/k8s/core/v1";
+ * const value: ResourceRequirements = {};
+ * ```
+ */
 export interface ResourceRequirements {
   /**
    * Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.
@@ -2945,7 +4255,15 @@ export interface ResourceRequirements {
   requests?: Record<string, metaV1.Quantity>;
 }
 
-/** ResourceStatus represents the status of a single resource allocated to a Pod. */
+/**
+ * ResourceStatus represents the status of a single resource allocated to a Pod.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ResourceStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceStatus {
   /** Name of the resource. Must be unique within the pod and in case of non-DRA resource, match one of the resources from the pod spec. For DRA resources, the value must be "claim:<claim_name>/<request>" when container.resources.claims[*].request is set or "claim:<claim_name>" when container.resources.claims[*].request is empty. For DRA-backed extended resources, "claim:<claim_name>/<request>" is used when the claim name and request name are recorded in pod.status.extendedResourceClaimStatus. When this status is reported about a container, the "claim_name" and "request" must match one of the claims of this container. */
   name: string;
@@ -2953,7 +4271,15 @@ export interface ResourceStatus {
   resources?: ResourceHealth[];
 }
 
-/** SELinuxOptions are the labels to be applied to the container */
+/**
+ * SELinuxOptions are the labels to be applied to the container
+ *
+ * @example
+ * ```ts
+ * import type { SELinuxOptions } from "@kubeno/kube/k8s/core/v1";
+ * const value: SELinuxOptions = {};
+ * ```
+ */
 export interface SELinuxOptions {
   /** Level is SELinux level label that applies to the container. */
   level?: string;
@@ -2965,7 +4291,15 @@ export interface SELinuxOptions {
   user?: string;
 }
 
-/** ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume */
+/**
+ * ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume
+ *
+ * @example
+ * ```ts
+ * import type { ScaleIOPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ScaleIOPersistentVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ScaleIOPersistentVolumeSource {
   /** fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs" */
   fsType?: string;
@@ -2989,7 +4323,15 @@ export interface ScaleIOPersistentVolumeSource {
   volumeName?: string;
 }
 
-/** ScaleIOVolumeSource represents a persistent ScaleIO volume */
+/**
+ * ScaleIOVolumeSource represents a persistent ScaleIO volume
+ *
+ * @example
+ * ```ts
+ * import type { ScaleIOVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ScaleIOVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface ScaleIOVolumeSource {
   /** fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs". */
   fsType?: string;
@@ -3013,13 +4355,29 @@ export interface ScaleIOVolumeSource {
   volumeName?: string;
 }
 
-/** A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements. */
+/**
+ * A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements.
+ *
+ * @example
+ * ```ts
+ * import type { ScopeSelector } from "@kubeno/kube/k8s/core/v1";
+ * const value: ScopeSelector = {};
+ * ```
+ */
 export interface ScopeSelector {
   /** A list of scope selector requirements by scope of the resources. */
   matchExpressions?: ScopedResourceSelectorRequirement[];
 }
 
-/** A scoped-resource selector requirement is a selector that contains values, a scope name, and an operator that relates the scope name and values. */
+/**
+ * A scoped-resource selector requirement is a selector that contains values, a scope name, and an operator that relates the scope name and values.
+ *
+ * @example
+ * ```ts
+ * import type { ScopedResourceSelectorRequirement } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ScopedResourceSelectorRequirement): string => JSON.stringify(value);
+ * ```
+ */
 export interface ScopedResourceSelectorRequirement {
   /** Represents a scope's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist. */
   operator: string;
@@ -3029,7 +4387,15 @@ export interface ScopedResourceSelectorRequirement {
   values?: string[];
 }
 
-/** SeccompProfile defines a pod/container's seccomp profile settings. Only one profile source may be set. */
+/**
+ * SeccompProfile defines a pod/container's seccomp profile settings. Only one profile source may be set.
+ *
+ * @example
+ * ```ts
+ * import type { SeccompProfile } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: SeccompProfile): string => JSON.stringify(value);
+ * ```
+ */
 export interface SeccompProfile {
   /** localhostProfile indicates a profile defined in a file on the node should be used. The profile must be preconfigured on the node to work. Must be a descending path, relative to the kubelet's configured seccomp profile location. Must be set if type is "Localhost". Must NOT be set for any other type. */
   localhostProfile?: string;
@@ -3081,6 +4447,12 @@ export const Secret: ResourceType<Secret> = resourceType<Secret>({
  * SecretEnvSource selects a Secret to populate the environment variables with.
  *
  * The contents of the target Secret's Data field will represent the key-value pairs as environment variables.
+ *
+ * @example
+ * ```ts
+ * import type { SecretEnvSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: SecretEnvSource = {};
+ * ```
  */
 export interface SecretEnvSource {
   /** Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names */
@@ -3089,7 +4461,15 @@ export interface SecretEnvSource {
   optional?: boolean;
 }
 
-/** SecretKeySelector selects a key of a Secret. */
+/**
+ * SecretKeySelector selects a key of a Secret.
+ *
+ * @example
+ * ```ts
+ * import type { SecretKeySelector } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: SecretKeySelector): string => JSON.stringify(value);
+ * ```
+ */
 export interface SecretKeySelector {
   /** The key of the secret to select from.  Must be a valid secret key. */
   key: string;
@@ -3099,7 +4479,15 @@ export interface SecretKeySelector {
   optional?: boolean;
 }
 
-/** SecretList is a list of Secret. */
+/**
+ * SecretList is a list of Secret.
+ *
+ * @example
+ * ```ts
+ * import type { SecretList } from "@kubeno/kube/k8s/core/v1";
+ * const value: SecretList = { apiVersion: "v1", kind: "SecretList", items: [] };
+ * ```
+ */
 export interface SecretList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -3115,6 +4503,12 @@ export interface SecretList {
  * Adapts a secret into a projected volume.
  *
  * The contents of the target Secret's Data field will be presented in a projected volume as files using the keys in the Data field as the file names. Note that this is identical to a secret volume source without the default mode.
+ *
+ * @example
+ * ```ts
+ * import type { SecretProjection } from "@kubeno/kube/k8s/core/v1";
+ * const value: SecretProjection = {};
+ * ```
  */
 export interface SecretProjection {
   /** items if unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'. */
@@ -3125,7 +4519,15 @@ export interface SecretProjection {
   optional?: boolean;
 }
 
-/** SecretReference represents a Secret Reference. It has enough information to retrieve secret in any namespace */
+/**
+ * SecretReference represents a Secret Reference. It has enough information to retrieve secret in any namespace
+ *
+ * @example
+ * ```ts
+ * import type { SecretReference } from "@kubeno/kube/k8s/core/v1";
+ * const value: SecretReference = {};
+ * ```
+ */
 export interface SecretReference {
   /** name is unique within a namespace to reference a secret resource. */
   name?: string;
@@ -3137,6 +4539,12 @@ export interface SecretReference {
  * Adapts a Secret into a volume.
  *
  * The contents of the target Secret's Data field will be presented in a volume as files using the keys in the Data field as the file names. Secret volumes support ownership management and SELinux relabeling.
+ *
+ * @example
+ * ```ts
+ * import type { SecretVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: SecretVolumeSource = {};
+ * ```
  */
 export interface SecretVolumeSource {
   /** defaultMode is Optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set. */
@@ -3151,7 +4559,15 @@ export interface SecretVolumeSource {
   secretName?: string;
 }
 
-/** SecurityContext holds security configuration that will be applied to a container. Some fields are present in both SecurityContext and PodSecurityContext.  When both are set, the values in SecurityContext take precedence. */
+/**
+ * SecurityContext holds security configuration that will be applied to a container. Some fields are present in both SecurityContext and PodSecurityContext.  When both are set, the values in SecurityContext take precedence.
+ *
+ * @example
+ * ```ts
+ * import type { SecurityContext } from "@kubeno/kube/k8s/core/v1";
+ * const value: SecurityContext = {};
+ * ```
+ */
 export interface SecurityContext {
   /** AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process. This bool directly controls if the no_new_privs flag will be set on the container process. AllowPrivilegeEscalation is true always when the container is: 1) run as Privileged 2) has CAP_SYS_ADMIN Note that this field cannot be set when spec.os.name is windows. */
   allowPrivilegeEscalation?: boolean;
@@ -3245,7 +4661,15 @@ export const ServiceAccount: ResourceType<ServiceAccount> = resourceType<Service
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ServiceAccountList is a list of ServiceAccount objects */
+/**
+ * ServiceAccountList is a list of ServiceAccount objects
+ *
+ * @example
+ * ```ts
+ * import type { ServiceAccountList } from "@kubeno/kube/k8s/core/v1";
+ * const value: ServiceAccountList = { apiVersion: "v1", kind: "ServiceAccountList", items: [] };
+ * ```
+ */
 export interface ServiceAccountList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -3257,7 +4681,15 @@ export interface ServiceAccountList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ServiceAccountTokenProjection represents a projected service account token volume. This projection can be used to insert a service account token into the pods runtime filesystem for use against APIs (Kubernetes API Server or otherwise). */
+/**
+ * ServiceAccountTokenProjection represents a projected service account token volume. This projection can be used to insert a service account token into the pods runtime filesystem for use against APIs (Kubernetes API Server or otherwise).
+ *
+ * @example
+ * ```ts
+ * import type { ServiceAccountTokenProjection } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ServiceAccountTokenProjection): string => JSON.stringify(value);
+ * ```
+ */
 export interface ServiceAccountTokenProjection {
   /** audience is the intended audience of the token. A recipient of a token must identify itself with an identifier specified in the audience of the token, and otherwise should reject the token. The audience defaults to the identifier of the apiserver. */
   audience?: string;
@@ -3269,7 +4701,15 @@ export interface ServiceAccountTokenProjection {
   user?: number;
 }
 
-/** ServiceList holds a list of services. */
+/**
+ * ServiceList holds a list of services.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceList } from "@kubeno/kube/k8s/core/v1";
+ * const value: ServiceList = { apiVersion: "v1", kind: "ServiceList", items: [] };
+ * ```
+ */
 export interface ServiceList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "v1";
@@ -3281,7 +4721,15 @@ export interface ServiceList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ServicePort contains information on service's port. */
+/**
+ * ServicePort contains information on service's port.
+ *
+ * @example
+ * ```ts
+ * import type { ServicePort } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: ServicePort): string => JSON.stringify(value);
+ * ```
+ */
 export interface ServicePort {
   /**
    * The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:
@@ -3308,7 +4756,15 @@ export interface ServicePort {
   targetPort?: metaV1.IntOrString;
 }
 
-/** ServiceSpec describes the attributes that a user creates on a service. */
+/**
+ * ServiceSpec describes the attributes that a user creates on a service.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceSpec } from "@kubeno/kube/k8s/core/v1";
+ * const value: ServiceSpec = {};
+ * ```
+ */
 export interface ServiceSpec {
   /** allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer.  Default is "true". It may be set to "false" if the cluster load-balancer does not rely on NodePorts.  If the caller requests specific NodePorts (by specifying a value), those requests will be respected, regardless of this field. This field may only be set for services with type LoadBalancer and will be cleared if the type is changed to any other type. */
   allocateLoadBalancerNodePorts?: boolean;
@@ -3360,7 +4816,15 @@ export interface ServiceSpec {
   type?: string;
 }
 
-/** ServiceStatus represents the current status of a service. */
+/**
+ * ServiceStatus represents the current status of a service.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: ServiceStatus = {};
+ * ```
+ */
 export interface ServiceStatus {
   /** Current service state */
   conditions?: metaV1.Condition[];
@@ -3368,19 +4832,43 @@ export interface ServiceStatus {
   loadBalancer?: LoadBalancerStatus;
 }
 
-/** SessionAffinityConfig represents the configurations of session affinity. */
+/**
+ * SessionAffinityConfig represents the configurations of session affinity.
+ *
+ * @example
+ * ```ts
+ * import type { SessionAffinityConfig } from "@kubeno/kube/k8s/core/v1";
+ * const value: SessionAffinityConfig = {};
+ * ```
+ */
 export interface SessionAffinityConfig {
   /** clientIP contains the configurations of Client IP based session affinity. */
   clientIP?: ClientIPConfig;
 }
 
-/** SleepAction describes a "sleep" action. */
+/**
+ * SleepAction describes a "sleep" action.
+ *
+ * @example
+ * ```ts
+ * import type { SleepAction } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: SleepAction): string => JSON.stringify(value);
+ * ```
+ */
 export interface SleepAction {
   /** Seconds is the number of seconds to sleep. */
   seconds: number;
 }
 
-/** Represents a StorageOS persistent volume resource. */
+/**
+ * Represents a StorageOS persistent volume resource.
+ *
+ * @example
+ * ```ts
+ * import type { StorageOSPersistentVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: StorageOSPersistentVolumeSource = {};
+ * ```
+ */
 export interface StorageOSPersistentVolumeSource {
   /** fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. */
   fsType?: string;
@@ -3394,7 +4882,15 @@ export interface StorageOSPersistentVolumeSource {
   volumeNamespace?: string;
 }
 
-/** Represents a StorageOS persistent volume resource. */
+/**
+ * Represents a StorageOS persistent volume resource.
+ *
+ * @example
+ * ```ts
+ * import type { StorageOSVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const value: StorageOSVolumeSource = {};
+ * ```
+ */
 export interface StorageOSVolumeSource {
   /** fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. */
   fsType?: string;
@@ -3408,7 +4904,15 @@ export interface StorageOSVolumeSource {
   volumeNamespace?: string;
 }
 
-/** Sysctl defines a kernel parameter to be set */
+/**
+ * Sysctl defines a kernel parameter to be set
+ *
+ * @example
+ * ```ts
+ * import type { Sysctl } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: Sysctl): string => JSON.stringify(value);
+ * ```
+ */
 export interface Sysctl {
   /** Name of a property to set */
   name: string;
@@ -3416,7 +4920,15 @@ export interface Sysctl {
   value: string;
 }
 
-/** TCPSocketAction describes an action based on opening a socket */
+/**
+ * TCPSocketAction describes an action based on opening a socket
+ *
+ * @example
+ * ```ts
+ * import type { TCPSocketAction } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: TCPSocketAction): string => JSON.stringify(value);
+ * ```
+ */
 export interface TCPSocketAction {
   /** Optional: Host name to connect to, defaults to the pod IP. */
   host?: string;
@@ -3424,7 +4936,15 @@ export interface TCPSocketAction {
   port: metaV1.IntOrString;
 }
 
-/** The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint. */
+/**
+ * The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint.
+ *
+ * @example
+ * ```ts
+ * import type { Taint } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: Taint): string => JSON.stringify(value);
+ * ```
+ */
 export interface Taint {
   /** Required. The effect of the taint on pods that do not tolerate the taint. Valid effects are NoSchedule, PreferNoSchedule and NoExecute. */
   effect: string;
@@ -3436,7 +4956,15 @@ export interface Taint {
   value?: string;
 }
 
-/** The pod this Toleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>. */
+/**
+ * The pod this Toleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
+ *
+ * @example
+ * ```ts
+ * import type { Toleration } from "@kubeno/kube/k8s/core/v1";
+ * const value: Toleration = {};
+ * ```
+ */
 export interface Toleration {
   /** Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute. */
   effect?: string;
@@ -3450,7 +4978,15 @@ export interface Toleration {
   value?: string;
 }
 
-/** A topology selector requirement is a selector that matches given label. This is an alpha feature and may change in the future. */
+/**
+ * A topology selector requirement is a selector that matches given label. This is an alpha feature and may change in the future.
+ *
+ * @example
+ * ```ts
+ * import type { TopologySelectorLabelRequirement } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: TopologySelectorLabelRequirement): string => JSON.stringify(value);
+ * ```
+ */
 export interface TopologySelectorLabelRequirement {
   /** The label key that the selector applies to. */
   key: string;
@@ -3458,13 +4994,29 @@ export interface TopologySelectorLabelRequirement {
   values: string[];
 }
 
-/** A topology selector term represents the result of label queries. A null or empty topology selector term matches no objects. The requirements of them are ANDed. It provides a subset of functionality as NodeSelectorTerm. This is an alpha feature and may change in the future. */
+/**
+ * A topology selector term represents the result of label queries. A null or empty topology selector term matches no objects. The requirements of them are ANDed. It provides a subset of functionality as NodeSelectorTerm. This is an alpha feature and may change in the future.
+ *
+ * @example
+ * ```ts
+ * import type { TopologySelectorTerm } from "@kubeno/kube/k8s/core/v1";
+ * const value: TopologySelectorTerm = {};
+ * ```
+ */
 export interface TopologySelectorTerm {
   /** A list of topology selector requirements by labels. */
   matchLabelExpressions?: TopologySelectorLabelRequirement[];
 }
 
-/** TopologySpreadConstraint specifies how to spread matching pods among the given topology. */
+/**
+ * TopologySpreadConstraint specifies how to spread matching pods among the given topology.
+ *
+ * @example
+ * ```ts
+ * import type { TopologySpreadConstraint } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: TopologySpreadConstraint): string => JSON.stringify(value);
+ * ```
+ */
 export interface TopologySpreadConstraint {
   /** LabelSelector is used to find matching pods. Pods that match this label selector are counted to determine the number of pods in their corresponding topology domain. */
   labelSelector?: metaV1.LabelSelector;
@@ -3505,7 +5057,15 @@ export interface TopologySpreadConstraint {
   whenUnsatisfiable: string;
 }
 
-/** TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace. */
+/**
+ * TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace.
+ *
+ * @example
+ * ```ts
+ * import type { TypedLocalObjectReference } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: TypedLocalObjectReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface TypedLocalObjectReference {
   /** APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required. */
   apiGroup?: string;
@@ -3515,7 +5075,15 @@ export interface TypedLocalObjectReference {
   name: string;
 }
 
-/** TypedObjectReference contains enough information to let you locate the typed referenced object */
+/**
+ * TypedObjectReference contains enough information to let you locate the typed referenced object
+ *
+ * @example
+ * ```ts
+ * import type { TypedObjectReference } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: TypedObjectReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface TypedObjectReference {
   /** APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required. */
   apiGroup?: string;
@@ -3527,7 +5095,15 @@ export interface TypedObjectReference {
   namespace?: string;
 }
 
-/** Volume represents a named volume in a pod that may be accessed by any container in the pod. */
+/**
+ * Volume represents a named volume in a pod that may be accessed by any container in the pod.
+ *
+ * @example
+ * ```ts
+ * import type { Volume } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: Volume): string => JSON.stringify(value);
+ * ```
+ */
 export interface Volume {
   /** awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore */
   awsElasticBlockStore?: AWSElasticBlockStoreVolumeSource;
@@ -3614,7 +5190,15 @@ export interface Volume {
   vsphereVolume?: VsphereVirtualDiskVolumeSource;
 }
 
-/** volumeDevice describes a mapping of a raw block device within a container. */
+/**
+ * volumeDevice describes a mapping of a raw block device within a container.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeDevice } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: VolumeDevice): string => JSON.stringify(value);
+ * ```
+ */
 export interface VolumeDevice {
   /** devicePath is the path inside of the container that the device will be mapped to. */
   devicePath: string;
@@ -3622,7 +5206,15 @@ export interface VolumeDevice {
   name: string;
 }
 
-/** VolumeHealthCondition represents an adverse health condition reported for a volume. */
+/**
+ * VolumeHealthCondition represents an adverse health condition reported for a volume.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeHealthCondition } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: VolumeHealthCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface VolumeHealthCondition {
   /** message is a human-readable description. Maximum permitted length of a message is 1024 bytes. */
   message?: string;
@@ -3632,7 +5224,15 @@ export interface VolumeHealthCondition {
   status: string;
 }
 
-/** VolumeHealthStatus contains health information for a volume reported by the CSI controller plugin. */
+/**
+ * VolumeHealthStatus contains health information for a volume reported by the CSI controller plugin.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeHealthStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: VolumeHealthStatus = {};
+ * ```
+ */
 export interface VolumeHealthStatus {
   /** conditions is the set of adverse conditions reported by the CSI controller plugin. An empty list means no adverse condition. At most 16 conditions may be reported. */
   healthConditions?: VolumeHealthCondition[];
@@ -3640,7 +5240,15 @@ export interface VolumeHealthStatus {
   lastTransitionTime?: metaV1.Time;
 }
 
-/** VolumeMount describes a mounting of a Volume within a container. */
+/**
+ * VolumeMount describes a mounting of a Volume within a container.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeMount } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: VolumeMount): string => JSON.stringify(value);
+ * ```
+ */
 export interface VolumeMount {
   /** bindMountOptions is the list of additional bind mount options to apply when mounting this volume into the container. Allowed values are noexec, nodev, and nosuid. These are Linux mount options and have no effect on Windows nodes. This field is not supported with image volumes. This is an alpha field and requires enabling the VolumeBindMountOptions feature gate. */
   bindMountOptions?: string[];
@@ -3670,7 +5278,15 @@ export interface VolumeMount {
   subPathExpr?: string;
 }
 
-/** VolumeMountStatus shows status of volume mounts. */
+/**
+ * VolumeMountStatus shows status of volume mounts.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeMountStatus } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: VolumeMountStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface VolumeMountStatus {
   /** MountPath corresponds to the original VolumeMount. */
   mountPath: string;
@@ -3684,13 +5300,29 @@ export interface VolumeMountStatus {
   volumeStatus?: VolumeStatus;
 }
 
-/** VolumeNodeAffinity defines constraints that limit what nodes this volume can be accessed from. */
+/**
+ * VolumeNodeAffinity defines constraints that limit what nodes this volume can be accessed from.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeNodeAffinity } from "@kubeno/kube/k8s/core/v1";
+ * const value: VolumeNodeAffinity = {};
+ * ```
+ */
 export interface VolumeNodeAffinity {
   /** required specifies hard node constraints that must be met. */
   required?: NodeSelector;
 }
 
-/** Projection that may be projected along with other supported volume types. Exactly one of these fields must be set. */
+/**
+ * Projection that may be projected along with other supported volume types. Exactly one of these fields must be set.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeProjection } from "@kubeno/kube/k8s/core/v1";
+ * const value: VolumeProjection = {};
+ * ```
+ */
 export interface VolumeProjection {
   /**
    * ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file.
@@ -3728,7 +5360,15 @@ export interface VolumeProjection {
   serviceAccountToken?: ServiceAccountTokenProjection;
 }
 
-/** VolumeResourceRequirements describes the storage resource requirements for a volume. */
+/**
+ * VolumeResourceRequirements describes the storage resource requirements for a volume.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeResourceRequirements } from "@kubeno/kube/k8s/core/v1";
+ * const value: VolumeResourceRequirements = {};
+ * ```
+ */
 export interface VolumeResourceRequirements {
   /** Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/ */
   limits?: Record<string, metaV1.Quantity>;
@@ -3736,13 +5376,29 @@ export interface VolumeResourceRequirements {
   requests?: Record<string, metaV1.Quantity>;
 }
 
-/** VolumeStatus represents the status of a mounted volume. At most one of its members must be specified. */
+/**
+ * VolumeStatus represents the status of a mounted volume. At most one of its members must be specified.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeStatus } from "@kubeno/kube/k8s/core/v1";
+ * const value: VolumeStatus = {};
+ * ```
+ */
 export interface VolumeStatus {
   /** image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine. */
   image?: ImageVolumeStatus;
 }
 
-/** Represents a vSphere volume resource. */
+/**
+ * Represents a vSphere volume resource.
+ *
+ * @example
+ * ```ts
+ * import type { VsphereVirtualDiskVolumeSource } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: VsphereVirtualDiskVolumeSource): string => JSON.stringify(value);
+ * ```
+ */
 export interface VsphereVirtualDiskVolumeSource {
   /** fsType is filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. */
   fsType?: string;
@@ -3754,7 +5410,15 @@ export interface VsphereVirtualDiskVolumeSource {
   volumePath: string;
 }
 
-/** The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s) */
+/**
+ * The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s)
+ *
+ * @example
+ * ```ts
+ * import type { WeightedPodAffinityTerm } from "@kubeno/kube/k8s/core/v1";
+ * const show = (value: WeightedPodAffinityTerm): string => JSON.stringify(value);
+ * ```
+ */
 export interface WeightedPodAffinityTerm {
   /** Required. A pod affinity term, associated with the corresponding weight. */
   podAffinityTerm: PodAffinityTerm;
@@ -3762,7 +5426,15 @@ export interface WeightedPodAffinityTerm {
   weight: number;
 }
 
-/** WindowsSecurityContextOptions contain Windows-specific options and credentials. */
+/**
+ * WindowsSecurityContextOptions contain Windows-specific options and credentials.
+ *
+ * @example
+ * ```ts
+ * import type { WindowsSecurityContextOptions } from "@kubeno/kube/k8s/core/v1";
+ * const value: WindowsSecurityContextOptions = {};
+ * ```
+ */
 export interface WindowsSecurityContextOptions {
   /** GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec named by the GMSACredentialSpecName field. */
   gmsaCredentialSpec?: string;

@@ -69,7 +69,15 @@ export const Event: ResourceType<Event> = resourceType<Event>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** EventList is a list of Event objects. */
+/**
+ * EventList is a list of Event objects.
+ *
+ * @example
+ * ```ts
+ * import type { EventList } from "@kubeno/kube/k8s/events.k8s.io/v1";
+ * const value: EventList = { apiVersion: "events.k8s.io/v1", kind: "EventList", items: [] };
+ * ```
+ */
 export interface EventList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "events.k8s.io/v1";
@@ -81,7 +89,15 @@ export interface EventList {
   metadata?: metaV1.ListMeta;
 }
 
-/** EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time. How often to update the EventSeries is up to the event reporters. The default event reporter in "k8s.io/client-go/tools/events/event_broadcaster.go" shows how this struct is updated on heartbeats and can guide customized reporter implementations. */
+/**
+ * EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time. How often to update the EventSeries is up to the event reporters. The default event reporter in "k8s.io/client-go/tools/events/event_broadcaster.go" shows how this struct is updated on heartbeats and can guide customized reporter implementations.
+ *
+ * @example
+ * ```ts
+ * import type { EventSeries } from "@kubeno/kube/k8s/events.k8s.io/v1";
+ * const show = (value: EventSeries): string => JSON.stringify(value);
+ * ```
+ */
 export interface EventSeries {
   /** count is the number of occurrences in this series up to the last heartbeat time. */
   count: number;

@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** ExemptPriorityLevelConfiguration describes the configurable aspects of the handling of exempt requests. In the mandatory exempt configuration object the values in the fields here can be modified by authorized users, unlike the rest of the `spec`. */
+/**
+ * ExemptPriorityLevelConfiguration describes the configurable aspects of the handling of exempt requests. In the mandatory exempt configuration object the values in the fields here can be modified by authorized users, unlike the rest of the `spec`.
+ *
+ * @example
+ * ```ts
+ * import type { ExemptPriorityLevelConfiguration } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: ExemptPriorityLevelConfiguration = {};
+ * ```
+ */
 export interface ExemptPriorityLevelConfiguration {
   /**
    * `lendablePercent` prescribes the fraction of the level's NominalCL that can be borrowed by other priority levels.  This value of this field must be between 0 and 100, inclusive, and it defaults to 0. The number of seats that other levels can borrow from this level, known as this level's LendableConcurrencyLimit (LendableCL), is defined as follows.
@@ -30,7 +38,15 @@ export interface ExemptPriorityLevelConfiguration {
   nominalConcurrencyShares?: number;
 }
 
-/** FlowDistinguisherMethod specifies the method of a flow distinguisher. */
+/**
+ * FlowDistinguisherMethod specifies the method of a flow distinguisher.
+ *
+ * @example
+ * ```ts
+ * import type { FlowDistinguisherMethod } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: FlowDistinguisherMethod): string => JSON.stringify(value);
+ * ```
+ */
 export interface FlowDistinguisherMethod {
   /** `type` is the type of flow distinguisher method The supported types are "ByUser" and "ByNamespace". Required. */
   type: string;
@@ -68,7 +84,15 @@ export const FlowSchema: ResourceType<FlowSchema> = resourceType<FlowSchema>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** FlowSchemaCondition describes conditions for a FlowSchema. */
+/**
+ * FlowSchemaCondition describes conditions for a FlowSchema.
+ *
+ * @example
+ * ```ts
+ * import type { FlowSchemaCondition } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: FlowSchemaCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface FlowSchemaCondition {
   /** `lastTransitionTime` is the last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -82,7 +106,15 @@ export interface FlowSchemaCondition {
   type: string;
 }
 
-/** FlowSchemaList is a list of FlowSchema objects. */
+/**
+ * FlowSchemaList is a list of FlowSchema objects.
+ *
+ * @example
+ * ```ts
+ * import type { FlowSchemaList } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: FlowSchemaList = { apiVersion: "flowcontrol.apiserver.k8s.io/v1", kind: "FlowSchemaList", items: [] };
+ * ```
+ */
 export interface FlowSchemaList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "flowcontrol.apiserver.k8s.io/v1";
@@ -94,7 +126,15 @@ export interface FlowSchemaList {
   metadata?: metaV1.ListMeta;
 }
 
-/** FlowSchemaSpec describes how the FlowSchema's specification looks like. */
+/**
+ * FlowSchemaSpec describes how the FlowSchema's specification looks like.
+ *
+ * @example
+ * ```ts
+ * import type { FlowSchemaSpec } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: FlowSchemaSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface FlowSchemaSpec {
   /** `distinguisherMethod` defines how to compute the flow distinguisher for requests that match this schema. `nil` specifies that the distinguisher is disabled and thus will always be the empty string. */
   distinguisherMethod?: FlowDistinguisherMethod;
@@ -106,19 +146,43 @@ export interface FlowSchemaSpec {
   rules?: PolicyRulesWithSubjects[];
 }
 
-/** FlowSchemaStatus represents the current state of a FlowSchema. */
+/**
+ * FlowSchemaStatus represents the current state of a FlowSchema.
+ *
+ * @example
+ * ```ts
+ * import type { FlowSchemaStatus } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: FlowSchemaStatus = {};
+ * ```
+ */
 export interface FlowSchemaStatus {
   /** `conditions` is a list of the current states of FlowSchema. */
   conditions?: FlowSchemaCondition[];
 }
 
-/** GroupSubject holds detailed information for group-kind subject. */
+/**
+ * GroupSubject holds detailed information for group-kind subject.
+ *
+ * @example
+ * ```ts
+ * import type { GroupSubject } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: GroupSubject): string => JSON.stringify(value);
+ * ```
+ */
 export interface GroupSubject {
   /** name is the user group that matches, or "*" to match all user groups. See https://github.com/kubernetes/apiserver/blob/master/pkg/authentication/user/user.go for some well-known group names. Required. */
   name: string;
 }
 
-/** LimitResponse defines how to handle requests that can not be executed right now. */
+/**
+ * LimitResponse defines how to handle requests that can not be executed right now.
+ *
+ * @example
+ * ```ts
+ * import type { LimitResponse } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: LimitResponse): string => JSON.stringify(value);
+ * ```
+ */
 export interface LimitResponse {
   /** `queuing` holds the configuration parameters for queuing. This field may be non-empty only if `type` is `"Queue"`. */
   queuing?: QueuingConfiguration;
@@ -130,6 +194,12 @@ export interface LimitResponse {
  * LimitedPriorityLevelConfiguration specifies how to handle requests that are subject to limits. It addresses two issues:
  *   - How are requests for this priority level limited?
  *   - What should be done with requests that exceed the limit?
+ *
+ * @example
+ * ```ts
+ * import type { LimitedPriorityLevelConfiguration } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: LimitedPriorityLevelConfiguration): string => JSON.stringify(value);
+ * ```
  */
 export interface LimitedPriorityLevelConfiguration {
   /**
@@ -162,7 +232,15 @@ export interface LimitedPriorityLevelConfiguration {
   nominalConcurrencyShares?: number;
 }
 
-/** NonResourcePolicyRule is a predicate that matches non-resource requests according to their verb and the target non-resource URL. A NonResourcePolicyRule matches a request if and only if both (a) at least one member of verbs matches the request and (b) at least one member of nonResourceURLs matches the request. */
+/**
+ * NonResourcePolicyRule is a predicate that matches non-resource requests according to their verb and the target non-resource URL. A NonResourcePolicyRule matches a request if and only if both (a) at least one member of verbs matches the request and (b) at least one member of nonResourceURLs matches the request.
+ *
+ * @example
+ * ```ts
+ * import type { NonResourcePolicyRule } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: NonResourcePolicyRule = { nonResourceURLs: [], verbs: [] };
+ * ```
+ */
 export interface NonResourcePolicyRule {
   /**
    * `nonResourceURLs` is a set of url prefixes that a user should have access to and may not be empty. For example:
@@ -178,7 +256,15 @@ export interface NonResourcePolicyRule {
   verbs: string[];
 }
 
-/** PolicyRulesWithSubjects prescribes a test that applies to a request to an apiserver. The test considers the subject making the request, the verb being requested, and the resource to be acted upon. This PolicyRulesWithSubjects matches a request if and only if both (a) at least one member of subjects matches the request and (b) at least one member of resourceRules or nonResourceRules matches the request. */
+/**
+ * PolicyRulesWithSubjects prescribes a test that applies to a request to an apiserver. The test considers the subject making the request, the verb being requested, and the resource to be acted upon. This PolicyRulesWithSubjects matches a request if and only if both (a) at least one member of subjects matches the request and (b) at least one member of resourceRules or nonResourceRules matches the request.
+ *
+ * @example
+ * ```ts
+ * import type { PolicyRulesWithSubjects } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: PolicyRulesWithSubjects = { subjects: [] };
+ * ```
+ */
 export interface PolicyRulesWithSubjects {
   /** `nonResourceRules` is a list of NonResourcePolicyRules that identify matching requests according to their verb and the target non-resource URL. */
   nonResourceRules?: NonResourcePolicyRule[];
@@ -222,7 +308,15 @@ export const PriorityLevelConfiguration: ResourceType<PriorityLevelConfiguration
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** PriorityLevelConfigurationCondition defines the condition of priority level. */
+/**
+ * PriorityLevelConfigurationCondition defines the condition of priority level.
+ *
+ * @example
+ * ```ts
+ * import type { PriorityLevelConfigurationCondition } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: PriorityLevelConfigurationCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface PriorityLevelConfigurationCondition {
   /** `lastTransitionTime` is the last time the condition transitioned from one status to another. */
   lastTransitionTime?: metaV1.Time;
@@ -236,7 +330,15 @@ export interface PriorityLevelConfigurationCondition {
   type: string;
 }
 
-/** PriorityLevelConfigurationList is a list of PriorityLevelConfiguration objects. */
+/**
+ * PriorityLevelConfigurationList is a list of PriorityLevelConfiguration objects.
+ *
+ * @example
+ * ```ts
+ * import type { PriorityLevelConfigurationList } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: PriorityLevelConfigurationList = { apiVersion: "flowcontrol.apiserver.k8s.io/v1", kind: "PriorityLevelConfigurationList", items: [] };
+ * ```
+ */
 export interface PriorityLevelConfigurationList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "flowcontrol.apiserver.k8s.io/v1";
@@ -248,13 +350,29 @@ export interface PriorityLevelConfigurationList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PriorityLevelConfigurationReference contains information that points to the "request-priority" being used. */
+/**
+ * PriorityLevelConfigurationReference contains information that points to the "request-priority" being used.
+ *
+ * @example
+ * ```ts
+ * import type { PriorityLevelConfigurationReference } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: PriorityLevelConfigurationReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface PriorityLevelConfigurationReference {
   /** `name` is the name of the priority level configuration being referenced Required. */
   name: string;
 }
 
-/** PriorityLevelConfigurationSpec specifies the configuration of a priority level. */
+/**
+ * PriorityLevelConfigurationSpec specifies the configuration of a priority level.
+ *
+ * @example
+ * ```ts
+ * import type { PriorityLevelConfigurationSpec } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: PriorityLevelConfigurationSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface PriorityLevelConfigurationSpec {
   /** `exempt` specifies how requests are handled for an exempt priority level. This field MUST be empty if `type` is `"Limited"`. This field MAY be non-empty if `type` is `"Exempt"`. If empty and `type` is `"Exempt"` then the default values for `ExemptPriorityLevelConfiguration` apply. */
   exempt?: ExemptPriorityLevelConfiguration;
@@ -264,13 +382,29 @@ export interface PriorityLevelConfigurationSpec {
   type: string;
 }
 
-/** PriorityLevelConfigurationStatus represents the current state of a "request-priority". */
+/**
+ * PriorityLevelConfigurationStatus represents the current state of a "request-priority".
+ *
+ * @example
+ * ```ts
+ * import type { PriorityLevelConfigurationStatus } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: PriorityLevelConfigurationStatus = {};
+ * ```
+ */
 export interface PriorityLevelConfigurationStatus {
   /** `conditions` is the current state of "request-priority". */
   conditions?: PriorityLevelConfigurationCondition[];
 }
 
-/** QueuingConfiguration holds the configuration parameters for queuing */
+/**
+ * QueuingConfiguration holds the configuration parameters for queuing
+ *
+ * @example
+ * ```ts
+ * import type { QueuingConfiguration } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: QueuingConfiguration = {};
+ * ```
+ */
 export interface QueuingConfiguration {
   /** `handSize` is a small positive number that configures the shuffle sharding of requests into queues.  When enqueuing a request at this priority level the request's flow identifier (a string pair) is hashed and the hash value is used to shuffle the list of queues and deal a hand of the size specified here.  The request is put into one of the shortest queues in that hand. `handSize` must be no larger than `queues`, and should be significantly smaller (so that a few heavy flows do not saturate most of the queues).  See the user-facing documentation for more extensive guidance on setting this field.  This field has a default value of 8. */
   handSize?: number;
@@ -280,7 +414,15 @@ export interface QueuingConfiguration {
   queues?: number;
 }
 
-/** ResourcePolicyRule is a predicate that matches some resource requests, testing the request's verb and the target resource. A ResourcePolicyRule matches a resource request if and only if: (a) at least one member of verbs matches the request, (b) at least one member of apiGroups matches the request, (c) at least one member of resources matches the request, and (d) either (d1) the request does not specify a namespace (i.e., `Namespace==""`) and clusterScope is true or (d2) the request specifies a namespace and least one member of namespaces matches the request's namespace. */
+/**
+ * ResourcePolicyRule is a predicate that matches some resource requests, testing the request's verb and the target resource. A ResourcePolicyRule matches a resource request if and only if: (a) at least one member of verbs matches the request, (b) at least one member of apiGroups matches the request, (c) at least one member of resources matches the request, and (d) either (d1) the request does not specify a namespace (i.e., `Namespace==""`) and clusterScope is true or (d2) the request specifies a namespace and least one member of namespaces matches the request's namespace.
+ *
+ * @example
+ * ```ts
+ * import type { ResourcePolicyRule } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const value: ResourcePolicyRule = { apiGroups: [], resources: [], verbs: [] };
+ * ```
+ */
 export interface ResourcePolicyRule {
   /** `apiGroups` is a list of matching API groups and may not be empty. "*" matches all API groups and, if present, must be the only entry. Required. */
   apiGroups: string[];
@@ -294,7 +436,15 @@ export interface ResourcePolicyRule {
   verbs: string[];
 }
 
-/** ServiceAccountSubject holds detailed information for service-account-kind subject. */
+/**
+ * ServiceAccountSubject holds detailed information for service-account-kind subject.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceAccountSubject } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: ServiceAccountSubject): string => JSON.stringify(value);
+ * ```
+ */
 export interface ServiceAccountSubject {
   /** `name` is the name of matching ServiceAccount objects, or "*" to match regardless of name. Required. */
   name: string;
@@ -302,7 +452,15 @@ export interface ServiceAccountSubject {
   namespace: string;
 }
 
-/** Subject matches the originator of a request, as identified by the request authentication system. There are three ways of matching an originator; by user, group, or service account. */
+/**
+ * Subject matches the originator of a request, as identified by the request authentication system. There are three ways of matching an originator; by user, group, or service account.
+ *
+ * @example
+ * ```ts
+ * import type { Subject } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: Subject): string => JSON.stringify(value);
+ * ```
+ */
 export interface Subject {
   /** `group` matches based on user group name. */
   group?: GroupSubject;
@@ -314,7 +472,15 @@ export interface Subject {
   user?: UserSubject;
 }
 
-/** UserSubject holds detailed information for user-kind subject. */
+/**
+ * UserSubject holds detailed information for user-kind subject.
+ *
+ * @example
+ * ```ts
+ * import type { UserSubject } from "@kubeno/kube/k8s/flowcontrol.apiserver.k8s.io/v1";
+ * const show = (value: UserSubject): string => JSON.stringify(value);
+ * ```
+ */
 export interface UserSubject {
   /** `name` is the username that matches, or "*" to match all usernames. Required. */
   name: string;

@@ -51,10 +51,24 @@ import type * as resource from "../../resource.ts";
  * This format is intended to make it difficult to use these numbers without writing some sort of special handling code in the hopes that that will cause implementors to also use a fixed point implementation.
  *
  * kubeno: the server accepts a string (`"500m"`, `"1Gi"`) or a JSON number, and always returns the canonical string.
+ *
+ * @example
+ * ```ts
+ * import type { Quantity } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: Quantity): string => JSON.stringify(value);
+ * ```
  */
 export type Quantity = string | number;
 
-/** APIResource specifies the name of a resource and whether it is namespaced. */
+/**
+ * APIResource specifies the name of a resource and whether it is namespaced.
+ *
+ * @example
+ * ```ts
+ * import type { APIResource } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: APIResource): string => JSON.stringify(value);
+ * ```
+ */
 export interface APIResource {
   /** categories is a list of the grouped resources this resource belongs to (e.g. 'all') */
   categories?: string[];
@@ -78,7 +92,15 @@ export interface APIResource {
   version?: string;
 }
 
-/** APIResourceList is a list of APIResource, it is used to expose the name of the resources supported in a specific group and version, and if the resource is namespaced. */
+/**
+ * APIResourceList is a list of APIResource, it is used to expose the name of the resources supported in a specific group and version, and if the resource is namespaced.
+ *
+ * @example
+ * ```ts
+ * import type { APIResourceList } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: APIResourceList): string => JSON.stringify(value);
+ * ```
+ */
 export interface APIResourceList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: string;
@@ -90,7 +112,15 @@ export interface APIResourceList {
   resources: APIResource[];
 }
 
-/** Condition contains details for one aspect of the current state of this API Resource. */
+/**
+ * Condition contains details for one aspect of the current state of this API Resource.
+ *
+ * @example
+ * ```ts
+ * import type { Condition } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: Condition): string => JSON.stringify(value);
+ * ```
+ */
 export interface Condition {
   /** lastTransitionTime is the last time the condition transitioned from one status to another. This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable. */
   lastTransitionTime: Time;
@@ -106,7 +136,15 @@ export interface Condition {
   type: string;
 }
 
-/** DeleteOptions may be provided when deleting an API object. */
+/**
+ * DeleteOptions may be provided when deleting an API object.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteOptions } from "@kubeno/kube/k8s/meta/v1";
+ * const value: DeleteOptions = {};
+ * ```
+ */
 export interface DeleteOptions {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: string;
@@ -126,7 +164,15 @@ export interface DeleteOptions {
   propagationPolicy?: string;
 }
 
-/** FieldSelectorRequirement is a selector that contains values, a key, and an operator that relates the key and values. */
+/**
+ * FieldSelectorRequirement is a selector that contains values, a key, and an operator that relates the key and values.
+ *
+ * @example
+ * ```ts
+ * import type { FieldSelectorRequirement } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: FieldSelectorRequirement): string => JSON.stringify(value);
+ * ```
+ */
 export interface FieldSelectorRequirement {
   /** key is the field selector key that the requirement applies to. */
   key: string;
@@ -142,10 +188,24 @@ export interface FieldSelectorRequirement {
  * Each key is either a '.' representing the field itself, and will always map to an empty set, or a string representing a sub-field or item. The string will follow one of these four formats: 'f:<name>', where <name> is the name of a field in a struct, or key in a map 'v:<value>', where <value> is the exact json formatted value of a list item 'i:<index>', where <index> is position of a item in a list 'k:<keys>', where <keys> is a map of  a list item's key fields to their unique values If a key maps to an empty Fields value, the field that key represents is part of the set.
  *
  * The exact format is defined in sigs.k8s.io/structured-merge-diff
+ *
+ * @example
+ * ```ts
+ * import type { FieldsV1 } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: FieldsV1): string => JSON.stringify(value);
+ * ```
  */
 export type FieldsV1 = Record<string, unknown>;
 
-/** GroupResource specifies a Group and a Resource, but does not force a version.  This is useful for identifying concepts during lookup stages without having partially valid types */
+/**
+ * GroupResource specifies a Group and a Resource, but does not force a version.  This is useful for identifying concepts during lookup stages without having partially valid types
+ *
+ * @example
+ * ```ts
+ * import type { GroupResource } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: GroupResource): string => JSON.stringify(value);
+ * ```
+ */
 export interface GroupResource {
   /** `group`: not described in the Kubernetes OpenAPI document. */
   group: string;
@@ -153,7 +213,15 @@ export interface GroupResource {
   resource: string;
 }
 
-/** A label selector is a label query over a set of resources. The result of matchLabels and matchExpressions are ANDed. An empty label selector matches all objects. A null label selector matches no objects. */
+/**
+ * A label selector is a label query over a set of resources. The result of matchLabels and matchExpressions are ANDed. An empty label selector matches all objects. A null label selector matches no objects.
+ *
+ * @example
+ * ```ts
+ * import type { LabelSelector } from "@kubeno/kube/k8s/meta/v1";
+ * const value: LabelSelector = {};
+ * ```
+ */
 export interface LabelSelector {
   /** matchExpressions is a list of label selector requirements. The requirements are ANDed. */
   matchExpressions?: LabelSelectorRequirement[];
@@ -161,7 +229,15 @@ export interface LabelSelector {
   matchLabels?: Record<string, string>;
 }
 
-/** A label selector requirement is a selector that contains values, a key, and an operator that relates the key and values. */
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that relates the key and values.
+ *
+ * @example
+ * ```ts
+ * import type { LabelSelectorRequirement } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: LabelSelectorRequirement): string => JSON.stringify(value);
+ * ```
+ */
 export interface LabelSelectorRequirement {
   /** key is the label key that the selector applies to. */
   key: string;
@@ -175,6 +251,12 @@ export interface LabelSelectorRequirement {
  * ListMeta describes metadata that synthetic resources must have, including lists and various status objects. A resource may have only one of {ObjectMeta, ListMeta}.
  *
  * kubeno: the same type as `ListMeta` of core/resource.ts, which every generated kind uses.
+ *
+ * @example
+ * ```ts
+ * import type { ListMeta } from "@kubeno/kube/k8s/meta/v1";
+ * const value: ListMeta = {};
+ * ```
  */
 export type ListMeta = resource.ListMeta;
 
@@ -182,6 +264,12 @@ export type ListMeta = resource.ListMeta;
  * ManagedFieldsEntry is a workflow-id, a FieldSet and the group version of the resource that the fieldset applies to.
  *
  * kubeno: the same type as `ManagedFieldsEntry` of core/resource.ts, which every generated kind uses.
+ *
+ * @example
+ * ```ts
+ * import type { ManagedFieldsEntry } from "@kubeno/kube/k8s/meta/v1";
+ * const value: ManagedFieldsEntry = {};
+ * ```
  */
 export type ManagedFieldsEntry = resource.ManagedFieldsEntry;
 
@@ -189,6 +277,12 @@ export type ManagedFieldsEntry = resource.ManagedFieldsEntry;
  * MicroTime is version of Time with microsecond level precision.
  *
  * kubeno: in JSON an RFC 3339 date-time string with microseconds, e.g. `2024-05-01T12:00:00.123456Z`.
+ *
+ * @example
+ * ```ts
+ * import type { MicroTime } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: MicroTime): string => JSON.stringify(value);
+ * ```
  */
 export type MicroTime = string;
 
@@ -196,6 +290,12 @@ export type MicroTime = string;
  * ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.
  *
  * kubeno: the same type as `ObjectMeta` of core/resource.ts, which every generated kind uses.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectMeta } from "@kubeno/kube/k8s/meta/v1";
+ * const value: ObjectMeta = {};
+ * ```
  */
 export type ObjectMeta = resource.ObjectMeta;
 
@@ -203,13 +303,35 @@ export type ObjectMeta = resource.ObjectMeta;
  * OwnerReference contains enough information to let you identify an owning object. An owning object must be in the same namespace as the dependent, or be cluster-scoped, so there is no namespace field.
  *
  * kubeno: the same type as `OwnerReference` of core/resource.ts, which every generated kind uses.
+ *
+ * @example
+ * ```ts
+ * import type { OwnerReference } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: OwnerReference): string => JSON.stringify(value);
+ * ```
  */
 export type OwnerReference = resource.OwnerReference;
 
-/** Patch is provided to give a concrete name and type to the Kubernetes PATCH request body. */
+/**
+ * Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.
+ *
+ * @example
+ * ```ts
+ * import type { Patch } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: Patch): string => JSON.stringify(value);
+ * ```
+ */
 export type Patch = Record<string, unknown>;
 
-/** Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out. */
+/**
+ * Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out.
+ *
+ * @example
+ * ```ts
+ * import type { Preconditions } from "@kubeno/kube/k8s/meta/v1";
+ * const value: Preconditions = {};
+ * ```
+ */
 export interface Preconditions {
   /** Specifies the target ResourceVersion */
   resourceVersion?: string;
@@ -217,13 +339,29 @@ export interface Preconditions {
   uid?: string;
 }
 
-/** ShardInfo describes the shard selector that was applied to produce a list response. Its presence on a list response indicates the list is a filtered subset. */
+/**
+ * ShardInfo describes the shard selector that was applied to produce a list response. Its presence on a list response indicates the list is a filtered subset.
+ *
+ * @example
+ * ```ts
+ * import type { ShardInfo } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: ShardInfo): string => JSON.stringify(value);
+ * ```
+ */
 export interface ShardInfo {
   /** selector is the shard selector string from the request, echoed back so clients can verify which shard they received and merge responses from multiple shards. */
   selector: string;
 }
 
-/** Status is a return value for calls that don't return other objects. */
+/**
+ * Status is a return value for calls that don't return other objects.
+ *
+ * @example
+ * ```ts
+ * import type { Status } from "@kubeno/kube/k8s/meta/v1";
+ * const value: Status = {};
+ * ```
+ */
 export interface Status {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: string;
@@ -243,7 +381,15 @@ export interface Status {
   status?: string;
 }
 
-/** StatusCause provides more information about an api.Status failure, including cases when multiple errors are encountered. */
+/**
+ * StatusCause provides more information about an api.Status failure, including cases when multiple errors are encountered.
+ *
+ * @example
+ * ```ts
+ * import type { StatusCause } from "@kubeno/kube/k8s/meta/v1";
+ * const value: StatusCause = {};
+ * ```
+ */
 export interface StatusCause {
   /**
    * The field of the resource that has caused this error, as named by its JSON serialization. May include dot and postfix notation for nested attributes. Arrays are zero-indexed.  Fields may appear more than once in an array of causes due to fields having multiple errors. Optional.
@@ -259,7 +405,15 @@ export interface StatusCause {
   reason?: string;
 }
 
-/** StatusDetails is a set of additional properties that MAY be set by the server to provide additional information about a response. The Reason field of a Status object defines what attributes will be set. Clients must ignore fields that do not match the defined type of each attribute, and should assume that any attribute may be empty, invalid, or under defined. */
+/**
+ * StatusDetails is a set of additional properties that MAY be set by the server to provide additional information about a response. The Reason field of a Status object defines what attributes will be set. Clients must ignore fields that do not match the defined type of each attribute, and should assume that any attribute may be empty, invalid, or under defined.
+ *
+ * @example
+ * ```ts
+ * import type { StatusDetails } from "@kubeno/kube/k8s/meta/v1";
+ * const value: StatusDetails = {};
+ * ```
+ */
 export interface StatusDetails {
   /** The Causes array includes more details associated with the StatusReason failure. Not all StatusReasons may provide detailed causes. */
   causes?: StatusCause[];
@@ -279,10 +433,24 @@ export interface StatusDetails {
  * Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.
  *
  * kubeno: in JSON an RFC 3339 date-time string with seconds precision, e.g. `2024-05-01T12:00:00Z`; parse it with `new Date(s)`.
+ *
+ * @example
+ * ```ts
+ * import type { Time } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: Time): string => JSON.stringify(value);
+ * ```
  */
 export type Time = string;
 
-/** Event represents a single event to a watched resource. */
+/**
+ * Event represents a single event to a watched resource.
+ *
+ * @example
+ * ```ts
+ * import type { WatchEvent } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: WatchEvent): string => JSON.stringify(value);
+ * ```
+ */
 export interface WatchEvent {
   /**
    * Object is:
@@ -337,6 +505,12 @@ export interface WatchEvent {
  * So what happens? Decode first uses json or yaml to unmarshal the serialized data into your external MyAPIObject. That causes the raw JSON to be stored, but not unpacked. The next step is to copy (using pkg/conversion) into the internal struct. The runtime package's DefaultScheme has conversion functions installed which will unpack the JSON stored in RawExtension, turning it into the correct object type, and storing it in the Object. (TODO: In the case where the object is of an unknown type, a runtime.Unknown object will be created and stored.)
  *
  * kubeno: an embedded JSON object, usually a whole Kubernetes object with its own `apiVersion` and `kind`.
+ *
+ * @example
+ * ```ts
+ * import type { RawExtension } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: RawExtension): string => JSON.stringify(value);
+ * ```
  */
 export type RawExtension = Record<string, unknown>;
 
@@ -344,5 +518,11 @@ export type RawExtension = Record<string, unknown>;
  * IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.
  *
  * kubeno: a JSON integer or a string (`80` or `"http"`, `"25%"`).
+ *
+ * @example
+ * ```ts
+ * import type { IntOrString } from "@kubeno/kube/k8s/meta/v1";
+ * const show = (value: IntOrString): string => JSON.stringify(value);
+ * ```
  */
 export type IntOrString = number | string;

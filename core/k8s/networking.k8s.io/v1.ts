@@ -13,7 +13,15 @@ import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as coreV1 from "../core/v1.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** HTTPIngressPath associates a path with a backend. Incoming urls matching the path are forwarded to the backend. */
+/**
+ * HTTPIngressPath associates a path with a backend. Incoming urls matching the path are forwarded to the backend.
+ *
+ * @example
+ * ```ts
+ * import type { HTTPIngressPath } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const show = (value: HTTPIngressPath): string => JSON.stringify(value);
+ * ```
+ */
 export interface HTTPIngressPath {
   /** backend defines the referenced service endpoint to which the traffic will be forwarded to. */
   backend: IngressBackend;
@@ -35,7 +43,15 @@ export interface HTTPIngressPath {
   pathType: string;
 }
 
-/** HTTPIngressRuleValue is a list of http selectors pointing to backends. In the example: http://<host>/<path>?<searchpart> -> backend where where parts of the url correspond to RFC 3986, this resource will be used to match against everything after the last '/' and before the first '?' or '#'. */
+/**
+ * HTTPIngressRuleValue is a list of http selectors pointing to backends. In the example: http://<host>/<path>?<searchpart> -> backend where where parts of the url correspond to RFC 3986, this resource will be used to match against everything after the last '/' and before the first '?' or '#'.
+ *
+ * @example
+ * ```ts
+ * import type { HTTPIngressRuleValue } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: HTTPIngressRuleValue = { paths: [] };
+ * ```
+ */
 export interface HTTPIngressRuleValue {
   /** paths is a collection of paths that map requests to backends. */
   paths: HTTPIngressPath[];
@@ -71,7 +87,15 @@ export const IPAddress: ResourceType<IPAddress> = resourceType<IPAddress>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** IPAddressList contains a list of IPAddress. */
+/**
+ * IPAddressList contains a list of IPAddress.
+ *
+ * @example
+ * ```ts
+ * import type { IPAddressList } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IPAddressList = { apiVersion: "networking.k8s.io/v1", kind: "IPAddressList", items: [] };
+ * ```
+ */
 export interface IPAddressList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "networking.k8s.io/v1";
@@ -83,13 +107,29 @@ export interface IPAddressList {
   metadata?: metaV1.ListMeta;
 }
 
-/** IPAddressSpec describe the attributes in an IP Address. */
+/**
+ * IPAddressSpec describe the attributes in an IP Address.
+ *
+ * @example
+ * ```ts
+ * import type { IPAddressSpec } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const show = (value: IPAddressSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface IPAddressSpec {
   /** parentRef references the resource that an IPAddress is attached to. An IPAddress must reference a parent object. */
   parentRef: ParentReference;
 }
 
-/** IPBlock describes a particular CIDR (Ex. "192.168.1.0/24","2001:db8::/64") that is allowed to the pods matched by a NetworkPolicySpec's podSelector. The except entry describes CIDRs that should not be included within this rule. */
+/**
+ * IPBlock describes a particular CIDR (Ex. "192.168.1.0/24","2001:db8::/64") that is allowed to the pods matched by a NetworkPolicySpec's podSelector. The except entry describes CIDRs that should not be included within this rule.
+ *
+ * @example
+ * ```ts
+ * import type { IPBlock } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const show = (value: IPBlock): string => JSON.stringify(value);
+ * ```
+ */
 export interface IPBlock {
   /** cidr is a string representing the IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64" */
   cidr: string;
@@ -129,7 +169,15 @@ export const Ingress: ResourceType<Ingress> = resourceType<Ingress>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** IngressBackend describes all endpoints for a given service and port. */
+/**
+ * IngressBackend describes all endpoints for a given service and port.
+ *
+ * @example
+ * ```ts
+ * import type { IngressBackend } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressBackend = {};
+ * ```
+ */
 export interface IngressBackend {
   /** resource is an ObjectRef to another Kubernetes resource in the namespace of the Ingress object. If resource is specified, a service.Name and service.Port must not be specified. This is a mutually exclusive setting with "Service". */
   resource?: coreV1.TypedLocalObjectReference;
@@ -167,7 +215,15 @@ export const IngressClass: ResourceType<IngressClass> = resourceType<IngressClas
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** IngressClassList is a collection of IngressClasses. */
+/**
+ * IngressClassList is a collection of IngressClasses.
+ *
+ * @example
+ * ```ts
+ * import type { IngressClassList } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressClassList = { apiVersion: "networking.k8s.io/v1", kind: "IngressClassList", items: [] };
+ * ```
+ */
 export interface IngressClassList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "networking.k8s.io/v1";
@@ -179,7 +235,15 @@ export interface IngressClassList {
   metadata?: metaV1.ListMeta;
 }
 
-/** IngressClassParametersReference identifies an API object. This can be used to specify a cluster or namespace-scoped resource. */
+/**
+ * IngressClassParametersReference identifies an API object. This can be used to specify a cluster or namespace-scoped resource.
+ *
+ * @example
+ * ```ts
+ * import type { IngressClassParametersReference } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const show = (value: IngressClassParametersReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface IngressClassParametersReference {
   /** apiGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required. */
   apiGroup?: string;
@@ -193,7 +257,15 @@ export interface IngressClassParametersReference {
   scope?: string;
 }
 
-/** IngressClassSpec provides information about the class of an Ingress. */
+/**
+ * IngressClassSpec provides information about the class of an Ingress.
+ *
+ * @example
+ * ```ts
+ * import type { IngressClassSpec } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressClassSpec = {};
+ * ```
+ */
 export interface IngressClassSpec {
   /** controller refers to the name of the controller that should handle this class. This allows for different "flavors" that are controlled by the same controller. For example, you may have different parameters for the same implementing controller. This should be specified as a domain-prefixed path no more than 250 characters in length, e.g. "acme.io/ingress-controller". This field is immutable. */
   controller?: string;
@@ -201,7 +273,15 @@ export interface IngressClassSpec {
   parameters?: IngressClassParametersReference;
 }
 
-/** IngressList is a collection of Ingress. */
+/**
+ * IngressList is a collection of Ingress.
+ *
+ * @example
+ * ```ts
+ * import type { IngressList } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressList = { apiVersion: "networking.k8s.io/v1", kind: "IngressList", items: [] };
+ * ```
+ */
 export interface IngressList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "networking.k8s.io/v1";
@@ -213,7 +293,15 @@ export interface IngressList {
   metadata?: metaV1.ListMeta;
 }
 
-/** IngressLoadBalancerIngress represents the status of a load-balancer ingress point. */
+/**
+ * IngressLoadBalancerIngress represents the status of a load-balancer ingress point.
+ *
+ * @example
+ * ```ts
+ * import type { IngressLoadBalancerIngress } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressLoadBalancerIngress = {};
+ * ```
+ */
 export interface IngressLoadBalancerIngress {
   /** hostname is set for load-balancer ingress points that are DNS based. */
   hostname?: string;
@@ -223,13 +311,29 @@ export interface IngressLoadBalancerIngress {
   ports?: IngressPortStatus[];
 }
 
-/** IngressLoadBalancerStatus represents the status of a load-balancer. */
+/**
+ * IngressLoadBalancerStatus represents the status of a load-balancer.
+ *
+ * @example
+ * ```ts
+ * import type { IngressLoadBalancerStatus } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressLoadBalancerStatus = {};
+ * ```
+ */
 export interface IngressLoadBalancerStatus {
   /** ingress is a list containing ingress points for the load-balancer. */
   ingress?: IngressLoadBalancerIngress[];
 }
 
-/** IngressPortStatus represents the error condition of a service port */
+/**
+ * IngressPortStatus represents the error condition of a service port
+ *
+ * @example
+ * ```ts
+ * import type { IngressPortStatus } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const show = (value: IngressPortStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface IngressPortStatus {
   /**
    * error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be specified in this file and those shall use
@@ -244,7 +348,15 @@ export interface IngressPortStatus {
   protocol: string;
 }
 
-/** IngressRule represents the rules mapping the paths under a specified host to the related backend services. Incoming requests are first evaluated for a host match, then routed to the backend associated with the matching IngressRuleValue. */
+/**
+ * IngressRule represents the rules mapping the paths under a specified host to the related backend services. Incoming requests are first evaluated for a host match, then routed to the backend associated with the matching IngressRuleValue.
+ *
+ * @example
+ * ```ts
+ * import type { IngressRule } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressRule = {};
+ * ```
+ */
 export interface IngressRule {
   /**
    * host is the fully qualified domain name of a network host, as defined by RFC 3986. Note the following deviations from the "host" part of the URI as defined in RFC 3986: 1. IPs are not allowed. Currently an IngressRuleValue can only apply to
@@ -261,7 +373,15 @@ export interface IngressRule {
   http?: HTTPIngressRuleValue;
 }
 
-/** IngressServiceBackend references a Kubernetes Service as a Backend. */
+/**
+ * IngressServiceBackend references a Kubernetes Service as a Backend.
+ *
+ * @example
+ * ```ts
+ * import type { IngressServiceBackend } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const show = (value: IngressServiceBackend): string => JSON.stringify(value);
+ * ```
+ */
 export interface IngressServiceBackend {
   /** name is the referenced service. The service must exist in the same namespace as the Ingress object. */
   name: string;
@@ -269,7 +389,15 @@ export interface IngressServiceBackend {
   port?: ServiceBackendPort;
 }
 
-/** IngressSpec describes the Ingress the user wishes to exist. */
+/**
+ * IngressSpec describes the Ingress the user wishes to exist.
+ *
+ * @example
+ * ```ts
+ * import type { IngressSpec } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressSpec = {};
+ * ```
+ */
 export interface IngressSpec {
   /** defaultBackend is the backend that should handle requests that don't match any rule. If Rules are not specified, DefaultBackend must be specified. If DefaultBackend is not set, the handling of requests that do not match any of the rules will be up to the Ingress controller. */
   defaultBackend?: IngressBackend;
@@ -281,13 +409,29 @@ export interface IngressSpec {
   tls?: IngressTLS[];
 }
 
-/** IngressStatus describe the current state of the Ingress. */
+/**
+ * IngressStatus describe the current state of the Ingress.
+ *
+ * @example
+ * ```ts
+ * import type { IngressStatus } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressStatus = {};
+ * ```
+ */
 export interface IngressStatus {
   /** loadBalancer contains the current status of the load-balancer. */
   loadBalancer?: IngressLoadBalancerStatus;
 }
 
-/** IngressTLS describes the transport layer security associated with an ingress. */
+/**
+ * IngressTLS describes the transport layer security associated with an ingress.
+ *
+ * @example
+ * ```ts
+ * import type { IngressTLS } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: IngressTLS = {};
+ * ```
+ */
 export interface IngressTLS {
   /** hosts is a list of hosts included in the TLS certificate. The values in this list must match the name/s used in the tlsSecret. Defaults to the wildcard host setting for the loadbalancer controller fulfilling this Ingress, if left unspecified. */
   hosts?: string[];
@@ -325,7 +469,15 @@ export const NetworkPolicy: ResourceType<NetworkPolicy> = resourceType<NetworkPo
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** NetworkPolicyEgressRule describes a particular set of traffic that is allowed out of pods matched by a NetworkPolicySpec's podSelector. The traffic must match both ports and to. This type is beta-level in 1.8 */
+/**
+ * NetworkPolicyEgressRule describes a particular set of traffic that is allowed out of pods matched by a NetworkPolicySpec's podSelector. The traffic must match both ports and to. This type is beta-level in 1.8
+ *
+ * @example
+ * ```ts
+ * import type { NetworkPolicyEgressRule } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: NetworkPolicyEgressRule = {};
+ * ```
+ */
 export interface NetworkPolicyEgressRule {
   /** ports is a list of destination ports for outgoing traffic. Each item in this list is combined using a logical OR. If this field is empty or missing, this rule matches all ports (traffic not restricted by port). If this field is present and contains at least one item, then this rule allows traffic only if the traffic matches at least one port in the list. */
   ports?: NetworkPolicyPort[];
@@ -333,7 +485,15 @@ export interface NetworkPolicyEgressRule {
   to?: NetworkPolicyPeer[];
 }
 
-/** NetworkPolicyIngressRule describes a particular set of traffic that is allowed to the pods matched by a NetworkPolicySpec's podSelector. The traffic must match both ports and from. */
+/**
+ * NetworkPolicyIngressRule describes a particular set of traffic that is allowed to the pods matched by a NetworkPolicySpec's podSelector. The traffic must match both ports and from.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkPolicyIngressRule } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: NetworkPolicyIngressRule = {};
+ * ```
+ */
 export interface NetworkPolicyIngressRule {
   /** from is a list of sources which should be able to access the pods selected for this rule. Items in this list are combined using a logical OR operation. If this field is empty or missing, this rule matches all sources (traffic not restricted by source). If this field is present and contains at least one item, this rule allows traffic only if the traffic matches at least one item in the from list. */
   from?: NetworkPolicyPeer[];
@@ -341,7 +501,15 @@ export interface NetworkPolicyIngressRule {
   ports?: NetworkPolicyPort[];
 }
 
-/** NetworkPolicyList is a list of NetworkPolicy objects. */
+/**
+ * NetworkPolicyList is a list of NetworkPolicy objects.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkPolicyList } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: NetworkPolicyList = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicyList", items: [] };
+ * ```
+ */
 export interface NetworkPolicyList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "networking.k8s.io/v1";
@@ -353,7 +521,15 @@ export interface NetworkPolicyList {
   metadata?: metaV1.ListMeta;
 }
 
-/** NetworkPolicyPeer describes a peer to allow traffic to/from. Only certain combinations of fields are allowed */
+/**
+ * NetworkPolicyPeer describes a peer to allow traffic to/from. Only certain combinations of fields are allowed
+ *
+ * @example
+ * ```ts
+ * import type { NetworkPolicyPeer } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: NetworkPolicyPeer = {};
+ * ```
+ */
 export interface NetworkPolicyPeer {
   /** ipBlock defines policy on a particular IPBlock. If this field is set then neither of the other fields can be. */
   ipBlock?: IPBlock;
@@ -371,7 +547,15 @@ export interface NetworkPolicyPeer {
   podSelector?: metaV1.LabelSelector;
 }
 
-/** NetworkPolicyPort describes a port to allow traffic on */
+/**
+ * NetworkPolicyPort describes a port to allow traffic on
+ *
+ * @example
+ * ```ts
+ * import type { NetworkPolicyPort } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: NetworkPolicyPort = {};
+ * ```
+ */
 export interface NetworkPolicyPort {
   /** endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy. This field cannot be defined if the port field is not defined or if the port field is defined as a named (string) port. The endPort must be equal or greater than port. */
   endPort?: number;
@@ -381,7 +565,15 @@ export interface NetworkPolicyPort {
   protocol?: string;
 }
 
-/** NetworkPolicySpec provides the specification of a NetworkPolicy */
+/**
+ * NetworkPolicySpec provides the specification of a NetworkPolicy
+ *
+ * @example
+ * ```ts
+ * import type { NetworkPolicySpec } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: NetworkPolicySpec = {};
+ * ```
+ */
 export interface NetworkPolicySpec {
   /** egress is a list of egress rules to be applied to the selected pods. Outgoing traffic is allowed if there are no NetworkPolicies selecting the pod (and cluster policy otherwise allows the traffic), OR if the traffic matches at least one egress rule across all of the NetworkPolicy objects whose podSelector matches the pod. If this field is empty then this NetworkPolicy limits all outgoing traffic (and serves solely to ensure that the pods it selects are isolated by default). This field is beta-level in 1.8 */
   egress?: NetworkPolicyEgressRule[];
@@ -393,7 +585,15 @@ export interface NetworkPolicySpec {
   policyTypes?: string[];
 }
 
-/** ParentReference describes a reference to a parent object. */
+/**
+ * ParentReference describes a reference to a parent object.
+ *
+ * @example
+ * ```ts
+ * import type { ParentReference } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const show = (value: ParentReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface ParentReference {
   /** group is the group of the object being referenced. */
   group?: string;
@@ -405,7 +605,15 @@ export interface ParentReference {
   resource: string;
 }
 
-/** ServiceBackendPort is the service port being referenced. */
+/**
+ * ServiceBackendPort is the service port being referenced.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceBackendPort } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: ServiceBackendPort = {};
+ * ```
+ */
 export interface ServiceBackendPort {
   /** name is the name of the port on the Service. This is a mutually exclusive setting with "Number". */
   name?: string;
@@ -445,7 +653,15 @@ export const ServiceCIDR: ResourceType<ServiceCIDR> = resourceType<ServiceCIDR>(
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ServiceCIDRList contains a list of ServiceCIDR objects. */
+/**
+ * ServiceCIDRList contains a list of ServiceCIDR objects.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceCIDRList } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: ServiceCIDRList = { apiVersion: "networking.k8s.io/v1", kind: "ServiceCIDRList", items: [] };
+ * ```
+ */
 export interface ServiceCIDRList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "networking.k8s.io/v1";
@@ -457,13 +673,29 @@ export interface ServiceCIDRList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services. */
+/**
+ * ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceCIDRSpec } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: ServiceCIDRSpec = {};
+ * ```
+ */
 export interface ServiceCIDRSpec {
   /** cidrs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which to assign service cluster IPs. Max of two CIDRs is allowed, one of each IP family. This field is immutable. */
   cidrs?: string[];
 }
 
-/** ServiceCIDRStatus describes the current state of the ServiceCIDR. */
+/**
+ * ServiceCIDRStatus describes the current state of the ServiceCIDR.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceCIDRStatus } from "@kubeno/kube/k8s/networking.k8s.io/v1";
+ * const value: ServiceCIDRStatus = {};
+ * ```
+ */
 export interface ServiceCIDRStatus {
   /** conditions holds an array of metav1.Condition that describe the state of the ServiceCIDR. Current service state */
   conditions?: metaV1.Condition[];

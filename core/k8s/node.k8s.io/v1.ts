@@ -13,7 +13,15 @@ import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as coreV1 from "../core/v1.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** Overhead structure represents the resource overhead associated with running a pod. */
+/**
+ * Overhead structure represents the resource overhead associated with running a pod.
+ *
+ * @example
+ * ```ts
+ * import type { Overhead } from "@kubeno/kube/k8s/node.k8s.io/v1";
+ * const value: Overhead = {};
+ * ```
+ */
 export interface Overhead {
   /** podFixed represents the fixed resource overhead associated with running a pod. */
   podFixed?: Record<string, metaV1.Quantity>;
@@ -56,7 +64,15 @@ export const RuntimeClass: ResourceType<RuntimeClass> = resourceType<RuntimeClas
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** RuntimeClassList is a list of RuntimeClass objects. */
+/**
+ * RuntimeClassList is a list of RuntimeClass objects.
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeClassList } from "@kubeno/kube/k8s/node.k8s.io/v1";
+ * const value: RuntimeClassList = { apiVersion: "node.k8s.io/v1", kind: "RuntimeClassList", items: [] };
+ * ```
+ */
 export interface RuntimeClassList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "node.k8s.io/v1";
@@ -68,7 +84,15 @@ export interface RuntimeClassList {
   metadata?: metaV1.ListMeta;
 }
 
-/** Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass. */
+/**
+ * Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass.
+ *
+ * @example
+ * ```ts
+ * import type { Scheduling } from "@kubeno/kube/k8s/node.k8s.io/v1";
+ * const value: Scheduling = {};
+ * ```
+ */
 export interface Scheduling {
   /** nodeSelector lists labels that must be present on nodes that support this RuntimeClass. Pods using this RuntimeClass can only be scheduled to a node matched by this selector. The RuntimeClass nodeSelector is merged with a pod's existing nodeSelector. Any conflicts will cause the pod to be rejected in admission. */
   nodeSelector?: Record<string, string>;

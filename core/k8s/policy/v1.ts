@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** Eviction evicts a pod from its node subject to certain policies and safety constraints. This is a subresource of Pod.  A request to cause such an eviction is created by POSTing to .../pods/<pod name>/evictions. */
+/**
+ * Eviction evicts a pod from its node subject to certain policies and safety constraints. This is a subresource of Pod.  A request to cause such an eviction is created by POSTing to .../pods/<pod name>/evictions.
+ *
+ * @example
+ * ```ts
+ * import type { Eviction } from "@kubeno/kube/k8s/policy/v1";
+ * const value: Eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "example" } };
+ * ```
+ */
 export interface Eviction {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "policy/v1";
@@ -58,7 +66,15 @@ export const PodDisruptionBudget: ResourceType<PodDisruptionBudget> = resourceTy
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** PodDisruptionBudgetList is a collection of PodDisruptionBudgets. */
+/**
+ * PodDisruptionBudgetList is a collection of PodDisruptionBudgets.
+ *
+ * @example
+ * ```ts
+ * import type { PodDisruptionBudgetList } from "@kubeno/kube/k8s/policy/v1";
+ * const value: PodDisruptionBudgetList = { apiVersion: "policy/v1", kind: "PodDisruptionBudgetList", items: [] };
+ * ```
+ */
 export interface PodDisruptionBudgetList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "policy/v1";
@@ -70,7 +86,15 @@ export interface PodDisruptionBudgetList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PodDisruptionBudgetSpec is a description of a PodDisruptionBudget. */
+/**
+ * PodDisruptionBudgetSpec is a description of a PodDisruptionBudget.
+ *
+ * @example
+ * ```ts
+ * import type { PodDisruptionBudgetSpec } from "@kubeno/kube/k8s/policy/v1";
+ * const value: PodDisruptionBudgetSpec = {};
+ * ```
+ */
 export interface PodDisruptionBudgetSpec {
   /** maxUnavailable indicates that an eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even in absence of the evicted pod. For example, one can prevent all voluntary evictions by specifying 0. This is a mutually exclusive setting with "minAvailable". */
   maxUnavailable?: metaV1.IntOrString;
@@ -92,7 +116,15 @@ export interface PodDisruptionBudgetSpec {
   unhealthyPodEvictionPolicy?: string;
 }
 
-/** PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget. Status may trail the actual state of a system. */
+/**
+ * PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget. Status may trail the actual state of a system.
+ *
+ * @example
+ * ```ts
+ * import type { PodDisruptionBudgetStatus } from "@kubeno/kube/k8s/policy/v1";
+ * const value: PodDisruptionBudgetStatus = {};
+ * ```
+ */
 export interface PodDisruptionBudgetStatus {
   /**
    * Conditions contain conditions for PDB. The disruption controller sets the DisruptionAllowed condition. The following are known values for the reason field (additional reasons could be added in the future): - SyncFailed: The controller encountered an error and wasn't able to compute

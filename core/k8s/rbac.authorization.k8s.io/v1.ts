@@ -12,7 +12,15 @@
 import { type ResourceType, resourceType } from "../../resource.ts";
 import type * as metaV1 from "../meta/v1.ts";
 
-/** AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole */
+/**
+ * AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole
+ *
+ * @example
+ * ```ts
+ * import type { AggregationRule } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const value: AggregationRule = {};
+ * ```
+ */
 export interface AggregationRule {
   /** clusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules. If any of the selectors match, then the ClusterRole's permissions will be added */
   clusterRoleSelectors?: metaV1.LabelSelector[];
@@ -84,7 +92,15 @@ export const ClusterRoleBinding: ResourceType<ClusterRoleBinding> = resourceType
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ClusterRoleBindingList is a collection of ClusterRoleBindings */
+/**
+ * ClusterRoleBindingList is a collection of ClusterRoleBindings
+ *
+ * @example
+ * ```ts
+ * import type { ClusterRoleBindingList } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const value: ClusterRoleBindingList = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBindingList", items: [] };
+ * ```
+ */
 export interface ClusterRoleBindingList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "rbac.authorization.k8s.io/v1";
@@ -96,7 +112,15 @@ export interface ClusterRoleBindingList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ClusterRoleList is a collection of ClusterRoles */
+/**
+ * ClusterRoleList is a collection of ClusterRoles
+ *
+ * @example
+ * ```ts
+ * import type { ClusterRoleList } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const value: ClusterRoleList = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleList", items: [] };
+ * ```
+ */
 export interface ClusterRoleList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "rbac.authorization.k8s.io/v1";
@@ -108,7 +132,15 @@ export interface ClusterRoleList {
   metadata?: metaV1.ListMeta;
 }
 
-/** PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to. */
+/**
+ * PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.
+ *
+ * @example
+ * ```ts
+ * import type { PolicyRule } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const value: PolicyRule = { verbs: [] };
+ * ```
+ */
 export interface PolicyRule {
   /** apiGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed. "" represents the core API group and "*" represents all API groups. */
   apiGroups?: string[];
@@ -184,7 +216,15 @@ export const RoleBinding: ResourceType<RoleBinding> = resourceType<RoleBinding>(
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** RoleBindingList is a collection of RoleBindings */
+/**
+ * RoleBindingList is a collection of RoleBindings
+ *
+ * @example
+ * ```ts
+ * import type { RoleBindingList } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const value: RoleBindingList = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBindingList", items: [] };
+ * ```
+ */
 export interface RoleBindingList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "rbac.authorization.k8s.io/v1";
@@ -196,7 +236,15 @@ export interface RoleBindingList {
   metadata?: metaV1.ListMeta;
 }
 
-/** RoleList is a collection of Roles */
+/**
+ * RoleList is a collection of Roles
+ *
+ * @example
+ * ```ts
+ * import type { RoleList } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const value: RoleList = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleList", items: [] };
+ * ```
+ */
 export interface RoleList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "rbac.authorization.k8s.io/v1";
@@ -208,7 +256,15 @@ export interface RoleList {
   metadata?: metaV1.ListMeta;
 }
 
-/** RoleRef contains information that points to the role being used */
+/**
+ * RoleRef contains information that points to the role being used
+ *
+ * @example
+ * ```ts
+ * import type { RoleRef } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const show = (value: RoleRef): string => JSON.stringify(value);
+ * ```
+ */
 export interface RoleRef {
   /** apiGroup is the group for the resource being referenced */
   apiGroup?: string;
@@ -218,7 +274,15 @@ export interface RoleRef {
   name: string;
 }
 
-/** Subject contains a reference to the object or user identities a role binding applies to.  This can either hold a direct API object reference, or a value for non-objects such as user and group names. */
+/**
+ * Subject contains a reference to the object or user identities a role binding applies to.  This can either hold a direct API object reference, or a value for non-objects such as user and group names.
+ *
+ * @example
+ * ```ts
+ * import type { Subject } from "@kubeno/kube/k8s/rbac.authorization.k8s.io/v1";
+ * const show = (value: Subject): string => JSON.stringify(value);
+ * ```
+ */
 export interface Subject {
   /** apiGroup holds the API group of the referenced subject. Defaults to "" for ServiceAccount subjects. Defaults to "rbac.authorization.k8s.io" for User and Group subjects. */
   apiGroup?: string;

@@ -17,6 +17,12 @@ import type * as metaV1 from "../meta/v1.ts";
  * AllocatedDeviceStatus contains the status of an allocated device, if the driver chooses to report it. This may include driver-specific information.
  *
  * The combination of Driver, Pool, Device, and ShareID must match the corresponding key in Status.Allocation.Devices.
+ *
+ * @example
+ * ```ts
+ * import type { AllocatedDeviceStatus } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: AllocatedDeviceStatus): string => JSON.stringify(value);
+ * ```
  */
 export interface AllocatedDeviceStatus {
   /**
@@ -51,7 +57,15 @@ export interface AllocatedDeviceStatus {
   shareID?: string;
 }
 
-/** AllocationResult contains attributes of an allocated resource. */
+/**
+ * AllocationResult contains attributes of an allocated resource.
+ *
+ * @example
+ * ```ts
+ * import type { AllocationResult } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: AllocationResult = {};
+ * ```
+ */
 export interface AllocationResult {
   /**
    * AllocationTimestamp stores the time when the resources were allocated. This field is not guaranteed to be set, in which case that time is unknown.
@@ -65,7 +79,15 @@ export interface AllocationResult {
   nodeSelector?: coreV1.NodeSelector;
 }
 
-/** CELDeviceSelector contains a CEL expression for selecting a device. */
+/**
+ * CELDeviceSelector contains a CEL expression for selecting a device.
+ *
+ * @example
+ * ```ts
+ * import type { CELDeviceSelector } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: CELDeviceSelector): string => JSON.stringify(value);
+ * ```
+ */
 export interface CELDeviceSelector {
   /**
    * Expression is a CEL expression which evaluates a single device. It must evaluate to true when the device under consideration satisfies the desired criteria, and false when it does not. Any other result is an error and causes allocation of devices to abort.
@@ -118,6 +140,12 @@ export interface CELDeviceSelector {
  * CapacityRequestPolicy defines how requests consume device capacity.
  *
  * Must not set more than one ValidRequestValues.
+ *
+ * @example
+ * ```ts
+ * import type { CapacityRequestPolicy } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: CapacityRequestPolicy = {};
+ * ```
  */
 export interface CapacityRequestPolicy {
   /** Default specifies how much of this capacity is consumed by a request that does not contain an entry for it in DeviceRequest's Capacity. */
@@ -157,6 +185,12 @@ export interface CapacityRequestPolicy {
  *   - If Step is not set, the requested amount is used as-is if it falls within the range Min to Max (if set).
  *   - If the requested or rounded amount exceeds Max (if set), the request does not satisfy the policy,
  *     and the device cannot be allocated.
+ *
+ * @example
+ * ```ts
+ * import type { CapacityRequestPolicyRange } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: CapacityRequestPolicyRange): string => JSON.stringify(value);
+ * ```
  */
 export interface CapacityRequestPolicyRange {
   /**
@@ -179,7 +213,15 @@ export interface CapacityRequestPolicyRange {
   step?: metaV1.Quantity;
 }
 
-/** CapacityRequirements defines the capacity requirements for a specific device request. */
+/**
+ * CapacityRequirements defines the capacity requirements for a specific device request.
+ *
+ * @example
+ * ```ts
+ * import type { CapacityRequirements } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: CapacityRequirements = {};
+ * ```
+ */
 export interface CapacityRequirements {
   /**
    * Requests represent individual device resource requests for distinct resources, all of which must be provided by the device.
@@ -197,7 +239,15 @@ export interface CapacityRequirements {
   requests?: Record<string, metaV1.Quantity>;
 }
 
-/** Counter describes a quantity associated with a device. */
+/**
+ * Counter describes a quantity associated with a device.
+ *
+ * @example
+ * ```ts
+ * import type { Counter } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: Counter): string => JSON.stringify(value);
+ * ```
+ */
 export interface Counter {
   /** Value defines how much of a certain device counter is available. */
   value: metaV1.Quantity;
@@ -207,6 +257,12 @@ export interface Counter {
  * CounterSet defines a named set of counters that are available to be used by devices defined in the ResourcePool.
  *
  * The counters are not allocatable by themselves, but can be referenced by devices. When a device is allocated, the portion of counters it uses will no longer be available for use by other devices.
+ *
+ * @example
+ * ```ts
+ * import type { CounterSet } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: CounterSet): string => JSON.stringify(value);
+ * ```
  */
 export interface CounterSet {
   /**
@@ -219,7 +275,15 @@ export interface CounterSet {
   name: string;
 }
 
-/** Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set. */
+/**
+ * Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
+ *
+ * @example
+ * ```ts
+ * import type { Device } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: Device): string => JSON.stringify(value);
+ * ```
+ */
 export interface Device {
   /**
    * AllNodes indicates that all nodes have access to the device.
@@ -307,7 +371,15 @@ export interface Device {
   taints?: DeviceTaint[];
 }
 
-/** DeviceAllocationConfiguration gets embedded in an AllocationResult. */
+/**
+ * DeviceAllocationConfiguration gets embedded in an AllocationResult.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceAllocationConfiguration } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceAllocationConfiguration): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceAllocationConfiguration {
   /** Opaque provides driver-specific configuration parameters. */
   opaque?: OpaqueDeviceConfiguration;
@@ -321,7 +393,15 @@ export interface DeviceAllocationConfiguration {
   source: string;
 }
 
-/** DeviceAllocationResult is the result of allocating devices. */
+/**
+ * DeviceAllocationResult is the result of allocating devices.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceAllocationResult } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceAllocationResult = {};
+ * ```
+ */
 export interface DeviceAllocationResult {
   /**
    * This field is a combination of all the claim and class configuration parameters. Drivers can distinguish between those based on a flag.
@@ -333,7 +413,15 @@ export interface DeviceAllocationResult {
   results?: DeviceRequestAllocationResult[];
 }
 
-/** DeviceAttribute must have exactly one field set. */
+/**
+ * DeviceAttribute must have exactly one field set.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceAttribute } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceAttribute = {};
+ * ```
+ */
 export interface DeviceAttribute {
   /** BoolValue is a true/false value. */
   bool?: boolean;
@@ -365,7 +453,15 @@ export interface DeviceAttribute {
   versions?: string[];
 }
 
-/** DeviceCapacity describes a quantity associated with a device. */
+/**
+ * DeviceCapacity describes a quantity associated with a device.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceCapacity } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceCapacity): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceCapacity {
   /**
    * RequestPolicy defines how this DeviceCapacity must be consumed when the device is allowed to be shared by multiple allocations.
@@ -383,7 +479,15 @@ export interface DeviceCapacity {
   value: metaV1.Quantity;
 }
 
-/** DeviceClaim defines how to request devices with a ResourceClaim. */
+/**
+ * DeviceClaim defines how to request devices with a ResourceClaim.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceClaim } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceClaim = {};
+ * ```
+ */
 export interface DeviceClaim {
   /** This field holds configuration for multiple potential drivers which could satisfy requests in this claim. It is ignored while allocating the claim. */
   config?: DeviceClaimConfiguration[];
@@ -393,7 +497,15 @@ export interface DeviceClaim {
   requests?: DeviceRequest[];
 }
 
-/** DeviceClaimConfiguration is used for configuration parameters in DeviceClaim. */
+/**
+ * DeviceClaimConfiguration is used for configuration parameters in DeviceClaim.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceClaimConfiguration } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceClaimConfiguration = {};
+ * ```
+ */
 export interface DeviceClaimConfiguration {
   /** Opaque provides driver-specific configuration parameters. */
   opaque?: OpaqueDeviceConfiguration;
@@ -441,13 +553,29 @@ export const DeviceClass: ResourceType<DeviceClass> = resourceType<DeviceClass>(
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** DeviceClassConfiguration is used in DeviceClass. */
+/**
+ * DeviceClassConfiguration is used in DeviceClass.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceClassConfiguration } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceClassConfiguration = {};
+ * ```
+ */
 export interface DeviceClassConfiguration {
   /** Opaque provides driver-specific configuration parameters. */
   opaque?: OpaqueDeviceConfiguration;
 }
 
-/** DeviceClassList is a collection of classes. */
+/**
+ * DeviceClassList is a collection of classes.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceClassList } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceClassList = { apiVersion: "resource.k8s.io/v1", kind: "DeviceClassList", items: [] };
+ * ```
+ */
 export interface DeviceClassList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "resource.k8s.io/v1";
@@ -459,7 +587,15 @@ export interface DeviceClassList {
   metadata?: metaV1.ListMeta;
 }
 
-/** DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it. */
+/**
+ * DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceClassSpec } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceClassSpec = {};
+ * ```
+ */
 export interface DeviceClassSpec {
   /**
    * Config defines configuration parameters that apply to each device that is claimed via this class. Some classses may potentially be satisfied by multiple drivers, so each instance of a vendor configuration applies to exactly one driver.
@@ -473,7 +609,15 @@ export interface DeviceClassSpec {
   selectors?: DeviceSelector[];
 }
 
-/** DeviceConstraint must have exactly one field set besides Requests. */
+/**
+ * DeviceConstraint must have exactly one field set besides Requests.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceConstraint } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceConstraint = {};
+ * ```
+ */
 export interface DeviceConstraint {
   /**
    * DistinctAttribute requires that all devices in question have this attribute and that its type and value are unique across those devices.
@@ -505,7 +649,15 @@ export interface DeviceConstraint {
   requests?: string[];
 }
 
-/** DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet. */
+/**
+ * DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceCounterConsumption } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceCounterConsumption): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceCounterConsumption {
   /**
    * CompatibilityGroups is a list of opaque group names for this counter set consumption.
@@ -529,7 +681,15 @@ export interface DeviceCounterConsumption {
   counters: Record<string, Counter>;
 }
 
-/** DeviceDerivedAttribute defines a derived attribute computed via CEL. */
+/**
+ * DeviceDerivedAttribute defines a derived attribute computed via CEL.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceDerivedAttribute } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceDerivedAttribute): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceDerivedAttribute {
   /**
    * Expression is a CEL expression evaluated against each candidate device. The expression must evaluate to a primitive scalar (string, integer, boolean, or semver) or a list of these scalars ([]string, []int64, []bool, []semver) to act as a virtual grouping key. Any other return type is an error and causes CEL evaluation for the device to fail.
@@ -555,7 +715,15 @@ export interface DeviceDerivedAttribute {
   name: string;
 }
 
-/** DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices. With FirstAvailable it is also possible to provide a prioritized list of requests. */
+/**
+ * DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices. With FirstAvailable it is also possible to provide a prioritized list of requests.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceRequest } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceRequest): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceRequest {
   /**
    * Exactly specifies the details for a single request that must be met exactly for the request to be satisfied.
@@ -579,7 +747,15 @@ export interface DeviceRequest {
   name: string;
 }
 
-/** DeviceRequestAllocationResult contains the allocation result for one request. */
+/**
+ * DeviceRequestAllocationResult contains the allocation result for one request.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceRequestAllocationResult } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceRequestAllocationResult): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceRequestAllocationResult {
   /**
    * AdminAccess indicates that this device was allocated for administrative access. See the corresponding request field for a definition of mode.
@@ -641,7 +817,15 @@ export interface DeviceRequestAllocationResult {
   tolerations?: DeviceToleration[];
 }
 
-/** DeviceSelector must have exactly one field set. */
+/**
+ * DeviceSelector must have exactly one field set.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceSelector } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceSelector = {};
+ * ```
+ */
 export interface DeviceSelector {
   /** CEL contains a CEL expression for selecting a device. */
   cel?: CELDeviceSelector;
@@ -651,6 +835,12 @@ export interface DeviceSelector {
  * DeviceSubRequest describes a request for device provided in the claim.spec.devices.requests[].firstAvailable array. Each is typically a request for a single resource like a device, but can also ask for several identical devices.
  *
  * DeviceSubRequest is similar to ExactDeviceRequest, but doesn't expose the AdminAccess field as that one is only supported when requesting a specific device.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceSubRequest } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceSubRequest): string => JSON.stringify(value);
+ * ```
  */
 export interface DeviceSubRequest {
   /**
@@ -721,7 +911,15 @@ export interface DeviceSubRequest {
   tolerations?: DeviceToleration[];
 }
 
-/** The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim. */
+/**
+ * The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceTaint } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceTaint): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceTaint {
   /**
    * The effect of the taint on claims that do not tolerate the taint and through such claims on the pods using them.
@@ -777,7 +975,15 @@ export const DeviceTaintRule: ResourceType<DeviceTaintRule> = resourceType<Devic
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** DeviceTaintRuleList is a collection of DeviceTaintRules. */
+/**
+ * DeviceTaintRuleList is a collection of DeviceTaintRules.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceTaintRuleList } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceTaintRuleList = { apiVersion: "resource.k8s.io/v1", kind: "DeviceTaintRuleList", items: [] };
+ * ```
+ */
 export interface DeviceTaintRuleList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "resource.k8s.io/v1";
@@ -789,7 +995,15 @@ export interface DeviceTaintRuleList {
   metadata?: metaV1.ListMeta;
 }
 
-/** DeviceTaintRuleSpec specifies the selector and one taint. */
+/**
+ * DeviceTaintRuleSpec specifies the selector and one taint.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceTaintRuleSpec } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: DeviceTaintRuleSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface DeviceTaintRuleSpec {
   /** DeviceSelector defines which device(s) the taint is applied to. All selector criteria must be satisfied for a device to match. The empty selector matches all devices. Without a selector, no devices are matches. */
   deviceSelector?: DeviceTaintSelector;
@@ -797,7 +1011,15 @@ export interface DeviceTaintRuleSpec {
   taint: DeviceTaint;
 }
 
-/** DeviceTaintRuleStatus provides information about an on-going pod eviction. */
+/**
+ * DeviceTaintRuleStatus provides information about an on-going pod eviction.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceTaintRuleStatus } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceTaintRuleStatus = {};
+ * ```
+ */
 export interface DeviceTaintRuleStatus {
   /**
    * Conditions provide information about the state of the DeviceTaintRule and the cluster at some point in time, in a machine-readable and human-readable format.
@@ -814,7 +1036,15 @@ export interface DeviceTaintRuleStatus {
   conditions?: metaV1.Condition[];
 }
 
-/** DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. The empty selector matches all devices. Without a selector, no devices are matched. */
+/**
+ * DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. The empty selector matches all devices. Without a selector, no devices are matched.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceTaintSelector } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceTaintSelector = {};
+ * ```
+ */
 export interface DeviceTaintSelector {
   /**
    * If device is set, only devices with that name are selected. This field corresponds to slice.spec.devices[].name.
@@ -832,7 +1062,15 @@ export interface DeviceTaintSelector {
   pool?: string;
 }
 
-/** The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>. */
+/**
+ * The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceToleration } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: DeviceToleration = {};
+ * ```
+ */
 export interface DeviceToleration {
   /** Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule and NoExecute. */
   effect?: string;
@@ -846,7 +1084,15 @@ export interface DeviceToleration {
   value?: string;
 }
 
-/** ExactDeviceRequest is a request for one or more identical devices. */
+/**
+ * ExactDeviceRequest is a request for one or more identical devices.
+ *
+ * @example
+ * ```ts
+ * import type { ExactDeviceRequest } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: ExactDeviceRequest): string => JSON.stringify(value);
+ * ```
+ */
 export interface ExactDeviceRequest {
   /**
    * AdminAccess indicates that this is a claim for administrative access to the device(s). Claims with AdminAccess are expected to be used for monitoring or other management services for a device.  They ignore all ordinary claims to the device with respect to access modes and any resource allocations.
@@ -917,7 +1163,15 @@ export interface ExactDeviceRequest {
   tolerations?: DeviceToleration[];
 }
 
-/** NetworkDeviceData provides network-related details for the allocated device. This information may be filled by drivers or other components to configure or identify the device within a network context. */
+/**
+ * NetworkDeviceData provides network-related details for the allocated device. This information may be filled by drivers or other components to configure or identify the device within a network context.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkDeviceData } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: NetworkDeviceData = {};
+ * ```
+ */
 export interface NetworkDeviceData {
   /**
    * HardwareAddress represents the hardware address (e.g. MAC Address) of the device's network interface.
@@ -935,7 +1189,15 @@ export interface NetworkDeviceData {
   ips?: string[];
 }
 
-/** NodeAllocatableMapping defines how a DRA allocation directly translates into a node allocatable resource quantity. The mapping can be derived from either the count of allocated devices (via deviceMultiplier) or the specific capacity consumed (via capacityKey and capacityMultiplier). These options are mutually exclusive. Kubelet adds this mapped resource quantity from claim to both requests and limits at the pod-level cgroup, and to limits at the container-level cgroup for each container referencing the claim. */
+/**
+ * NodeAllocatableMapping defines how a DRA allocation directly translates into a node allocatable resource quantity. The mapping can be derived from either the count of allocated devices (via deviceMultiplier) or the specific capacity consumed (via capacityKey and capacityMultiplier). These options are mutually exclusive. Kubelet adds this mapped resource quantity from claim to both requests and limits at the pod-level cgroup, and to limits at the container-level cgroup for each container referencing the claim.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAllocatableMapping } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: NodeAllocatableMapping = {};
+ * ```
+ */
 export interface NodeAllocatableMapping {
   /** CapacityKey references a capacity name defined as a key in the `spec.devices[*].capacity` map. When this field is set, the value associated with this key in the `status.allocation.devices.results[*].consumedCapacity` map (for a specific claim allocation) determines the base quantity for the node allocatable resource. `capacityMultiplier` must also be set and is multiplied with the base quantity. For example, if `spec.devices[*].capacity` has an entry "dra.example.com/memory": "128Gi", and this field is set to "dra.example.com/memory", then for a claim allocation that consumes { "dra.example.com/memory": "4Gi" } the base quantity for the node allocatable resource mapping will be "4Gi". The final node allocatable resource amount is `consumedCapacity[capacityKey]` * `capacityMultiplier`. */
   capacityKey?: string;
@@ -945,7 +1207,15 @@ export interface NodeAllocatableMapping {
   deviceMultiplier?: metaV1.Quantity;
 }
 
-/** NodeAllocatableOverhead defines auxiliary resource overheads incurred when allocating a device. Overheads can be specified as a fixed cost per pod referencing the claim, a variable cost per container reference, or both. Kubelet accounts for this overhead by adding it to both the pod-level and container-level cgroups of referencing containers. */
+/**
+ * NodeAllocatableOverhead defines auxiliary resource overheads incurred when allocating a device. Overheads can be specified as a fixed cost per pod referencing the claim, a variable cost per container reference, or both. Kubelet accounts for this overhead by adding it to both the pod-level and container-level cgroups of referencing containers.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAllocatableOverhead } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: NodeAllocatableOverhead = {};
+ * ```
+ */
 export interface NodeAllocatableOverhead {
   /** PerContainer is applied per container reference to the claim. This models overhead scaling linearly with the number of containers actively using the device. When both PerPod and PerContainer are specified, the total overhead allocated for each pod referencing the claim is computed as: Quantity = PerPod + (PerContainer * NumReferences) Kubelet accounts for this overhead in cgroups: - Pod-level cgroup (requests and limits): Kubelet adds PerPod + (PerContainer * NumReferences). - Container-level cgroup (limits only): Kubelet adds PerPod + PerContainer for each referencing container. This allows any single container to access the pod-level overhead, while the parent cgroup caps the total usage to account for PerPod exactly once. */
   perContainer?: metaV1.Quantity;
@@ -953,7 +1223,15 @@ export interface NodeAllocatableOverhead {
   perPod?: metaV1.Quantity;
 }
 
-/** NodeAllocatableResource defines the translation between the DRA device/capacity units requested to the corresponding quantity of the node allocatable resource. At least one of Mapping or Overhead must be specified. Not specifying either is an invalid configuration. */
+/**
+ * NodeAllocatableResource defines the translation between the DRA device/capacity units requested to the corresponding quantity of the node allocatable resource. At least one of Mapping or Overhead must be specified. Not specifying either is an invalid configuration.
+ *
+ * @example
+ * ```ts
+ * import type { NodeAllocatableResource } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: NodeAllocatableResource = {};
+ * ```
+ */
 export interface NodeAllocatableResource {
   /** Mapping is used when the device directly models a node allocatable resource like standard CPU or memory (e.g., with a CPU DRA driver). The calculated quantity is accounted for exactly once per claim instance on the node. To prevent node cgroup isolation friction, the scheduler explicitly blocks sharing mapped device claims across multiple pods. */
   mapping?: NodeAllocatableMapping;
@@ -961,7 +1239,15 @@ export interface NodeAllocatableResource {
   overhead?: NodeAllocatableOverhead;
 }
 
-/** OpaqueDeviceConfiguration contains configuration parameters for a driver in a format defined by the driver vendor. */
+/**
+ * OpaqueDeviceConfiguration contains configuration parameters for a driver in a format defined by the driver vendor.
+ *
+ * @example
+ * ```ts
+ * import type { OpaqueDeviceConfiguration } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: OpaqueDeviceConfiguration): string => JSON.stringify(value);
+ * ```
+ */
 export interface OpaqueDeviceConfiguration {
   /**
    * Driver is used to determine which kubelet plugin needs to be passed these configuration parameters.
@@ -1011,7 +1297,15 @@ export const ResourceClaim: ResourceType<ResourceClaim> = resourceType<ResourceC
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. The user must be a resource in the same namespace as the ResourceClaim. */
+/**
+ * ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. The user must be a resource in the same namespace as the ResourceClaim.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceClaimConsumerReference } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: ResourceClaimConsumerReference): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceClaimConsumerReference {
   /** APIGroup is the group for the resource being referenced. It is empty for the core API. This matches the group in the APIVersion that is used when creating the resources. */
   apiGroup?: string;
@@ -1023,7 +1317,15 @@ export interface ResourceClaimConsumerReference {
   uid: string;
 }
 
-/** ResourceClaimList is a collection of claims. */
+/**
+ * ResourceClaimList is a collection of claims.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceClaimList } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: ResourceClaimList = { apiVersion: "resource.k8s.io/v1", kind: "ResourceClaimList", items: [] };
+ * ```
+ */
 export interface ResourceClaimList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "resource.k8s.io/v1";
@@ -1035,13 +1337,29 @@ export interface ResourceClaimList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it. */
+/**
+ * ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceClaimSpec } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: ResourceClaimSpec = {};
+ * ```
+ */
 export interface ResourceClaimSpec {
   /** Devices defines how to request devices. */
   devices?: DeviceClaim;
 }
 
-/** ResourceClaimStatus tracks whether the resource has been allocated and what the result of that was. */
+/**
+ * ResourceClaimStatus tracks whether the resource has been allocated and what the result of that was.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceClaimStatus } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: ResourceClaimStatus = {};
+ * ```
+ */
 export interface ResourceClaimStatus {
   /** Allocation is set once the claim has been allocated successfully. */
   allocation?: AllocationResult;
@@ -1095,7 +1413,15 @@ export const ResourceClaimTemplate: ResourceType<ResourceClaimTemplate> = resour
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ResourceClaimTemplateList is a collection of claim templates. */
+/**
+ * ResourceClaimTemplateList is a collection of claim templates.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceClaimTemplateList } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: ResourceClaimTemplateList = { apiVersion: "resource.k8s.io/v1", kind: "ResourceClaimTemplateList", items: [] };
+ * ```
+ */
 export interface ResourceClaimTemplateList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "resource.k8s.io/v1";
@@ -1107,7 +1433,15 @@ export interface ResourceClaimTemplateList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim. */
+/**
+ * ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceClaimTemplateSpec } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: ResourceClaimTemplateSpec = {};
+ * ```
+ */
 export interface ResourceClaimTemplateSpec {
   /** ObjectMeta may contain labels and annotations that will be copied into the ResourceClaim when creating it. No other fields are allowed and will be rejected during validation. */
   metadata?: metaV1.ObjectMeta;
@@ -1115,7 +1449,15 @@ export interface ResourceClaimTemplateSpec {
   spec?: ResourceClaimSpec;
 }
 
-/** ResourcePool describes the pool that ResourceSlices belong to. */
+/**
+ * ResourcePool describes the pool that ResourceSlices belong to.
+ *
+ * @example
+ * ```ts
+ * import type { ResourcePool } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: ResourcePool): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourcePool {
   /**
    * Generation tracks the change in a pool over time. Whenever a driver changes something about one or more of the resources in a pool, it must change the generation in all ResourceSlices which are part of that pool. Consumers of ResourceSlices should only consider resources from the pool with the highest generation number. The generation may be reset by drivers, which should be fine for consumers, assuming that all ResourceSlices in a pool are updated to match or deleted.
@@ -1181,7 +1523,15 @@ export const ResourceSlice: ResourceType<ResourceSlice> = resourceType<ResourceS
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** ResourceSliceList is a collection of ResourceSlices. */
+/**
+ * ResourceSliceList is a collection of ResourceSlices.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceSliceList } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const value: ResourceSliceList = { apiVersion: "resource.k8s.io/v1", kind: "ResourceSliceList", items: [] };
+ * ```
+ */
 export interface ResourceSliceList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "resource.k8s.io/v1";
@@ -1193,7 +1543,15 @@ export interface ResourceSliceList {
   metadata?: metaV1.ListMeta;
 }
 
-/** ResourceSliceSpec contains the information published by the driver in one ResourceSlice. */
+/**
+ * ResourceSliceSpec contains the information published by the driver in one ResourceSlice.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceSliceSpec } from "@kubeno/kube/k8s/resource.k8s.io/v1";
+ * const show = (value: ResourceSliceSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface ResourceSliceSpec {
   /**
    * AllNodes indicates that all nodes have access to the resources in the pool.

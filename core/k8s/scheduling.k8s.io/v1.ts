@@ -48,7 +48,15 @@ export const PriorityClass: ResourceType<PriorityClass> = resourceType<PriorityC
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** PriorityClassList is a collection of priority classes. */
+/**
+ * PriorityClassList is a collection of priority classes.
+ *
+ * @example
+ * ```ts
+ * import type { PriorityClassList } from "@kubeno/kube/k8s/scheduling.k8s.io/v1";
+ * const value: PriorityClassList = { apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClassList", items: [] };
+ * ```
+ */
 export interface PriorityClassList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "scheduling.k8s.io/v1";

@@ -10,19 +10,51 @@
  * @module
  */
 
-/** TopologyConstraint defines a topology constraint for a PodGroup. */
+/**
+ * TopologyConstraint defines a topology constraint for a PodGroup.
+ *
+ * @example
+ * ```ts
+ * import type { TopologyConstraint } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const show = (value: TopologyConstraint): string => JSON.stringify(value);
+ * ```
+ */
 export interface TopologyConstraint {
   /** key specifies the key of the node label representing the topology domain. All pods within the PodGroup must be colocated within the same domain instance. Different PodGroups can land on different domain instances even if they derive from the same PodGroupTemplate. Examples: "topology.kubernetes.io/rack" */
   key: string;
 }
 
-/** WorkloadPodGroupAllDisruptionMode indicates that all pods in the group must be disrupted together. */
+/**
+ * WorkloadPodGroupAllDisruptionMode indicates that all pods in the group must be disrupted together.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupAllDisruptionMode } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const show = (value: WorkloadPodGroupAllDisruptionMode): string => JSON.stringify(value);
+ * ```
+ */
 export type WorkloadPodGroupAllDisruptionMode = Record<string, unknown>;
 
-/** WorkloadPodGroupBasicSchedulingPolicy indicates standard Kubernetes scheduling behavior. */
+/**
+ * WorkloadPodGroupBasicSchedulingPolicy indicates standard Kubernetes scheduling behavior.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupBasicSchedulingPolicy } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const show = (value: WorkloadPodGroupBasicSchedulingPolicy): string => JSON.stringify(value);
+ * ```
+ */
 export type WorkloadPodGroupBasicSchedulingPolicy = Record<string, unknown>;
 
-/** WorkloadPodGroupDisruptionMode defines how individual pods within a group can be disrupted. Exactly one mode must be set. */
+/**
+ * WorkloadPodGroupDisruptionMode defines how individual pods within a group can be disrupted. Exactly one mode must be set.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupDisruptionMode } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const value: WorkloadPodGroupDisruptionMode = {};
+ * ```
+ */
 export interface WorkloadPodGroupDisruptionMode {
   /** all specifies that all pods in the group must be disrupted together. */
   all?: WorkloadPodGroupAllDisruptionMode;
@@ -30,13 +62,29 @@ export interface WorkloadPodGroupDisruptionMode {
   single?: WorkloadPodGroupSingleDisruptionMode;
 }
 
-/** WorkloadPodGroupGangSchedulingPolicy defines the parameters for gang (all-or-nothing) scheduling. */
+/**
+ * WorkloadPodGroupGangSchedulingPolicy defines the parameters for gang (all-or-nothing) scheduling.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupGangSchedulingPolicy } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const value: WorkloadPodGroupGangSchedulingPolicy = {};
+ * ```
+ */
 export interface WorkloadPodGroupGangSchedulingPolicy {
   /** minCount is the minimum number of pods that must be scheduled at the same time for the scheduler to admit the entire group. This field is optional. If it is not specified, the controller should inject a context-specific sane default (e.g., parallelism for a Job). If set, it must be a positive integer. */
   minCount?: number;
 }
 
-/** WorkloadPodGroupResourceClaim references a dynamic resource claim that is shared across pods in the group. */
+/**
+ * WorkloadPodGroupResourceClaim references a dynamic resource claim that is shared across pods in the group.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupResourceClaim } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const show = (value: WorkloadPodGroupResourceClaim): string => JSON.stringify(value);
+ * ```
+ */
 export interface WorkloadPodGroupResourceClaim {
   /** name uniquely identifies this resource claim inside the group. This field is required. It must be a DNS_LABEL. */
   name: string;
@@ -46,13 +94,29 @@ export interface WorkloadPodGroupResourceClaim {
   resourceClaimTemplateName?: string;
 }
 
-/** WorkloadPodGroupSchedulingConstraints defines leaf-level scheduling constraints, such as topology. */
+/**
+ * WorkloadPodGroupSchedulingConstraints defines leaf-level scheduling constraints, such as topology.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupSchedulingConstraints } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const value: WorkloadPodGroupSchedulingConstraints = {};
+ * ```
+ */
 export interface WorkloadPodGroupSchedulingConstraints {
   /** topology specifies desired topological placements for all pods within the pod group. If unset, no topology placement is requested. */
   topology?: TopologyConstraint[];
 }
 
-/** WorkloadPodGroupSchedulingPolicy defines the scheduling policy for a group of pods managed by a workload controller. Exactly one policy must be set. */
+/**
+ * WorkloadPodGroupSchedulingPolicy defines the scheduling policy for a group of pods managed by a workload controller. Exactly one policy must be set.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupSchedulingPolicy } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const value: WorkloadPodGroupSchedulingPolicy = {};
+ * ```
+ */
 export interface WorkloadPodGroupSchedulingPolicy {
   /** basic specifies that standard, pod-by-pod Kubernetes scheduling behavior should be used. */
   basic?: WorkloadPodGroupBasicSchedulingPolicy;
@@ -60,5 +124,13 @@ export interface WorkloadPodGroupSchedulingPolicy {
   gang?: WorkloadPodGroupGangSchedulingPolicy;
 }
 
-/** WorkloadPodGroupSingleDisruptionMode indicates that individual pods can be disrupted independently. */
+/**
+ * WorkloadPodGroupSingleDisruptionMode indicates that individual pods can be disrupted independently.
+ *
+ * @example
+ * ```ts
+ * import type { WorkloadPodGroupSingleDisruptionMode } from "@kubeno/kube/k8s/scheduling.k8s.io/v1alpha3";
+ * const show = (value: WorkloadPodGroupSingleDisruptionMode): string => JSON.stringify(value);
+ * ```
+ */
 export type WorkloadPodGroupSingleDisruptionMode = Record<string, unknown>;

@@ -43,7 +43,15 @@ export const CSIDriver: ResourceType<CSIDriver> = resourceType<CSIDriver>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** CSIDriverList is a collection of CSIDriver objects. */
+/**
+ * CSIDriverList is a collection of CSIDriver objects.
+ *
+ * @example
+ * ```ts
+ * import type { CSIDriverList } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: CSIDriverList = { apiVersion: "storage.k8s.io/v1", kind: "CSIDriverList", items: [] };
+ * ```
+ */
 export interface CSIDriverList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "storage.k8s.io/v1";
@@ -55,7 +63,15 @@ export interface CSIDriverList {
   metadata?: metaV1.ListMeta;
 }
 
-/** CSIDriverSpec is the specification of a CSIDriver. */
+/**
+ * CSIDriverSpec is the specification of a CSIDriver.
+ *
+ * @example
+ * ```ts
+ * import type { CSIDriverSpec } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: CSIDriverSpec = {};
+ * ```
+ */
 export interface CSIDriverSpec {
   /**
    * attachRequired indicates this CSI volume driver requires an attach operation (because it implements the CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the attach volume interface which checks the volumeattachment status and waits until the volume is attached before proceeding to mounting. The CSI external-attacher coordinates with CSI volume driver and updates the volumeattachment status when the attach operation is complete. If the value is specified to false, the attach operation will be skipped. Otherwise the attach operation will be called.
@@ -196,7 +212,15 @@ export const CSINode: ResourceType<CSINode> = resourceType<CSINode>({
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** CSINodeDriver holds information about the specification of one CSI driver installed on a node */
+/**
+ * CSINodeDriver holds information about the specification of one CSI driver installed on a node
+ *
+ * @example
+ * ```ts
+ * import type { CSINodeDriver } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const show = (value: CSINodeDriver): string => JSON.stringify(value);
+ * ```
+ */
 export interface CSINodeDriver {
   /** allocatable represents the volume resources of a node that are available for scheduling. This field is beta. */
   allocatable?: VolumeNodeResources;
@@ -208,7 +232,15 @@ export interface CSINodeDriver {
   topologyKeys?: string[];
 }
 
-/** CSINodeList is a collection of CSINode objects. */
+/**
+ * CSINodeList is a collection of CSINode objects.
+ *
+ * @example
+ * ```ts
+ * import type { CSINodeList } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: CSINodeList = { apiVersion: "storage.k8s.io/v1", kind: "CSINodeList", items: [] };
+ * ```
+ */
 export interface CSINodeList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "storage.k8s.io/v1";
@@ -220,13 +252,29 @@ export interface CSINodeList {
   metadata?: metaV1.ListMeta;
 }
 
-/** CSINodeSpec holds information about the specification of all CSI drivers installed on a node */
+/**
+ * CSINodeSpec holds information about the specification of all CSI drivers installed on a node
+ *
+ * @example
+ * ```ts
+ * import type { CSINodeSpec } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: CSINodeSpec = { drivers: [] };
+ * ```
+ */
 export interface CSINodeSpec {
   /** drivers is a list of information of all CSI Drivers existing on a node. If all drivers in the list are uninstalled, this can become empty. */
   drivers: CSINodeDriver[];
 }
 
-/** CSINodeStatus contains health and status information for storage on a node. */
+/**
+ * CSINodeStatus contains health and status information for storage on a node.
+ *
+ * @example
+ * ```ts
+ * import type { CSINodeStatus } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: CSINodeStatus = {};
+ * ```
+ */
 export interface CSINodeStatus {
   /** storageHealth contains backend health reports for CSI drivers registered on the node. */
   storageHealth?: StorageHealth[];
@@ -294,7 +342,15 @@ export const CSIStorageCapacity: ResourceType<CSIStorageCapacity> = resourceType
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** CSIStorageCapacityList is a collection of CSIStorageCapacity objects. */
+/**
+ * CSIStorageCapacityList is a collection of CSIStorageCapacity objects.
+ *
+ * @example
+ * ```ts
+ * import type { CSIStorageCapacityList } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: CSIStorageCapacityList = { apiVersion: "storage.k8s.io/v1", kind: "CSIStorageCapacityList", items: [] };
+ * ```
+ */
 export interface CSIStorageCapacityList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "storage.k8s.io/v1";
@@ -352,7 +408,15 @@ export const StorageClass: ResourceType<StorageClass> = resourceType<StorageClas
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** StorageClassList is a collection of storage classes. */
+/**
+ * StorageClassList is a collection of storage classes.
+ *
+ * @example
+ * ```ts
+ * import type { StorageClassList } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: StorageClassList = { apiVersion: "storage.k8s.io/v1", kind: "StorageClassList", items: [] };
+ * ```
+ */
 export interface StorageClassList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "storage.k8s.io/v1";
@@ -364,7 +428,15 @@ export interface StorageClassList {
   metadata?: metaV1.ListMeta;
 }
 
-/** StorageHealth contains storage backend health reported by a CSI driver on a node. */
+/**
+ * StorageHealth contains storage backend health reported by a CSI driver on a node.
+ *
+ * @example
+ * ```ts
+ * import type { StorageHealth } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const show = (value: StorageHealth): string => JSON.stringify(value);
+ * ```
+ */
 export interface StorageHealth {
   /** healthConditions are the adverse storage backend conditions reported by the CSI driver. At most 16 conditions may be reported. */
   healthConditions?: StorageHealthCondition[];
@@ -372,7 +444,15 @@ export interface StorageHealth {
   name: string;
 }
 
-/** StorageHealthCondition represents an adverse health condition reported by a CSI driver for its storage backend on a node. */
+/**
+ * StorageHealthCondition represents an adverse health condition reported by a CSI driver for its storage backend on a node.
+ *
+ * @example
+ * ```ts
+ * import type { StorageHealthCondition } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const show = (value: StorageHealthCondition): string => JSON.stringify(value);
+ * ```
+ */
 export interface StorageHealthCondition {
   /** accessMode is the access mode affected. Nil means all access modes are affected. */
   accessMode?: string;
@@ -388,7 +468,15 @@ export interface StorageHealthCondition {
   volumeMode?: string;
 }
 
-/** TokenRequest contains parameters of a service account token. */
+/**
+ * TokenRequest contains parameters of a service account token.
+ *
+ * @example
+ * ```ts
+ * import type { TokenRequest } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const show = (value: TokenRequest): string => JSON.stringify(value);
+ * ```
+ */
 export interface TokenRequest {
   /** audience is the intended audience of the token in "TokenRequestSpec". It will default to the audiences of kube apiserver. */
   audience: string;
@@ -432,7 +520,15 @@ export const VolumeAttachment: ResourceType<VolumeAttachment> = resourceType<Vol
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** VolumeAttachmentList is a collection of VolumeAttachment objects. */
+/**
+ * VolumeAttachmentList is a collection of VolumeAttachment objects.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeAttachmentList } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: VolumeAttachmentList = { apiVersion: "storage.k8s.io/v1", kind: "VolumeAttachmentList", items: [] };
+ * ```
+ */
 export interface VolumeAttachmentList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "storage.k8s.io/v1";
@@ -444,7 +540,15 @@ export interface VolumeAttachmentList {
   metadata?: metaV1.ListMeta;
 }
 
-/** VolumeAttachmentSource represents a volume that should be attached. Right now only PersistentVolumes can be attached via external attacher, in the future we may allow also inline volumes in pods. Exactly one member can be set. */
+/**
+ * VolumeAttachmentSource represents a volume that should be attached. Right now only PersistentVolumes can be attached via external attacher, in the future we may allow also inline volumes in pods. Exactly one member can be set.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeAttachmentSource } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: VolumeAttachmentSource = {};
+ * ```
+ */
 export interface VolumeAttachmentSource {
   /** inlineVolumeSpec contains all the information necessary to attach a persistent volume defined by a pod's inline VolumeSource. This field is populated only for the CSIMigration feature. It contains translated fields from a pod's inline VolumeSource to a PersistentVolumeSpec. This field is beta-level and is only honored by servers that enabled the CSIMigration feature. */
   inlineVolumeSpec?: coreV1.PersistentVolumeSpec;
@@ -452,7 +556,15 @@ export interface VolumeAttachmentSource {
   persistentVolumeName?: string;
 }
 
-/** VolumeAttachmentSpec is the specification of a VolumeAttachment request. */
+/**
+ * VolumeAttachmentSpec is the specification of a VolumeAttachment request.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeAttachmentSpec } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const show = (value: VolumeAttachmentSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface VolumeAttachmentSpec {
   /** attacher indicates the name of the volume driver that MUST handle this request. This is the name returned by GetPluginName(). */
   attacher: string;
@@ -462,7 +574,15 @@ export interface VolumeAttachmentSpec {
   source: VolumeAttachmentSource;
 }
 
-/** VolumeAttachmentStatus is the status of a VolumeAttachment request. */
+/**
+ * VolumeAttachmentStatus is the status of a VolumeAttachment request.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeAttachmentStatus } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const show = (value: VolumeAttachmentStatus): string => JSON.stringify(value);
+ * ```
+ */
 export interface VolumeAttachmentStatus {
   /** attachError represents the last error encountered during attach operation, if any. This field must only be set by the entity completing the attach operation, i.e. the external-attacher. */
   attachError?: VolumeError;
@@ -512,7 +632,15 @@ export const VolumeAttributesClass: ResourceType<VolumeAttributesClass> = resour
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** VolumeAttributesClassList is a collection of VolumeAttributesClass objects. */
+/**
+ * VolumeAttributesClassList is a collection of VolumeAttributesClass objects.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeAttributesClassList } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: VolumeAttributesClassList = { apiVersion: "storage.k8s.io/v1", kind: "VolumeAttributesClassList", items: [] };
+ * ```
+ */
 export interface VolumeAttributesClassList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "storage.k8s.io/v1";
@@ -524,7 +652,15 @@ export interface VolumeAttributesClassList {
   metadata?: metaV1.ListMeta;
 }
 
-/** VolumeError captures an error encountered during a volume operation. */
+/**
+ * VolumeError captures an error encountered during a volume operation.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeError } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: VolumeError = {};
+ * ```
+ */
 export interface VolumeError {
   /**
    * errorCode is a numeric gRPC code representing the error encountered during Attach or Detach operations.
@@ -538,7 +674,15 @@ export interface VolumeError {
   time?: metaV1.Time;
 }
 
-/** VolumeNodeResources is a set of resource limits for scheduling of volumes. */
+/**
+ * VolumeNodeResources is a set of resource limits for scheduling of volumes.
+ *
+ * @example
+ * ```ts
+ * import type { VolumeNodeResources } from "@kubeno/kube/k8s/storage.k8s.io/v1";
+ * const value: VolumeNodeResources = {};
+ * ```
+ */
 export interface VolumeNodeResources {
   /** count indicates the maximum number of unique volumes managed by the CSI driver that can be used on a node. A volume that is both attached and mounted on a node is considered to be used once, not twice. The same rule applies for a unique volume that is shared among multiple pods on the same node. If this field is not specified, then the supported number of volumes on this node is unbounded. */
   count?: number;

@@ -46,7 +46,15 @@ export const StorageVersionMigration: ResourceType<StorageVersionMigration> = re
   verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
 });
 
-/** StorageVersionMigrationList is a collection of storage version migrations. */
+/**
+ * StorageVersionMigrationList is a collection of storage version migrations.
+ *
+ * @example
+ * ```ts
+ * import type { StorageVersionMigrationList } from "@kubeno/kube/k8s/storagemigration.k8s.io/v1";
+ * const value: StorageVersionMigrationList = { apiVersion: "storagemigration.k8s.io/v1", kind: "StorageVersionMigrationList", items: [] };
+ * ```
+ */
 export interface StorageVersionMigrationList {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
   apiVersion?: "storagemigration.k8s.io/v1";
@@ -58,13 +66,29 @@ export interface StorageVersionMigrationList {
   metadata?: metaV1.ListMeta;
 }
 
-/** Spec of the storage version migration. */
+/**
+ * Spec of the storage version migration.
+ *
+ * @example
+ * ```ts
+ * import type { StorageVersionMigrationSpec } from "@kubeno/kube/k8s/storagemigration.k8s.io/v1";
+ * const show = (value: StorageVersionMigrationSpec): string => JSON.stringify(value);
+ * ```
+ */
 export interface StorageVersionMigrationSpec {
   /** The resource that is being migrated. The migrator sends requests to the endpoint serving the resource. Immutable. */
   resource: metaV1.GroupResource;
 }
 
-/** Status of the storage version migration. */
+/**
+ * Status of the storage version migration.
+ *
+ * @example
+ * ```ts
+ * import type { StorageVersionMigrationStatus } from "@kubeno/kube/k8s/storagemigration.k8s.io/v1";
+ * const value: StorageVersionMigrationStatus = {};
+ * ```
+ */
 export interface StorageVersionMigrationStatus {
   /** The latest available observations of the migration's current state. */
   conditions?: metaV1.Condition[];
