@@ -158,7 +158,11 @@ export interface RunOptions {
  */
 export type ObjectKeyLike = string | { name: string; namespace?: string };
 
-type Trigger = (schedule: (key: string) => void, signal: AbortSignal) => Promise<void>;
+type Trigger = (
+  schedule: (key: string) => void,
+  signal: AbortSignal,
+  synced: () => void,
+) => Promise<void>;
 
 /** A small unbounded channel from the workers to the consumer of `run`. */
 class Channel<T> {
@@ -238,9 +242,12 @@ export class Controller<K extends KubeObject> {
   readonly #api: WatchableApi<K>;
   readonly #resource: ResourceType<K> | undefined;
   readonly #config: WatcherConfig;
-  readonly #triggers: { name: string; run: Trigger }[] = [];
+  readonly #triggers: { name: string; run: Trigger; syncs: boolean }[] = [];
   #signals: AbortSignal[] = [];
   #running = false;
+  #synced = false;
+  #stopping = false;
+  readonly #ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
 
   /**
    * A controller for the objects `api` lists and watches, filtered by `config` (label and
@@ -256,6 +263,51 @@ export class Controller<K extends KubeObject> {
       : undefined;
     this.#config = config;
     this.store = new Store<K>();
+    // Marked handled: a controller stopped before it synced must not crash a program that
+    // never asked for `ready()`.
+    this.#ready.promise.catch(() => {});
+  }
+
+  /**
+   * True while the controller runs with every watch synced: its store (the main resource) and
+   * the watches of {@link Controller.owns} and {@link Controller.watches} have each finished
+   * their first list. False before, and again once shutdown has begun. Meant for a readiness
+   * probe: pass it to `metricsHandler` as `ready`.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller, ControllerMetrics, metricsHandler } from "@kubeno/kube";
+   * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const controller = new Controller(Api.all(client, Secret)).owns(Api.all(client, ConfigMap));
+   * const metrics = new ControllerMetrics("secrets");
+   * // /readyz answers 503 until the controller's watches have synced, then 200.
+   * Deno.serve(
+   *   { hostname: "0.0.0.0", port: 8080 },
+   *   metricsHandler(metrics.registry, { ready: () => controller.isReady }),
+   * );
+   * ```
+   */
+  get isReady(): boolean {
+    return this.#synced && !this.#stopping;
+  }
+
+  /**
+   * Resolves once every watch of the running controller has synced (see
+   * {@link Controller.isReady}); rejects if the controller stops before that.
+   *
+   * @example
+   * ```ts
+   * import { Action, Api, Client, Controller } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * const controller = new Controller(Api.all(await Client.tryDefault(), Secret));
+   * const results = controller.run(async () => Action.awaitChange(), () => Action.awaitChange(), {});
+   * controller.ready().then(() => console.log("synced"));
+   * for await (const r of results) console.log(r.key);
+   * ```
+   */
+  ready(): Promise<void> {
+    return this.#ready.promise;
   }
 
   /**
@@ -312,13 +364,15 @@ export class Controller<K extends KubeObject> {
     const name = `${kind} ${(api as Api<O>).resource?.plural ?? "objects"}`;
     this.#triggers.push({
       name,
-      run: async (schedule, signal) => {
+      syncs: true,
+      run: async (schedule, signal, synced) => {
         let lists = 0;
         const events = watcher(api, this.#watcherConfig(config, signal, name));
         for await (const ev of untilAborted(events, signal)) {
           if (ev.type === "Init" && ++lists > 1) {
             this.#metrics?.watchRestarts.inc(this.#labels(name));
           }
+          if (ev.type === "InitDone") synced();
           if (ev.type !== "Apply" && ev.type !== "Delete" && ev.type !== "InitApply") continue;
           for (const k of mapper(ev.object)) schedule(toKey(k));
         }
@@ -342,6 +396,7 @@ export class Controller<K extends KubeObject> {
   reconcileAllOn(trigger: AsyncIterable<unknown>): this {
     this.#triggers.push({
       name: "reconcileAllOn",
+      syncs: false,
       run: async (schedule, signal) => {
         const it = trigger[Symbol.asyncIterator]();
         while (!signal.aborted) {
@@ -370,6 +425,7 @@ export class Controller<K extends KubeObject> {
   reconcileOn(trigger: AsyncIterable<ObjectKeyLike>): this {
     this.#triggers.push({
       name: "reconcileOn",
+      syncs: false,
       run: async (schedule, signal) => {
         const it = trigger[Symbol.asyncIterator]();
         while (!signal.aborted) {
@@ -542,6 +598,13 @@ export class Controller<K extends KubeObject> {
       updateDepth();
     };
 
+    // Ready once the main store and every trigger watch have listed once.
+    let unsynced = 1 + this.#triggers.filter((t) => t.syncs).length;
+    const synced = () => {
+      if (--unsynced > 0 || stop.signal.aborted) return;
+      this.#synced = true;
+      this.#ready.resolve();
+    };
     const watches = new AbortController();
     const mainName = `main ${(this.#api as Api<K>).resource?.plural ?? "objects"}`;
     const loops: Promise<void>[] = [];
@@ -555,18 +618,27 @@ export class Controller<K extends KubeObject> {
       }
     })());
     for (const t of this.#triggers) {
+      let once = false;
+      const syncedOnce = () => {
+        if (once || !t.syncs) return;
+        once = true;
+        synced();
+      };
       loops.push(
-        t.run((key) => schedule(key), watches.signal).catch((err) => {
+        t.run((key) => schedule(key), watches.signal, syncedOnce).catch((err) => {
           console.error(`controller: trigger ${t.name} failed and stopped:`, err);
         }),
       );
     }
     store.ready().then(() => {
       if (!stop.signal.aborted) scheduler.start();
+      synced();
     });
 
     const finished = (async () => {
       await aborted(stop.signal);
+      this.#stopping = true;
+      this.#ready.reject(new Error("the controller stopped before its watches synced"));
       const clean = await scheduler.shutdown(halted ? 0 : options.graceMs ?? 30_000);
       if (!clean && !halted) {
         console.warn("controller: reconciles still running after the grace period were aborted");

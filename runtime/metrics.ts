@@ -431,7 +431,11 @@ export class ControllerMetrics {
  * ```
  */
 export interface MetricsHandlerOptions {
-  /** `/readyz` answers 200 when this returns true (e.g. after the stores synced), else 503. */
+  /**
+   * `/readyz` answers 200 when this returns true, else 503. Default: always. For a controller,
+   * `() => controller.isReady`: ready once its watches have synced, not ready again from the
+   * start of shutdown.
+   */
   ready?: () => boolean;
   /** `/healthz` answers 200 when this returns true. Default: always. */
   healthy?: () => boolean;
@@ -445,6 +449,23 @@ export interface MetricsHandlerOptions {
  * import { ControllerMetrics, metricsHandler } from "@kubeno/kube";
  * const metrics = new ControllerMetrics("demo");
  * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, metricsHandler(metrics.registry));
+ * ```
+ *
+ * @example Ready once the controller's stores have synced
+ * ```ts
+ * import { Action, Api, Client, Controller, ControllerMetrics, metricsHandler } from "@kubeno/kube";
+ * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const controller = new Controller(Api.all(await Client.tryDefault(), ConfigMap));
+ * const metrics = new ControllerMetrics("configmaps");
+ * Deno.serve(
+ *   { hostname: "0.0.0.0", port: 8080 },
+ *   metricsHandler(metrics.registry, { ready: () => controller.isReady }),
+ * );
+ * for await (
+ *   const _ of controller.run(async () => Action.awaitChange(), () => Action.requeue(5_000), {}, {
+ *     metrics,
+ *   })
+ * );
  * ```
  */
 export function metricsHandler(

@@ -6,7 +6,7 @@ import type { WatchEvent } from "../../core/watch.ts";
 import { Action } from "../../runtime/action.ts";
 import { Controller, type ReconcileResult } from "../../runtime/controller.ts";
 import { LeadershipLostError } from "../../runtime/lease.ts";
-import { ControllerMetrics } from "../../runtime/metrics.ts";
+import { ControllerMetrics, metricsHandler } from "../../runtime/metrics.ts";
 import type { WatchableApi } from "../../runtime/watcher.ts";
 
 interface Foo extends KubeObject {
@@ -469,4 +469,81 @@ Deno.test("Controller: run({ debounce }) turns a burst of triggers within the wi
   } finally {
     clock.uninstall();
   }
+});
+
+/** A FakeApi whose first list waits until the test opens the gate. */
+class GatedApi<K extends KubeObject> extends FakeApi<K> {
+  readonly gate: PromiseWithResolvers<void> = Promise.withResolvers<void>();
+  override async list(lp?: ListParams): Promise<ObjectList<K>> {
+    await this.gate.promise;
+    return super.list(lp);
+  }
+}
+
+Deno.test("metricsHandler on Deno.serve: /metrics has the controller's counters, /healthz 200, /readyz 503 until every watch synced", async () => {
+  const foos = new GatedApi<Foo>(Foo as never);
+  const bars = new GatedApi<Bar>(Bar as never);
+  foos.put(foo("a"));
+  const metrics = new ControllerMetrics("ready-test");
+  const c = new Controller<Foo>(foos as never).owns(bars as never);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    metricsHandler(metrics.registry, { ready: () => c.isReady }),
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const get = async (path: string) => {
+    const res = await fetch(base + path);
+    return { status: res.status, type: res.headers.get("content-type"), body: await res.text() };
+  };
+  let readyResolved = false;
+  c.ready().then(() => (readyResolved = true));
+  try {
+    assert.equal((await get("/readyz")).status, 503, "not ready before run");
+    const run = start(c, () => Promise.resolve(Action.awaitChange()), {}, { metrics });
+    await sleep(50);
+    assert.equal((await get("/readyz")).status, 503, "not ready before the first list");
+    assert.equal((await get("/healthz")).status, 200);
+    // The main store syncs first; the owned objects' watch has not listed yet.
+    foos.gate.resolve();
+    await until(() => c.store.isReady);
+    assert.equal(c.isReady, false);
+    assert.equal((await get("/readyz")).status, 503, "not ready while a trigger watch lists");
+    bars.gate.resolve();
+    await until(() => c.isReady);
+    const ready = await get("/readyz");
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body, "ok\n");
+    assert.equal(readyResolved, true);
+    await until(() => run.results.length === 1);
+    const m = await get("/metrics");
+    assert.equal(m.status, 200);
+    assert.equal(m.type, "text/plain; version=0.0.4; charset=utf-8");
+    assert.match(m.body, /^# HELP kubeno_reconciles_total /m);
+    assert.match(m.body, /^# TYPE kubeno_reconciles_total counter$/m);
+    assert.match(
+      m.body,
+      /^kubeno_reconciles_total\{controller="ready-test",outcome="success"\} 1$/m,
+    );
+    assert.match(
+      m.body,
+      /^kubeno_reconcile_duration_seconds_count\{controller="ready-test",outcome="success"\} 1$/m,
+    );
+    assert.match(m.body, /^kubeno_queue_depth\{controller="ready-test"\} 0$/m);
+    assert.equal((await get("/nope")).status, 404);
+    await run.stop();
+    assert.equal(c.isReady, false, "not ready once stopped");
+    assert.equal((await get("/readyz")).status, 503);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("Controller.ready() rejects when the controller stops before its watches synced", async () => {
+  const foos = new GatedApi<Foo>(Foo as never);
+  const c = new Controller<Foo>(foos as never);
+  const run = start(c, () => Promise.resolve(Action.awaitChange()), {});
+  await sleep(20);
+  await run.stop();
+  await assert.rejects(c.ready(), /stopped before its watches synced/);
+  assert.equal(c.isReady, false);
 });
