@@ -1,0 +1,357 @@
+/**
+ * Runs the examples against the real control plane, each as a `deno run` subprocess with
+ * narrow permissions: waits for the lines it should print (after making the changes it
+ * reacts to), then SIGTERMs it and expects a clean exit in time. Everything made here is
+ * deleted afterwards.
+ */
+
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { Api, Client, customResource, type InferResource } from "../../mod.ts";
+import { ConfigMap, Node, Pod, ServiceAccount } from "../../core/k8s/core/v1.ts";
+import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
+import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
+import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
+import { requireCluster, withNamespace } from "./_cluster.ts";
+
+const root = new URL("../../", import.meta.url);
+const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
+/** How long an example may take to exit after SIGTERM. */
+const STOP_MS = 10_000;
+
+/** The same custom resource as examples/crd_reflector.ts (importing it would run it). */
+const Foo = customResource({
+  group: "clux.dev",
+  version: "v1",
+  kind: "Foo",
+  namespaced: true,
+  spec: z.object({ name: z.string(), info: z.string() }),
+});
+type Foo = InferResource<typeof Foo>;
+
+/** The narrow flags: the API server only, the kubeconfig only, the env vars Client reads. */
+function flags(client: Client): string[] {
+  const server = new URL(client.config.clusterUrl);
+  const kubeconfig = Deno.env.get("KUBECONFIG")!.split(":")[0];
+  return [
+    `--allow-net=${server.host}`,
+    `--allow-read=${kubeconfig}`,
+    "--allow-env=KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT",
+  ];
+}
+
+/** A running example, its output collected as it comes. */
+class Example {
+  readonly proc: Deno.ChildProcess;
+  out = "";
+  err = "";
+  readonly #pumps: Promise<void>[];
+  #changed: (() => void)[] = [];
+
+  constructor(readonly name: string, client: Client, args: string[] = []) {
+    this.proc = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", ...flags(client), `examples/${name}.ts`, ...args],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.#pumps = [
+      this.#pump(this.proc.stdout, (s) => (this.out += s)),
+      this.#pump(this.proc.stderr, (s) => (this.err += s)),
+    ];
+  }
+
+  async #pump(stream: ReadableStream<Uint8Array>, add: (s: string) => void): Promise<void> {
+    for await (const s of stream.pipeThrough(new TextDecoderStream())) {
+      add(s);
+      for (const w of this.#changed.splice(0)) w();
+    }
+    for (const w of this.#changed.splice(0)) w();
+  }
+
+  /** What it printed, for assertion messages. */
+  get output(): string {
+    return `${this.name} stdout:\n${this.out}\n${this.name} stderr:\n${this.err}`;
+  }
+
+  /**
+   * Waits until stdout matches `re`, calling `poke` (say, to make a change) every second
+   * meanwhile; returns the match.
+   */
+  async waitFor(re: RegExp, ms = 30_000, poke?: () => Promise<void>): Promise<RegExpMatchArray> {
+    const end = Date.now() + ms;
+    let exited = false;
+    this.proc.status.then(() => (exited = true));
+    for (;;) {
+      const m = this.out.match(re);
+      if (m) return m;
+      if (exited) await Promise.all(this.#pumps);
+      const m2 = this.out.match(re);
+      if (m2) return m2;
+      if (exited || Date.now() > end) {
+        throw new Error(`${this.name}: no line matching ${re}\n${this.output}`);
+      }
+      await poke?.();
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 1_000);
+        this.#changed.push(() => (clearTimeout(t), r()));
+      });
+    }
+  }
+
+  /** SIGTERMs it; resolves with its exit status, or throws if it does not exit in time. */
+  async stop(ms = STOP_MS): Promise<Deno.CommandStatus> {
+    const t0 = performance.now();
+    this.proc.kill("SIGTERM");
+    return await this.exit(ms, t0);
+  }
+
+  /** Waits for it to exit by itself within `ms`. */
+  async exit(ms: number, t0: number = performance.now()): Promise<Deno.CommandStatus> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const status = await Promise.race([
+      this.proc.status,
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms))),
+    ]);
+    clearTimeout(timer);
+    if (!status) {
+      this.kill();
+      throw new Error(`${this.name}: still running ${ms} ms after SIGTERM\n${this.output}`);
+    }
+    await Promise.all(this.#pumps);
+    const took = performance.now() - t0;
+    console.log(`${this.name}: exited ${status.code} after ${took.toFixed(0)} ms`);
+    return status;
+  }
+
+  /** Last resort, for the finally blocks. */
+  kill(): void {
+    try {
+      this.proc.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+  }
+
+  /** Lets the pumps finish (after the process is gone), so that no stream stays open. */
+  async close(): Promise<void> {
+    this.kill();
+    await this.proc.status;
+    await Promise.all(this.#pumps);
+  }
+}
+
+/** Runs `fn` with a started example, which is killed (if still running) afterwards. */
+async function withExample(
+  name: string,
+  client: Client,
+  args: string[],
+  fn: (ex: Example) => Promise<void>,
+): Promise<void> {
+  const ex = new Example(name, client, args);
+  try {
+    await fn(ex);
+  } finally {
+    await ex.close();
+  }
+}
+
+function assertClean(ex: Example, status: Deno.CommandStatus): void {
+  assert.equal(status.code, 0, ex.output);
+  assert.equal(status.signal, null, ex.output);
+}
+
+/** Pods need the namespace's default ServiceAccount, which kube-controller-manager creates. */
+async function defaultServiceAccount(client: Client, ns: string): Promise<void> {
+  const sas = Api.namespaced(client, ServiceAccount, ns);
+  const end = Date.now() + 30_000;
+  while (!(await sas.getOpt("default"))) {
+    if (Date.now() > end) throw new Error(`no default ServiceAccount in ${ns} after 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const opts = { ignore: !canRun, sanitizeResources: false, sanitizeOps: false };
+
+if (requireCluster()) {
+  Deno.test(
+    { name: "e2e examples: secret_syncer syncs and cleans up a Secret", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      await withNamespace(client, "e2e-ex-secret", async (ns) => {
+        const cms = Api.namespaced(client, ConfigMap, ns);
+        await withExample("secret_syncer", client, [ns], async (ex) => {
+          await cms.create({
+            metadata: { name: "cfg", labels: { "kubeno.dev/sync-to-secret": "true" } },
+            data: { password: "hunter2" },
+          });
+          await ex.waitFor(new RegExp(`^synced Secret ${ns}/cfg$`, "m"));
+          // The finalizer was added before the Secret was made.
+          assert.deepEqual((await cms.get("cfg")).metadata.finalizers, [
+            "kubeno.dev/secret-syncer",
+          ]);
+          await cms.delete("cfg");
+          await ex.waitFor(new RegExp(`^deleted Secret ${ns}/cfg$`, "m"));
+          const end = Date.now() + 10_000;
+          while (await cms.getOpt("cfg")) {
+            assert.ok(Date.now() < end, "the ConfigMap is still there: finalizer not removed");
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          assertClean(ex, await ex.stop());
+        });
+      });
+    },
+  );
+
+  Deno.test({ name: "e2e examples: pod_reflector lists and follows Pods", ...opts }, async () => {
+    using client = await Client.tryDefault();
+    await withNamespace(client, "e2e-ex-podrefl", async (ns) => {
+      await defaultServiceAccount(client, ns);
+      await withExample("pod_reflector", client, [ns], async (ex) => {
+        await ex.waitFor(/^synced: 0 pods$/m);
+        await Api.namespaced(client, Pod, ns).create({
+          metadata: { name: "p1" },
+          spec: { containers: [{ name: "c", image: "example.invalid/none:1" }] },
+        });
+        await ex.waitFor(new RegExp(`^Apply p1; store: ${ns}/p1$`, "m"));
+        assertClean(ex, await ex.stop());
+      });
+      // Pods are not deleted without a kubelet unless forced: the namespace goes with them.
+      await Api.namespaced(client, Pod, ns).delete("p1", { gracePeriodSeconds: 0 }).catch(() => {});
+    });
+  });
+
+  Deno.test(
+    { name: "e2e examples: node_watcher reports a Node and its deletion", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      const nodes = Api.all(client, Node);
+      const name = `kubeno-e2e-ex-${crypto.randomUUID().slice(0, 6)}`;
+      try {
+        await withExample("node_watcher", client, [], async (ex) => {
+          await ex.waitFor(/^listed every node; watching$/m);
+          await nodes.create({ metadata: { name } });
+          await ex.waitFor(new RegExp(`^node ${name} is NOT Ready \\(no Ready condition\\)$`, "m"));
+          await nodes.delete(name);
+          await ex.waitFor(new RegExp(`^node ${name} deleted$`, "m"));
+          assertClean(ex, await ex.stop());
+        });
+      } finally {
+        await nodes.delete(name).catch(() => {});
+      }
+    },
+  );
+
+  Deno.test({ name: "e2e examples: event_watcher prints a new Event", ...opts }, async () => {
+    using client = await Client.tryDefault();
+    await withNamespace(client, "e2e-ex-events", async (ns) => {
+      const events = Api.namespaced(client, Event, ns);
+      const reason = `KubenoExample${crypto.randomUUID().slice(0, 6)}`;
+      let n = 0;
+      // It prints only events made after its initial list, and says nothing when it is
+      // synced: make one a second until one shows.
+      const publish = async () => {
+        await events.create({
+          metadata: { name: `ev-${++n}` },
+          eventTime: new Date().toISOString().replace("Z", "000Z"),
+          reportingController: "kubeno.dev/e2e",
+          reportingInstance: "e2e",
+          action: "Test",
+          reason,
+          type: "Normal",
+          note: "hello from the e2e test",
+          regarding: { kind: "ConfigMap", namespace: ns, name: "x", apiVersion: "v1" },
+        });
+      };
+      await withExample("event_watcher", client, [], async (ex) => {
+        await ex.waitFor(
+          new RegExp(
+            `^Normal ${reason} ConfigMap/${ns}/x \\(kubeno.dev/e2e\\): hello from the e2e test$`,
+            "m",
+          ),
+          30_000,
+          publish,
+        );
+        assertClean(ex, await ex.stop());
+      });
+    });
+  });
+
+  Deno.test(
+    { name: "e2e examples: crd_reflector applies its CRD and caches Foos", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      const crds = Api.all(client, CustomResourceDefinition);
+      const hadCrd = (await crds.getOpt("foos.clux.dev")) !== undefined;
+      try {
+        await withNamespace(client, "e2e-ex-crdrefl", async (ns) => {
+          await withExample("crd_reflector", client, [], async (ex) => {
+            await ex.waitFor(/^\d+ Foo\(s\): /m); // applied the CRD, listed
+            const info = `info-${crypto.randomUUID().slice(0, 6)}`;
+            await Api.namespaced(client, Foo, ns).create({
+              metadata: { name: "f1" },
+              spec: { name: "f1", info },
+            } as Foo);
+            await ex.waitFor(new RegExp(`^\\d+ Foo\\(s\\): .*\\bf1: ${info}`, "m"));
+            assertClean(ex, await ex.stop());
+          });
+        });
+      } finally {
+        // Leave a CRD that was there before (someone may use it); remove the one the example made.
+        if (!hadCrd) await crds.delete("foos.clux.dev").catch(() => {});
+      }
+    },
+  );
+
+  Deno.test(
+    { name: "e2e examples: leader_election leads, then releases on SIGTERM", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      const identity = `e2e-${crypto.randomUUID().slice(0, 6)}`;
+      const leases = Api.namespaced(client, Lease, client.defaultNamespace);
+      try {
+        await withExample("leader_election", client, [identity], async (ex) => {
+          // Another holder (a copy someone runs) could make this wait one lease duration (15 s).
+          await ex.waitFor(new RegExp(`^${identity}: working \\(1\\)$`, "m"), 45_000);
+          assert.equal(
+            (await leases.get("leader-election-demo")).spec?.holderIdentity,
+            identity,
+          );
+          assertClean(ex, await ex.stop());
+          assert.match(ex.out, new RegExp(`^${identity}: stopped leading$`, "m"));
+          assert.match(ex.out, new RegExp(`^${identity}: done; lease released$`, "m"));
+          const lease = await leases.get("leader-election-demo");
+          assert.notEqual(lease.spec?.holderIdentity, identity, "the lease was not released");
+        });
+      } finally {
+        // Delete it only if nobody else holds it.
+        const lease = await leases.getOpt("leader-election-demo");
+        if (lease && [undefined, "", identity].includes(lease.spec?.holderIdentity)) {
+          await leases.delete("leader-election-demo").catch(() => {});
+        }
+      }
+    },
+  );
+
+  Deno.test({ name: "e2e examples: pod_api runs every verb and exits 0", ...opts }, async () => {
+    using client = await Client.tryDefault();
+    await withNamespace(client, "e2e-ex-podapi", async (ns) => {
+      await defaultServiceAccount(client, ns);
+      await withExample("pod_api", client, [ns], async (ex) => {
+        // It ends by itself.
+        assertClean(ex, await ex.exit(30_000));
+        for (
+          const line of [
+            new RegExp(`^created ${ns}/blog uid=\\S+$`, "m"),
+            /^got blog, phase /m,
+            /^applied activeDeadlineSeconds=5$/m,
+            /^labels now \{"app":"blog","tier":"web"\}$/m,
+            /^listed blog$/m,
+            /^(deleted|deleting blog)$/m,
+          ]
+        ) assert.match(ex.out, line, ex.output);
+      });
+    });
+  });
+}
