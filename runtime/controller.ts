@@ -394,21 +394,9 @@ export class Controller<K extends KubeObject> {
    * ```
    */
   reconcileAllOn(trigger: AsyncIterable<unknown>): this {
-    this.#triggers.push({
-      name: "reconcileAllOn",
-      syncs: false,
-      run: async (schedule, signal) => {
-        const it = trigger[Symbol.asyncIterator]();
-        while (!signal.aborted) {
-          const next = await Promise.race([it.next(), aborted(signal)]);
-          if (!next || next.done) break;
-          for (const key of this.store.keys()) schedule(key);
-        }
-        // Not awaited: a generator blocked inside next() would only return after it.
-        it.return?.()?.catch(() => {});
-      },
+    return this.#onEach("reconcileAllOn", trigger, (_item, schedule) => {
+      for (const key of this.store.keys()) schedule(key);
     });
-    return this;
   }
 
   /**
@@ -423,15 +411,24 @@ export class Controller<K extends KubeObject> {
    * ```
    */
   reconcileOn(trigger: AsyncIterable<ObjectKeyLike>): this {
+    return this.#onEach("reconcileOn", trigger, (item, schedule) => schedule(toKey(item)));
+  }
+
+  /** A trigger that calls `handle` for each item of `trigger` until the controller stops. */
+  #onEach<T>(
+    name: string,
+    trigger: AsyncIterable<T>,
+    handle: (item: T, schedule: (key: string) => void) => void,
+  ): this {
     this.#triggers.push({
-      name: "reconcileOn",
+      name,
       syncs: false,
       run: async (schedule, signal) => {
         const it = trigger[Symbol.asyncIterator]();
         while (!signal.aborted) {
           const next = await Promise.race([it.next(), aborted(signal)]);
           if (!next || next.done) break;
-          schedule(toKey(next.value));
+          handle(next.value, schedule);
         }
         // Not awaited: a generator blocked inside next() would only return after it.
         it.return?.()?.catch(() => {});
