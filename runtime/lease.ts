@@ -411,29 +411,40 @@ export class LeaderElector {
     if (!this.#leading) return;
     this.#leading = false;
     if (!this.#release) return;
-    const lease = this.#observed;
-    if (!lease || lease.spec?.holderIdentity !== this.#identity) return;
-    const now = microTime();
-    try {
-      const released = await this.#api.replace(
-        this.name,
-        {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: "",
-            leaseDurationSeconds: 1,
-            renewTime: now,
-            acquireTime: now,
+    const signal = AbortSignal.timeout(this.#renewDeadlineMs);
+    let lease = this.#observed;
+    // A renewal cut off at shutdown may have landed on the server without us seeing its answer:
+    // on a conflict, read the Lease again and release it if it is still ours.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (!lease || lease.spec?.holderIdentity !== this.#identity) return;
+      const now = microTime();
+      try {
+        const released = await this.#api.replace(
+          this.name,
+          {
+            ...lease,
+            spec: {
+              ...lease.spec,
+              holderIdentity: "",
+              leaseDurationSeconds: 1,
+              renewTime: now,
+              acquireTime: now,
+            },
           },
-        },
-        {},
-        { signal: AbortSignal.timeout(this.#renewDeadlineMs) },
-      );
-      this.#observe(released, Date.now());
-    } catch (err) {
-      // Someone took it meanwhile, or the server is away: the lease expires on its own.
-      console.warn(`leader election: releasing lease ${this.name}: ${message(err)}`);
+          {},
+          { signal },
+        );
+        this.#observe(released, Date.now());
+        return;
+      } catch (err) {
+        if (isConflict(err) && !signal.aborted) {
+          lease = await this.#api.get(this.name, {}, { signal }).catch(() => undefined);
+          continue;
+        }
+        // The server is away: the lease expires on its own.
+        console.warn(`leader election: releasing lease ${this.name}: ${message(err)}`);
+        return;
+      }
     }
   }
 }

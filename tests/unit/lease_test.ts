@@ -46,6 +46,12 @@ function leaseServer() {
     writes,
     holder: () => (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
     setDown: (v: boolean) => (down = v),
+    /** A write of ours that landed without us seeing the answer: only the version moves. */
+    bumpVersion: () => {
+      if (lease) {
+        lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++rv) } };
+      }
+    },
   };
 }
 
@@ -98,6 +104,21 @@ Deno.test("LeaderElector: of two candidates exactly one leads; release hands ove
   assert.ok(log[0].end! <= log[1].start, "the two never led at the same time");
   acB.abort();
   await runB;
+  assert.equal(ls.holder(), "");
+});
+
+Deno.test("LeaderElector: release reads the Lease again after a conflict and still clears it", async () => {
+  const ls = leaseServer();
+  await using _srv = ls.srv;
+  const log: { id: string; start: number; end?: number }[] = [];
+  const a = elector(ls.srv.url, "a");
+  const ac = new AbortController();
+  const run = a.run(work(log, "a"), { signal: ac.signal });
+  while (!a.isLeader) await new Promise((r) => setTimeout(r, 5));
+  // As when a renewal cut off by the shutdown landed on the server after all.
+  ls.bumpVersion();
+  ac.abort();
+  await run;
   assert.equal(ls.holder(), "");
 });
 
