@@ -8,7 +8,9 @@
 import { apiErrorFromResponse, KubeError } from "../core/error.ts";
 import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
+import { ConfigError } from "./config/error.ts";
 import { createHttpClient, type HttpClientOptions } from "./config/tls.ts";
+import { headerValueProblem, utf8HeaderValue } from "./config/_util.ts";
 import { isPermissionDenial, netPermission, permissionError } from "./permissions.ts";
 import {
   defaultRetryPolicy,
@@ -162,11 +164,12 @@ export class Client implements Disposable {
    */
   constructor(config: Config, options: ClientOptions = {}) {
     this.config = config;
+    // Before the HttpClient, which a throw here would leak.
+    this.#impersonation = impersonationHeaders(config);
     this.#http = createHttpClient(config, options.http);
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#userAgent = options.userAgent ?? `kubeno/${VERSION} (deno/${Deno.version.deno})`;
-    this.#impersonation = impersonationHeaders(config);
   }
 
   /**
@@ -374,7 +377,16 @@ export class Client implements Disposable {
     headers.set("user-agent", this.#userAgent);
     for (const [k, v] of this.#impersonation) headers.append(k, v);
     const authorization = await this.config.auth.authorization(signal);
-    if (authorization) headers.set("authorization", authorization);
+    if (authorization) {
+      // A KubeError, so not retried, and without the value: Headers would quote it.
+      const problem = headerValueProblem(authorization, true);
+      if (problem) {
+        throw new ConfigError(
+          `${this.config.source}: the Authorization header from the AuthProvider ${problem}`,
+        );
+      }
+      headers.set("authorization", authorization);
+    }
     let target = url;
     for (let hop = 0;; hop++) {
       let res: Response;
@@ -455,16 +467,28 @@ function releasing(
   }, { highWaterMark: 0 });
 }
 
-/** `Impersonate-*` headers, as kubectl's `--as`, `--as-group`, `--as-uid` send them. */
+/**
+ * `Impersonate-*` headers, as kubectl's `--as`, `--as-group`, `--as-uid` send them: values as
+ * UTF-8 bytes, as Go sends them. A value no header can carry is a ConfigError naming the field.
+ */
 function impersonationHeaders(config: Config): [string, string][] {
   const imp = config.impersonate;
   if (!imp) return [];
   const out: [string, string][] = [];
-  if (imp.user) out.push(["impersonate-user", imp.user]);
-  if (imp.uid) out.push(["impersonate-uid", imp.uid]);
-  for (const g of imp.groups ?? []) out.push(["impersonate-group", g]);
+  const add = (name: string, field: string, value: string) => {
+    const problem = headerValueProblem(value);
+    if (problem) throw new ConfigError(`${config.source}: impersonate.${field} ${problem}`);
+    out.push([name, utf8HeaderValue(value)]);
+  };
+  if (imp.user) add("impersonate-user", "user", imp.user);
+  if (imp.uid) add("impersonate-uid", "uid", imp.uid);
+  imp.groups?.forEach((g, i) => add("impersonate-group", `groups[${i}]`, g));
   for (const [key, values] of Object.entries(imp.extra ?? {})) {
-    for (const v of values) out.push([`impersonate-extra-${encodeURIComponent(key)}`, v]);
+    if (!key.isWellFormed()) {
+      throw new ConfigError(`${config.source}: an impersonate.extra key is not valid Unicode`);
+    }
+    const name = `impersonate-extra-${encodeURIComponent(key)}`;
+    values.forEach((v, i) => add(name, `extra.${key}[${i}]`, v));
   }
   return out;
 }

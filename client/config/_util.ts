@@ -28,3 +28,28 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
     return undefined;
   }
 }
+
+/**
+ * Why `value` cannot travel in an HTTP header, or undefined if it can. Never quotes the value
+ * (it may be a token). `ascii` also refuses characters past U+007F: a bearer token is ASCII,
+ * and Deno would send U+0080..U+00FF as single bytes where Go sends UTF-8, and refuse the rest.
+ */
+export function headerValueProblem(value: string, ascii = false): string | undefined {
+  if (!value.isWellFormed()) return "is not valid Unicode (it has a lone surrogate)";
+  if (/[\r\n]/.test(value)) return "contains a line break (it must be one line)";
+  if (value.includes("\0")) return "contains a NUL character";
+  // deno-lint-ignore no-control-regex
+  if (/[\x01-\x08\x0b-\x1f\x7f]/.test(value)) return "contains a control character";
+  if (ascii && /[^\t\x20-\x7e]/.test(value)) return "contains non-ASCII characters";
+  return undefined;
+}
+
+/**
+ * A header value as the bytes Go's client sends for it (UTF-8), spelled as the one-byte
+ * characters Deno's Headers send unchanged; ASCII is returned as is.
+ */
+export function utf8HeaderValue(value: string): string {
+  // deno-lint-ignore no-control-regex
+  if (/^[\x00-\x7f]*$/.test(value)) return value;
+  return String.fromCharCode(...new TextEncoder().encode(value));
+}

@@ -11,7 +11,7 @@
 
 import { ConfigError } from "./error.ts";
 import { withPermissionHintAsync } from "../permissions.ts";
-import { bytesToBase64, errorKind } from "./_util.ts";
+import { bytesToBase64, errorKind, headerValueProblem } from "./_util.ts";
 
 /**
  * Supplies the `Authorization` header. Client certificates are not an AuthProvider: they are
@@ -67,11 +67,14 @@ export class StaticTokenAuth implements AuthProvider {
   // A private field so that console.log of a Config does not print the token.
   #token: string;
   /**
-   * Creates the provider.
+   * Creates the provider. Throws a {@link ConfigError} (which never quotes the token) if the
+   * token cannot be sent in an HTTP header: a line break, a control or non-ASCII character.
    *
    * @param token the bearer token
    */
   constructor(token: string) {
+    const problem = headerValueProblem(token, true);
+    if (problem) throw new ConfigError(`the bearer token ${problem}`);
     this.#token = token;
   }
   /** `Bearer <token>`. */
@@ -248,6 +251,14 @@ export class TokenFileAuth implements AuthProvider {
     const token = text.trim();
     if (token === "") {
       throw new ConfigError(`token file ${this.path}${where} is empty`, { file: this.path });
+    }
+    // Checked on every read, rotations included: a bad token must never reach a request.
+    const problem = headerValueProblem(token, true);
+    if (problem) {
+      throw new ConfigError(
+        `token file ${this.path}${where}: the token ${problem}; the file must hold one token`,
+        { file: this.path },
+      );
     }
     this.#token = token;
     this.#readAt = this.#now();

@@ -21,7 +21,7 @@ import {
   readKubeconfig,
 } from "./kubeconfig.ts";
 import { PermissionError, withPermissionHintAsync } from "../permissions.ts";
-import { base64ToBytes, errorKind } from "./_util.ts";
+import { base64ToBytes, errorKind, headerValueProblem } from "./_util.ts";
 
 export type { AuthProvider } from "./auth.ts";
 
@@ -346,6 +346,26 @@ export async function configFromCustomKubeconfig(
         `(client-certificate[-data] and client-key[-data] go together)`,
       w,
     );
+  }
+
+  // Values that become headers are checked here, where the file and field are known: later,
+  // fetch would refuse them with the value in its message, as a retryable network error.
+  const headerField = (key: string, value: string, ascii: boolean) => {
+    const problem = headerValueProblem(value, ascii);
+    if (!problem) return;
+    const w = userField(key);
+    throw new ConfigError(
+      `kubeconfig ${w.file}: ${w.field} ${problem}, so it cannot be sent in an HTTP header`,
+      w,
+    );
+  };
+  if (user.token) headerField("token", user.token, true);
+  if (user.as) headerField("as", user.as, false);
+  if (user["as-uid"]) headerField("as-uid", user["as-uid"], false);
+  user["as-groups"]?.forEach((g, i) => headerField(`as-groups[${i}]`, g, false));
+  for (const [key, values] of Object.entries(user["as-user-extra"] ?? {})) {
+    headerField(`as-user-extra (a key)`, key, false);
+    values.forEach((v, i) => headerField(`as-user-extra.${key}[${i}]`, v, false));
   }
 
   const hasToken = !!(user.token || user.tokenFile);

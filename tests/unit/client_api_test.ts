@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   Api,
   ApiError,
+  ConfigError,
   ConnectionError,
   isStatus,
   RedirectError,
@@ -456,4 +457,39 @@ Deno.test("streams let go of the caller's signal when they end (no listener pile
   for await (const _ of cms.watch({}, "1", { signal: ac.signal })) break;
   await cms.get("a", {}, { signal: ac.signal });
   assert.equal(live, 0);
+});
+
+// Issue 11, item 2: a header value fetch would refuse is a ConfigError, at once, never retried
+// as a connection failure, and never quoted.
+Deno.test("an Authorization value no header can carry fails at once, unretried, unquoted", async () => {
+  await using srv = scriptedServer(() => json(cm("a")));
+  let calls = 0;
+  using client = testClient(srv.url, {
+    retry: { maxRetries: 5, baseDelayMs: 1_000 },
+    auth: { authorization: () => (calls++, Promise.resolve("Bearer sekrit\nsekrit")) },
+  });
+  const err = await Api.namespaced(client, ConfigMap, "ns").get("a").catch((e) => e);
+  assert.ok(err instanceof ConfigError, String(err));
+  assert.match(err.message, /Authorization header .* line break/);
+  assert.ok(!Deno.inspect(err).includes("sekrit"), Deno.inspect(err));
+  assert.equal(calls, 1);
+  assert.equal(srv.requests.length, 0);
+});
+
+Deno.test("impersonation: non-ASCII values travel as UTF-8 (as kubectl sends them); bad ones are refused", async () => {
+  await using srv = scriptedServer(() => json(cm("a")));
+  using client = testClient(srv.url, { impersonate: { user: "jöhn", groups: ["dév"] } });
+  await Api.namespaced(client, ConfigMap, "ns").get("a");
+  const latin1 = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
+  assert.equal(srv.requests[0].headers.get("impersonate-user"), latin1("jöhn"));
+  assert.equal(srv.requests[0].headers.get("impersonate-group"), latin1("dév"));
+  assert.throws(
+    () => testClient(srv.url, { impersonate: { user: "a\nb", extra: {} } }),
+    (e: unknown) =>
+      e instanceof ConfigError && /impersonate\.user contains a line break/.test(e.message),
+  );
+  assert.throws(
+    () => testClient(srv.url, { impersonate: { extra: { ["k\ud800"]: ["v"] } } }),
+    (e: unknown) => e instanceof ConfigError && /extra key is not valid Unicode/.test(e.message),
+  );
 });

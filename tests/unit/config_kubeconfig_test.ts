@@ -277,18 +277,18 @@ contexts: [{ name: c, context: { cluster: k } }]
   assert.equal(config.clusterUrl.protocol, "http:");
 });
 
-Deno.test("kubeconfig: tokenFile is re-read after a change (invalidate and age)", async () => {
-  const dir = await tempDir();
-  await Deno.writeTextFile(`${dir}/token`, "first");
-  await Deno.writeTextFile(
-    `${dir}/config`,
-    `
+/** A kubeconfig whose user reads `token` next to it. */
+const TOKEN_FILE_KUBECONFIG = `
 current-context: c
 clusters: [{ name: k, cluster: { server: "https://127.0.0.1:6443" } }]
 users: [{ name: u, user: { tokenFile: token } }]
 contexts: [{ name: c, context: { cluster: k, user: u } }]
-`,
-  );
+`;
+
+Deno.test("kubeconfig: tokenFile is re-read after a change (invalidate and age)", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/token`, "first");
+  await Deno.writeTextFile(`${dir}/config`, TOKEN_FILE_KUBECONFIG);
   const config = await configFromKubeconfig({ path: `${dir}/config` });
   assert.equal(await config.auth.authorization(), "Bearer first");
   await Deno.writeTextFile(`${dir}/token`, "second\n");
@@ -570,4 +570,63 @@ Deno.test("mergeKubeconfigs: empty input and empty documents", () => {
   assert.deepEqual(empty.kubeconfig, { clusters: [], users: [], contexts: [] });
   const kc = parseKubeconfig("# only a comment\n", "/x");
   assert.deepEqual(kc, { clusters: [], users: [], contexts: [] });
+});
+
+// Issue 11, item 2: a value no HTTP header can carry is refused when the configuration loads,
+// naming the file and field and never the value, instead of failing in fetch on every request.
+Deno.test("kubeconfig: tokens and impersonation values a header cannot carry are ConfigErrors", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/config`;
+  const head = `
+current-context: c
+clusters: [{ name: k, cluster: { server: "https://127.0.0.1:6443" } }]
+contexts: [{ name: c, context: { cluster: k, user: u } }]
+`;
+  const cases: [string, string, RegExp][] = [
+    [`token: "${SECRET}\\n${SECRET}"`, "users[0].user.token", /line break/],
+    [`token: "${SECRET}\\0"`, "users[0].user.token", /NUL/],
+    [`token: "${SECRET}\\x01"`, "users[0].user.token", /control character/],
+    [`token: "${SECRET}\\u0101"`, "users[0].user.token", /non-ASCII/],
+    [`token: "${SECRET}\\ud800"`, "users[0].user.token", /lone surrogate/],
+    [`{ tokenFile: /x/t, token: "${SECRET}\\r" }`, "users[0].user.token", /line break/],
+    [`{ token: ok, as: "jane\\n${SECRET}" }`, "users[0].user.as", /line break/],
+    [`{ token: ok, as-uid: "${SECRET}\\0" }`, "users[0].user.as-uid", /NUL/],
+    [`{ token: ok, as-groups: [a, "b\\n${SECRET}"] }`, "users[0].user.as-groups[1]", /line/],
+    [`{ token: ok, as-user-extra: { k: ["${SECRET}\\x7f"] } }`, "as-user-extra.k[0]", /control/],
+  ];
+  for (const [user, field, why] of cases) {
+    const u = user.startsWith("{") ? user : `{ ${user} }`;
+    await Deno.writeTextFile(path, `${head}users: [{ name: u, user: ${u} }]\n`);
+    const err = await expectConfigError(configFromKubeconfig({ path }), path, field, why);
+    assert.equal(err.file, path);
+    assert.ok(err.field?.endsWith(field), `${err.field} vs ${field}`);
+  }
+});
+
+Deno.test("kubeconfig: a token file of two lines is a ConfigError naming the file and field, rotation included", async () => {
+  const dir = await tempDir();
+  const token = `${dir}/token`;
+  await Deno.writeTextFile(token, `${SECRET}\n${SECRET}-2\n`);
+  await Deno.writeTextFile(`${dir}/config`, TOKEN_FILE_KUBECONFIG);
+  await expectConfigError(
+    configFromKubeconfig({ path: `${dir}/config` }),
+    token,
+    "users[0].user.tokenFile",
+    `${dir}/config`,
+    "line break",
+  );
+  await Deno.writeTextFile(token, "\u0000ok");
+  await expectConfigError(TokenFileAuth.create({ path: token }), token, "NUL");
+  // A rotation that writes a bad token: it is never sent; the last good token stays in use.
+  await Deno.writeTextFile(token, "good");
+  const auth = await TokenFileAuth.create({ path: token });
+  await Deno.writeTextFile(token, `${SECRET}\n${SECRET}\n`);
+  auth.invalidate();
+  assert.equal(await auth.authorization(), "Bearer good");
+  // With nothing good to fall back on, the error says why, without the token.
+  await expectConfigError(
+    new TokenFileAuth({ path: token }).authorization(),
+    token,
+    "line break",
+  );
 });
