@@ -305,16 +305,21 @@ export class Client implements Disposable {
       };
       let handedOver = false;
       try {
-        let res: Response;
+        let res: Response | undefined;
         try {
           res = await this.#fetchFollowingRedirects(req, link.controller.signal);
+          if (res.ok && !streaming) return await read(res);
         } catch (err) {
           const reason = failed(err);
           if (reason !== err || err instanceof KubeError) throw reason;
+          // No answer, or a 2xx whose body broke off (a Content-Length not met): the same
+          // failure to a caller, and retried alike for the verbs that may be repeated.
+          const origin = this.config.clusterUrl.origin;
+          const what = res === undefined
+            ? `cannot reach ${origin}`
+            : `the answer (${res.status}) from ${origin} broke off`;
           const failure = new ConnectionError(
-            `${req.method} ${req.path}: cannot reach ${this.config.clusterUrl.origin}: ${
-              errorText(err)
-            }`,
+            `${req.method} ${req.path}: ${what}: ${errorText(err)}`,
             { cause: err },
           );
           if (attempt < this.#retry.maxRetries && isRetryableConnectionError(req.method)) {
@@ -325,7 +330,6 @@ export class Client implements Disposable {
           throw failure;
         }
         if (res.ok) {
-          if (!streaming) return await read(res);
           // The timeout guarded the headers only; the caller's signal keeps guarding the body
           // until the stream ends, and then lets go of it.
           clearTimeout(timer);
@@ -335,7 +339,16 @@ export class Client implements Disposable {
           const original = res;
           return await read(
             new Response(
-              res.body && releasing(res.body, () => (link.release(), original)),
+              res.body &&
+                releasing(res.body, () => (link.release(), original), (err) =>
+                  // A stream cut off (not aborted) says which request it belonged to.
+                  link.controller.signal.aborted || err instanceof KubeError
+                    ? err
+                    : new ConnectionError(
+                      `${req.method} ${req.path}: the stream from ${this.config.clusterUrl.origin} ` +
+                        `broke off: ${errorText(err)}`,
+                      { cause: err },
+                    )),
               res,
             ),
           );
@@ -439,10 +452,14 @@ function linkSignal(outer: AbortSignal | undefined): {
   return { controller, release: () => outer.removeEventListener("abort", onAbort) };
 }
 
-/** The same bytes as `body`; `release` runs once the stream ends, fails or is cancelled. */
+/**
+ * The same bytes as `body`; `release` runs once the stream ends, fails or is cancelled; a
+ * failure is passed through `wrap`.
+ */
 function releasing(
   body: ReadableStream<Uint8Array>,
   release: () => void,
+  wrap: (err: unknown) => unknown,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
@@ -457,7 +474,7 @@ function releasing(
         }
       } catch (err) {
         release();
-        controller.error(err);
+        controller.error(wrap(err));
       }
     },
     async cancel(reason) {

@@ -493,3 +493,97 @@ Deno.test("impersonation: non-ASCII values travel as UTF-8 (as kubectl sends the
     (e: unknown) => e instanceof ConfigError && /extra key is not valid Unicode/.test(e.message),
   );
 });
+
+/**
+ * A raw HTTP/1.1 server for faults Deno.serve cannot produce: connection `n` gets the bytes
+ * `answer(n)` after its request, then is closed.
+ */
+function rawServer(answer: (n: number) => string) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const requests: string[] = [];
+  const serveOne = async (conn: Deno.Conn, n: number) => {
+    const buf = new Uint8Array(64 * 1024);
+    let text = "";
+    // The head, then as much body as Content-Length says.
+    while (true) {
+      const got = await conn.read(buf);
+      if (got === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, got));
+      const end = text.indexOf("\r\n\r\n");
+      if (end < 0) continue;
+      const length = Number(/content-length: *(\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
+      if (text.length >= end + 4 + length) break;
+    }
+    requests.push(text);
+    await conn.write(new TextEncoder().encode(answer(n))).catch(() => {});
+    conn.close();
+  };
+  const loop = (async () => {
+    let n = 0;
+    for await (const conn of listener) serveOne(conn, n++).catch(() => conn.close());
+  })().catch(() => {});
+  return {
+    url: new URL(`http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`),
+    requests,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await loop;
+    },
+  };
+}
+
+/** A 200 that promises `declared` bytes and sends `body`, then the connection closes. */
+function cutShort(body: string, declared = body.length + 1000): string {
+  return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n` +
+    `connection: close\r\n\r\n${body}`;
+}
+
+// Issue 11, item 9: a 2xx body cut short was a bare TypeError (no method, no path), not retried.
+Deno.test("a 2xx body cut short is a ConnectionError with method and path, retried for GET", async () => {
+  const full = JSON.stringify(cm("a"));
+  await using srv = rawServer((n) =>
+    n < 2 ? cutShort(full.slice(0, 20)) : cutShort(full, full.length)
+  );
+  using client = testClient(srv.url, { retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  assert.equal((await cms.get("a")).metadata.name, "a");
+  assert.equal(srv.requests.length, 3);
+
+  await using broken = rawServer(() => cutShort(full.slice(0, 20)));
+  using once = testClient(broken.url, { retry: { maxRetries: 0 } });
+  const err = await Api.namespaced(once, ConfigMap, "ns").list().catch((e) => e);
+  assert.ok(err instanceof ConnectionError, String(err));
+  assert.match(
+    err.message,
+    /^GET \/api\/v1\/namespaces\/ns\/configmaps: the answer \(200\) .* broke off/,
+  );
+  assert.ok(err.cause instanceof Error, "the underlying error is kept as the cause");
+});
+
+Deno.test("a 2xx body cut short after a POST is a ConnectionError, not retried", async () => {
+  await using srv = rawServer(() => cutShort('{"kind":"Conf'));
+  using client = testClient(srv.url, { retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  const err = await Api.namespaced(client, ConfigMap, "ns").create(cm("a")).catch((e) => e);
+  assert.ok(err instanceof ConnectionError, String(err));
+  assert.match(err.message, /^POST \/api\/v1\/namespaces\/ns\/configmaps: the answer \(200\)/);
+  assert.equal(srv.requests.length, 1);
+});
+
+Deno.test("a watch stream cut off mid-chunk ends with a ConnectionError naming the request", async () => {
+  const line = JSON.stringify({ type: "ADDED", object: cm("a") }) + "\n";
+  const chunk = (s: string) => `${new TextEncoder().encode(s).length.toString(16)}\r\n${s}\r\n`;
+  await using srv = rawServer(() =>
+    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n" +
+    chunk(line) + '400\r\n{"type":"MOD'
+  );
+  using client = testClient(srv.url, { retry: { maxRetries: 0 } });
+  const seen: string[] = [];
+  const err = await (async () => {
+    for await (const ev of Api.namespaced(client, ConfigMap, "ns").watch({}, "1")) {
+      seen.push(ev.type);
+    }
+  })().catch((e) => e);
+  assert.deepEqual(seen, ["ADDED"]);
+  assert.ok(err instanceof ConnectionError, String(err));
+  assert.match(err.message, /^GET \/api\/v1\/namespaces\/ns\/configmaps: the stream .* broke off/);
+});
