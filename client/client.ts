@@ -9,7 +9,8 @@ import { apiErrorFromResponse, KubeError } from "../core/error.ts";
 import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
 import { ConfigError } from "./config/error.ts";
-import { createHttpClient, type HttpClientOptions } from "./config/tls.ts";
+import type { HttpClientOptions } from "./config/tls.ts";
+import { HttpClients } from "./_http_clients.ts";
 import { headerValueProblem, utf8HeaderValue } from "./config/_util.ts";
 import { isPermissionDenial, netPermission, permissionError } from "./permissions.ts";
 import {
@@ -147,7 +148,7 @@ const MAX_REDIRECTS = 5;
 export class Client implements Disposable {
   /** The configuration this client was built from. */
   readonly config: Config;
-  readonly #http: Deno.HttpClient;
+  readonly #http: HttpClients;
   readonly #retry: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #userAgent: string;
@@ -166,7 +167,7 @@ export class Client implements Disposable {
     this.config = config;
     // Before the HttpClient, which a throw here would leak.
     this.#impersonation = impersonationHeaders(config);
-    this.#http = createHttpClient(config, options.http);
+    this.#http = new HttpClients(config, options.http);
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#userAgent = options.userAgent ?? `kubeno/${VERSION} (deno/${Deno.version.deno})`;
@@ -307,7 +308,7 @@ export class Client implements Disposable {
       try {
         let res: Response | undefined;
         try {
-          res = await this.#fetchFollowingRedirects(req, link.controller.signal);
+          res = await this.#fetchFollowingRedirects(req, link);
           if (res.ok && !streaming) return await read(res);
         } catch (err) {
           const reason = failed(err);
@@ -357,7 +358,7 @@ export class Client implements Disposable {
         if (res.status === 401 && !authRetried && this.config.auth.invalidate) {
           // A rotated token: re-read it once before giving up.
           authRetried = true;
-          this.config.auth.invalidate();
+          this.config.auth.invalidate(link.authorization);
           attempt--;
           continue;
         }
@@ -383,13 +384,15 @@ export class Client implements Disposable {
   }
 
   /** fetch with redirects followed by hand, and only within the API server's origin. */
-  async #fetchFollowingRedirects(req: KubeRequest, signal: AbortSignal): Promise<Response> {
+  async #fetchFollowingRedirects(req: KubeRequest, link: Link): Promise<Response> {
+    const signal = link.controller.signal;
     const url = new URL(this.config.clusterUrl.href.replace(/\/$/, "") + req.path);
     url.search = req.query.toString();
     const headers = new Headers(req.headers);
     headers.set("user-agent", this.#userAgent);
     for (const [k, v] of this.#impersonation) headers.append(k, v);
     const authorization = await this.config.auth.authorization(signal);
+    link.authorization = authorization;
     if (authorization) {
       // A KubeError, so not retried, and without the value: Headers would quote it.
       const problem = headerValueProblem(authorization, true);
@@ -400,6 +403,9 @@ export class Client implements Disposable {
       }
       headers.set("authorization", authorization);
     }
+    // After the credentials: an exec plugin's certificate comes from the same run.
+    const http = await this.#http.acquire(signal);
+    link.onRelease(http.release);
     let target = url;
     for (let hop = 0;; hop++) {
       let res: Response;
@@ -408,7 +414,7 @@ export class Client implements Disposable {
           method: req.method,
           headers,
           body: req.body,
-          client: this.#http,
+          client: http.client,
           redirect: "manual",
           signal,
         });
@@ -440,16 +446,30 @@ export class Client implements Disposable {
   }
 }
 
-/** An AbortController that follows `outer`; `release` detaches it (idempotent). */
-function linkSignal(outer: AbortSignal | undefined): {
+/** One attempt's abort controller, and what to let go of when its response is done. */
+interface Link {
   controller: AbortController;
+  /** Detaches from the caller's signal and runs the `onRelease` callbacks (idempotent). */
   release: () => void;
-} {
+  onRelease: (fn: () => void) => void;
+  /** The `Authorization` value the attempt sent, for `AuthProvider.invalidate`. */
+  authorization?: string;
+}
+
+/** An AbortController that follows `outer`. */
+function linkSignal(outer: AbortSignal | undefined): Link {
   const controller = new AbortController();
-  if (!outer) return { controller, release: () => {} };
-  const onAbort = () => controller.abort(outer.reason);
-  outer.addEventListener("abort", onAbort, { once: true });
-  return { controller, release: () => outer.removeEventListener("abort", onAbort) };
+  const onAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onAbort, { once: true });
+  const callbacks: (() => void)[] = [];
+  return {
+    controller,
+    release: () => {
+      outer?.removeEventListener("abort", onAbort);
+      for (const fn of callbacks.splice(0)) fn();
+    },
+    onRelease: (fn) => callbacks.push(fn),
+  };
 }
 
 /**

@@ -2,9 +2,8 @@
  * Authentication providers: what goes into the `Authorization` header of each request.
  *
  * A {@link Config} carries one {@link AuthProvider}. The ones here cover static tokens,
- * token files that rotate (service accounts, `tokenFile` in a kubeconfig) and basic auth.
- * Exec credential plugins and OIDC `auth-provider`s are not implemented yet; they will be
- * further implementations of the same interface.
+ * token files that rotate (service accounts, `tokenFile` in a kubeconfig) and basic auth;
+ * exec credential plugins are in `exec.ts` (`ExecAuth`).
  *
  * @module
  */
@@ -14,8 +13,25 @@ import { withPermissionHintAsync } from "../permissions.ts";
 import { bytesToBase64, errorKind, headerValueProblem } from "./_util.ts";
 
 /**
- * Supplies the `Authorization` header. Client certificates are not an AuthProvider: they are
- * part of the TLS connection (see `Config.clientCert`).
+ * A client certificate (chain) and its private key, PEM.
+ *
+ * @example
+ * ```ts
+ * import type { ClientCertificate } from "@kubeno/kube/client";
+ * const c: ClientCertificate = { cert: "-----BEGIN CERTIFICATE-----...", key: "-----BEGIN PRIVATE KEY-----..." };
+ * ```
+ */
+export interface ClientCertificate {
+  /** PEM certificate (chain). */
+  cert: string;
+  /** PEM private key. */
+  key: string;
+}
+
+/**
+ * Supplies the `Authorization` header. Client certificates from the kubeconfig are not an
+ * AuthProvider: they are part of the TLS connection (see `Config.clientCert`); a provider
+ * whose certificate changes at run time (an exec plugin) offers {@link clientCertificate}.
  *
  * @example
  * ```ts
@@ -31,9 +47,15 @@ export interface AuthProvider {
   authorization(signal?: AbortSignal): Promise<string | undefined>;
   /**
    * Called after the server answered 401, so that the next {@link authorization} re-reads its
-   * source (a rotated token) instead of using a cached value.
+   * source (a rotated token) instead of using a cached value. `used` is the `Authorization`
+   * value that was refused: a provider that has rotated since ignores the call.
    */
-  invalidate?(): void;
+  invalidate?(used?: string): void;
+  /**
+   * A client certificate to present, if this provider supplies one (exec plugins). The
+   * client builds a new TLS connection pool whenever the returned object changes.
+   */
+  clientCertificate?(signal?: AbortSignal): Promise<ClientCertificate | undefined>;
 }
 
 /**

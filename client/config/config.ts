@@ -8,6 +8,8 @@
 
 import { ConfigError } from "./error.ts";
 import { type AuthProvider, BasicAuth, NoAuth, StaticTokenAuth, TokenFileAuth } from "./auth.ts";
+import { ExecAuth, execClusterInfo, parseExecConfig } from "./exec.ts";
+import { authProviderError } from "./_auth_provider.ts";
 import {
   type AuthInfo,
   type EntryOrigin,
@@ -306,23 +308,11 @@ export async function configFromCustomKubeconfig(
   }
 
   // Credentials.
-  if (user.exec || user["auth-provider"]) {
-    const key = user.exec ? "exec" : "auth-provider";
-    const w = userField(key);
-    const what = user.exec
-      ? "exec credential plugins are not supported yet"
-      : `auth-provider${
-        typeof user["auth-provider"]?.name === "string"
-          ? ` ${JSON.stringify(user["auth-provider"].name)}`
-          : ""
-      } is not supported yet`;
-    throw new ConfigError(
-      `kubeconfig ${w.file}: ${w.field} (user ${
-        JSON.stringify(userName)
-      }): ${what}; use a context whose user has a token, tokenFile or client certificate`,
-      w,
-    );
+  if (user["auth-provider"]) {
+    const w = userField("auth-provider");
+    throw authProviderError(user["auth-provider"], !!user.exec, w, userName);
   }
+  const exec = user.exec ? parseExecConfig(user.exec, userField("exec")) : undefined;
   if (user["client-certificate-data"]) {
     config.clientCert = pemFromData(
       user["client-certificate-data"],
@@ -397,6 +387,14 @@ export async function configFromCustomKubeconfig(
       );
     }
     config.auth = new BasicAuth(user.username, user.password);
+  } else if (exec && config.clientCert === undefined) {
+    // As client-go: a token, basic auth or a client certificate in the user wins over exec.
+    const w = userField("exec");
+    config.auth = new ExecAuth({
+      exec,
+      cluster: execClusterInfo(c, config),
+      origin: `${w.field} in kubeconfig ${w.file}`,
+    });
   }
 
   const imp: Impersonation = {};

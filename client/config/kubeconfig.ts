@@ -86,6 +86,8 @@ export interface Cluster {
   "tls-server-name"?: string;
   /** Ask the server not to compress responses. */
   "disable-compression"?: boolean;
+  /** Named extensions; `client.authentication.k8s.io/exec` is passed to exec plugins. */
+  extensions?: { name: string; extension: unknown }[];
 }
 
 /**
@@ -105,7 +107,7 @@ export interface NamedAuthInfo {
 }
 
 /**
- * Credentials. Exec plugins and auth providers are parsed but not supported yet.
+ * Credentials.
  *
  * @example
  * ```ts
@@ -138,9 +140,9 @@ export interface AuthInfo {
   "as-groups"?: string[];
   /** Extra fields to impersonate. */
   "as-user-extra"?: Record<string, string[]>;
-  /** An exec credential plugin (not supported yet). */
+  /** An exec credential plugin, checked by `parseExecConfig` when the user is used. */
   exec?: Record<string, unknown>;
-  /** An auth provider such as `oidc` (not supported yet). */
+  /** An auth provider such as `oidc`. */
   "auth-provider"?: Record<string, unknown>;
 }
 
@@ -371,6 +373,13 @@ export function parseKubeconfig(text: string, file?: string): Kubeconfig {
       c[k] = v;
     }
     for (const k of CLUSTER_PATHS) if (c[k] && base) c[k] = resolvePath(base, c[k]);
+    const ext = body.extensions;
+    if (ext !== undefined && ext !== null) {
+      if (!Array.isArray(ext) || !ext.every((e) => isRecord(e) && typeof e.name === "string")) {
+        fail(name, `${field}.extensions`, "must be a list of {name, extension}");
+      }
+      c.extensions = ext.map((e) => ({ name: e.name as string, extension: e.extension }));
+    }
     return c;
   });
 
@@ -403,6 +412,11 @@ export function parseKubeconfig(text: string, file?: string): Kubeconfig {
       u[k] = v;
     }
     for (const k of USER_PATHS) if (u[k] && base) u[k] = resolvePath(base, u[k]);
+    // As kubectl: an exec command with a separator is a path, relative to this file.
+    const command = u.exec?.command;
+    if (typeof command === "string" && command.includes("/") && base) {
+      u.exec = { ...u.exec, command: resolvePath(base, command) };
+    }
     return u;
   });
 

@@ -531,7 +531,7 @@ contexts: [{ name: c, context: { cluster: k, user: u } }]
   await expectConfigError(configFromKubeconfig({ path: dir }), `kubeconfig ${dir}: is a folder`);
 });
 
-Deno.test("kubeconfig errors: exec plugins and auth providers are not supported yet", async () => {
+Deno.test("kubeconfig errors: an exec stanza is checked, unknown auth providers refused", async () => {
   const dir = await tempDir();
   const path = `${dir}/config`;
   await Deno.writeTextFile(
@@ -556,12 +556,12 @@ contexts: [{ name: c, context: { cluster: k, user: eks } }]
   );
   const e = await expectConfigError(
     configFromKubeconfig({ path }),
-    `kubeconfig ${path}: users[1].user.exec (user "eks"): exec credential plugins are not supported yet`,
+    `kubeconfig ${path}: users[1].user.exec.interactiveMode must be specified`,
   );
-  assert.equal(e.field, "users[1].user.exec");
+  assert.equal(e.field, "users[1].user.exec.interactiveMode");
   await expectConfigError(
     configFromKubeconfig({ path, user: "gcp" }),
-    `users[2].user.auth-provider (user "gcp"): auth-provider "oidc" is not supported yet`,
+    `users[2].user.auth-provider (user "gcp"): auth-provider "oidc" is not supported`,
   );
 });
 
