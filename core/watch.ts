@@ -130,11 +130,51 @@ export function decodeWatchEvent<K>(line: string): WatchEvent<K> {
 }
 
 /**
+ * The default longest watch line {@link WatchEventDecoderStream} accepts: 16 MiB.
+ *
+ * Why this size: etcd refuses requests over 1.5 MiB by default (`--max-request-bytes`), so a
+ * stored object is at most about that much; its JSON in a watch event can be larger (base64 of
+ * `binaryData` is 4/3 the size, a control character in a string becomes a six-byte `\u0000`
+ * escape), which stays under 10 MiB. 16 MiB leaves room for that and for clusters that raise
+ * etcd's limit a little, and bounds the memory a broken or hostile server can make the decoder
+ * hold for one line. Raise it with `maxLineBytes` if your etcd allows larger objects.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_WATCH_LINE_BYTES } from "@kubeno/kube";
+ * console.log(DEFAULT_MAX_WATCH_LINE_BYTES); // 16777216
+ * ```
+ */
+export const DEFAULT_MAX_WATCH_LINE_BYTES: number = 16 * 1024 * 1024;
+
+/**
+ * Options of {@link WatchEventDecoderStream} and {@link decodeWatchStream}.
+ *
+ * @example
+ * ```ts
+ * import type { WatchDecoderOptions } from "@kubeno/kube";
+ * const opts: WatchDecoderOptions = { maxLineBytes: 64 * 1024 * 1024 };
+ * ```
+ */
+export interface WatchDecoderOptions {
+  /**
+   * The longest line (one event, in bytes, without its line end) to accept. A longer line errors
+   * the stream with a {@link WatchDecodeError} as soon as that many bytes have arrived without a
+   * newline, so memory stays bounded.
+   *
+   * @default {DEFAULT_MAX_WATCH_LINE_BYTES} (16 MiB)
+   */
+  maxLineBytes?: number;
+}
+
+/**
  * A `TransformStream` from the bytes of a watch response body to {@link WatchEvent}s.
  *
  * Robust to events split across chunks at any byte (including inside a multi-byte UTF-8
  * character), to CRLF line ends, blank lines, and a last line without a newline. A line that is
- * not a watch event errors the stream with a {@link WatchDecodeError} that quotes it.
+ * not a watch event, or longer than `maxLineBytes`, errors the stream with a
+ * {@link WatchDecodeError} that quotes it. A line arriving in many chunks costs time linear in
+ * its length: the pieces are kept and joined once, at its newline.
  *
  * @example
  * ```ts
@@ -147,19 +187,41 @@ export function decodeWatchEvent<K>(line: string): WatchEvent<K> {
  */
 export class WatchEventDecoderStream<K = unknown>
   extends TransformStream<Uint8Array, WatchEvent<K>> {
-  constructor() {
-    super(watchDecoderTransformer<K>());
+  /**
+   * @param options `maxLineBytes`: the longest line accepted.
+   * @throws {RangeError} if `maxLineBytes` is not a positive integer.
+   */
+  constructor(options: WatchDecoderOptions = {}) {
+    super(watchDecoderTransformer<K>(maxLineOption(options.maxLineBytes)));
   }
+}
+
+function maxLineOption(v: number | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_WATCH_LINE_BYTES;
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new RangeError(`maxLineBytes must be a positive integer number of bytes, got ${v}`);
+  }
+  return v;
 }
 
 type EventSink<K> = TransformStreamDefaultController<WatchEvent<K>>;
 
-function watchDecoderTransformer<K>(): Transformer<Uint8Array, WatchEvent<K>> {
+const NL = 10;
+
+function watchDecoderTransformer<K>(maxLineBytes: number): Transformer<Uint8Array, WatchEvent<K>> {
   const decoder = new TextDecoder("utf-8");
-  // `buf` holds the text after the last newline; `scanned` is how much of it is known to hold
-  // no newline, so a large object arriving in many chunks is not rescanned for each chunk.
-  let buf = "";
-  let scanned = 0;
+  // The text of the line being received, in pieces (none holds a newline), and its size in bytes.
+  // Joining once at the newline keeps a long line linear; appending to one string and searching
+  // it again for each chunk was quadratic.
+  let parts: string[] = [];
+  let pendingBytes = 0;
+
+  const tooLong = (bytes: number, head: string): WatchDecodeError =>
+    new WatchDecodeError(
+      `line longer than ${maxLineBytes} bytes (${bytes} bytes so far, no newline); ` +
+        "raise maxLineBytes if the cluster stores objects that large",
+      head,
+    );
 
   const emitLine = (line: string, sink: EventSink<K>): void => {
     let end = line.length;
@@ -171,40 +233,48 @@ function watchDecoderTransformer<K>(): Transformer<Uint8Array, WatchEvent<K>> {
     sink.enqueue(decodeWatchEvent<K>(text));
   };
 
-  // Emits every complete line of `data` from `from` on, and keeps the rest in `buf`.
-  const splitLines = (data: string, from: number, sink: EventSink<K>): void => {
-    let start = from;
-    for (;;) {
-      const nl = data.indexOf("\n", start);
-      if (nl < 0) break;
-      emitLine(data.slice(start, nl), sink);
-      start = nl + 1;
-    }
-    buf = start === 0 ? data : data.slice(start);
-    scanned = buf.length;
-  };
-
   return {
     transform(chunk, sink) {
+      // Line sizes are counted on the bytes (a newline byte never occurs inside a multi-byte
+      // UTF-8 sequence, so the k-th newline byte is the k-th "\n" of the decoded text).
+      let bnl = chunk.indexOf(NL);
       const text = decoder.decode(chunk, { stream: true });
-      if (text.length === 0) return;
-      if (buf.length === 0) return splitLines(text, 0, sink);
-      const data = buf + text;
-      const nl = data.indexOf("\n", scanned);
-      if (nl < 0) {
-        buf = data;
-        scanned = data.length;
+      if (bnl < 0) {
+        pendingBytes += chunk.byteLength;
+        if (text.length > 0) parts.push(text);
+        if (pendingBytes > maxLineBytes) throw tooLong(pendingBytes, parts[0] ?? "");
         return;
       }
-      buf = "";
-      scanned = 0;
-      emitLine(data.slice(0, nl), sink);
-      splitLines(data, nl + 1, sink);
+      let bstart = 0;
+      let start = 0;
+      let nl = text.indexOf("\n");
+      while (bnl >= 0) {
+        const bytes = pendingBytes + bnl - bstart;
+        const piece = text.slice(start, nl);
+        if (bytes > maxLineBytes) throw tooLong(bytes, parts[0] ?? piece);
+        let line = piece;
+        if (parts.length > 0) {
+          parts.push(piece);
+          line = parts.join("");
+          parts = [];
+        }
+        pendingBytes = 0;
+        emitLine(line, sink);
+        bstart = bnl + 1;
+        start = nl + 1;
+        bnl = chunk.indexOf(NL, bstart);
+        nl = text.indexOf("\n", start);
+      }
+      pendingBytes = chunk.byteLength - bstart;
+      if (start < text.length) parts.push(text.slice(start));
+      if (pendingBytes > maxLineBytes) throw tooLong(pendingBytes, parts[0] ?? "");
     },
     flush(sink) {
-      const tail = buf + decoder.decode();
-      buf = "";
-      scanned = 0;
+      const rest = decoder.decode();
+      if (rest.length > 0) parts.push(rest);
+      const tail = parts.join("");
+      parts = [];
+      pendingBytes = 0;
       if (tail.length > 0) emitLine(tail, sink);
     },
   };
@@ -214,7 +284,8 @@ function watchDecoderTransformer<K>(): Transformer<Uint8Array, WatchEvent<K>> {
  * Decodes a watch response body into {@link WatchEvent}s, as an async iterable. Breaking out of
  * the loop cancels the body stream.
  *
- * @throws {WatchDecodeError} while iterating, on a line that is not a watch event.
+ * @throws {WatchDecodeError} while iterating, on a line that is not a watch event or is longer
+ *   than `options.maxLineBytes`.
  *
  * @example
  * ```ts
@@ -231,6 +302,7 @@ function watchDecoderTransformer<K>(): Transformer<Uint8Array, WatchEvent<K>> {
  */
 export async function* decodeWatchStream<K>(
   stream: ReadableStream<Uint8Array>,
+  options: WatchDecoderOptions = {},
 ): AsyncGenerator<WatchEvent<K>, void, undefined> {
-  yield* stream.pipeThrough(new WatchEventDecoderStream<K>());
+  yield* stream.pipeThrough(new WatchEventDecoderStream<K>(options));
 }

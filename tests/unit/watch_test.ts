@@ -3,6 +3,7 @@ import fc from "fast-check";
 import {
   decodeWatchEvent,
   decodeWatchStream,
+  DEFAULT_MAX_WATCH_LINE_BYTES,
   INITIAL_EVENTS_END_ANNOTATION,
   type WatchEvent,
   WatchEventDecoderStream,
@@ -251,4 +252,120 @@ Deno.test("watch: a large object arriving in many small chunks decodes once", as
   const got = await collect<ConfigMap>(chunks);
   assert.equal(got.length, 1);
   assert.equal((got[0].object as ConfigMap).data?.k.length, 200_000);
+});
+
+// --- Line size cap (issue 11, item 6) -------------------------------------------------------------
+
+async function decodeError(
+  chunks: Uint8Array[],
+  maxLineBytes?: number,
+): Promise<{ events: number; error: unknown }> {
+  let events = 0;
+  try {
+    for await (const _ of decodeWatchStream(streamOf(chunks), { maxLineBytes })) events++;
+  } catch (e) {
+    return { events, error: e };
+  }
+  return { events, error: undefined };
+}
+
+Deno.test("watch: a line over the default 16 MiB cap is a WatchDecodeError, not unbounded memory", async () => {
+  assert.equal(DEFAULT_MAX_WATCH_LINE_BYTES, 16 * 1024 * 1024);
+  const filler = enc.encode("x".repeat(1024 * 1024));
+  // 17 MiB without a newline, in 1 MiB chunks: refused once the cap is crossed.
+  const chunks = [enc.encode('{"type":"ADDED","object":{"data":"'), ...Array(17).fill(filler)];
+  const { error } = await decodeError(chunks);
+  assert.ok(error instanceof WatchDecodeError, String(error));
+  assert.match(error.message, /line longer than 16777216 bytes .*raise maxLineBytes/);
+  assert.ok(error.line.startsWith('{"type":"ADDED"'), error.line);
+  assert.ok(error.line.length < 300);
+});
+
+Deno.test("watch: maxLineBytes counts bytes of the line without its line end, at any chunking", async () => {
+  // A 2-byte character, so bytes and UTF-16 units differ.
+  const line = JSON.stringify({ type: "ADDED", object: { data: { k: "é".repeat(50) } } });
+  const n = enc.encode(line).length;
+  const bytes = enc.encode(`${line}\r\n${line}\n`);
+  for (const size of [1, 7, 64, bytes.length]) {
+    const chunks = cut(
+      bytes,
+      Array.from({ length: Math.floor(bytes.length / size) }, (_, i) => (i + 1) * size).filter((
+        c,
+      ) => c < bytes.length),
+    );
+    // CR counts towards the line as received; exactly n + 1 bytes is accepted ...
+    assert.equal((await decodeError(chunks, n + 1)).error, undefined, `chunk size ${size}`);
+    // ... one byte less is refused at the first line, before any event.
+    const r = await decodeError(chunks, n);
+    assert.ok(r.error instanceof WatchDecodeError, `chunk size ${size}: ${r.error}`);
+    assert.equal(r.events, 0);
+  }
+});
+
+Deno.test("watch: a long last line without newline is capped too", async () => {
+  const r = await decodeError([enc.encode("{" + " ".repeat(100))], 50);
+  assert.ok(r.error instanceof WatchDecodeError);
+});
+
+Deno.test("watch: maxLineBytes must be a positive integer", () => {
+  for (const bad of [0, -1, 1.5, NaN, Infinity]) {
+    assert.throws(() => new WatchEventDecoderStream({ maxLineBytes: bad }), RangeError);
+  }
+});
+
+// --- Fuzz (seeded, reproducible, bounded) ---------------------------------------------------------
+
+const FUZZ_SEED = 0x6b75626e; // "kubn"
+
+Deno.test("watch: fuzz: random chunkings of random valid streams decode identically", async () => {
+  const event = fc.record({
+    type: fc.constantFrom("ADDED", "MODIFIED", "DELETED"),
+    object: fc.record({
+      metadata: fc.record({ name: fc.string({ unit: "grapheme", maxLength: 12 }) }),
+      data: fc.dictionary(
+        fc.string({ maxLength: 5 }),
+        fc.string({ unit: "binary", maxLength: 30 }),
+      ),
+    }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(event, { maxLength: 8 }),
+      fc.constantFrom("\n", "\r\n", "\n\n"),
+      fc.array(fc.nat(), { maxLength: 20 }),
+      async (evs, eol, rawCuts) => {
+        const bytes = enc.encode(evs.map((e) => JSON.stringify(e) + eol).join(""));
+        const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        // fast-check may build null-prototype records: compare with their JSON round trip.
+        assert.deepEqual(await collect(cut(bytes, cuts)), JSON.parse(JSON.stringify(evs)));
+      },
+    ),
+    { seed: FUZZ_SEED, numRuns: 150, interruptAfterTimeLimit: 4000 },
+  );
+});
+
+Deno.test("watch: fuzz: arbitrary bytes give events or a WatchDecodeError, never another exception", async () => {
+  const valid = enc.encode(sample);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 300 }),
+        // Valid events with bytes flipped, inserted or cut: the near misses.
+        fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([i, b]) => {
+          const v = valid.slice();
+          v[i] = b;
+          return v;
+        }),
+        fc.nat(valid.length).map((i) => valid.subarray(0, i)),
+      ),
+      fc.array(fc.nat(), { maxLength: 10 }),
+      fc.integer({ min: 1, max: 400 }),
+      async (bytes, rawCuts, maxLineBytes) => {
+        const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const { error } = await decodeError(cut(bytes, cuts), maxLineBytes);
+        if (error !== undefined && !(error instanceof WatchDecodeError)) throw error;
+      },
+    ),
+    { seed: FUZZ_SEED, numRuns: 500, interruptAfterTimeLimit: 4000 },
+  );
 });
