@@ -188,6 +188,8 @@ export interface WatchDecoderOptions {
 export class WatchEventDecoderStream<K = unknown>
   extends TransformStream<Uint8Array, WatchEvent<K>> {
   /**
+   * Creates the decoder.
+   *
    * @param options `maxLineBytes`: the longest line accepted.
    * @throws {RangeError} if `maxLineBytes` is not a positive integer.
    */
