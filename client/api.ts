@@ -26,6 +26,7 @@ import {
   watchRequest,
 } from "../core/request.ts";
 import type { KubeObject, ObjectList, ResourceType } from "../core/resource.ts";
+import type { DynamicObject } from "../core/dynamic.ts";
 import { decodeWatchStream, type WatchEvent } from "../core/watch.ts";
 import type { Scale } from "../core/k8s/autoscaling/v1.ts";
 
@@ -151,6 +152,29 @@ export class Api<K extends KubeObject> {
   ): Api<K> {
     if (!resource.namespaced) return Api.all(client, resource);
     return Api.namespaced(client, resource, client.defaultNamespace);
+  }
+
+  /**
+   * An Api over a resource known only at run time (an `ApiResource` from `Discovery`, or any
+   * descriptor of `DynamicObject`): in `namespace`, or over the whole cluster without one.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Discovery } from "@kubeno/kube";
+   * const client = await Client.tryDefault();
+   * const cronjobs = await (await Discovery.run(client)).resolve("cj");
+   * const api = Api.dynamic(client, cronjobs, "default");
+   * for (const cj of (await api.list()).items) console.log(cj.metadata.name, cj.spec);
+   * ```
+   */
+  static dynamic(
+    client: Client,
+    resource: ResourceType<DynamicObject>,
+    namespace?: string,
+  ): Api<DynamicObject> {
+    return namespace === undefined
+      ? Api.all(client, resource)
+      : Api.namespaced(client, resource, namespace);
   }
 
   /** Where requests go. */

@@ -62,6 +62,24 @@ export interface RequestOptions {
 }
 
 /**
+ * A whole answer: status, headers and body text. From {@link Client.requestRaw}.
+ *
+ * @example
+ * ```ts
+ * import type { RawResponse } from "@kubeno/kube";
+ * const r: RawResponse = { status: 304, headers: new Headers({ etag: '"abc"' }), body: "" };
+ * ```
+ */
+export interface RawResponse {
+  /** HTTP status: 2xx, or 304 for a conditional request whose resource did not change. */
+  status: number;
+  /** Response headers (`etag`, `content-type`, ...). */
+  headers: Headers;
+  /** The body as text. */
+  body: string;
+}
+
+/**
  * The request did not get an answer in time.
  *
  * @example
@@ -240,6 +258,27 @@ export class Client implements Disposable {
   }
 
   /**
+   * Sends a request and returns the whole answer with its headers. A request with an
+   * `if-none-match` header gets a 304 answer back (not an error) when nothing changed; other
+   * non-2xx answers throw an `ApiError`, as {@link Client.request} does.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@kubeno/kube";
+   * const client = await Client.tryDefault();
+   * const res = await client.requestRaw({ method: "GET", path: "/version", query: new URLSearchParams(), headers: {} });
+   * console.log(res.status, res.headers.get("content-type"), JSON.parse(res.body).gitVersion);
+   * ```
+   */
+  async requestRaw(req: KubeRequest, opts: RequestOptions = {}): Promise<RawResponse> {
+    return await this.#send(req, opts, async (res) => ({
+      status: res.status,
+      headers: res.headers,
+      body: await res.text(),
+    }));
+  }
+
+  /**
    * Sends a request and returns the answer's body as a byte stream, once the status is known
    * to be 2xx. The timeout bounds only the wait for the headers; the signal also ends the stream.
    *
@@ -309,7 +348,9 @@ export class Client implements Disposable {
         let res: Response | undefined;
         try {
           res = await this.#fetchFollowingRedirects(req, link);
-          if (res.ok && !streaming) return await read(res);
+          // A 304 answers a conditional GET (If-None-Match): an answer, not an error.
+          const notModified = res.status === 304 && req.headers["if-none-match"] !== undefined;
+          if ((res.ok || notModified) && !streaming) return await read(res);
         } catch (err) {
           const reason = failed(err);
           if (reason !== err || err instanceof KubeError) throw reason;

@@ -10,3 +10,4 @@ export { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
 export * from "./api.ts";
 export * from "./permissions.ts";
 export * from "./crd_apply.ts";
+export * from "./discovery.ts";

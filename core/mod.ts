@@ -19,3 +19,4 @@ export * from "./request.ts";
 export * from "./error.ts";
 export * from "./watch.ts";
 export * from "./selector.ts";
+export * from "./dynamic.ts";
