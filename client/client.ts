@@ -448,13 +448,15 @@ export class Client implements Disposable {
     const http = await this.#http.acquire(signal);
     link.onRelease(http.release);
     let target = url;
+    let method: string = req.method;
+    let body = req.body;
     for (let hop = 0;; hop++) {
       let res: Response;
       try {
         res = await fetch(target, {
-          method: req.method,
+          method,
           headers,
-          body: req.body,
+          body,
           client: http.client,
           redirect: "manual",
           signal,
@@ -483,6 +485,20 @@ export class Client implements Disposable {
         throw new RedirectError(`${req.method} ${req.path}: too many redirects`, next.href);
       }
       target = next;
+      // As fetch does: a 303 (and a 301 or 302 to a POST) is followed with a GET without the
+      // body; a 307 or 308 repeats the request as it was.
+      if (
+        (res.status === 303 && method !== "GET" && method !== "HEAD") ||
+        ((res.status === 301 || res.status === 302) && method === "POST")
+      ) {
+        method = "GET";
+        body = undefined;
+        for (
+          const h of ["content-type", "content-encoding", "content-language", "content-location"]
+        ) {
+          headers.delete(h);
+        }
+      }
     }
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ApiError } from "./error.ts";
 import type { KubeObject, ResourceType } from "./resource.ts";
 import {
   type DeleteParams,
@@ -84,7 +85,62 @@ export function escapeSegment(segment: string): string {
       `invalid path segment ${JSON.stringify(segment)}: names must not be empty, "." or ".."`,
     );
   }
+  if (!segment.isWellFormed()) {
+    // encodeURIComponent would throw a bare URIError.
+    throw new TypeError(
+      `invalid path segment ${
+        JSON.stringify(segment)
+      }: it has a lone surrogate (not valid Unicode)`,
+    );
+  }
   return encodeURIComponent(segment);
+}
+
+/**
+ * {@link resourcePath}, after refusing what no URL can carry (a lone surrogate: not Unicode)
+ * with the error the server gives an invalid name, a 422 `Invalid` {@link ApiError} naming the
+ * field, so that callers handle it as any rejected request (`isInvalid`), before any I/O.
+ */
+function pathFor(
+  method: HttpMethod,
+  scope: ResourceScope,
+  name?: string,
+  subresource?: string,
+): string {
+  const fields: [string, string | undefined][] = [
+    ["metadata.namespace", scope.namespace],
+    ["metadata.name", name],
+    ["subresource", subresource],
+  ];
+  for (const [field, value] of fields) {
+    if (value === undefined || value.isWellFormed()) continue;
+    const message = `${field}: Invalid value: ${JSON.stringify(value)}: ` +
+      "not valid Unicode (a lone surrogate, half of a UTF-16 pair); no URL can carry it";
+    const shown = (v: string | undefined) => v?.toWellFormed();
+    throw new ApiError(
+      {
+        kind: "Status",
+        apiVersion: "v1",
+        status: "Failure",
+        code: 422,
+        reason: "Invalid",
+        message,
+        details: {
+          kind: scope.resource.plural,
+          causes: [{ reason: "FieldValueInvalid", field, message }],
+        },
+      },
+      {
+        method,
+        path: resourcePath(
+          { ...scope, namespace: shown(scope.namespace) },
+          shown(name),
+          shown(subresource),
+        ),
+      },
+    );
+  }
+  return resourcePath(scope, name, subresource);
 }
 
 /**
@@ -167,7 +223,7 @@ export function getRequest(
   needsName("get", name);
   return {
     method: "GET",
-    path: resourcePath(scope, name, subresource),
+    path: pathFor("GET", scope, name, subresource),
     query: query({ resourceVersion: gp.resourceVersion }),
     headers: { accept: JSON_TYPE },
   };
@@ -186,7 +242,7 @@ export function getRequest(
 export function listRequest(scope: ResourceScope, lp: ListParams = {}): KubeRequest {
   return {
     method: "GET",
-    path: resourcePath(scope),
+    path: pathFor("GET", scope),
     query: listQuery(lp),
     headers: { accept: JSON_TYPE },
   };
@@ -230,7 +286,7 @@ export function watchRequest(
     resourceVersionMatch: wp.resourceVersionMatch ??
       (wp.sendInitialEvents === undefined ? undefined : "NotOlderThan"),
   });
-  return { method: "GET", path: resourcePath(scope), query: q, headers: { accept: JSON_TYPE } };
+  return { method: "GET", path: pathFor("GET", scope), query: q, headers: { accept: JSON_TYPE } };
 }
 
 /**
@@ -252,7 +308,7 @@ export function createRequest(
 ): KubeRequest {
   return {
     method: "POST",
-    path: resourcePath(scope, name, subresource),
+    path: pathFor("POST", scope, name, subresource),
     query: writeQuery(pp),
     headers: { accept: JSON_TYPE, "content-type": JSON_TYPE },
     body: JSON.stringify(body),
@@ -279,7 +335,7 @@ export function replaceRequest(
   needsName("replace", name);
   return {
     method: "PUT",
-    path: resourcePath(scope, name, subresource),
+    path: pathFor("PUT", scope, name, subresource),
     query: writeQuery(pp),
     headers: { accept: JSON_TYPE, "content-type": JSON_TYPE },
     body: JSON.stringify(body),
@@ -320,7 +376,7 @@ export function patchRequest(
   if (pp.force) q.set("force", "true");
   return {
     method: "PATCH",
-    path: resourcePath(scope, name, subresource),
+    path: pathFor("PATCH", scope, name, subresource),
     query: q,
     headers: { accept: JSON_TYPE, "content-type": patchContentType[patch.type] },
     body: JSON.stringify(patch.body),
@@ -359,7 +415,7 @@ export function deleteRequest(
   if (body) headers["content-type"] = JSON_TYPE;
   return {
     method: "DELETE",
-    path: resourcePath(scope, name),
+    path: pathFor("DELETE", scope, name),
     query: new URLSearchParams(),
     headers,
     body,
@@ -384,5 +440,5 @@ export function deleteCollectionRequest(
   const body = deleteBody(dp);
   const headers: Record<string, string> = { accept: JSON_TYPE };
   if (body) headers["content-type"] = JSON_TYPE;
-  return { method: "DELETE", path: resourcePath(scope), query: listQuery(lp), headers, body };
+  return { method: "DELETE", path: pathFor("DELETE", scope), query: listQuery(lp), headers, body };
 }

@@ -587,3 +587,50 @@ Deno.test("a watch stream cut off mid-chunk ends with a ConnectionError naming t
   assert.ok(err instanceof ConnectionError, String(err));
   assert.match(err.message, /^GET \/api\/v1\/namespaces\/ns\/configmaps: the stream .* broke off/);
 });
+
+// Issue 11, item 12: a same-origin 303 re-sent the POST body; fetch switches to a GET.
+Deno.test("redirects change the method as fetch does: 303 (and 301/302 after POST) to GET without body", async () => {
+  await using srv = scriptedServer((req) => {
+    const code = Number(req.path.split("/")[1]);
+    return code
+      ? new Response(null, { status: code, headers: { location: "/done" } })
+      : json(cm("a"));
+  });
+  using client = testClient(srv.url);
+  const cases: [string, number, string, boolean][] = [
+    ["POST", 303, "GET", false],
+    ["PUT", 303, "GET", false],
+    ["DELETE", 303, "GET", false],
+    ["POST", 302, "GET", false],
+    ["POST", 301, "GET", false],
+    ["PUT", 301, "PUT", true],
+    ["PATCH", 302, "PATCH", true],
+    ["POST", 307, "POST", true],
+    ["PUT", 308, "PUT", true],
+  ];
+  for (const [method, code, then, keepsBody] of cases) {
+    srv.requests.length = 0;
+    await client.request({
+      method: method as "POST",
+      path: `/${code}`,
+      query: new URLSearchParams(),
+      headers: { "content-type": "application/json" },
+      body: '{"kind":"ConfigMap"}',
+    });
+    const [first, second] = srv.requests;
+    const what = `${method} answered ${code}`;
+    assert.equal(first.body, '{"kind":"ConfigMap"}', what);
+    assert.equal(second.path, "/done", what);
+    assert.equal(second.method, then, what);
+    assert.equal(second.body, keepsBody ? '{"kind":"ConfigMap"}' : "", what);
+    assert.equal(second.headers.has("content-type"), keepsBody, what);
+  }
+});
+
+Deno.test("a lone surrogate in a name is refused before any request, as a 422 Invalid ApiError", async () => {
+  await using srv = scriptedServer(() => json(cm("a")));
+  using client = testClient(srv.url);
+  const err = await Api.namespaced(client, ConfigMap, "ns").get("a\udc00").catch((e) => e);
+  assert.ok(err instanceof ApiError && err.code === 422, String(err));
+  assert.equal(srv.requests.length, 0);
+});

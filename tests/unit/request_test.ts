@@ -16,6 +16,7 @@ import { type KubeObject, resourceType } from "../../core/resource.ts";
 import { type Patch, patchContentType } from "../../core/params.ts";
 import { ConfigMap, Namespace, Pod } from "../../core/k8s/core/v1.ts";
 import { Deployment } from "../../core/k8s/apps/v1.ts";
+import { ApiError, isInvalid } from "../../core/error.ts";
 
 interface Foo extends KubeObject {
   spec: { size: number };
@@ -98,6 +99,40 @@ Deno.test("request: empty, '.' and '..' names and namespaces are rejected", () =
     () => resourcePath(ns, undefined, "status"),
     /subresource status needs an object name/,
   );
+});
+
+// Issue 11, item 12: a lone surrogate threw a bare URIError from encodeURIComponent.
+Deno.test("request: a lone surrogate in a name or namespace is a 422 Invalid ApiError, not a URIError", () => {
+  const bad = "web\ud800";
+  const cm = { metadata: { name: "x" } };
+  const cases: [string, () => KubeRequest, string][] = [
+    ["GET", () => getRequest(ns, bad), "metadata.name"],
+    ["GET", () => getRequest(ns, "p", {}, bad), "subresource"],
+    ["GET", () => listRequest({ resource: Pod, namespace: bad }), "metadata.namespace"],
+    ["GET", () => watchRequest({ resource: Pod, namespace: bad }, "1"), "metadata.namespace"],
+    ["POST", () => createRequest({ resource: Pod, namespace: bad }, cm), "metadata.namespace"],
+    ["PUT", () => replaceRequest(ns, bad, cm), "metadata.name"],
+    ["PATCH", () => patchRequest(ns, bad, { type: "merge", body: {} }), "metadata.name"],
+    ["DELETE", () => deleteRequest(ns, bad), "metadata.name"],
+    [
+      "DELETE",
+      () => deleteCollectionRequest({ resource: Pod, namespace: bad }),
+      "metadata.namespace",
+    ],
+  ];
+  for (const [method, build, field] of cases) {
+    assert.throws(build, (e: unknown) => {
+      assert.ok(e instanceof ApiError, `${method} ${field}: ${e}`);
+      assert.ok(isInvalid(e));
+      assert.equal(e.code, 422);
+      assert.equal(e.method, method);
+      assert.equal(e.details?.causes?.[0].field, field);
+      assert.ok(e.message.includes(`${field}: Invalid value: "web\\ud800"`), e.message);
+      assert.ok(e.path.startsWith("/api/v1/"), e.path);
+      return true;
+    });
+  }
+  assert.throws(() => escapeSegment(bad), TypeError);
 });
 
 Deno.test("request: verbs that need a name reject an empty one", () => {
