@@ -1,5 +1,7 @@
 // Internal helpers of client/config; not part of the public API.
 
+import { ConfigError } from "./error.ts";
+
 /** The name and message of an error; Deno's I/O messages name the path, never file contents. */
 export function errorKind(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
@@ -52,4 +54,28 @@ export function utf8HeaderValue(value: string): string {
   // deno-lint-ignore no-control-regex
   if (/^[\x00-\x7f]*$/.test(value)) return value;
   return String.fromCharCode(...new TextEncoder().encode(value));
+}
+
+/**
+ * `tls-server-name` as Deno can honour it: only when it is the URL's host. Deno's HttpClient
+ * verifies the certificate against the URL's host and has no override, so another name would
+ * silently check the wrong name (or fail on a certificate kubectl accepts): refused.
+ */
+export function checkTlsServerName(
+  name: string,
+  clusterUrl: URL,
+  where: { source: string; field: string; file?: string },
+): string {
+  const host = clusterUrl.hostname.replace(/^\[(.*)\]$/, "$1");
+  if (name.toLowerCase() === host.toLowerCase()) return name;
+  const { source, field, file } = where;
+  const port = clusterUrl.port ? `:${clusterUrl.port}` : "";
+  throw new ConfigError(
+    `${source}: ${field} asks to verify the server's certificate as ${JSON.stringify(name)}, ` +
+      `not as the server's host ${host}, and Deno's HttpClient cannot verify another name than ` +
+      `the URL's host. Use a server URL with that name (https://${name}${port}, the name ` +
+      `resolving to the server, e.g. through /etc/hosts), or drop ${field} if the ` +
+      `certificate also names ${host}`,
+    file === undefined ? { field } : { file, field },
+  );
 }

@@ -23,7 +23,7 @@ import {
   readKubeconfig,
 } from "./kubeconfig.ts";
 import { PermissionError, withPermissionHintAsync } from "../permissions.ts";
-import { base64ToBytes, errorKind, headerValueProblem } from "./_util.ts";
+import { base64ToBytes, checkTlsServerName, errorKind, headerValueProblem } from "./_util.ts";
 
 export type { AuthProvider } from "./auth.ts";
 
@@ -81,8 +81,9 @@ export interface Config {
    */
   insecureSkipTlsVerify?: boolean;
   /**
-   * The name to verify the server's certificate against instead of the URL's host. Deno's
-   * HttpClient cannot override it; `createHttpClient` refuses a config that needs it.
+   * The name to verify the server's certificate against (`tls-server-name`). Deno's HttpClient
+   * always verifies the URL's host and cannot override it, so only that host is accepted here:
+   * the kubeconfig loaders and `createHttpClient` refuse any other name with a ConfigError.
    */
   tlsServerName?: string;
   /** An `http://`, `https://` or `socks5://` proxy URL for requests to the server. */
@@ -302,7 +303,13 @@ export async function configFromCustomKubeconfig(
     ];
   }
   if (c["insecure-skip-tls-verify"]) config.insecureSkipTlsVerify = true;
-  if (c["tls-server-name"]) config.tlsServerName = c["tls-server-name"];
+  if (c["tls-server-name"]) {
+    const w = clusterField("tls-server-name");
+    config.tlsServerName = checkTlsServerName(c["tls-server-name"], clusterUrl, {
+      source: `kubeconfig ${w.file}`,
+      ...w,
+    });
+  }
   if (c["proxy-url"]) {
     config.proxyUrl = checkProxy(c["proxy-url"], clusterField("proxy-url"));
   }

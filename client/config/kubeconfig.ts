@@ -82,7 +82,10 @@ export interface Cluster {
   "insecure-skip-tls-verify"?: boolean;
   /** An `http://`, `https://` or `socks5://` proxy for requests to this cluster. */
   "proxy-url"?: string;
-  /** Server name to verify the certificate against (not supported by Deno, see `tls.ts`). */
+  /**
+   * Server name to verify the certificate against. Deno cannot verify another name than the
+   * server URL's host, so loading a context whose cluster sets another name fails (`tls.ts`).
+   */
   "tls-server-name"?: string;
   /** Ask the server not to compress responses. */
   "disable-compression"?: boolean;

@@ -10,12 +10,13 @@
  * | `clientCert`/`clientKey`| `cert`, `key` (PEM, `keyFormat: "pem"`)| RSA, EC and PKCS#8 keys |
  * | `proxyUrl`              | `proxy: { url, basicAuth? }`          | http, https, socks5; credentials in the URL become `basicAuth` |
  * | `insecureSkipTlsVerify` | none                                  | only the process-wide `--unsafely-ignore-certificate-errors=<host>` flag |
- * | `tlsServerName`         | none                                  | Deno verifies the certificate against the URL's host |
+ * | `tlsServerName`         | none                                  | Deno verifies the URL's host: another name is refused |
  *
  * @module
  */
 
 import type { Config } from "./config.ts";
+import { checkTlsServerName } from "./_util.ts";
 import { ConfigError } from "./error.ts";
 
 /**
@@ -46,7 +47,8 @@ export interface HttpClientOptions {
 /**
  * The options for `Deno.createHttpClient` that a Config maps to, without creating the
  * client (for tests, and for callers that add options of their own).
- * Throws a {@link ConfigError} for what Deno cannot do per client (`insecureSkipTlsVerify`).
+ * Throws a {@link ConfigError} for what Deno cannot do per client (`insecureSkipTlsVerify`,
+ * a `tlsServerName` other than the URL's host).
  *
  * @example
  * ```ts
@@ -68,6 +70,12 @@ export function httpClientOptions(
         `insecure-skip-tls-verify, or run with --unsafely-ignore-certificate-errors=${host} ` +
         `and pass { allowInsecureSkipTlsVerify: true }`,
     );
+  }
+  if (config.tlsServerName !== undefined) {
+    checkTlsServerName(config.tlsServerName, config.clusterUrl, {
+      source: config.source,
+      field: "tlsServerName",
+    });
   }
   const out: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
   if (config.caCerts?.length) out.caCerts = [...config.caCerts];
@@ -118,9 +126,10 @@ function proxyOption(proxyUrl: string, source: string): Deno.Proxy {
  * - `insecureSkipTlsVerify`: refused with a {@link ConfigError}, unless
  *   `allowInsecureSkipTlsVerify` says the process runs with
  *   `--unsafely-ignore-certificate-errors=<host>`.
- * - `tlsServerName`: ignored; the server's certificate must be valid for the host in
- *   `clusterUrl`. A kubeconfig that relies on it (a tunnel to 127.0.0.1 with a certificate
- *   for another name) needs a `server` whose host the certificate names.
+ * - `tlsServerName` other than the host of `clusterUrl`: refused with a {@link ConfigError}
+ *   (Deno verifies the certificate against the URL's host and cannot be told another name).
+ *   A kubeconfig that relies on it (a tunnel to 127.0.0.1 with a certificate for another
+ *   name) needs a `server` whose host the certificate names.
  *
  * A client certificate or key Deno cannot read becomes a ConfigError naming the field.
  *

@@ -240,7 +240,7 @@ current-context: c
 clusters:
 - name: k
   cluster:
-    server: https://127.0.0.1:6443
+    server: https://kubernetes:6443
     proxy-url: http://proxy.local:3128
     tls-server-name: kubernetes
     insecure-skip-tls-verify: true
@@ -629,4 +629,29 @@ Deno.test("kubeconfig: a token file of two lines is a ConfigError naming the fil
     token,
     "line break",
   );
+});
+
+Deno.test("kubeconfig: a tls-server-name other than the server's host is a ConfigError naming file and field", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/config`;
+  await Deno.writeTextFile(
+    path,
+    `
+current-context: c
+clusters:
+- name: other
+  cluster: { server: "https://10.0.0.1" }
+- name: k
+  cluster: { server: "https://127.0.0.1:6443", tls-server-name: kubernetes.default }
+contexts: [{ name: c, context: { cluster: k } }]
+`,
+  );
+  const err = await expectConfigError(
+    configFromKubeconfig({ path }),
+    `kubeconfig ${path}: clusters[1].cluster.tls-server-name`,
+    '"kubernetes.default"',
+    "https://kubernetes.default:6443",
+  );
+  assert.equal(err.file, path);
+  assert.equal(err.field, "clusters[1].cluster.tls-server-name");
 });

@@ -102,8 +102,20 @@ Deno.test("createHttpClient: a key Deno cannot read is a ConfigError naming the 
   );
 });
 
-Deno.test("createHttpClient: tls-server-name is not an error (Deno verifies the URL's host)", () => {
-  createHttpClient(base({ tlsServerName: "kubernetes" })).close();
+// Issue 11, item 12: the JSDoc said a config needing tls-server-name is refused; the code ignored
+// it, so the certificate was checked against another name than the kubeconfig asked for.
+Deno.test("createHttpClient: a tlsServerName other than the URL's host is refused (Deno cannot verify it)", () => {
+  assert.throws(
+    () => createHttpClient(base({ tlsServerName: "kubernetes" })),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, /^test config: tlsServerName asks to verify .* as "kubernetes"/);
+      return true;
+    },
+  );
+  // The URL's own host (any case) is what Deno verifies anyway.
+  const url = base({}).clusterUrl;
+  createHttpClient(base({ tlsServerName: url.hostname.toUpperCase() })).close();
 });
 
 Deno.test("createHttpClient: TLS to 127.0.0.1 with the kubeconfig's CA and client certificate", async () => {
