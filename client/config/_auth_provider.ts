@@ -2,6 +2,30 @@
 // others. Internal to client/config.
 
 import { ConfigError } from "./error.ts";
+import type { AuthProvider } from "./auth.ts";
+import { OidcAuth, parseOidcConfig, persistOidcTokens } from "./oidc.ts";
+
+/**
+ * The AuthProvider for a kubeconfig `auth-provider` (only `oidc` is run), or the error that
+ * says why not. Renewed OIDC tokens go back into `file`, the kubeconfig defining `user`.
+ */
+export async function authProviderAuth(
+  provider: Record<string, unknown>,
+  withExec: boolean,
+  at: { file: string; field: string },
+  user: string | undefined,
+  file: string | undefined,
+): Promise<AuthProvider> {
+  if (provider.name !== "oidc" || withExec) throw authProviderError(provider, withExec, at, user);
+  const config = await parseOidcConfig(provider.config, { ...at, field: `${at.field}.config` });
+  return new OidcAuth({
+    config,
+    origin: `${at.field} in kubeconfig ${at.file}`,
+    ...(file !== undefined && user !== undefined
+      ? { persist: (tokens) => persistOidcTokens(file, user, tokens) }
+      : {}),
+  });
+}
 
 /** The plugins that replaced the auth providers kubectl removed (1.26). */
 const REPLACED: Record<string, string> = {
@@ -14,7 +38,7 @@ const REPLACED: Record<string, string> = {
  * The error for a kubeconfig `auth-provider` kubeno does not run; for `gcp` and `azure`,
  * which kubectl removed, it names the exec plugin that replaced them.
  */
-export function authProviderError(
+function authProviderError(
   provider: Record<string, unknown>,
   withExec: boolean,
   at: { file: string; field: string },

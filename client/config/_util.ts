@@ -79,3 +79,14 @@ export function checkTlsServerName(
     file === undefined ? { field } : { file, field },
   );
 }
+
+/** Waits for `p`, or rejects with the signal's reason; `p` goes on for other waiters. */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((res, rej) => {
+    const onAbort = () => rej(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(res, rej).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

@@ -9,7 +9,7 @@
 import { ConfigError } from "./error.ts";
 import { type AuthProvider, BasicAuth, NoAuth, StaticTokenAuth, TokenFileAuth } from "./auth.ts";
 import { ExecAuth, execClusterInfo, parseExecConfig } from "./exec.ts";
-import { authProviderError } from "./_auth_provider.ts";
+import { authProviderAuth } from "./_auth_provider.ts";
 import {
   type AuthInfo,
   type EntryOrigin,
@@ -315,10 +315,15 @@ export async function configFromCustomKubeconfig(
   }
 
   // Credentials.
-  if (user["auth-provider"]) {
-    const w = userField("auth-provider");
-    throw authProviderError(user["auth-provider"], !!user.exec, w, userName);
-  }
+  const provider = user["auth-provider"]
+    ? await authProviderAuth(
+      user["auth-provider"],
+      !!user.exec,
+      userField("auth-provider"),
+      userName,
+      usOrigin && usOrigin.file !== "(inline)" ? usOrigin.file : undefined,
+    )
+    : undefined;
   const exec = user.exec ? parseExecConfig(user.exec, userField("exec")) : undefined;
   if (user["client-certificate-data"]) {
     config.clientCert = pemFromData(
@@ -394,6 +399,8 @@ export async function configFromCustomKubeconfig(
       );
     }
     config.auth = new BasicAuth(user.username, user.password);
+  } else if (provider) {
+    config.auth = provider;
   } else if (exec && config.clientCert === undefined) {
     // As client-go: a token, basic auth or a client certificate in the user wins over exec.
     const w = userField("exec");

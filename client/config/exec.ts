@@ -27,7 +27,7 @@ import type { AuthProvider, ClientCertificate } from "./auth.ts";
 import { ConfigError } from "./error.ts";
 import { isPermissionDenial, permissionError } from "../permissions.ts";
 import type { Cluster } from "./kubeconfig.ts";
-import { bytesToBase64 } from "./_util.ts";
+import { bytesToBase64, untilAborted } from "./_util.ts";
 
 /** The `client.authentication.k8s.io` versions kubeno speaks (v1alpha1 is gone from kubectl). */
 export const EXEC_API_VERSIONS: readonly string[] = [
@@ -428,8 +428,12 @@ export class ExecAuth implements AuthProvider {
     return cred.token !== undefined ? `Bearer ${cred.token}` : undefined;
   }
 
-  /** The client certificate and key the plugin gave, if any. */
+  /**
+   * The client certificate and key of the credential {@link authorization} obtained last
+   * (the plugin runs only if it has never run), so that one request never runs it twice.
+   */
   async clientCertificate(signal?: AbortSignal): Promise<ClientCertificate | undefined> {
+    if (this.#cred && !this.#flight) return this.#cred.cert;
     return (await this.#current(signal)).cert;
   }
 
@@ -597,17 +601,6 @@ export class ExecAuth implements AuthProvider {
       renewAt: expiresAt === undefined ? Infinity : expiresAt - margin,
     };
   }
-}
-
-/** Waits for `p`, or rejects with the signal's reason; `p` goes on for other waiters. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((res, rej) => {
-    const onAbort = () => rej(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(res, rej).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 function errText(err: unknown): string {

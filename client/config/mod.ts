@@ -16,5 +16,6 @@ export * from "./config.ts";
 export * from "./kubeconfig.ts";
 export * from "./auth.ts";
 export * from "./exec.ts";
+export * from "./oidc.ts";
 export * from "./tls.ts";
 export * from "./error.ts";

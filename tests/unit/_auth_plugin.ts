@@ -5,8 +5,10 @@
  *
  * It reads, from its environment (set through the kubeconfig's `exec.env`):
  * - PLUGIN_LOG: the log file (required);
- * - PLUGIN_OUT: a file whose text it prints, with `@N@` replaced by the run number (1, 2...);
- *   without it, `{"apiVersion": "$API", "kind": "ExecCredential", "status": {"token": "tok-N"}}`;
+ * - PLUGIN_OUT: a file whose text it prints (`PLUGIN_OUT.N` instead on run N if it exists),
+ *   with `@N@` replaced by the run number (1, 2...) and `@EXP@` by the time PLUGIN_TTL
+ *   seconds from now (default 3600; negative for an expired credential); without it,
+ *   `{"apiVersion": "$API", "kind": "ExecCredential", "status": {"token": "tok-N"}}`;
  * - API (default client.authentication.k8s.io/v1), PLUGIN_STDERR (printed on stderr),
  *   PLUGIN_SLEEP (seconds before answering), PLUGIN_HANG (never answers), PLUGIN_EXIT.
  */
@@ -22,7 +24,12 @@ if [ -n "\${PLUGIN_STDERR:-}" ]; then echo "$PLUGIN_STDERR" >&2; fi
 if [ -n "\${PLUGIN_HANG:-}" ]; then exec sleep 600; fi
 if [ -n "\${PLUGIN_SLEEP:-}" ]; then sleep "$PLUGIN_SLEEP"; fi
 if [ -n "\${PLUGIN_EXIT:-}" ]; then exit "$PLUGIN_EXIT"; fi
-if [ -n "\${PLUGIN_OUT:-}" ]; then sed "s/@N@/$n/g" "$PLUGIN_OUT"; exit 0; fi
+if [ -n "\${PLUGIN_OUT:-}" ]; then
+  f="$PLUGIN_OUT.$n"; [ -f "$f" ] || f="$PLUGIN_OUT"
+  exp=$(date -u -d "\${PLUGIN_TTL:-3600} seconds" +%Y-%m-%dT%H:%M:%SZ)
+  sed -e "s/@N@/$n/g" -e "s/@EXP@/$exp/g" "$f"
+  exit 0
+fi
 printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"tok-%s"}}\\n' \\
   "\${API:-client.authentication.k8s.io/v1}" "$n"
 `;

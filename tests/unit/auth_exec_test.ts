@@ -517,3 +517,23 @@ try {
   assert.equal(allowed.stdout.trim(), "Bearer tok-1");
   assert.match(allowed.stderr, /visit https:\/\/login\.example to sign in/);
 });
+
+Deno.test("exec: a certificate credential: one run per request even when it is already expired", async () => {
+  const dir = tempDir();
+  const plugin = new RecordingPlugin(dir);
+  const cert = "-----BEGIN CERTIFICATE-----\\n@N@\\n-----END CERTIFICATE-----\\n";
+  const key = "-----BEGIN PRIVATE KEY-----\\n@N@\\n-----END PRIVATE KEY-----\\n";
+  await Deno.writeTextFile(
+    `${dir}/out`,
+    `{"apiVersion":"${V1}","status":{"clientCertificateData":"${cert}","clientKeyData":"${key}",` +
+      `"expirationTimestamp":"2000-01-01T00:00:00Z"}}`,
+  );
+  const auth = new ExecAuth({ exec: pluginExec(plugin, { PLUGIN_OUT: `${dir}/out` }) });
+  // What the Client does for each request: the header, then the certificate.
+  for (const n of [1, 2]) {
+    assert.equal(await auth.authorization(), undefined);
+    const got = await auth.clientCertificate();
+    assert.equal(got?.cert, cert.replaceAll("\\n", "\n").replace("@N@", String(n)));
+    assert.equal(plugin.runs().length, n);
+  }
+});
