@@ -114,7 +114,7 @@ Deno.test("exec: KUBERNETES_EXEC_INFO without and with provideClusterInfo", asyn
         server: api.url.href,
         ca,
         cluster: {
-          "tls-server-name": "kubernetes",
+          "tls-server-name": "127.0.0.1",
           extensions: [
             { name: "other", extension: { x: 1 } },
             {
@@ -139,7 +139,7 @@ Deno.test("exec: KUBERNETES_EXEC_INFO without and with provideClusterInfo", asyn
     assert.equal(
       info,
       `{"kind":"ExecCredential","apiVersion":"${V1}","spec":{"cluster":{"server":"${api.url.href}",` +
-        `"tls-server-name":"kubernetes","certificate-authority-data":"${btoa(ca)}",` +
+        `"tls-server-name":"127.0.0.1","certificate-authority-data":"${btoa(ca)}",` +
         `"config":{"audience":["a","b"],"nested":{"a":1,"b":2},"zone":"eu"}},"interactive":false}}`,
     );
   }

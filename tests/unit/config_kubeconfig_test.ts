@@ -531,7 +531,7 @@ contexts: [{ name: c, context: { cluster: k, user: u } }]
   await expectConfigError(configFromKubeconfig({ path: dir }), `kubeconfig ${dir}: is a folder`);
 });
 
-Deno.test("kubeconfig errors: an exec stanza is checked, unknown auth providers refused", async () => {
+Deno.test("kubeconfig errors: exec and oidc auth-provider stanzas are checked", async () => {
   const dir = await tempDir();
   const path = `${dir}/config`;
   await Deno.writeTextFile(
@@ -561,7 +561,7 @@ contexts: [{ name: c, context: { cluster: k, user: eks } }]
   assert.equal(e.field, "users[1].user.exec.interactiveMode");
   await expectConfigError(
     configFromKubeconfig({ path, user: "gcp" }),
-    `users[2].user.auth-provider (user "gcp"): auth-provider "oidc" is not supported`,
+    `users[2].user.auth-provider.config.idp-issuer-url must be provided`,
   );
 });
 
