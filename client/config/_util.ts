@@ -57,7 +57,8 @@ export function utf8HeaderValue(value: string): string {
 }
 
 /**
- * `tls-server-name` as Deno can honour it: only when it is the URL's host. Deno's HttpClient
+ * `tls-server-name` as Deno can honour it: only when it is the URL's host (or the URL is not
+ * https, so there is no certificate). Deno's HttpClient
  * verifies the certificate against the URL's host and has no override, so another name would
  * silently check the wrong name (or fail on a certificate kubectl accepts): refused.
  */
@@ -67,7 +68,8 @@ export function checkTlsServerName(
   where: { source: string; field: string; file?: string },
 ): string {
   const host = clusterUrl.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (name.toLowerCase() === host.toLowerCase()) return name;
+  // Over http:// there is no certificate to verify (kubectl ignores it too).
+  if (clusterUrl.protocol !== "https:" || name.toLowerCase() === host.toLowerCase()) return name;
   const { source, field, file } = where;
   const port = clusterUrl.port ? `:${clusterUrl.port}` : "";
   throw new ConfigError(
