@@ -6,7 +6,7 @@
  */
 
 import { ApiError } from "./error.ts";
-import type { KubeObject, ResourceType } from "./resource.ts";
+import { assertResourceType, type KubeObject, type ResourceType } from "./resource.ts";
 import {
   type DeleteParams,
   type GetParams,
@@ -156,6 +156,7 @@ function pathFor(
  */
 export function resourcePath(scope: ResourceScope, name?: string, subresource?: string): string {
   const rt = scope.resource;
+  assertResourceType(rt); // a hand-written descriptor must not reach outside its resource either
   let path = rt.group === "" ? `/api/${rt.version}` : `/apis/${rt.group}/${rt.version}`;
   if (rt.namespaced && scope.namespace !== undefined) {
     path += `/namespaces/${escapeSegment(scope.namespace)}`;

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { KubeError } from "./error.ts";
+
 /**
  * `apiVersion` and `kind` of an object.
  *
@@ -225,7 +227,150 @@ export interface ResourceTypeInit {
 }
 
 /**
+ * A resource descriptor whose group, version, kind or plural the apiserver could never serve:
+ * refused before any request, so that a plural such as `../../api/v1/secrets` cannot reach
+ * another resource's URL. `problems` lists each name and the rule it breaks.
+ *
+ * @example
+ * ```ts
+ * import { resourceType, ResourceTypeError } from "@kubeno/kube";
+ * try {
+ *   resourceType({ group: "clux.dev", version: "v1", kind: "Foo", plural: "../secrets", namespaced: true });
+ * } catch (e) {
+ *   if (e instanceof ResourceTypeError) console.log(e.problems[0]); // plural "../secrets": ...
+ * }
+ * ```
+ */
+export class ResourceTypeError extends KubeError {
+  /** Class name. */
+  override name: string = "ResourceTypeError";
+  /** One line per name that breaks its rule. */
+  readonly problems: readonly string[];
+
+  /**
+   * Creates the error.
+   *
+   * @param what The descriptor, e.g. `resourceType Foo` or `customResource Foo`.
+   * @param problems One line per broken rule.
+   */
+  constructor(what: string, problems: readonly string[]) {
+    super(`invalid ${what}: ${problems.join("; ")}`);
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Why `value` is not a DNS label, or `undefined` when it is. `rfc1035` requires a leading
+ * letter (the rule for CRD versions and names), otherwise a leading digit is allowed (RFC 1123).
+ * Messages follow the apiserver's.
+ *
+ * @example
+ * ```ts
+ * import { dnsLabelProblem } from "@kubeno/kube";
+ * dnsLabelProblem("v1", true); // undefined
+ * dnsLabelProblem("1v", true); // "a DNS-1035 label must consist of lower case alphanumeric ..."
+ * ```
+ */
+export function dnsLabelProblem(value: string, rfc1035 = false): string | undefined {
+  if (value.length > 63) return "must be no more than 63 characters";
+  if (rfc1035 ? DNS1035_LABEL.test(value) : DNS1123_LABEL.test(value)) return undefined;
+  return rfc1035
+    ? "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an " +
+      "alphabetic character, and end with an alphanumeric character"
+    : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and " +
+      "must start and end with an alphanumeric character";
+}
+
+/**
+ * Why `value` is not a DNS subdomain (RFC 1123: dot-separated labels, at most 253 characters),
+ * or `undefined` when it is. Messages follow the apiserver's.
+ *
+ * @example
+ * ```ts
+ * import { dnsSubdomainProblem } from "@kubeno/kube";
+ * dnsSubdomainProblem("clux.dev"); // undefined
+ * dnsSubdomainProblem("../x"); // "a lowercase RFC 1123 subdomain must consist of ..."
+ * ```
+ */
+export function dnsSubdomainProblem(value: string): string | undefined {
+  if (value.length > 253) return "must be no more than 253 characters";
+  if (DNS1123_SUBDOMAIN.test(value)) return undefined;
+  return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' " +
+    "or '.', and must start and end with an alphanumeric character";
+}
+
+/**
+ * What is wrong with the names of a resource descriptor, one line per problem (empty when
+ * nothing is). The rules are those the apiserver puts on API groups, versions and resources:
+ * the group is empty (the core group) or a DNS subdomain; the version a DNS-1035 label (`v1`,
+ * `v1beta1`); the plural a DNS label, which is one path segment; the kind a DNS-1035 label
+ * once lower-cased (`ConfigMap`). {@link resourceType} and `customResource` throw a
+ * {@link ResourceTypeError} with these; `customResource` adds the CRD's own rules.
+ *
+ * @example
+ * ```ts
+ * import { resourceTypeProblems } from "@kubeno/kube";
+ * resourceTypeProblems({ group: "", version: "v1", kind: "Secret", plural: "secrets" }); // []
+ * resourceTypeProblems({ group: "", version: "v1", kind: "Secret", plural: "../secrets" }).length; // 1
+ * ```
+ */
+export function resourceTypeProblems(
+  init: { group: string; version: string; kind: string; plural: string },
+): string[] {
+  const out: string[] = [];
+  const bad = (field: string, value: unknown, why: string) =>
+    out.push(`${field} ${JSON.stringify(value)}: ${why}`);
+  for (const f of ["group", "version", "kind", "plural"] as const) {
+    if (typeof init[f] !== "string") bad(f, init[f] ?? null, "must be a string");
+  }
+  if (out.length) return out;
+  if (init.group !== "") {
+    const p = dnsSubdomainProblem(init.group);
+    if (p) bad("group", init.group, `${p} (use "" for the core group)`);
+  }
+  const v = dnsLabelProblem(init.version, true);
+  if (v) bad("version", init.version, v);
+  const k = dnsLabelProblem(init.kind.toLowerCase(), true);
+  if (k) bad("kind", init.kind, `may have mixed case, but should otherwise match: ${k}`);
+  const p = dnsLabelProblem(init.plural);
+  if (p) bad("plural", init.plural, `${p} (it is one URL path segment, e.g. "configmaps")`);
+  return out;
+}
+
+// Descriptors already checked (those resourceType() built, and any checked once in resourcePath).
+const checked = new WeakSet<object>();
+
+/**
+ * Throws a {@link ResourceTypeError} unless the descriptor's names are valid (see
+ * {@link resourceTypeProblems}). Request building calls it, so that a descriptor written by
+ * hand, not made by {@link resourceType}, cannot put a path outside its resource either.
+ * Each descriptor object is checked once.
+ *
+ * @example
+ * ```ts
+ * import { assertResourceType } from "@kubeno/kube";
+ * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * assertResourceType(ConfigMap); // fine
+ * ```
+ */
+export function assertResourceType(
+  rt: { group: string; version: string; kind: string; plural: string },
+): void {
+  if (checked.has(rt)) return;
+  const problems = resourceTypeProblems(rt);
+  if (problems.length) throw new ResourceTypeError(`resource type ${String(rt.kind)}`, problems);
+  checked.add(rt);
+}
+
+/**
  * Builds a frozen {@link ResourceType} for the object type `K`.
+ *
+ * @throws {ResourceTypeError} if the group, version, kind or plural is not one the apiserver
+ *   could serve (see {@link resourceTypeProblems}).
  *
  * @example
  * ```ts
@@ -237,15 +382,17 @@ export interface ResourceTypeInit {
  */
 export function resourceType<K extends KubeObject>(init: ResourceTypeInit): ResourceType<K> {
   const apiVersion = init.group === "" ? init.version : `${init.group}/${init.version}`;
-  return Object.freeze({
+  const rt: ResourceType<K> = Object.freeze({
     group: init.group,
     version: init.version,
     apiVersion,
     kind: init.kind,
-    plural: init.plural ?? defaultPlural(init.kind),
+    plural: init.plural ?? defaultPlural(String(init.kind)),
     namespaced: init.namespaced,
     ...(init.verbs ? { verbs: Object.freeze([...init.verbs]) } : {}),
   });
+  assertResourceType(rt);
+  return rt;
 }
 
 /**

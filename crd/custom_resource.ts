@@ -8,12 +8,15 @@
 import { z } from "zod";
 import {
   defaultPlural,
+  dnsSubdomainProblem,
   type KubeObject,
   type ObjectMeta,
   type ResourceType,
+  ResourceTypeError,
 } from "../core/resource.ts";
 import { isValidLabelKey, isValidLabelValue } from "../core/selector.ts";
-import { structuralSchema } from "./schema.ts";
+import { crdNamesProblems } from "./names.ts";
+import { CrdSchemaError, structuralSchema } from "./schema.ts";
 import type { ZodInput, ZodLike, ZodOutput, ZodSchema } from "./zod.ts";
 import type {
   CustomResourceColumnDefinition,
@@ -226,18 +229,6 @@ export interface CustomResource<
   safeParseUpdate(old: unknown, obj: unknown): ParseResult<CustomResourceObject<Spec, Status>>;
 }
 
-/** DNS-1123 subdomain: what the apiserver requires of a custom resource's name. */
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-function subdomainProblem(name: string): string | undefined {
-  if (name.length > 253) return "must be no more than 253 characters";
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, " +
-      "'-' or '.', and must start and end with an alphanumeric character";
-  }
-  return undefined;
-}
-
 /**
  * The object metadata checks the apiserver makes on a custom resource (ObjectMeta validation
  * with DNS-subdomain names): name or generateName present, name and generateName (its trailing
@@ -263,12 +254,12 @@ const objectMetaSchema = z.looseObject({
     issue(["name"], "Required value: name or generateName is required");
   }
   if (m.name) {
-    const p = subdomainProblem(m.name);
+    const p = dnsSubdomainProblem(m.name);
     if (p) issue(["name"], `Invalid value: ${JSON.stringify(m.name)}: ${p}`);
   }
   if (m.generateName) {
     // The server checks the prefix with a trailing '-' masked, as generated names append to it.
-    const p = subdomainProblem(m.generateName.replace(/-$/, "a"));
+    const p = dnsSubdomainProblem(m.generateName.replace(/-$/, "a"));
     if (p) issue(["generateName"], `Invalid value: ${JSON.stringify(m.generateName)}: ${p}`);
   }
   for (const [k, v] of Object.entries(m.labels ?? {})) {
@@ -308,12 +299,29 @@ function zodIssues(err: z.ZodError): ValidationIssue[] {
   }));
 }
 
+/** A clear error for a `spec` or `status` that is not a Zod 4 schema (a TypeError later). */
+function requireZod(s: unknown, field: "spec" | "status"): void {
+  const def = (s as { _zod?: { def?: { type?: unknown } } } | null | undefined)?._zod?.def;
+  if (typeof s !== "object" || s === null || typeof def?.type !== "string") {
+    throw new CrdSchemaError(
+      field,
+      `customResource's ${field} must be a Zod 4 schema, such as z.object({ ... }) from ` +
+        `"zod" (version 4), got ${s === null ? "null" : typeof s}` +
+        (typeof s === "object" && s !== null ? " that is not a Zod 4 schema" : ""),
+    );
+  }
+}
+
 /**
  * Declares a custom resource from Zod schemas, as kube-rs' `#[derive(CustomResource)]` does.
  * The value is a {@link ResourceType} (`Api.namespaced(client, Foo, "ns")` is an `Api<Foo>`)
  * with `crd()`, `schema`, `new()`, `parse()` and `parseUpdate()`.
  *
  * The status subresource is on when `status` is given; scale when `scale` is.
+ *
+ * @throws {ResourceTypeError} if the group, version, kind, plural, singular, short names or
+ *   categories break the apiserver's rules for CRDs (see {@link crdNamesProblems}).
+ * @throws {CrdSchemaError} if `spec` or `status` is not a Zod 4 schema.
  *
  * @example
  * ```ts
@@ -338,9 +346,25 @@ export function customResource<
   opts: CustomResourceOptions<Spec, Status>,
 ): CustomResource<Spec, Status> {
   type Obj = CustomResourceObject<Spec, Status>;
-  const apiVersion = opts.group === "" ? opts.version : `${opts.group}/${opts.version}`;
-  const plural = opts.plural ?? defaultPlural(opts.kind);
-  const singular = opts.singular ?? opts.kind.toLowerCase();
+  requireZod(opts.spec, "spec");
+  if (opts.status !== undefined) requireZod(opts.status, "status");
+  const kindText = typeof opts.kind === "string" ? opts.kind : "";
+  const plural = opts.plural ?? defaultPlural(kindText);
+  const singular = opts.singular ?? kindText.toLowerCase();
+  const problems = crdNamesProblems({
+    group: opts.group,
+    version: opts.version,
+    kind: opts.kind,
+    plural,
+    singular,
+    listKind: `${kindText}List`,
+    shortNames: opts.shortNames,
+    categories: opts.categories,
+  });
+  if (problems.length) {
+    throw new ResourceTypeError(`customResource ${JSON.stringify(opts.kind ?? null)}`, problems);
+  }
+  const apiVersion = `${opts.group}/${opts.version}`;
   // The public types are structural (ZodLike); every Zod 4 schema is a z.ZodType at run time.
   const specSchema = opts.spec as unknown as z.ZodType;
   const statusSchema = opts.status as unknown as z.ZodType | undefined;

@@ -22,6 +22,7 @@
 export * from "./zod.ts";
 export * from "./types.ts";
 export * from "./regex.ts";
+export * from "./names.ts";
 export * from "./schema.ts";
 export * from "./validate.ts";
 export * from "./custom_resource.ts";

@@ -8,6 +8,7 @@
  */
 
 import { parseAllDocuments } from "yaml";
+import { crdNamesProblems } from "../names.ts";
 import { isIdentifier, jsdoc, pascalCase, propertyKey } from "./emit.ts";
 import type { Schema } from "./openapi.ts";
 
@@ -192,11 +193,36 @@ function validateCrd(v: Record<string, unknown>, where: string): Crd {
     "spec.versions",
     "is missing or empty",
   );
+  // The names end up in URL paths and TypeScript identifiers: hold them to the apiserver's rules.
+  const kind = n.kind as string;
+  needAt(
+    isIdentifier(kind) && /^[A-Za-z][A-Za-z0-9]*$/.test(kind),
+    "spec.names.kind",
+    `${JSON.stringify(kind)} cannot name a TypeScript type: a kind must be letters and digits, ` +
+      "starting with a letter (CamelCase, as Kubernetes API conventions ask)",
+  );
+  const problems = (version: unknown) =>
+    crdNamesProblems({
+      group: s.group as string,
+      version: version as string,
+      kind,
+      plural: n.plural as string,
+      singular: n.singular === undefined ? undefined : n.singular as string,
+      listKind: n.listKind === undefined ? undefined : n.listKind as string,
+      shortNames: Array.isArray(n.shortNames) ? n.shortNames : undefined,
+      categories: Array.isArray(n.categories) ? n.categories : undefined,
+    }).map((p) =>
+      /^(version|CRD name) /.test(p) ? p : `spec.${p.startsWith("group ") ? "" : "names."}${p}`
+    );
   (s.versions as unknown[]).forEach((ver, i) => {
     const p = `spec.versions[${i}]`;
     needAt(isObject(ver), p, "is not an object");
     const vv = ver as Record<string, unknown>;
     needAt(typeof vv.name === "string", `${p}.name`, "is missing");
+    const bad = problems(vv.name).map((q) =>
+      q.startsWith("version ") ? `${p}.name${q.slice(7)}` : q
+    );
+    needAt(bad.length === 0, bad.join("; "), "(the apiserver would refuse this CRD)");
     if (vv.served === false) return;
     const schema = isObject(vv.schema) ? vv.schema.openAPIV3Schema : undefined;
     needAt(

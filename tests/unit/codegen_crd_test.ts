@@ -222,3 +222,45 @@ Deno.test("codegen --zod: defaults are applied (nested too) and unknown fields p
   });
   assert.deepEqual(w.spec, { size: 1, port: 1, color: "red", config: { kept: 1 } });
 });
+
+Deno.test("codegen: a third-party CRD's names are held to the apiserver's rules and must make TypeScript names", () => {
+  const crd = (names: string, group = "x.io", version = "v1") =>
+    `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: foos.x.io\n` +
+    `spec:\n  group: ${group}\n  scope: Namespaced\n  names: ${names}\n  versions:\n  - name: ${version}\n` +
+    `    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object}}\n`;
+  const cases: [string, RegExp][] = [
+    [
+      crd('{kind: Foo, plural: "../../../../../api/v1/namespaces/victim/secrets"}'),
+      /^in\.yaml \(foos\.x\.io\): spec\.names\.plural "\.\.\/.*RFC 1123 label.*the apiserver would refuse this CRD/,
+    ],
+    [
+      crd('{kind: "Foo {} export const x = 1; //", plural: foos}'),
+      /spec\.names\.kind "Foo \{\} export .*" cannot name a TypeScript type/,
+    ],
+    [
+      crd("{kind: Foo-Bar, plural: foos}"),
+      /spec\.names\.kind "Foo-Bar" cannot name a TypeScript type/,
+    ],
+    [
+      crd("{kind: Foo, plural: foos}", "nodot"),
+      /spec\.group "nodot": should be a domain with at least one dot/,
+    ],
+    [
+      crd("{kind: Foo, plural: foos}", "x.io", "V1"),
+      /spec\.versions\[0\]\.name "V1": a DNS-1035 label/,
+    ],
+    [crd("{kind: Foo, plural: foos, singular: Foo}"), /spec\.names\.singular "Foo"/],
+    [
+      crd("{kind: Foo, plural: foos, listKind: Foo}"),
+      /spec\.names\.listKind "Foo": kind and listKind may not be the same/,
+    ],
+  ];
+  for (const [text, re] of cases) {
+    assert.throws(
+      () => parseCrds(text, "in.yaml"),
+      (e) => e instanceof CrdInputError && re.test(e.message),
+      text,
+    );
+  }
+  assert.equal(parseCrds(crd("{kind: Foo, plural: foos}"), "in.yaml").crds.length, 1);
+});

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import type { KubeObject, ResourceType } from "../../core/resource.ts";
+import { type KubeObject, type ResourceType, ResourceTypeError } from "../../core/resource.ts";
+import { KubeError } from "../../core/error.ts";
 import {
   celIssues,
   celRules,
+  CrdSchemaError,
   customResource,
   type InferResource,
   intOrString,
@@ -325,4 +327,75 @@ Deno.test("CEL: an optionalOldSelf transition rule is named as unevaluated, neve
     }
   }
   assert.deepEqual(unevaluatedRules(O.openApiSchema()), [{ path: "spec.n", rule: rule.rule }]);
+});
+
+// --- Names checked as the apiserver checks a CRD's (issue 11, item 7) ------------------------------
+
+Deno.test("customResource: names the apiserver would refuse are a ResourceTypeError before any CRD or request", () => {
+  const base = {
+    group: "clux.dev",
+    version: "v1",
+    kind: "Foo",
+    namespaced: true,
+    spec: z.object({}),
+  };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { plural: "../../../../../api/v1/namespaces/victim/secrets" },
+      /plural "\.\.\/.*RFC 1123 label/,
+    ],
+    [{ plural: "2foos" }, /plural "2foos": a DNS-1035 label/],
+    [{ group: "local" }, /group "local": should be a domain with at least one dot/],
+    [{ group: "" }, /group "": is required for a custom resource/],
+    [{ group: "../x.io" }, /group "\.\.\/x\.io": a lowercase RFC 1123 subdomain/],
+    [{ version: "V1" }, /version "V1": a DNS-1035 label/],
+    [{ kind: "Foo Bar" }, /kind "Foo Bar": may have mixed case/],
+    [{ singular: "Foo" }, /singular "Foo": a DNS-1035 label/],
+    [{ shortNames: ["f", "f/x"] }, /shortNames\[1\] "f\/x"/],
+    [{ categories: ["All"] }, /categories\[0\] "All"/],
+    [{ kind: "K".repeat(60) }, /listKind "K{60}List": may have mixed case, .*no more than 63/],
+    [
+      { plural: "p".repeat(60), group: `${"g".repeat(63)}.${"g".repeat(63)}.${"g".repeat(63)}.io` },
+      /CRD name \(<plural>\.<group>\) .*253/,
+    ],
+  ];
+  for (const [change, re] of cases) {
+    const err = (() => {
+      try {
+        customResource({ ...base, ...change } as typeof base);
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(err instanceof ResourceTypeError, `${JSON.stringify(change)}: ${err}`);
+    assert.ok(err instanceof KubeError);
+    assert.match(err.message, /^invalid customResource "/);
+    assert.match(err.message, re);
+  }
+  // Valid names still work, a hyphenated kind too (the apiserver allows it).
+  assert.equal(customResource({ ...base, kind: "Foo-Bar" }).plural, "foo-bars");
+});
+
+Deno.test("customResource: a spec or status that is not a Zod 4 schema is a CrdSchemaError, not a TypeError", () => {
+  const base = { group: "clux.dev", version: "v1", kind: "Foo", namespaced: true };
+  for (
+    const [field, value] of [
+      ["spec", { name: "string" }],
+      ["spec", undefined],
+      ["spec", null],
+      ["spec", "z.object()"],
+      ["status", { ready: true }],
+    ] as const
+  ) {
+    const opts = { spec: z.object({}), ...base, [field]: value } as unknown as Parameters<
+      typeof customResource
+    >[0];
+    assert.throws(
+      () => customResource(opts),
+      (e) =>
+        e instanceof CrdSchemaError && e.path === field &&
+        new RegExp(`customResource's ${field} must be a Zod 4 schema`).test(e.message),
+      `${field}: ${JSON.stringify(value)}`,
+    );
+  }
 });

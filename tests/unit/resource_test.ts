@@ -10,7 +10,11 @@ import {
   ownerReference,
   parseKey,
   resourceType,
+  ResourceTypeError,
+  resourceTypeProblems,
 } from "../../core/resource.ts";
+import { KubeError } from "../../core/error.ts";
+import { resourcePath } from "../../core/request.ts";
 import { ConfigMap, Namespace, Pod } from "../../core/k8s/core/v1.ts";
 import { Deployment } from "../../core/k8s/apps/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
@@ -136,5 +140,107 @@ Deno.test("resource: ownerReference", () => {
   assert.throws(
     () => ownerReference(Deployment, { metadata: { name: "web" } }),
     /the owner Deployment needs metadata.name and metadata.uid/,
+  );
+});
+
+// --- Names checked as the apiserver checks them (issue 11, item 7) --------------------------------
+
+const TRAVERSAL = "../../../../../api/v1/namespaces/victim/secrets";
+
+Deno.test("resourceType: a plural that is not one path segment is refused (no path traversal)", () => {
+  for (
+    const plural of [TRAVERSAL, "..", ".", "foos/x", "foos?watch=1", "Foos", "", "foo%2f", "-x"]
+  ) {
+    const err = (() => {
+      try {
+        resourceType({ group: "clux.dev", version: "v1", kind: "Foo", plural, namespaced: true });
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(err instanceof ResourceTypeError, `plural ${JSON.stringify(plural)} was accepted`);
+    assert.ok(err instanceof KubeError);
+    assert.match(err.message, /^invalid resource type Foo: plural /);
+    assert.match(err.problems[0], /RFC 1123 label|no more than 63/);
+  }
+});
+
+Deno.test("resourceType: group, version and kind follow the apiserver's rules; the messages say which", () => {
+  const base = { group: "clux.dev", version: "v1", kind: "Foo", plural: "foos" };
+  const cases: [Partial<typeof base>, RegExp][] = [
+    [
+      { group: "../api" },
+      /^group "\.\.\/api": a lowercase RFC 1123 subdomain .*use "" for the core group/,
+    ],
+    [{ group: "Clux.dev" }, /^group /],
+    [{ group: "a".repeat(254) }, /^group .*no more than 253 characters/],
+    [{ version: "v1/../../x" }, /^version .*DNS-1035 label/],
+    [{ version: "1" }, /^version "1": a DNS-1035 label/],
+    [{ version: "" }, /^version /],
+    [{ kind: "Foo Bar" }, /^kind "Foo Bar": may have mixed case, but should otherwise match/],
+    [{ kind: "" }, /^kind /],
+    [{ plural: "p".repeat(64) }, /^plural .*no more than 63 characters/],
+  ];
+  for (const [change, re] of cases) {
+    const problems = resourceTypeProblems({ ...base, ...change });
+    assert.equal(problems.length, 1, `${JSON.stringify(change)}: ${problems}`);
+    assert.match(problems[0], re);
+  }
+  assert.deepEqual(resourceTypeProblems(base), []);
+  assert.deepEqual(resourceTypeProblems({ ...base, group: "" }), []);
+  // Not a string at all (from JavaScript or a parsed file).
+  const loose = { ...base, plural: 5 } as unknown as typeof base;
+  assert.match(resourceTypeProblems(loose)[0], /^plural 5: must be a string/);
+});
+
+Deno.test("resourceType: every built-in descriptor passes the checks", async () => {
+  // Each module under core/k8s builds its descriptors with resourceType() when imported.
+  const root = new URL("../../core/k8s/", import.meta.url);
+  let n = 0;
+  for await (const group of Deno.readDir(root)) {
+    if (!group.isDirectory) continue;
+    for await (const f of Deno.readDir(new URL(`${group.name}/`, root))) {
+      if (!f.name.endsWith(".ts")) continue;
+      const mod = await import(new URL(`${group.name}/${f.name}`, root).href);
+      for (const v of Object.values(mod)) {
+        if (typeof v === "object" && v !== null && "plural" in v && "apiVersion" in v) {
+          assert.deepEqual(
+            resourceTypeProblems(v as unknown as ResourceTypeLike),
+            [],
+            String(v.plural),
+          );
+          n++;
+        }
+      }
+    }
+  }
+  assert.ok(n > 50, `only ${n} descriptors found`);
+});
+
+type ResourceTypeLike = { group: string; version: string; kind: string; plural: string };
+
+Deno.test("resourcePath: a hand-written descriptor with a traversal plural is refused too", () => {
+  const forged = {
+    group: "clux.dev",
+    version: "v1",
+    apiVersion: "clux.dev/v1",
+    kind: "Foo",
+    plural: TRAVERSAL,
+    namespaced: true,
+  };
+  assert.throws(
+    () => resourcePath({ resource: forged, namespace: "ns" }, "x"),
+    (e) => e instanceof ResourceTypeError && /plural/.test(e.message),
+  );
+  const forgedGroup = {
+    ...forged,
+    plural: "foos",
+    group: "../../api/v1/namespaces/victim/secrets",
+  };
+  assert.throws(() => resourcePath({ resource: forgedGroup }), ResourceTypeError);
+  // A valid one builds its path as before.
+  assert.equal(
+    resourcePath({ resource: { ...forged, plural: "foos" }, namespace: "ns" }, "x"),
+    "/apis/clux.dev/v1/namespaces/ns/foos/x",
   );
 });
