@@ -27,6 +27,16 @@ import {
 } from "../core/request.ts";
 import type { KubeObject, ObjectList, ResourceType } from "../core/resource.ts";
 import type { DynamicObject } from "../core/dynamic.ts";
+import {
+  PARTIAL_OBJECT_METADATA_ACCEPT,
+  PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
+  type PartialObjectMetadata,
+  type PartialObjectMetadataList,
+  type Table,
+  TABLE_ACCEPT,
+  withAccept,
+} from "../core/metadata.ts";
+import { Entry } from "./entry.ts";
 import { decodeWatchStream, type WatchEvent } from "../core/watch.ts";
 import type { Scale } from "../core/k8s/autoscaling/v1.ts";
 
@@ -545,6 +555,142 @@ export class Api<K extends KubeObject> {
     const body = { apiVersion: "autoscaling/v1", kind: "Scale", ...scale };
     const req = replaceRequest(this.#objectScope("replaceScale"), name, body, pp, "scale");
     return await this.client.request<Scale>(req, opts);
+  }
+
+  /**
+   * The entry API (kube-rs `Api::entry`): reads the object, or learns it is absent, for
+   * `orInsert`, `andModify` and `commit` (which retries conflicts by re-reading and re-running).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const cms = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
+   * await (await cms.entry("settings"))
+   *   .orInsert(() => ({ metadata: {}, data: {} }))
+   *   .andModify((cm) => void (cm.data = { ...cm.data, mode: "fast" }))
+   *   .commit({ fieldManager: "me" });
+   * ```
+   */
+  async entry(name: string, opts: RequestOptions = {}): Promise<Entry<K>> {
+    this.#objectScope("entry");
+    return await Entry.load(this, name, opts);
+  }
+
+  /**
+   * Reads one object's metadata only (`PartialObjectMetadata`).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * const m = await Api.namespaced(await Client.tryDefault(), Secret, "default").getMetadata("tls");
+   * console.log(m.metadata.labels); // no data travels
+   * ```
+   */
+  async getMetadata(
+    name: string,
+    gp: GetParams = {},
+    opts: RequestOptions = {},
+  ): Promise<PartialObjectMetadata> {
+    const req = getRequest(this.#objectScope("getMetadata"), name, gp);
+    return await this.client.request(withAccept(req, PARTIAL_OBJECT_METADATA_ACCEPT), opts);
+  }
+
+  /**
+   * Lists the objects' metadata only (`PartialObjectMetadataList`).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const l = await Api.all(await Client.tryDefault(), ConfigMap).listMetadata({ limit: 10 });
+   * for (const m of l.items) console.log(m.metadata.namespace, m.metadata.name);
+   * ```
+   */
+  async listMetadata(
+    lp: ListParams = {},
+    opts: RequestOptions = {},
+  ): Promise<PartialObjectMetadataList> {
+    const req = withAccept(listRequest(this.#scope, lp), PARTIAL_OBJECT_METADATA_LIST_ACCEPT);
+    return await this.client.request(req, opts);
+  }
+
+  /**
+   * Watches the objects' metadata only: events carry `PartialObjectMetadata`.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.all(await Client.tryDefault(), Pod);
+   * for await (const ev of pods.watchMetadata({ timeoutSeconds: 5 }, "0")) console.log(ev.type);
+   * ```
+   */
+  async *watchMetadata(
+    wp: WatchParams = {},
+    resourceVersion?: string,
+    opts: RequestOptions = {},
+  ): AsyncGenerator<WatchEvent<PartialObjectMetadata>, void, undefined> {
+    const req = withAccept(
+      watchRequest(this.#scope, resourceVersion, wp),
+      PARTIAL_OBJECT_METADATA_ACCEPT,
+    );
+    yield* decodeWatchStream<PartialObjectMetadata>(await this.client.requestStream(req, opts));
+  }
+
+  /**
+   * Patches an object (usually its metadata) and gets back only the metadata. An `apply`
+   * patch gets the resource's apiVersion and kind filled in, as {@link Api.patch} does.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await pods.patchMetadata("blog", { type: "merge", body: { metadata: { labels: { tier: "web" } } } });
+   * ```
+   */
+  async patchMetadata(
+    name: string,
+    patch: Patch<DeepPartial<PartialObjectMetadata>>,
+    pp: PatchParams = {},
+    opts: RequestOptions = {},
+  ): Promise<PartialObjectMetadata> {
+    const body = this.#applyBody(patch as Patch<DeepPartial<K>>);
+    const req = patchRequest(this.#objectScope("patchMetadata"), name, body, pp);
+    return await this.client.request(withAccept(req, PARTIAL_OBJECT_METADATA_ACCEPT), opts);
+  }
+
+  /**
+   * Lists the objects as the server prints them (`meta.k8s.io/v1` Table): the columns
+   * `kubectl get` shows, CRD printer columns included; rows carry each object's metadata.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const t = await Api.namespaced(await Client.tryDefault(), Pod, "default").listTable();
+   * console.log(t.columnDefinitions.map((c) => c.name), t.rows.map((r) => r.cells));
+   * ```
+   */
+  async listTable(lp: ListParams = {}, opts: RequestOptions = {}): Promise<Table> {
+    return await this.client.request(withAccept(listRequest(this.#scope, lp), TABLE_ACCEPT), opts);
+  }
+
+  /**
+   * One object as a one-row Table (see {@link Api.listTable}).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const t = await Api.namespaced(await Client.tryDefault(), Pod, "default").getTable("blog");
+   * ```
+   */
+  async getTable(name: string, opts: RequestOptions = {}): Promise<Table> {
+    const req = getRequest(this.#objectScope("getTable"), name);
+    return await this.client.request(withAccept(req, TABLE_ACCEPT), opts);
   }
 
   /** Objects are sent with apiVersion and kind; the server requires them on writes. */

@@ -11,3 +11,4 @@ export * from "./api.ts";
 export * from "./permissions.ts";
 export * from "./crd_apply.ts";
 export * from "./discovery.ts";
+export * from "./entry.ts";

@@ -20,3 +20,4 @@ export * from "./error.ts";
 export * from "./watch.ts";
 export * from "./selector.ts";
 export * from "./dynamic.ts";
+export * from "./metadata.ts";

@@ -24,6 +24,11 @@ import {
   INITIAL_EVENTS_END_ANNOTATION,
   type WatchEvent,
 } from "../core/watch.ts";
+import {
+  PARTIAL_OBJECT_METADATA_ACCEPT,
+  PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
+  type PartialObjectMetadata,
+} from "../core/metadata.ts";
 import { Api } from "../client/api.ts";
 import type { Client } from "../client/client.ts";
 import { sleep } from "../client/retry.ts";
@@ -640,45 +645,13 @@ async function* wireBatches<K>(
   }
 }
 
-/**
- * An object as the server returns it with the `PartialObjectMetadata` representation: type
- * meta and object metadata only, no spec or status.
- *
- * @example
- * ```ts
- * import type { PartialObjectMetadata } from "@kubeno/kube";
- * const m: PartialObjectMetadata = { apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadata", metadata: { name: "a" } };
- * ```
- */
-export interface PartialObjectMetadata extends KubeObject {
-  /** `meta.k8s.io/v1`. */
-  apiVersion?: string;
-  /** `PartialObjectMetadata`. */
-  kind?: string;
-}
-
-/**
- * The Accept header that asks for a list of metadata only.
- *
- * @example
- * ```ts
- * import { PARTIAL_OBJECT_METADATA_LIST_ACCEPT } from "@kubeno/kube";
- * const headers = { accept: PARTIAL_OBJECT_METADATA_LIST_ACCEPT };
- * ```
- */
-export const PARTIAL_OBJECT_METADATA_LIST_ACCEPT: string =
-  "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
-/**
- * The Accept header that asks for watch events carrying metadata only.
- *
- * @example
- * ```ts
- * import { PARTIAL_OBJECT_METADATA_ACCEPT } from "@kubeno/kube";
- * const headers = { accept: PARTIAL_OBJECT_METADATA_ACCEPT };
- * ```
- */
-export const PARTIAL_OBJECT_METADATA_ACCEPT: string =
-  "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+// The metadata-only representation lives in core (Api.getMetadata uses it too); re-exported
+// here for the runtime's users.
+export {
+  PARTIAL_OBJECT_METADATA_ACCEPT,
+  PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
+  type PartialObjectMetadata,
+} from "../core/metadata.ts";
 
 /**
  * What {@link metadataApi} needs of an `Api`: its client, resource and namespace.
