@@ -92,3 +92,82 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined):
     p.then(res, rej).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Keeping credentials out of prints and copies.
+
+const DENO_INSPECT = Symbol.for("Deno.customInspect");
+const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/** Shown instead of a credential. */
+export const REDACTED = "<redacted>";
+
+/**
+ * Moves `keys` of `target` (those it has) into a closure behind non-enumerable accessors: reads
+ * and writes work as before, but spread copies, `Object.assign`, `structuredClone`,
+ * `Object.keys` and JSON (unless a `toJSON` adds them back) do not see them.
+ */
+export function hideKeys<T extends object>(target: T, keys: readonly (keyof T & string)[]): void {
+  for (const key of keys) {
+    if (!Object.hasOwn(target, key)) continue;
+    let value = target[key];
+    Object.defineProperty(target, key, {
+      get: () => value,
+      set: (v: T[typeof key]) => {
+        value = v;
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}
+
+/** The hidden keys' values, for a `toJSON` that writes them back. */
+export function withHidden<T extends object>(
+  target: T,
+  keys: readonly (keyof T & string)[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  for (const key of keys) if (key in target && target[key] !== undefined) out[key] = target[key];
+  return out;
+}
+
+/**
+ * Makes `Deno.inspect`, `console.log` and `node:util`'s `inspect` print `name shown()` for
+ * `target`, at any depth (a parent printed prints this view).
+ */
+export function inspectAs(target: object, name: string, shown: () => unknown): void {
+  Object.defineProperty(target, DENO_INSPECT, {
+    value: (inspect: (v: unknown, o?: unknown) => string, options: unknown) =>
+      `${name} ${inspect(shown(), options)}`,
+    configurable: true,
+  });
+  Object.defineProperty(target, NODE_INSPECT, {
+    value: (_depth: number, options: unknown, inspect?: (v: unknown, o?: unknown) => string) =>
+      `${name} ${(inspect ?? Deno.inspect)(shown(), options as Deno.InspectOptions)}`,
+    configurable: true,
+  });
+}
+
+/** A URL with its password replaced, for printing. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = "redacted";
+    return u.href;
+  } catch {
+    return "<invalid URL>";
+  }
+}
+
+/** Whether a URL carries a user name or password. */
+export function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== "" || u.password !== "";
+  } catch {
+    // Unparsable: treat it as secret rather than print it.
+    return true;
+  }
+}

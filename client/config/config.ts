@@ -23,7 +23,17 @@ import {
   readKubeconfig,
 } from "./kubeconfig.ts";
 import { PermissionError, withPermissionHintAsync } from "../permissions.ts";
-import { base64ToBytes, checkTlsServerName, errorKind, headerValueProblem } from "./_util.ts";
+import {
+  base64ToBytes,
+  checkTlsServerName,
+  errorKind,
+  hasCredentials,
+  headerValueProblem,
+  hideKeys,
+  inspectAs,
+  REDACTED,
+  withoutCredentials,
+} from "./_util.ts";
 
 export type { AuthProvider } from "./auth.ts";
 
@@ -51,8 +61,12 @@ export interface Impersonation {
 /**
  * How to reach and authenticate to one API server.
  *
- * Printing a Config (`console.log`, `JSON.stringify`) hides the client key; the token lives
- * inside {@link AuthProvider} objects that do not show it.
+ * Printing a Config the loaders return (`console.log`, `Deno.inspect`, `node:util` `inspect`,
+ * `JSON.stringify`) hides the client key and a proxy password; the token lives inside
+ * {@link AuthProvider} objects that do not show it. The key and a proxy URL with a password
+ * are non-enumerable properties, so a copy (`{ ...config }`, `Object.assign`) does not carry
+ * them either: set them again on the copy (`{ ...config, clientKey: config.clientKey }`) when
+ * it must authenticate with the client certificate, and do not print that copy.
  *
  * @example
  * ```ts
@@ -699,35 +713,25 @@ export async function inferConfig(opts: InferOptions = {}): Promise<Config> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// hiding secrets when a Config is printed
-
-const inspectSymbol = Symbol.for("Deno.customInspect");
+// hiding secrets when a Config is printed or copied
 
 function redacted(config: Config): Config {
+  // The key, and a proxy URL with a password, live in a closure: a copy ({...config},
+  // Object.assign) has no hook to redact them, so it must not have them at all.
+  hideKeys(config, ["clientKey"]);
+  if (config.proxyUrl !== undefined && hasCredentials(config.proxyUrl)) {
+    hideKeys(config, ["proxyUrl"]);
+  }
   const shown = () => ({
     ...config,
     clusterUrl: config.clusterUrl.href,
-    ...(config.clientKey !== undefined ? { clientKey: "<redacted>" } : {}),
-    ...(config.proxyUrl !== undefined ? { proxyUrl: withoutPassword(config.proxyUrl) } : {}),
+    ...(config.clientKey !== undefined ? { clientKey: REDACTED } : {}),
+    ...(config.proxyUrl !== undefined ? { proxyUrl: withoutCredentials(config.proxyUrl) } : {}),
     caCerts: config.caCerts ? `${config.caCerts.length} PEM` : undefined,
   });
-  Object.defineProperty(config, "toJSON", { value: shown, enumerable: false });
-  Object.defineProperty(config, inspectSymbol, {
-    value: (inspect: (v: unknown, o?: unknown) => string, options: unknown) =>
-      `Config ${inspect(shown(), options)}`,
-    enumerable: false,
-  });
+  Object.defineProperty(config, "toJSON", { value: shown, configurable: true });
+  inspectAs(config, "Config", shown);
   return config;
-}
-
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "redacted";
-    return u.href;
-  } catch {
-    return "<invalid URL>";
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

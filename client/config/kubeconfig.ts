@@ -13,7 +13,15 @@ import { parseYamlDocument } from "./yaml.ts";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./error.ts";
 import { readEnv, withPermissionHintAsync } from "../permissions.ts";
-import { errorKind } from "./_util.ts";
+import {
+  errorKind,
+  hasCredentials,
+  hideKeys,
+  inspectAs,
+  REDACTED,
+  withHidden,
+  withoutCredentials,
+} from "./_util.ts";
 
 /**
  * A kubeconfig file, as written (a `kind: Config`, `apiVersion: v1` document).
@@ -111,6 +119,12 @@ export interface NamedAuthInfo {
 
 /**
  * Credentials.
+ *
+ * In an AuthInfo from {@link parseKubeconfig}, `token`, `password`, `client-key-data`, `exec`
+ * and `auth-provider` are non-enumerable properties: printing it (`console.log`,
+ * `Deno.inspect`, `node:util`) shows `<redacted>` for them, and copies (`{ ...user }`,
+ * `Object.assign`, `structuredClone`) leave them out. `JSON.stringify` keeps them: it writes the
+ * kubeconfig back. The same holds for a cluster's `proxy-url` with a password.
  *
  * @example
  * ```ts
@@ -383,7 +397,7 @@ export function parseKubeconfig(text: string, file?: string): Kubeconfig {
       }
       c.extensions = ext.map((e) => ({ name: e.name as string, extension: e.extension }));
     }
-    return c;
+    return sealCluster(c);
   });
 
   out.users = namedList(name, raw, "users", "user", (field, body) => {
@@ -420,7 +434,7 @@ export function parseKubeconfig(text: string, file?: string): Kubeconfig {
     if (typeof command === "string" && command.includes("/") && base) {
       u.exec = { ...u.exec, command: resolvePath(base, command) };
     }
-    return u;
+    return sealAuthInfo(u);
   });
 
   out.contexts = namedList(name, raw, "contexts", "context", (field, body) => {
@@ -434,6 +448,49 @@ export function parseKubeconfig(text: string, file?: string): Kubeconfig {
     return c;
   });
   return out;
+}
+
+// Credentials of a parsed kubeconfig: kept out of prints and of copies (see AuthInfo).
+
+const USER_SECRETS = ["token", "password", "client-key-data", "exec", "auth-provider"] as const;
+/** What an exec or auth-provider stanza may show: the rest (args, env, config) may be tokens. */
+const PLUGIN_SHOWN = new Set(["apiVersion", "command", "name", "interactiveMode", "installHint"]);
+
+function redactPlugin(v: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k, PLUGIN_SHOWN.has(k) ? x : REDACTED]),
+  );
+}
+
+function sealAuthInfo(u: AuthInfo): AuthInfo {
+  hideKeys(u, USER_SECRETS);
+  inspectAs(u, "AuthInfo", () => {
+    const shown: Record<string, unknown> = { ...u };
+    for (const k of USER_SECRETS) {
+      const v = u[k];
+      if (v === undefined) continue;
+      shown[k] = typeof v === "string" ? REDACTED : redactPlugin(v);
+    }
+    return shown;
+  });
+  // JSON.stringify of a kubeconfig writes the file back: credentials included.
+  Object.defineProperty(u, "toJSON", {
+    value: () => withHidden(u, USER_SECRETS),
+    configurable: true,
+  });
+  return u;
+}
+
+function sealCluster(c: Cluster): Cluster {
+  const proxy = c["proxy-url"];
+  if (proxy === undefined || !hasCredentials(proxy)) return c;
+  hideKeys(c, ["proxy-url"]);
+  inspectAs(c, "Cluster", () => ({ ...c, "proxy-url": withoutCredentials(c["proxy-url"] ?? "") }));
+  Object.defineProperty(c, "toJSON", {
+    value: () => withHidden(c, ["proxy-url"]),
+    configurable: true,
+  });
+  return c;
 }
 
 function resolvePath(base: string, p: string): string {

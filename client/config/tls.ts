@@ -77,6 +77,14 @@ export function httpClientOptions(
       field: "tlsServerName",
     });
   }
+  if ((config.clientCert === undefined) !== (config.clientKey === undefined)) {
+    throw new ConfigError(
+      `${config.source}: ${config.clientCert === undefined ? "clientCert" : "clientKey"} is ` +
+        `missing: a client certificate and its key go together. (A copy of a loaded Config, ` +
+        `{ ...config } or Object.assign, has no clientKey: the key is kept out of copies; ` +
+        `set it on the copy.)`,
+    );
+  }
   const out: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
   if (config.caCerts?.length) out.caCerts = [...config.caCerts];
   if (config.clientCert !== undefined && config.clientKey !== undefined) {

@@ -149,7 +149,8 @@ contexts: [{ name: c, context: { cluster: k, user: u } }]
       client.close();
     }
     // Without the CA the same server is not trusted: the CA above is what made it work.
-    const untrusted = createHttpClient({ ...config, caCerts: [] });
+    // (A copy does not carry the key, which is kept out of copies: set it again.)
+    const untrusted = createHttpClient({ ...config, clientKey: config.clientKey, caCerts: [] });
     try {
       await assert.rejects(fetch(new URL("/version", config.clusterUrl), { client: untrusted }));
     } finally {

@@ -3,13 +3,17 @@
 // (String, Deno.inspect with causes, JSON, the stack), and none of them contains the secret.
 
 import assert from "node:assert/strict";
+import { inspect as nodeInspect } from "node:util";
 import {
+  BasicAuth,
   Client,
   type Config,
   ConfigError,
   configFromCustomKubeconfig,
   configFromKubeconfig,
+  loadKubeconfig,
   parseKubeconfig,
+  StaticTokenAuth,
   TokenFileAuth,
 } from "../../client/mod.ts";
 import { Api } from "../../client/api.ts";
@@ -203,4 +207,115 @@ Deno.test("request errors never show the bearer token", async (t) => {
     assertNoSecret(err, "watch");
   });
   assert.equal(other.requests.length, 0);
+});
+
+/** Every way an object is inspected (Deno, console.log's default, node:util), hidden included. */
+function inspected(value: unknown): string {
+  return [
+    Deno.inspect(value),
+    Deno.inspect(value, { depth: 20, showHidden: true }),
+    nodeInspect(value),
+    nodeInspect(value, { depth: 20, showHidden: true }),
+  ].join("\n");
+}
+
+function assertNotShown(text: string, what: string): void {
+  for (const s of SECRETS) assert.ok(!text.includes(s), `${what}: secret ${s} shown in:\n${text}`);
+}
+
+const FULL_KUBECONFIG = `
+current-context: x
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:6443", proxy-url: "http://me:${PASSWORD}@127.0.0.1:3128"}
+users:
+- name: tok
+  user: {token: ${TOKEN}, as: jane}
+- name: basic
+  user: {username: admin, password: ${PASSWORD}}
+- name: cert
+  user: {client-certificate-data: ${btoa(CERT)}, client-key-data: ${btoa(KEY)}}
+- name: exec
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1, command: get-token,
+      args: [--token=${TOKEN}], env: [{name: T, value: ${TOKEN}}]}
+- name: oidc
+  user:
+    auth-provider: {name: oidc, config: {id-token: ${TOKEN}, client-secret: ${PASSWORD}}}
+contexts: [{name: x, context: {cluster: c, user: tok}}]
+`;
+
+// Issue 11, item 11: console.log(parseKubeconfig(...)) showed tokens, passwords and keys.
+Deno.test("printed kubeconfig objects, their parts and copies show no credentials", async () => {
+  const path = `${ROOT}/full-config`;
+  await Deno.writeTextFile(path, FULL_KUBECONFIG);
+  const kc = parseKubeconfig(FULL_KUBECONFIG, path);
+  const loaded = await loadKubeconfig({ path });
+  const user = kc.users[0].user;
+  const views: Record<string, unknown> = {
+    "parseKubeconfig": kc,
+    "loadKubeconfig": loaded,
+    "users": kc.users,
+    "clusters": kc.clusters,
+    ...Object.fromEntries(kc.users.map((u) => [`users ${u.name}`, u])),
+    "{...kubeconfig}": { ...kc },
+    "{...user}": { ...user },
+    "Object.assign({}, user)": Object.assign({}, user),
+    "structuredClone(kubeconfig)": structuredClone(kc),
+    "{...cluster}": { ...kc.clusters[0].cluster },
+  };
+  for (const [what, value] of Object.entries(views)) {
+    assertNotShown(inspected(value), what);
+  }
+  // Copies do not carry the credentials at all, so their JSON has none either.
+  assertNotShown(JSON.stringify({ ...user }), "JSON of {...user}");
+  assertNotShown(JSON.stringify(structuredClone(kc)), "JSON of structuredClone");
+  // What is redacted is still there to use, and JSON writes the file back whole.
+  assert.equal(user.token, TOKEN);
+  assert.equal(kc.users[1].user.password, PASSWORD);
+  assert.match(Deno.inspect(user), /token: "<redacted>"/);
+  const back = parseKubeconfig(JSON.stringify(kc), path);
+  assert.equal(back.users[0].user.token, TOKEN);
+  assert.equal(back.users[3].user.exec?.command, "get-token");
+  assert.equal(back.clusters[0].cluster["proxy-url"], `http://me:${PASSWORD}@127.0.0.1:3128`);
+  assert.deepEqual(JSON.parse(JSON.stringify(back)), JSON.parse(JSON.stringify(kc)));
+});
+
+// Issue 11, item 11: {...config} / Object.assign copies printed the client key and the proxy
+// password (the redaction hooks are non-enumerable, so copies lost them).
+Deno.test("copies of a Config carry no credential; a copy used for TLS says why the key is missing", async () => {
+  const kc = parseKubeconfig(
+    FULL_KUBECONFIG.replace("user: tok}", "user: cert}"),
+    `${ROOT}/config`,
+  );
+  const config = await configFromCustomKubeconfig(kc);
+  assert.equal(config.clientKey, KEY);
+  for (
+    const [what, value] of Object.entries({
+      "Config": config,
+      "{...config}": { ...config },
+      "Object.assign({}, config)": Object.assign({}, config),
+    })
+  ) {
+    assertNotShown(inspected(value) + JSON.stringify(value), what);
+  }
+  assert.throws(
+    () => new Client({ ...config }),
+    (e: unknown) => e instanceof ConfigError && /clientKey is missing.*copy/s.test(e.message),
+  );
+});
+
+Deno.test("auth objects print no credential, however copied or inspected", async () => {
+  const tokenFile = `${ROOT}/auth-token`;
+  await Deno.writeTextFile(tokenFile, TOKEN);
+  const auths = {
+    StaticTokenAuth: new StaticTokenAuth(TOKEN),
+    BasicAuth: new BasicAuth("admin", PASSWORD),
+    TokenFileAuth: await TokenFileAuth.create({ path: tokenFile }),
+  };
+  for (const [what, auth] of Object.entries(auths)) {
+    assert.ok((await auth.authorization())?.length);
+    const copy = { ...auth };
+    assertNotShown(inspected(auth) + inspected(copy) + JSON.stringify(auth), what);
+  }
 });
