@@ -12,3 +12,4 @@ export * from "./permissions.ts";
 export * from "./crd_apply.ts";
 export * from "./discovery.ts";
 export * from "./entry.ts";
+export * from "./manifests.ts";

@@ -10,7 +10,7 @@
  */
 
 import process from "node:process";
-import { type Document, parseDocument } from "yaml";
+import { type Document, parseAllDocuments, parseDocument } from "yaml";
 
 const DEBUG_VARS = new Set(["LOG_TOKENS", "LOG_STREAM"]);
 
@@ -53,4 +53,18 @@ function withoutDebugEnv<T>(fn: () => T): T {
  */
 export function parseYamlDocument(text: string): Document.Parsed {
   return withoutDebugEnv(() => parseDocument(text));
+}
+
+/**
+ * `parseAllDocuments` of the `yaml` package (multi-document text), usable without env
+ * permissions.
+ *
+ * @example
+ * ```ts
+ * import { parseYamlDocuments } from "./yaml.ts"; // internal: not exported by the package
+ * console.log(parseYamlDocuments("a: 1\n---\nb: 2\n").length); // 2
+ * ```
+ */
+export function parseYamlDocuments(text: string): ReturnType<typeof parseAllDocuments> {
+  return withoutDebugEnv(() => parseAllDocuments(text));
 }
