@@ -16,6 +16,8 @@ import {
 } from "../core/resource.ts";
 import { isValidLabelKey, isValidLabelValue } from "../core/selector.ts";
 import { crdNamesProblems } from "./names.ts";
+import { withRe2Patterns } from "./_re2_zod.ts";
+import { jsonCopy } from "./_json.ts";
 import { CrdSchemaError, structuralSchema } from "./schema.ts";
 import type { ZodInput, ZodLike, ZodOutput, ZodSchema } from "./zod.ts";
 import type {
@@ -217,11 +219,19 @@ export interface CustomResource<
   ): CustomResourceObject<Spec, Status>;
   /**
    * Validates an object as the apiserver would on create: nulls pruned, defaults filled,
-   * Zod, the structural types and the CEL rules. Returns the defaulted object, or throws
-   * {@link ResourceValidationError} listing every issue.
+   * Zod, the structural types and the CEL rules. Patterns run on RE2, as on the server.
+   * Returns the defaulted object, or throws {@link ResourceValidationError} listing every issue
+   * (including what JSON cannot carry, see {@link CustomResource.safeParse}).
    */
   parse(obj: unknown): CustomResourceObject<Spec, Status>;
-  /** As {@link CustomResource.parse}, without throwing. */
+  /**
+   * As {@link CustomResource.parse}, without throwing: never throws for any value. The value
+   * validated is the JSON the client would send (as `JSON.stringify`: `undefined` properties
+   * left out, `undefined` array items as `null`, `toJSON()` applied); what JSON cannot carry
+   * (functions, symbols, BigInt, NaN and ±Infinity, cycles, Map and Set, nesting deeper than
+   * the apiserver's 10,000 levels) is an issue at its path. (A schema a CRD cannot express still
+   * throws `CrdSchemaError`, as `crd()` does: that is a bug in the declaration, not the value.)
+   */
   safeParse(obj: unknown): ParseResult<CustomResourceObject<Spec, Status>>;
   /** As {@link CustomResource.parse} for an update from `old`: transition rules (`oldSelf`) run too. */
   parseUpdate(old: unknown, obj: unknown): CustomResourceObject<Spec, Status>;
@@ -451,22 +461,44 @@ export function customResource<
     return cachedCrd;
   };
 
+  // The schema validation runs: the same, with every pattern tested on RE2 as the apiserver
+  // tests it (linear time; JavaScript's engine can take exponential time on `^(a+)+$`).
+  let re2Schema: typeof schema | undefined;
+  const fail = (issues: ValidationIssue[]): ParseResult<Obj> => ({
+    success: false,
+    error: new ResourceValidationError(opts.kind, issues),
+  });
   const validate = (obj: unknown, old: unknown, isUpdate: boolean): ParseResult<Obj> => {
-    const root = openApiSchema();
-    // The server's order: prune nulls, default, validate (schema, then CEL on the defaulted object).
-    const input = pruneNulls(root, structuredClone(obj));
-    const typeIssues = structuralTypeIssues(root, input);
-    const r = schema.safeParse(input);
-    if (!r.success || typeIssues.length) {
-      const issues = [...typeIssues, ...(r.success ? [] : zodIssues(r.error))];
-      return { success: false, error: new ResourceValidationError(opts.kind, issues) };
+    const root = openApiSchema(); // first: it refuses patterns RE2 cannot compile
+    re2Schema ??= withRe2Patterns(schema);
+    // Validate what the client would send: the JSON form, refusing what JSON cannot carry.
+    const sent = jsonCopy(obj);
+    if (!sent.ok) return fail(sent.issues);
+    let oldSent: unknown;
+    if (isUpdate) {
+      const o = jsonCopy(old);
+      if (!o.ok) return fail(o.issues.map((i) => ({ ...i, message: `old object: ${i.message}` })));
+      oldSent = o.value;
     }
-    const data = applyDefaults(root, r.data) as Obj;
-    const issues = celIssues(root, data, isUpdate ? old : undefined);
-    if (issues.length) {
-      return { success: false, error: new ResourceValidationError(opts.kind, issues) };
+    try {
+      // The server's order: prune nulls, default, validate (schema, then CEL on the defaulted object).
+      const input = pruneNulls(root, sent.value);
+      const typeIssues = structuralTypeIssues(root, input);
+      const r = re2Schema.safeParse(input);
+      if (!r.success || typeIssues.length) {
+        return fail([...typeIssues, ...(r.success ? [] : zodIssues(r.error))]);
+      }
+      const data = applyDefaults(root, r.data) as Obj;
+      const issues = celIssues(root, data, oldSent);
+      return issues.length ? fail(issues) : { success: true, data };
+    } catch (e) {
+      // safeParse never throws: a value deep enough to exhaust the stack in a recursive step
+      // (CEL's view of a deeply nested field) is reported, not thrown.
+      const why = e instanceof RangeError
+        ? "nested too deeply to validate locally (the JavaScript stack ran out)"
+        : `could not be validated locally: ${e instanceof Error ? e.message : String(e)}`;
+      return fail([{ path: "", message: why, source: "schema" }]);
     }
-    return { success: true, data };
   };
   const orThrow = (r: ParseResult<Obj>): Obj => {
     if (!r.success) throw r.error;

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { JSONSchemaProps, ValidationRule } from "./types.ts";
 import { toRe2 } from "./regex.ts";
+import { re2, Re2SyntaxError } from "./_re2.ts";
 import type { ZodLike, ZodSchema } from "./zod.ts";
 import { applyDefaults, celIssues, structuralTypeIssues } from "./validate.ts";
 
@@ -258,17 +259,39 @@ function joinPath(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-function checkRegex(re: RegExp, path: string, st: WalkState): void {
+/**
+ * `source` (with `flags`) as the RE2 pattern the CRD carries, refused as the apiserver refuses
+ * it: constructs whose meaning RE2 lacks or changes are named, and a pattern Go's regexp cannot
+ * compile gets the apiserver's own words ("must be a valid regular expression, but isn't: ...").
+ */
+function re2Pattern(source: string, flags: string, path: string): string {
+  const fix = "rewrite it without that construct, or drop it and check with celRules()";
   let rewritten: string;
   try {
-    rewritten = toRe2(re.source, re.flags);
+    rewritten = toRe2(source, flags);
   } catch (e) {
     throw new CrdSchemaError(
       path,
-      `the pattern /${re.source}/ cannot be used: ${(e as Error).message}; ` +
-        `rewrite it without that construct, or drop it and check with celRules()`,
+      `the pattern /${source}/ cannot be used: ${(e as Error).message}; ${fix}`,
     );
   }
+  try {
+    re2(rewritten);
+  } catch (e) {
+    if (!(e instanceof Re2SyntaxError)) throw e;
+    throw new CrdSchemaError(
+      path,
+      `the pattern /${source}/ cannot be used: the apiserver refuses it (pattern: Invalid value: ` +
+        `${
+          JSON.stringify(rewritten)
+        }: must be a valid regular expression, but isn't: ${e.message}); ${fix}`,
+    );
+  }
+  return rewritten;
+}
+
+function checkRegex(re: RegExp, path: string, st: WalkState): void {
+  const rewritten = re2Pattern(re.source, re.flags, path);
   if (rewritten !== re.source) {
     const prev = st.patterns.get(re.source);
     if (prev !== undefined && prev !== rewritten) {
@@ -843,11 +866,7 @@ function ordered<T extends object>(n: T): T {
 function fixPattern(p: string, path: string, st: PassState): string {
   const mapped = st.patterns.get(p);
   if (mapped !== undefined) return mapped;
-  try {
-    return toRe2(p);
-  } catch (e) {
-    throw new CrdSchemaError(path, `the pattern /${p}/ cannot be used: ${(e as Error).message}`);
-  }
+  return re2Pattern(p, "", path);
 }
 
 function checkListType(out: JSONSchemaProps, path: string): void {
