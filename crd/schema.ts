@@ -250,6 +250,7 @@ function defOf(s: unknown): Record<string, unknown> & { type: string } {
 const HINT_CEL = "express the condition as a CEL rule with celRules() instead";
 
 interface WalkState {
+  /** Schemas (and z.lazy getters) on the path from the root: seeing one again is recursion. */
   stack: Set<unknown>;
   /** RegExp source -> RE2 pattern, for sources whose flags change their meaning. */
   patterns: Map<string, string>;
@@ -350,15 +351,39 @@ const UNSUPPORTED: Record<string, string> = {
     "use an object with named fields or a z.array() of one type",
 };
 
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v !== "object") return typeof v;
+  return "an object without Zod's _zod.def";
+}
+
+const RECURSIVE = "recursive schema: a structural schema cannot refer to itself; write out the " +
+  "levels you need, or use preserveUnknownFields() below some depth";
+
+/**
+ * How deep the walk goes before it calls the schema endless: far deeper than any real CRD (a
+ * Pod template nests about 20 levels), and far short of the JavaScript stack.
+ */
+const MAX_SCHEMA_DEPTH = 300;
+
 function walkZod(schema: unknown, path: string, st: WalkState): void {
-  if (st.stack.has(schema)) {
+  if (st.stack.has(schema)) throw new CrdSchemaError(path, RECURSIVE);
+  if (st.stack.size >= MAX_SCHEMA_DEPTH) {
+    // A z.lazy() whose getter builds a new schema on each call is never seen twice.
     throw new CrdSchemaError(
       path,
-      "recursive schema: a structural schema cannot refer to itself; write out the levels you need, " +
-        "or use preserveUnknownFields() below some depth",
+      `the schema nests more than ${MAX_SCHEMA_DEPTH} levels: a z.lazy() whose getter builds a ` +
+        "new schema on each call recurses without end; " +
+        RECURSIVE.replace("recursive schema: ", ""),
     );
   }
-  const def = defOf(schema);
+  const def = (schema as Partial<ZodInternals> | null | undefined)?._zod?.def;
+  if (typeof def?.type !== "string") {
+    throw new CrdSchemaError(
+      path,
+      `not a Zod 4 schema (got ${describeValue(schema)}); use z.* from "zod" 4`,
+    );
+  }
   const why = UNSUPPORTED[def.type];
   if (why) throw new CrdSchemaError(path, why);
   st.stack.add(schema);
@@ -414,9 +439,19 @@ function walkZod(schema: unknown, path: string, st: WalkState): void {
       case "nonoptional":
         walkZod(def.innerType, path, st);
         break;
-      case "lazy":
-        walkZod((def.getter as () => unknown)(), path, st);
+      case "lazy": {
+        // The same getter again (z.lazy(node) inside node()) is recursion even when it builds a
+        // new schema each time.
+        const getter = def.getter as () => unknown;
+        if (st.stack.has(getter)) throw new CrdSchemaError(path, RECURSIVE);
+        st.stack.add(getter);
+        try {
+          walkZod(getter(), path, st);
+        } finally {
+          st.stack.delete(getter);
+        }
         break;
+      }
       case "pipe": {
         const out = defOf(def.out).type;
         if (out === "transform") throw new CrdSchemaError(path, UNSUPPORTED.transform);

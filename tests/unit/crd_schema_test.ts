@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   celRules,
   CrdSchemaError,
+  customResource,
   embeddedResource,
   format,
   intOrString,
@@ -342,4 +343,43 @@ Deno.test("defaults: a default its own field rejects fails at conversion, as the
   }));
   assert.deepEqual(good.properties!.o.default, {});
   assert.deepEqual(good.properties!.l.default, [{ k: "a" }]);
+});
+
+Deno.test("unsupported: a z.lazy() that builds a new schema per call is a CrdSchemaError, not a stack overflow", () => {
+  // The same getter re-entered (it builds a new ZodLazy around itself on each call).
+  const node = (): z.ZodType =>
+    z.object({ name: z.string(), kids: z.array(z.lazy(node)).optional() });
+  rejects(z.object({ tree: node() }), "spec.tree.kids[*].kids[*]", /recursive schema/);
+  // A new getter on each call: only the depth gives it away.
+  const mk = (): z.ZodType => z.object({ c: z.lazy(() => mk()).optional() });
+  assert.throws(() => structuralSchema(mk(), "spec"), (e: unknown) => {
+    assert.ok(e instanceof CrdSchemaError, `expected CrdSchemaError, got ${e}`);
+    assert.match(
+      e.message,
+      /nests more than 300 levels: a z\.lazy\(\) whose getter builds a new schema/,
+    );
+    assert.match(e.path, /^spec(\.c)+$/);
+    return true;
+  });
+  // And through customResource, where it surfaced as a RangeError.
+  const Foo = customResource({
+    group: "clux.dev",
+    version: "v1",
+    kind: "Foo",
+    namespaced: true,
+    spec: mk(),
+  });
+  assert.throws(() => Foo.crd(), CrdSchemaError);
+  assert.throws(() => Foo.safeParse({ metadata: { name: "a" }, spec: {} }), CrdSchemaError);
+});
+
+Deno.test("unsupported: something that is not a Zod schema inside the tree is a CrdSchemaError", () => {
+  assert.throws(
+    () => structuralSchema({ _zod: {} } as unknown as z.ZodType, "spec"),
+    (e) => e instanceof CrdSchemaError && /not a Zod 4 schema/.test(e.message),
+  );
+  assert.throws(
+    () => structuralSchema(null as unknown as z.ZodType, "spec"),
+    (e) => e instanceof CrdSchemaError && /got null/.test(e.message),
+  );
 });
