@@ -13,6 +13,11 @@
  * - `shutdown()` stops taking work, lets running work finish within a grace period, then
  *   aborts what is left through each run's `AbortSignal`, and gives up on (abandons) runs that
  *   have not settled a short while after that, so that shutdown always ends.
+ * - a requeue asked for by a finished run starts from a timer, never from the microtask that
+ *   ended the run (as kube-rs' delay queue): a worker that requeues itself at once without I/O
+ *   cannot starve timers, I/O and signal handlers;
+ * - delays must be finite and >= 0: anything else is a `RangeError` (a worker's bad delay is
+ *   reported through `onWorkerError` and not requeued), not "now".
  *
  * @module
  */
@@ -231,6 +236,8 @@ export class Scheduler {
    * requests collapse and the earlier time wins; if it is running, one follow-up run is kept.
    * Ignored after shutdown.
    *
+   * @throws {RangeError} if `delayMs` is negative, NaN or infinite.
+   *
    * @example
    * ```ts
    * import { Scheduler } from "@kubeno/kube";
@@ -240,8 +247,15 @@ export class Scheduler {
    * ```
    */
   schedule(key: string, delayMs: number = 0): void {
+    checkDelay(delayMs, `Scheduler.schedule(${JSON.stringify(key)})`);
     if (this.#stopped) return;
-    const runAt = Date.now() + Math.max(0, Number.isFinite(delayMs) ? delayMs : 0);
+    this.#enqueue(key, delayMs);
+    this.#pump();
+  }
+
+  /** Records a request for `key`; the caller pumps. */
+  #enqueue(key: string, delayMs: number): void {
+    const runAt = Date.now() + delayMs;
     const dueAt = runAt + this.#debounceMs;
     const entry = this.#entries.get(key);
     if (entry) {
@@ -259,7 +273,6 @@ export class Scheduler {
       this.#entries.set(key, e);
       this.#heap.push({ key, dueAt, version: 0, seq: this.#seq++ });
     }
-    this.#pump();
   }
 
   /**
@@ -431,11 +444,15 @@ export class Scheduler {
     for (const w of waiters) w();
   }
 
-  /** Moves due keys to the ready queue, starts what fits, and arms the timer for the rest. */
-  #pump(): void {
+  /**
+   * Moves due keys to the ready queue, starts what fits, and arms the timer for the rest.
+   * `fromTimers` false leaves due keys in the heap for the timer to move: at the end of a run,
+   * so that what the run requeued starts from a macrotask.
+   */
+  #pump(fromTimers = true): void {
     if (this.#stopped) return;
     const now = Date.now();
-    for (;;) {
+    while (fromTimers) {
       const top = this.#heap.peek();
       if (!top || top.dueAt > now) break;
       this.#heap.pop();
@@ -489,14 +506,34 @@ export class Scheduler {
         this.#onWorkerError?.(key, err);
       }
       this.#running.delete(key);
-      if (typeof requeue === "number") this.schedule(key, requeue);
+      if (requeue !== undefined && !this.#stopped) {
+        try {
+          checkDelay(requeue, `the worker for ${JSON.stringify(key)}: its requeue delay`);
+          this.#enqueue(key, requeue);
+        } catch (err) {
+          this.#onWorkerError?.(key, err);
+        }
+      }
       // A trigger that came while running: it was held; queue it now.
       const held = this.#entries.get(key);
       if (held?.due && !this.#stopped) this.#ready.push(key);
-      this.#pump();
+      // Not from the heap: a requeue (even of 0 ms) waits for the timer, so that a worker that
+      // requeues at once cannot run again and again from microtasks alone.
+      this.#pump(false);
       this.#notifyIdle();
     })();
     this.#running.set(key, run);
+  }
+}
+
+/** Throws a `RangeError` unless `ms` is a finite number of milliseconds >= 0. */
+function checkDelay(ms: unknown, what: string): asserts ms is number {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    throw new RangeError(
+      `${what} must be a finite number of milliseconds >= 0, got ${
+        typeof ms === "string" ? JSON.stringify(ms) : String(ms)
+      } (to run it only on the next change, do not requeue it)`,
+    );
   }
 }
 

@@ -340,3 +340,85 @@ Deno.test("backoffDelay: jitter never takes it over the cap", () => {
     Math.random = random;
   }
 });
+
+Deno.test(
+  "scheduler: a requeue of 0 ms waits for a timer, not the microtask that ended the run",
+  withClock(async (clock) => {
+    let runs = 0;
+    // Bounded, so that the old microtask loop ends (after 1,000 runs) instead of hanging.
+    const s = new Scheduler(() => Promise.resolve(++runs < 1_000 ? 0 : undefined));
+    s.start();
+    s.schedule("a");
+    assert.equal(runs, 1, "a trigger still starts at once");
+    for (let i = 0; i < 100; i++) await Promise.resolve();
+    assert.equal(runs, 1, "no second run from microtasks alone");
+    await clock.tickAsync(0);
+    assert.equal(runs, 2);
+    // (A timer set during a fake tick with delay 0 is due 1 ms later.)
+    await clock.tickAsync(1);
+    assert.equal(runs, 3);
+    await s.shutdown(0);
+  }),
+);
+
+Deno.test("scheduler: a worker that requeues at once without I/O lets a 100 ms interval tick", async () => {
+  // Real timers: before the fix, the runs chained through microtasks and no timer ever fired
+  // until the worker stopped requeueing (here after 200,000 runs).
+  const limit = 200_000;
+  let runs = 0;
+  const s = new Scheduler(() => Promise.resolve(++runs < limit ? 0 : undefined));
+  const ticksAt: number[] = [];
+  let interval: ReturnType<typeof setInterval> | undefined;
+  const twoTicks = new Promise<void>((resolve) => {
+    interval = setInterval(() => {
+      if (ticksAt.push(runs) === 2) resolve();
+    }, 100);
+  });
+  s.start();
+  s.schedule("a");
+  await twoTicks;
+  clearInterval(interval);
+  await s.shutdown(0);
+  assert.ok(ticksAt[1] < limit, `the interval ticked only after the loop ended (${ticksAt})`);
+  assert.ok(ticksAt[1] > ticksAt[0], `the loop went on between ticks (${ticksAt})`);
+});
+
+Deno.test(
+  "scheduler: a worker's negative, NaN or infinite requeue is reported, not run at once",
+  withClock(async (clock) => {
+    const errors: string[] = [];
+    const runs = new Map<string, number>();
+    const delays: Record<string, unknown> = { neg: -1, nan: NaN, inf: Infinity, str: "500" };
+    const s = new Scheduler((key) => {
+      const n = (runs.get(key) ?? 0) + 1;
+      runs.set(key, n);
+      // Only the first run asks for it (the old clamp to 0 would loop forever otherwise).
+      return Promise.resolve(n === 1 ? delays[key] as number : undefined);
+    }, { onWorkerError: (key, e) => errors.push(`${key}: ${(e as Error).name}`) });
+    s.start();
+    for (const k of Object.keys(delays)) s.schedule(k);
+    await clock.tickAsync(60_000);
+    assert.deepEqual([...runs.values()], [1, 1, 1, 1]);
+    assert.deepEqual(errors, [
+      "neg: RangeError",
+      "nan: RangeError",
+      "inf: RangeError",
+      "str: RangeError",
+    ]);
+    assert.deepEqual(s.stats(), { scheduled: 0, ready: 0, running: 0 });
+    await s.shutdown(0);
+  }),
+);
+
+Deno.test("scheduler: schedule rejects a negative, NaN or infinite delay with a RangeError", () => {
+  const s = new Scheduler(async () => {});
+  for (const bad of [-1, NaN, Infinity, -Infinity]) {
+    assert.throws(
+      () => s.schedule("a", bad),
+      (e: unknown) =>
+        e instanceof RangeError && /finite number of milliseconds >= 0/.test(e.message),
+    );
+  }
+  s.schedule("a", 0);
+  assert.equal(s.has("a"), true);
+});
