@@ -17,7 +17,9 @@ import {
   defaultRetryPolicy,
   isRetryableConnectionError,
   isRetryableStatus,
+  notifyRetry,
   retryDelayMs,
+  type RetryNotice,
   type RetryPolicy,
   sleep,
 } from "./retry.ts";
@@ -59,6 +61,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the client's per-request timeout; for streams it bounds the wait for headers. */
   timeoutMs?: number;
+  /** Told before each retry (of a 429, a 5xx or a lost connection) and its wait. */
+  onRetry?: (retry: RetryNotice) => void;
 }
 
 /**
@@ -366,7 +370,15 @@ export class Client implements Disposable {
           );
           if (attempt < this.#retry.maxRetries && isRetryableConnectionError(req.method)) {
             clearTimeout(timer);
-            await sleep(retryDelayMs(this.#retry, attempt, null), opts.signal);
+            const delayMs = retryDelayMs(this.#retry, attempt, null);
+            const { maxRetries } = this.#retry;
+            notifyRetry(opts.onRetry, {
+              attempt: attempt + 1,
+              maxRetries,
+              delayMs,
+              error: failure,
+            });
+            await sleep(delayMs, opts.signal);
             continue;
           }
           throw failure;
@@ -403,18 +415,19 @@ export class Client implements Disposable {
           attempt--;
           continue;
         }
-        if (attempt < this.#retry.maxRetries && isRetryableStatus(req.method, res.status)) {
-          clearTimeout(timer);
-          await sleep(
-            retryDelayMs(this.#retry, attempt, res.headers.get("retry-after")),
-            opts.signal,
-          );
-          continue;
-        }
-        throw apiErrorFromResponse(res.status, res.statusText, body, {
+        const error = apiErrorFromResponse(res.status, res.statusText, body, {
           method: req.method,
           path: req.path,
         });
+        if (attempt < this.#retry.maxRetries && isRetryableStatus(req.method, res.status)) {
+          clearTimeout(timer);
+          const delayMs = retryDelayMs(this.#retry, attempt, res.headers.get("retry-after"));
+          const { maxRetries } = this.#retry;
+          notifyRetry(opts.onRetry, { attempt: attempt + 1, maxRetries, delayMs, error });
+          await sleep(delayMs, opts.signal);
+          continue;
+        }
+        throw error;
       } catch (err) {
         throw failed(err);
       } finally {

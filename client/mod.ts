@@ -6,7 +6,7 @@
 
 export * from "./config/mod.ts";
 export * from "./client.ts";
-export { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
+export { defaultRetryPolicy, type RetryNotice, type RetryPolicy } from "./retry.ts";
 export * from "./api.ts";
 export * from "./permissions.ts";
 export * from "./crd_apply.ts";

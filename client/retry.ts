@@ -42,6 +42,40 @@ export const defaultRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
   maxRetryAfterMs: 60_000,
 });
 
+/**
+ * A retry the client is about to make, as told to `RequestOptions.onRetry`: callers that must
+ * not stay silent while retries add up (the watcher) report it.
+ *
+ * @example
+ * ```ts
+ * import type { RetryNotice } from "@kubeno/kube";
+ * const log = (r: RetryNotice) =>
+ *   console.warn(`retry ${r.attempt}/${r.maxRetries} in ${r.delayMs} ms after`, r.error);
+ * ```
+ */
+export interface RetryNotice {
+  /** Which retry this is, from 1. */
+  attempt: number;
+  /** The most retries the policy allows. */
+  maxRetries: number;
+  /** The wait before it, in milliseconds. */
+  delayMs: number;
+  /** Why: the `ApiError` of a 429/5xx answer, or the `ConnectionError`. */
+  error: unknown;
+}
+
+/** Tells `onRetry` of a retry; a throwing callback must not change what the request does. */
+export function notifyRetry(
+  onRetry: ((r: RetryNotice) => void) | undefined,
+  notice: RetryNotice,
+): void {
+  try {
+    onRetry?.(notice);
+  } catch (err) {
+    console.error("client: onRetry threw:", err);
+  }
+}
+
 /** Methods whose repetition has the same effect as one call. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 
