@@ -14,6 +14,7 @@ import {
   isUnauthorized,
   KubeError,
   type Status,
+  WatchDecodeError,
 } from "../core/error.ts";
 import type { ListParams, WatchParams } from "../core/params.ts";
 import { listRequest, type ResourceScope, watchRequest } from "../core/request.ts";
@@ -31,7 +32,8 @@ import {
 } from "../core/metadata.ts";
 import { Api } from "../client/api.ts";
 import type { Client } from "../client/client.ts";
-import { sleep } from "../client/retry.ts";
+import { PermissionError } from "../client/permissions.ts";
+import { type RetryNotice, sleep } from "../client/retry.ts";
 import { type Backoff, defaultBackoff } from "./backoff.ts";
 
 /**
@@ -75,18 +77,38 @@ export type WatcherEvent<K> =
  * ```
  */
 export interface WatchableApi<K> {
-  /** One page of a list. */
-  list(lp?: ListParams, opts?: { signal?: AbortSignal }): Promise<ObjectList<K>>;
+  /** One page of a list. `onRetry` is told of the client's own retries (see `RequestOptions`). */
+  list(lp?: ListParams, opts?: WatchableCallOptions): Promise<ObjectList<K>>;
   /** One watch connection from `resourceVersion`; ends when the server closes it. */
   watch(
     wp?: WatchParams,
     resourceVersion?: string,
-    opts?: { signal?: AbortSignal },
+    opts?: WatchableCallOptions,
   ): AsyncIterable<WatchEvent<K>>;
   /** The resource, used to name it in errors. */
   readonly resource?: { readonly kind: string; readonly plural: string };
   /** The namespace, used to name it in errors. */
   readonly namespace?: string;
+}
+
+/**
+ * Options the watcher passes to each call of a {@link WatchableApi}: a subset of the client's
+ * `RequestOptions`.
+ *
+ * @example
+ * ```ts
+ * import type { WatchableCallOptions } from "@kubeno/kube";
+ * const opts: WatchableCallOptions = {
+ *   signal: AbortSignal.timeout(5_000),
+ *   onRetry: (r) => console.warn(`retrying in ${r.delayMs} ms`),
+ * };
+ * ```
+ */
+export interface WatchableCallOptions {
+  /** Ends the call. */
+  signal?: AbortSignal;
+  /** Told before each retry the client makes within the call. */
+  onRetry?: (retry: RetryNotice) => void;
 }
 
 /**
@@ -158,7 +180,10 @@ export interface WatcherConfig {
   signal?: AbortSignal;
   /**
    * Told of every error the watcher recovers from: it is called, then the watcher waits
-   * `err.retryInMs` and tries again. The stream never ends because of an error. Default: a
+   * `err.retryInMs` and tries again. Also told of each retry the client makes within one call
+   * (a 429 or 5xx storm: `clientRetry` is true, the client waits `retryInMs`), and of objects
+   * it skips because they lack `metadata.name` (`retryInMs` 0). The stream never ends because
+   * of such an error; only a missing Deno permission ends it (see {@link watcher}). Default: a
    * `console.error` for 401/403/404 (fix the RBAC, the resource or the namespace) and a
    * `console.warn` for others; expired resource versions (a routine relist) are not logged.
    */
@@ -187,6 +212,8 @@ export class WatcherError extends KubeError {
   readonly relist: boolean;
   /** How long the watcher waits before its next attempt, in milliseconds. */
   readonly retryInMs: number;
+  /** True if the client retries a call by itself (429, 5xx, lost connection): a report only. */
+  readonly clientRetry: boolean;
 
   /**
    * Builds the error.
@@ -196,12 +223,19 @@ export class WatcherError extends KubeError {
    */
   constructor(
     message: string,
-    details: { phase: "list" | "watch"; relist: boolean; retryInMs: number; cause: unknown },
+    details: {
+      phase: "list" | "watch";
+      relist: boolean;
+      retryInMs: number;
+      cause: unknown;
+      clientRetry?: boolean;
+    },
   ) {
     super(message, { cause: details.cause });
     this.phase = details.phase;
     this.relist = details.relist;
     this.retryInMs = details.retryInMs;
+    this.clientRetry = details.clientRetry ?? false;
   }
 }
 
@@ -225,6 +259,15 @@ function isGoneStatus(s: Status): boolean {
 function describe(api: WatchableApi<unknown>): string {
   const what = api.resource?.plural ?? "objects";
   return api.namespace ? `${what} in namespace ${api.namespace}` : what;
+}
+
+/** `value` as JSON (the error that shows it shortens it), or as text if it is not JSON. */
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 function errorText(err: unknown): string {
@@ -268,7 +311,14 @@ type WatchEnd =
  *   a fresh `Init`..`InitDone`, so a store can swap in the new state and objects deleted in the
  *   meantime disappear.
  * - Other errors (network, 5xx, 429, 403, 404, garbage on the wire) are reported to
- *   {@link WatcherConfig.onError} and retried after a backoff. The stream never ends on errors.
+ *   {@link WatcherConfig.onError} and retried after a backoff; so is each retry the client
+ *   makes within a call. Waits grow from one error to the next and start over only after the
+ *   watch made progress (an event) or after the backoff's quiet period: a list that succeeds
+ *   is no proof of health (a watch that answers 410 after every list is backed off from).
+ * - An event or list item without `metadata.name` is reported as a `WatchDecodeError` and
+ *   skipped; the watch goes on.
+ * - A missing Deno permission (`PermissionError`) cannot succeed on a retry: the stream ends
+ *   by throwing it, and its message names the flag to add. Other errors never end the stream.
  * - Aborting {@link WatcherConfig.signal}, or leaving the `for await` loop, ends the stream
  *   promptly and closes the connection.
  *
@@ -320,6 +370,14 @@ async function* runWatcher<K extends KubeObject>(
   let goneStreak = 0; // consecutive 410s without progress
   let quickCloses = 0; // consecutive watches the server closed right after opening them
 
+  const report = (err: WatcherError) => {
+    try {
+      onError(err);
+    } catch (e) {
+      // A throwing callback must not end the stream it is there to keep alive.
+      console.error("watcher: onError threw:", e);
+    }
+  };
   /** Reports an error and waits; false if the signal aborted in the meantime. */
   const recover = async (
     phase: "list" | "watch",
@@ -327,6 +385,8 @@ async function* runWatcher<K extends KubeObject>(
     relist: boolean,
     gone = false,
   ): Promise<boolean> => {
+    // Deno denies it again on every retry: end the stream with the error, which names the flag.
+    if (cause instanceof PermissionError) throw cause;
     // The first 410 in a row relists at once (it is routine); repeated ones back off.
     const wait = gone && goneStreak++ === 0 ? 0 : backoff.next();
     if (wait > 0) backedOff = true;
@@ -334,12 +394,7 @@ async function* runWatcher<K extends KubeObject>(
     const message = `watcher of ${what}: ${phase} failed: ${errorText(cause)}.${hint(api, cause)} ${
       action[0].toUpperCase()
     }${action.slice(1)} in ${wait} ms.`;
-    try {
-      onError(new WatcherError(message, { phase, relist, retryInMs: wait, cause }));
-    } catch (err) {
-      // A throwing callback must not end the stream it is there to keep alive.
-      console.error("watcher: onError threw:", err);
-    }
+    report(new WatcherError(message, { phase, relist, retryInMs: wait, cause }));
     if (wait > 0) {
       try {
         await sleep(wait, signal);
@@ -349,14 +404,44 @@ async function* runWatcher<K extends KubeObject>(
     }
     return !signal.aborted;
   };
-  // A list alone is no proof of health: a watch that answers 410 after every list must back off,
-  // so only events on a watch clear the 410 streak.
-  const progressed = (watching: boolean) => {
-    if (watching) goneStreak = 0;
+  // A list alone is no proof of health: a watch that answers 410 after every list must back off
+  // more each time, so only events on a watch clear the 410 streak and reset the backoff (as
+  // client-go's reflector and kube-rs do; the default backoff also resets after a quiet period).
+  const progressed = () => {
+    goneStreak = 0;
     if (backedOff) {
       backoff.reset();
       backedOff = false;
     }
+  };
+  /** Call options that report the client's own retries (a 429 storm can last minutes). */
+  const callOptions = (phase: "list" | "watch"): WatchableCallOptions => ({
+    signal,
+    onRetry: (r) =>
+      report(
+        new WatcherError(
+          `watcher of ${what}: ${phase} failed: ${errorText(r.error)}.${hint(api, r.error)} ` +
+            `The client retries in ${r.delayMs} ms (retry ${r.attempt} of ${r.maxRetries}).`,
+          { phase, relist: false, retryInMs: r.delayMs, cause: r.error, clientRetry: true },
+        ),
+      ),
+  });
+  /** Whether `obj` can go to a store; if not, reports it as a decode error. */
+  const usable = (phase: "list" | "watch", obj: unknown, type: string): boolean => {
+    const name = (obj as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof name === "string" && name !== "") return true;
+    const cause = new WatchDecodeError(
+      `${phase === "list" ? "a list item" : `a ${type} event's object`} without metadata.name`,
+      jsonText(phase === "list" ? obj : { type, object: obj }),
+    );
+    report(
+      new WatcherError(
+        `watcher of ${what}: ${phase}: ${cause.message}. Skipped it; is something between ` +
+          "this program and the API server rewriting responses?",
+        { phase, relist: false, retryInMs: 0, cause },
+      ),
+    );
+    return false;
   };
 
   // The resume point; `listed` says whether the consumer holds a complete snapshot at it.
@@ -382,7 +467,8 @@ async function* runWatcher<K extends KubeObject>(
             }
             return lp;
           };
-          let pending = api.list(pageParams(undefined), { signal });
+          const listOptions = callOptions("list");
+          let pending = api.list(pageParams(undefined), listOptions);
           let cont: string | undefined;
           do {
             const page = await pending;
@@ -392,12 +478,12 @@ async function* runWatcher<K extends KubeObject>(
               // The next page is fetched while this one is handed out. Its failure is met by
               // the await above on the next turn; this catch only keeps it from being
               // "unhandled" if the consumer stops first.
-              pending = api.list(pageParams(cont), { signal });
+              pending = api.list(pageParams(cont), listOptions);
               pending.catch(() => {});
             }
             const items = page.items ?? [];
             for (let i = 0; i < items.length; i++) {
-              yield { type: "InitApply", object: items[i] };
+              if (usable("list", items[i], "")) yield { type: "InitApply", object: items[i] };
             }
           } while (cont);
         } catch (err) {
@@ -409,7 +495,6 @@ async function* runWatcher<K extends KubeObject>(
         yield INIT_DONE;
         resourceVersion = rv;
         listed = true;
-        progressed(false);
       } else if (!listed) {
         yield INIT;
       }
@@ -441,7 +526,7 @@ async function* runWatcher<K extends KubeObject>(
       const onStop = () => watchCtl.abort(signal.reason);
       signal.addEventListener("abort", onStop, { once: true });
       try {
-        it = openWatch(api, wp, from, watchCtl.signal);
+        it = openWatch(api, wp, from, { ...callOptions("watch"), signal: watchCtl.signal });
         for (;;) {
           const r = await it.next();
           if (r.done) break;
@@ -451,12 +536,14 @@ async function* runWatcher<K extends KubeObject>(
             switch (ev.type) {
               case "ADDED":
               case "MODIFIED": {
+                if (!usable("watch", ev.object, ev.type)) continue;
                 const rv = ev.object.metadata?.resourceVersion;
                 if (rv) resourceVersion = rv;
                 yield { type: inInitial ? "InitApply" : "Apply", object: ev.object };
                 break;
               }
               case "DELETED": {
+                if (!usable("watch", ev.object, ev.type)) continue;
                 const rv = ev.object.metadata?.resourceVersion;
                 if (rv) resourceVersion = rv;
                 // A streaming list sends only the current objects; a delete there has no place.
@@ -486,7 +573,7 @@ async function* runWatcher<K extends KubeObject>(
               }
             }
             if (end.kind !== "closed") break;
-            if (!inInitial) progressed(true);
+            if (!inInitial) progressed();
           }
           if (end.kind !== "closed") break;
         }
@@ -560,11 +647,11 @@ function openWatch<K>(
   api: WatchableApi<K>,
   wp: WatchParams,
   resourceVersion: string | undefined,
-  signal: AbortSignal,
+  opts: WatchableCallOptions,
 ): AsyncIterator<readonly WatchEvent<K>[]> {
   const wire = wireOf(api);
-  if (wire) return wireBatches<K>(wire, wp, resourceVersion, signal);
-  const it = api.watch(wp, resourceVersion, { signal })[Symbol.asyncIterator]();
+  if (wire) return wireBatches<K>(wire, wp, resourceVersion, opts);
+  const it = api.watch(wp, resourceVersion, opts)[Symbol.asyncIterator]();
   return {
     async next() {
       const r = await it.next();
@@ -582,7 +669,7 @@ async function* wireBatches<K>(
   wire: Wire,
   wp: WatchParams,
   resourceVersion: string | undefined,
-  signal: AbortSignal,
+  opts: WatchableCallOptions,
 ): AsyncGenerator<readonly WatchEvent<K>[], void, undefined> {
   const { location, accept } = wire;
   const req = watchRequest(
@@ -591,7 +678,7 @@ async function* wireBatches<K>(
     wp,
   );
   if (accept) req.headers.accept = accept;
-  const body = await location.client.requestStream(req, { signal });
+  const body = await location.client.requestStream(req, opts);
   const reader = body.getReader();
   const decoder = new TextDecoder("utf-8");
   let buf = ""; // text after the last newline

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Api } from "../../client/api.ts";
-import { isForbidden, WatchDecodeError } from "../../core/error.ts";
+import { ApiError, isForbidden, WatchDecodeError } from "../../core/error.ts";
 import { ConfigMap } from "../../core/k8s/core/v1.ts";
 import { ExponentialBackoff, ResetTimerBackoff } from "../../runtime/backoff.ts";
 import { reflector, sharedReflector } from "../../runtime/reflector.ts";
@@ -15,6 +15,7 @@ import {
   metadataWatcher,
   PARTIAL_OBJECT_METADATA_ACCEPT,
   PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
+  type WatchableApi,
   watcher,
   type WatcherConfig,
   type WatcherError,
@@ -22,6 +23,7 @@ import {
 } from "../../runtime/watcher.ts";
 import { testClient } from "./_client.ts";
 import { type Recorded, scriptedServer } from "./_scripted.ts";
+import { PermissionError } from "../../client/permissions.ts";
 
 // Captured before any test installs fake timers: the tests' own waits use real time.
 const realSetTimeout = globalThis.setTimeout;
@@ -854,16 +856,174 @@ Deno.test("watcher: events split inside a multi-byte character and across reads 
   assert.deepEqual(w.errors, []);
 });
 
-Deno.test("watcher: a watch that answers 410 after every list backs off instead of spinning", async () => {
+Deno.test("watcher: a watch that answers 410 after every list backs off more each time; a watch event resets it", async () => {
   const gone = () => statusResponse(410, "Expired", "too old resource version");
+  const progress = new WatchStream();
   await using srv = server(
-    Array.from({ length: 10 }, () => () => list([], "10")),
-    Array.from({ length: 10 }, () => gone),
+    Array.from({ length: 10 }, () => () => list([cm("a", "1")], "10")),
+    [gone, gone, gone, gone, progress, gone],
   );
   await using w = run(srv.api, {
-    backoff: () => new ExponentialBackoff({ initialMs: 200, jitter: 0 }),
+    backoff: () => new ExponentialBackoff({ initialMs: 20, jitter: 0 }),
   });
-  await until(() => w.errors.length >= 3, "three 410s");
-  assert.deepEqual(w.errors.slice(0, 3).map((e) => e.retryInMs), [0, 200, 200]);
-  assert.ok(srv.watchRequests().length <= 3, `no busy loop (${srv.watchRequests().length})`);
+  await until(() => w.errors.length >= 4, "four 410s");
+  // A successful list is no proof of health: the waits grow (they stayed at 20 before).
+  assert.deepEqual(w.errors.map((e) => e.retryInMs), [0, 20, 40, 80]);
+  await until(() => srv.watchRequests().length === 5, "the fifth watch");
+  progress.send("MODIFIED", cm("a", "11"));
+  progress.send("ERROR", {
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    code: 410,
+    reason: "Expired",
+    message: "too old resource version",
+  });
+  await until(() => w.errors.length >= 6, "two more 410s");
+  assert.deepEqual(w.errors.slice(4).map((e) => e.retryInMs), [0, 20], "reset by the event");
+});
+
+Deno.test("watcher: persistent 410s under the default backoff: a handful of LISTs in 20 s, waits grow to 30 s (fake timers)", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
+  try {
+    const listsAt: number[] = [];
+    const api: WatchableApi<CM> = {
+      list: () => {
+        listsAt.push(Date.now());
+        return Promise.resolve({ metadata: { resourceVersion: "10" }, items: [cm("a", "1")] });
+      },
+      // deno-lint-ignore require-yield
+      async *watch() {
+        throw new ApiError(
+          { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" },
+          { method: "GET", path: "/watch" },
+        );
+      },
+    };
+    const errors: WatcherError[] = [];
+    const ac = new AbortController();
+    const done = (async () => {
+      for await (const _ of watcher(api, { signal: ac.signal, onError: (e) => errors.push(e) })) {
+        // drained
+      }
+    })();
+    await clock.tickAsync(20_000);
+    // Waits of [400, 800], [800, 1600], ...: at most 8 lists in 20 s (36 before).
+    assert.ok(listsAt.length >= 5 && listsAt.length <= 8, `${listsAt.length} lists in 20 s`);
+    await clock.tickAsync(300_000);
+    const waits = errors.map((e) => e.retryInMs);
+    assert.equal(waits[0], 0, "the first 410 relists at once");
+    for (let i = 2; i < waits.length; i++) {
+      assert.ok(waits[i] <= 30_000, `capped: ${waits}`);
+    }
+    assert.ok(waits.slice(-3).every((ms) => ms >= 15_000), `grown to 30 s: ${waits}`);
+    ac.abort();
+    await clock.tickAsync(0);
+    await done;
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("watcher: a list item or watch event without metadata is reported as a decode error and skipped", async () => {
+  const watch = new WatchStream();
+  await using srv = server([
+    () => list([cm("a", "1"), { kind: "ConfigMap" } as unknown as CM], "10"),
+  ], [watch]);
+  await using w = run(srv.api);
+  assert.deepEqual((await take(w.it, 3)).map(show), ["Init", "InitApply a@1", "InitDone"]);
+  watch.raw('{"type":"MODIFIED","object":{"kind":"ConfigMap"}}\n');
+  watch.send("DELETED", { kind: "ConfigMap", metadata: { namespace: "ns" } });
+  watch.send("MODIFIED", cm("b", "12"));
+  assert.deepEqual((await take(w.it, 1)).map(show), ["Apply b@12"]);
+  assert.equal(w.errors.length, 3);
+  assert.ok(w.errors.every((e) => e.cause instanceof WatchDecodeError && e.retryInMs === 0));
+  assert.match(w.errors[0].message, /list: .*a list item without metadata\.name.*Skipped it/);
+  assert.match(w.errors[1].message, /a MODIFIED event's object without metadata\.name/);
+  assert.equal(srv.watchRequests().length, 1, "the watch went on");
+});
+
+Deno.test("reflector: an event without metadata does not end run() nor leave the store stale", async () => {
+  const watch = new WatchStream();
+  await using srv = server([() => list([cm("a", "1")], "10")], [watch]);
+  const ac = new AbortController();
+  const errors: WatcherError[] = [];
+  const r = reflector(watcher(srv.api, { signal: ac.signal, onError: (e) => errors.push(e) }));
+  let failed: unknown;
+  const running = r.run().catch((e) => (failed = e ?? "rejected"));
+  await r.ready();
+  watch.raw('{"type":"MODIFIED","object":{"kind":"ConfigMap"}}\n');
+  watch.send("ADDED", cm("b", "11"));
+  await until(() => r.store.size === 2 || failed !== undefined, "b in the store");
+  assert.equal(failed, undefined);
+  assert.deepEqual([...r.store.keys()].sort(), ["ns/a", "ns/b"]);
+  assert.equal(errors.length, 1);
+  ac.abort();
+  await running;
+  assert.equal(failed, undefined);
+});
+
+Deno.test("watcher: a missing Deno permission ends the stream with the PermissionError, no retries", async () => {
+  let lists = 0;
+  const denied = new PermissionError(
+    "GET /api/v1/configmaps: Deno denied net access. Run with --allow-net=10.0.0.1:6443",
+    "net",
+    "--allow-net=10.0.0.1:6443",
+  );
+  const api: WatchableApi<CM> = {
+    list: () => (lists++, Promise.reject(denied)),
+    // deno-lint-ignore require-yield
+    async *watch() {
+      throw denied;
+    },
+  };
+  const errors: WatcherError[] = [];
+  const seen: string[] = [];
+  // Bounded: a watcher that retried it would be stopped after three reports.
+  const ac = new AbortController();
+  const config: WatcherConfig = {
+    backoff: fast(),
+    signal: ac.signal,
+    onError: (e) => errors.push(e) >= 3 && ac.abort(),
+  };
+  await assert.rejects(
+    (async () => {
+      for await (const ev of watcher(api, config)) seen.push(ev.type);
+    })(),
+    (e: unknown) => e === denied,
+  );
+  assert.equal(lists, 1);
+  assert.deepEqual(seen, ["Init"]);
+  assert.deepEqual(errors, []);
+  // A reflector surfaces it the same way: run() rejects with it.
+  await assert.rejects(reflector(watcher(api, config)).run(), PermissionError);
+  assert.equal(lists, 2);
+});
+
+Deno.test("watcher: each retry the client makes (a 429 storm) is reported through onError", async () => {
+  let n = 0;
+  await using srv = scriptedServer((req) => {
+    if (req.query.get("watch") === "true") return new WatchStream().response();
+    return ++n <= 3
+      ? statusResponse(429, "TooManyRequests", "slow down")
+      : list([cm("a", "1")], "10");
+  });
+  // Retry-After is absent: the client's own backoff (1 ms steps here) applies.
+  const client = testClient(srv.url, { retry: { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 2 } });
+  try {
+    await using w = run(Api.namespaced(client, ConfigMap, "ns"));
+    assert.deepEqual((await take(w.it, 3)).map(show), ["Init", "InitApply a@1", "InitDone"]);
+    assert.equal(w.errors.length, 3, "one report per retry, before the list succeeded");
+    for (const [i, e] of w.errors.entries()) {
+      assert.equal(e.clientRetry, true);
+      assert.equal(e.phase, "list");
+      assert.match(e.message, /429 TooManyRequests/);
+      assert.match(
+        e.message,
+        new RegExp(`The client retries in \\d+ ms \\(retry ${i + 1} of 5\\)`),
+      );
+    }
+  } finally {
+    client.close();
+  }
 });
