@@ -4,6 +4,8 @@
  * @module
  */
 
+import { KubeError } from "../core/error.ts";
+
 /**
  * The result of a reconcile (or of an error policy): run this object again after a delay, or
  * only when something changes. kube-rs' `Action`.
@@ -66,5 +68,35 @@ export class Action {
    */
   toString(): string {
     return this.requeueAfterMs === undefined ? "awaitChange" : `requeue(${this.requeueAfterMs}ms)`;
+  }
+}
+
+/**
+ * A reconcile or an error policy returned something that is not an {@link Action} (often
+ * `undefined`, from a missing `return`). The controller treats it as a failed reconcile, so
+ * that it shows up in the results and is retried through the error policy.
+ *
+ * @example
+ * ```ts
+ * import { ActionError } from "@kubeno/kube";
+ * const err = new ActionError("controller of foos: reconcile of ns/a returned undefined", "ns/a");
+ * console.log(err.key); // "ns/a"
+ * ```
+ */
+export class ActionError extends KubeError {
+  /** Class name. */
+  override name: string = "ActionError";
+  /** The object key whose reconcile (or error policy) returned the value. */
+  readonly key: string;
+
+  /**
+   * Builds the error.
+   *
+   * @param message What returned what, and what to return instead.
+   * @param key The object key.
+   */
+  constructor(message: string, key: string) {
+    super(message);
+    this.key = key;
   }
 }

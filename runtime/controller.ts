@@ -7,9 +7,8 @@
 
 import type { Api } from "../client/api.ts";
 import { isGone } from "../core/error.ts";
-import { PermissionError } from "../client/permissions.ts";
 import { keyOf, type KubeObject, objectKey, type ResourceType } from "../core/resource.ts";
-import { Action } from "./action.ts";
+import { Action, ActionError } from "./action.ts";
 import { LeadershipLostError } from "./lease.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { backoffDelay, Scheduler } from "./scheduler.ts";
@@ -48,7 +47,8 @@ export interface ReconcileInfo<K extends KubeObject> {
 
 /**
  * The reconcile function: makes the world match `obj`, returns what to do next. Throwing is
- * fine: the error policy decides when to retry.
+ * fine: the error policy decides when to retry. Returning anything but an {@link Action}
+ * (a forgotten `return`) counts as a failure with an {@link ActionError}.
  *
  * @example
  * ```ts
@@ -68,7 +68,9 @@ export type Reconcile<K extends KubeObject, C> = (
 
 /**
  * What to do after a failed reconcile (kube-rs' `error_policy`). `info.attempt` counts the
- * consecutive failures including this one, for backoff (see {@link backoffDelay}).
+ * consecutive failures including this one, for backoff (see {@link backoffDelay}). If it
+ * throws or returns anything but an {@link Action}, that is logged and the key is requeued
+ * after `backoffDelay(info.attempt)`.
  *
  * @example
  * ```ts
@@ -101,7 +103,7 @@ export type ErrorPolicy<K extends KubeObject, C> = (
 export interface ReconcileResult {
   /** The object key. */
   key: string;
-  /** `success` if the reconcile returned, `error` if it threw. */
+  /** `success` if the reconcile returned an Action, `error` if it threw or did not. */
   outcome: "success" | "error";
   /** What happens next: the reconcile's action, or the error policy's. */
   action: Action;
@@ -368,13 +370,26 @@ export class Controller<K extends KubeObject> {
       run: async (schedule, signal, synced) => {
         let lists = 0;
         const events = watcher(api, this.#watcherConfig(config, signal, name));
-        for await (const ev of untilAborted(events, signal)) {
-          if (ev.type === "Init" && ++lists > 1) {
-            this.#metrics?.watchRestarts.inc(this.#labels(name));
+        try {
+          for await (const ev of untilAborted(events, signal)) {
+            if (ev.type === "Init" && ++lists > 1) {
+              this.#metrics?.watchRestarts.inc(this.#labels(name));
+            }
+            if (ev.type === "InitDone") synced();
+            if (ev.type !== "Apply" && ev.type !== "Delete" && ev.type !== "InitApply") continue;
+            try {
+              for (const k of mapper(ev.object)) schedule(toKey(k));
+            } catch (err) {
+              // One object the mapper cannot handle must not stop the trigger for all others.
+              console.error(
+                `controller: ${name}: the mapper threw for ${describeObject(ev.object)}:`,
+                err,
+              );
+            }
           }
-          if (ev.type === "InitDone") synced();
-          if (ev.type !== "Apply" && ev.type !== "Delete" && ev.type !== "InitApply") continue;
-          for (const k of mapper(ev.object)) schedule(toKey(k));
+        } catch (err) {
+          console.error(`controller: ${name}: the watch ended, stopping the controller:`, err);
+          this.#fail(err);
         }
       },
     });
@@ -456,6 +471,15 @@ export class Controller<K extends KubeObject> {
   #fatal: unknown;
   #stop: AbortController | undefined;
 
+  /**
+   * Stops the controller because `err` ended a watch it cannot do without (the watcher ends
+   * only on what retrying cannot fix, such as a missing Deno permission): `run` throws it.
+   */
+  #fail(err: unknown): void {
+    this.#fatal ??= err;
+    this.#stop?.abort(err);
+  }
+
   #labels(resource: string): Record<string, string> {
     return { controller: this.#metrics?.controller ?? "", resource };
   }
@@ -467,12 +491,6 @@ export class Controller<K extends KubeObject> {
       signal,
       onError: (err: WatcherError) => {
         this.#metrics?.watchErrors.inc(this.#labels(name));
-        if (err.cause instanceof PermissionError) {
-          // Retrying cannot help: Deno will deny it every time. Stop, and say which flag.
-          this.#fatal ??= err.cause;
-          this.#stop?.abort(err.cause);
-          return;
-        }
         if (user) user(err);
         else if (!(err.relist && isGone(err.cause))) console.warn(`controller: ${err.message}`);
       },
@@ -523,6 +541,8 @@ export class Controller<K extends KubeObject> {
 
     const stop = new AbortController();
     this.#stop = stop;
+    const plural = (this.#api as Api<K>).resource?.plural ?? "objects";
+    const who = `controller of ${metrics?.controller ?? plural}`;
     const external = [...this.#signals, ...(options.signal ? [options.signal] : [])];
 
     const scheduler = new Scheduler(async (key, signal) => {
@@ -535,7 +555,7 @@ export class Controller<K extends KubeObject> {
       const t0 = performance.now();
       let result: ReconcileResult;
       try {
-        const action = await reconcile(obj, context, info);
+        const action = checkAction(await reconcile(obj, context, info), who, "reconcile", key);
         failures.delete(key);
         result = { key, outcome: "success", action, durationMs: performance.now() - t0 };
       } catch (error) {
@@ -543,10 +563,18 @@ export class Controller<K extends KubeObject> {
         failures.set(key, attempt);
         let action: Action;
         try {
-          action = errorPolicy(obj, error, context, { ...info, attempt });
+          action = checkAction(
+            errorPolicy(obj, error, context, { ...info, attempt }),
+            who,
+            "the error policy",
+            key,
+          );
         } catch (policyError) {
-          console.error(`controller: the error policy threw for ${key}:`, policyError);
           action = Action.requeue(backoffDelay(attempt));
+          console.error(
+            `${who}: the error policy failed for ${key}; requeueing in ${action.requeueAfterMs} ms:`,
+            policyError,
+          );
         }
         result = { key, outcome: "error", action, error, durationMs: performance.now() - t0 };
       }
@@ -603,17 +631,23 @@ export class Controller<K extends KubeObject> {
       this.#ready.resolve();
     };
     const watches = new AbortController();
-    const mainName = `main ${(this.#api as Api<K>).resource?.plural ?? "objects"}`;
+    const mainName = `main ${plural}`;
     const loops: Promise<void>[] = [];
-    loops.push((async () => {
-      let lists = 0;
-      const config = this.#watcherConfig(this.#config, watches.signal, mainName);
-      for await (const ev of untilAborted(watcher(this.#api, config), watches.signal)) {
-        store.applyWatcherEvent(ev);
-        if (ev.type === "Init" && ++lists > 1) metrics?.watchRestarts.inc(this.#labels(mainName));
-        if (ev.type === "Apply" || ev.type === "InitApply") schedule(objectKey(ev.object));
-      }
-    })());
+    loops.push(
+      (async () => {
+        let lists = 0;
+        const config = this.#watcherConfig(this.#config, watches.signal, mainName);
+        for await (const ev of untilAborted(watcher(this.#api, config), watches.signal)) {
+          store.applyWatcherEvent(ev);
+          if (ev.type === "Init" && ++lists > 1) metrics?.watchRestarts.inc(this.#labels(mainName));
+          if (ev.type === "Apply" || ev.type === "InitApply") schedule(objectKey(ev.object));
+        }
+      })().catch((err) => {
+        // Without its main watch the controller cannot work: stop cleanly and let run throw.
+        console.error(`${who}: the watch of ${plural} ended, stopping:`, err);
+        this.#fail(err);
+      }),
+    );
     for (const t of this.#triggers) {
       let once = false;
       const syncedOnce = () => {
@@ -623,7 +657,7 @@ export class Controller<K extends KubeObject> {
       };
       loops.push(
         t.run((key) => schedule(key), watches.signal, syncedOnce).catch((err) => {
-          console.error(`controller: trigger ${t.name} failed and stopped:`, err);
+          console.error(`${who}: trigger ${t.name} failed and stopped:`, err);
         }),
       );
     }
@@ -705,4 +739,30 @@ function aborted(signal: AbortSignal): Promise<undefined> {
     if (signal.aborted) return resolve(undefined);
     signal.addEventListener("abort", () => resolve(undefined), { once: true });
   });
+}
+
+/** An object's key for a message, also for one without usable metadata. */
+function describeObject(obj: KubeObject): string {
+  const name = obj?.metadata?.name;
+  return typeof name === "string" ? objectKey(obj) : "an object without metadata.name";
+}
+
+/**
+ * `value` if it is an {@link Action}; else an {@link ActionError} naming `who` (the
+ * controller), `what` returned it and the key.
+ */
+function checkAction(value: unknown, who: string, what: string, key: string): Action {
+  if (value instanceof Action) return value;
+  let shown: string;
+  try {
+    shown = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  if (shown.length > 100) shown = shown.slice(0, 100) + "…";
+  throw new ActionError(
+    `${who}: ${what} of ${key} returned ${shown}, not an Action: return Action.requeue(ms) or ` +
+      "Action.awaitChange()",
+    key,
+  );
 }

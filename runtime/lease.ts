@@ -231,7 +231,12 @@ export class LeaderElector {
       const stopOnLoss = () => leading.abort(lost.signal.reason);
       outer?.addEventListener("abort", stopOnOuter, { once: true });
       lost.signal.addEventListener("abort", stopOnLoss, { once: true });
-      const renewing = this.#renewLoop(lost, workDone.signal);
+      const renewing = this.#renewLoop(lost, workDone.signal).catch((err) => {
+        // A renewal loop that broke cannot vouch for the lease any more: the work must stop.
+        console.error(`leader election: renewing lease ${this.name} failed:`, err);
+        this.#leading = false;
+        lost.abort(new LeadershipLostError(this.name, this.#identity));
+      });
       let finishedByItself = false;
       let failed: { error: unknown } | undefined;
       try {

@@ -3,7 +3,7 @@ import FakeTimers from "@sinonjs/fake-timers";
 import type { ListParams, WatchParams } from "../../core/params.ts";
 import { type KubeObject, objectKey, type ObjectList, resourceType } from "../../core/resource.ts";
 import type { WatchEvent } from "../../core/watch.ts";
-import { Action } from "../../runtime/action.ts";
+import { Action, ActionError } from "../../runtime/action.ts";
 import { Controller, type ReconcileResult } from "../../runtime/controller.ts";
 import { LeadershipLostError } from "../../runtime/lease.ts";
 import { ControllerMetrics, metricsHandler } from "../../runtime/metrics.ts";
@@ -546,4 +546,87 @@ Deno.test("Controller.ready() rejects when the controller stops before its watch
   await run.stop();
   await assert.rejects(c.ready(), /stopped before its watches synced/);
   assert.equal(c.isReady, false);
+});
+
+/** Runs `fn` with console.error captured. */
+async function capturingErrors<T>(fn: (logged: string[]) => Promise<T>): Promise<T> {
+  const logged: string[] = [];
+  const orig = console.error;
+  console.error = (...args: unknown[]) => logged.push(args.map(String).join(" "));
+  try {
+    return await fn(logged);
+  } finally {
+    console.error = orig;
+  }
+}
+
+Deno.test("Controller: a reconcile that returns no Action fails with an ActionError naming the controller and key", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  foos.put(foo("a"));
+  let calls = 0;
+  const errors: unknown[] = [];
+  const c = new Controller<Foo>(foos as never);
+  const ac = new AbortController();
+  const results: ReconcileResult[] = [];
+  const done = (async () => {
+    for await (
+      const r of c.run(
+        // A missing return: what a plain-JavaScript (or `as never`) reconcile may do.
+        () => Promise.resolve((++calls === 1 ? undefined : Action.awaitChange()) as never),
+        (_o, err) => (errors.push(err), Action.requeue(10)),
+        {},
+        { signal: ac.signal },
+      )
+    ) results.push(r);
+  })();
+  await until(() => results.length === 2);
+  ac.abort();
+  await done;
+  assert.equal(results[0].outcome, "error");
+  assert.ok(results[0].error instanceof ActionError);
+  assert.equal(results[0].error, errors[0], "the error policy saw it");
+  assert.equal(results[0].error.key, "ns/a");
+  assert.match(
+    results[0].error.message,
+    /^controller of foos: reconcile of ns\/a returned undefined, not an Action: return Action\.requeue\(ms\) or Action\.awaitChange\(\)$/,
+  );
+  assert.equal(results[0].action.requeueAfterMs, 10);
+  assert.equal(results[1].outcome, "success", "retried through the error policy");
+});
+
+Deno.test("Controller: an error policy that returns no Action (or a look-alike) is reported and backs off", async () => {
+  for (const bad of [undefined, { requeueAfterMs: "500" }, { requeueAfterMs: -1 }]) {
+    const foos = new FakeApi<Foo>(Foo as never);
+    foos.put(foo("a"));
+    const c = new Controller<Foo>(foos as never);
+    const ac = new AbortController();
+    const results: ReconcileResult[] = [];
+    await capturingErrors(async (logged) => {
+      const done = (async () => {
+        for await (
+          const r of c.run(
+            () => Promise.reject(new Error("boom")),
+            () => bad as never,
+            {},
+            { signal: ac.signal },
+          )
+        ) results.push(r);
+      })();
+      await until(() => results.length === 1);
+      ac.abort();
+      await done;
+      const shown = bad === undefined ? "undefined" : JSON.stringify(bad);
+      assert.equal(logged.length, 1, logged.join("\n"));
+      assert.ok(
+        logged[0].startsWith(
+          "controller of foos: the error policy failed for ns/a; requeueing in ",
+        ) && logged[0].includes(`the error policy of ns/a returned ${shown}, not an Action`),
+        logged[0],
+      );
+    });
+    assert.equal(results[0].outcome, "error");
+    assert.ok(results[0].action instanceof Action);
+    const wait = results[0].action.requeueAfterMs!;
+    assert.ok(wait >= 500 && wait <= 550, `backoffDelay(1), got ${wait}`);
+  }
 });
