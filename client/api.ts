@@ -332,6 +332,12 @@ export class Api<K extends KubeObject> {
    * Patches an object: server-side `apply` (needs `fieldManager`), JSON `merge`, RFC 6902 `json`
    * or `strategic` merge (built-in kinds only).
    *
+   * An `apply` body gets `apiVersion`, `kind`, `metadata.name` and (namespaced) `metadata.namespace`
+   * filled in, so the same call creates the object when it is missing and updates it otherwise;
+   * a body naming another object or namespace is a `TypeError` before any request. Pass
+   * `force: true` when your controller owns the fields it applies and must take them back from
+   * whoever changed them (a hand edit with `kubectl edit`); without it that apply is a 409.
+   *
    * @example
    * ```ts
    * import { Api, Client } from "@kubeno/kube";
@@ -348,7 +354,8 @@ export class Api<K extends KubeObject> {
     pp: PatchParams = {},
     opts: RequestOptions = {},
   ): Promise<K> {
-    const req = patchRequest(this.#objectScope("patch"), name, this.#applyBody(patch), pp);
+    const scope = this.#objectScope("patch");
+    const req = patchRequest(scope, name, this.#applyBody(patch, "patch", name), pp);
     return await this.client.request<K>(req, opts);
   }
 
@@ -454,13 +461,9 @@ export class Api<K extends KubeObject> {
     pp: PatchParams = {},
     opts: RequestOptions = {},
   ): Promise<K> {
-    const req = patchRequest(
-      this.#objectScope("patchStatus"),
-      name,
-      this.#applyBody(patch),
-      pp,
-      "status",
-    );
+    const scope = this.#objectScope("patchStatus");
+    const body = this.#applyBody(patch, "patchStatus", name);
+    const req = patchRequest(scope, name, body, pp, "status");
     return await this.client.request<K>(req, opts);
   }
 
@@ -698,12 +701,39 @@ export class Api<K extends KubeObject> {
     return { ...obj, apiVersion: this.resource.apiVersion, kind: this.resource.kind };
   }
 
-  /** Server-side apply bodies must name their apiVersion and kind; fill them in if missing. */
-  #applyBody(patch: Patch<DeepPartial<K>>): Patch {
+  /**
+   * A server-side apply body must be a whole object reference: apiVersion, kind, and the name
+   * and namespace of the URL. The server takes them from the stored object when it exists, but
+   * an apply that creates one fails with "name must be provided" without them, so they are
+   * filled in here; a body that names another object is a mistake caught before any request.
+   */
+  #applyBody(patch: Patch<DeepPartial<K>>, verb: string, name: string): Patch {
     if (patch.type !== "apply") return patch;
+    const body = (patch.body ?? {}) as { metadata?: { name?: unknown; namespace?: unknown } };
+    const meta = body.metadata ?? {};
+    const where = `${verb}("${name}")`;
+    if (meta.name !== undefined && meta.name !== name) {
+      throw new TypeError(
+        `${where}: the apply body names metadata.name ${JSON.stringify(meta.name)}; ` +
+          `apply to that name, or drop metadata.name from the body (it is filled from the argument)`,
+      );
+    }
+    const namespace = this.resource.namespaced ? this.namespace : undefined;
+    if (namespace !== undefined && meta.namespace !== undefined && meta.namespace !== namespace) {
+      throw new TypeError(
+        `${where}: the apply body names metadata.namespace ${JSON.stringify(meta.namespace)} ` +
+          `but this Api is for namespace "${namespace}"; use Api.namespaced(client, ` +
+          `${this.resource.kind}, ${JSON.stringify(meta.namespace)}), or drop metadata.namespace`,
+      );
+    }
     return {
       type: "apply",
-      body: { apiVersion: this.resource.apiVersion, kind: this.resource.kind, ...patch.body },
+      body: {
+        apiVersion: this.resource.apiVersion,
+        kind: this.resource.kind,
+        ...body,
+        metadata: { ...meta, name, ...(namespace === undefined ? {} : { namespace }) },
+      },
     };
   }
 }

@@ -133,6 +133,38 @@ Deno.test("e2e: server-side apply conflict between two managers, then force", as
   });
 });
 
+Deno.test("e2e: server-side apply without metadata creates the object, then updates it", async () => {
+  using client = await clientFor();
+  await withNamespace(client, "ssa-create", async (ns) => {
+    const cms = Api.namespaced(client, ConfigMap, ns);
+    // Create by apply: the body names neither the object nor its namespace; before the fix the
+    // server answered 400 "name must be provided".
+    const created = await cms.patch("child", { type: "apply", body: { data: { a: "1" } } }, {
+      fieldManager: "op",
+    });
+    assert.equal(created.metadata.name, "child");
+    assert.equal(created.metadata.namespace, ns);
+    assert.deepEqual(created.data, { a: "1" });
+    // Update by apply: the same manager drops `a` and sets `b`.
+    const updated = await cms.patch("child", { type: "apply", body: { data: { b: "2" } } }, {
+      fieldManager: "op",
+    });
+    assert.equal(updated.metadata.uid, created.metadata.uid);
+    assert.deepEqual(updated.data, { b: "2" });
+    // Cluster-scoped: a Namespace created by apply with an empty body.
+    const name = `${ns}-applied`;
+    const namespaces = Api.all(client, Namespace);
+    try {
+      const made = await namespaces.patch(name, { type: "apply", body: {} }, {
+        fieldManager: "op",
+      });
+      assert.equal(made.metadata.name, name);
+    } finally {
+      await namespaces.delete(name).catch(() => {});
+    }
+  });
+});
+
 Deno.test("e2e: the nobody context is forbidden, the token context is allowed", async () => {
   using nobody = await clientFor("nobody");
   const err = await Api.namespaced(nobody, ConfigMap, "default")

@@ -94,10 +94,31 @@ Deno.test("Api sends the exact request of every verb", async (t) => {
     assert.equal(last().method, "PATCH");
     assert.equal(last().headers.get("content-type"), "application/apply-patch+yaml");
     assert.equal(last().query.get("force"), "true");
+    // Name and namespace come from the arguments: without them an apply that creates the
+    // object is refused ("name must be provided").
     assert.deepEqual(JSON.parse(last().body), {
       apiVersion: "v1",
       kind: "ConfigMap",
+      metadata: { name: "a", namespace: "ns" },
       data: { k: "w" },
+    });
+    await cms.patch("a", { type: "apply", body: { metadata: { labels: { x: "y" } } } }, {
+      fieldManager: "m",
+    });
+    assert.deepEqual(JSON.parse(last().body), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { labels: { x: "y" }, name: "a", namespace: "ns" },
+    });
+    await cms.patchStatus("a", { type: "apply", body: { data: {} } }, { fieldManager: "m" });
+    assert.deepEqual(JSON.parse(last().body).metadata, { name: "a", namespace: "ns" });
+    await Api.all(client, Namespace).patch("n1", { type: "apply", body: {} }, {
+      fieldManager: "m",
+    });
+    assert.deepEqual(JSON.parse(last().body), {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "n1" },
     });
     await cms.patch("a", { type: "merge", body: { data: { k: "w" } } });
     assert.equal(last().headers.get("content-type"), "application/merge-patch+json");
@@ -177,6 +198,29 @@ Deno.test("Api sends the exact request of every verb", async (t) => {
     await Api.all(client, Namespace).deleteCollection({}, { labelSelector: "x=y" });
     assert.equal(last().path, "/api/v1/namespaces");
   });
+});
+
+Deno.test("an apply body that names another object or namespace fails before any request", async () => {
+  await using srv = scriptedServer(() => json(cm("a")));
+  using client = testClient(srv.url);
+  const cms = Api.namespaced(client, ConfigMap, "ns");
+  await assert.rejects(
+    cms.patch("a", { type: "apply", body: { metadata: { name: "b" } } }, { fieldManager: "m" }),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message.startsWith('patch("a"): the apply body names metadata.name "b"'),
+  );
+  await assert.rejects(
+    cms.patch("a", { type: "apply", body: { metadata: { namespace: "other" } } }, {
+      fieldManager: "m",
+    }),
+    /metadata\.namespace "other" but this Api is for namespace "ns"; use Api\.namespaced\(client, ConfigMap, "other"\)/,
+  );
+  // Naming the same object is fine.
+  await cms.patch("a", { type: "apply", body: { metadata: { name: "a", namespace: "ns" } } }, {
+    fieldManager: "m",
+  });
+  assert.equal(srv.requests.length, 1);
 });
 
 Deno.test("getOpt is undefined on 404; get throws an ApiError that keeps the Status", async () => {
