@@ -9,19 +9,10 @@
  * @module
  */
 
-import { KubeError } from "../core/error.ts";
+import { PermissionError, type PermissionKind } from "../core/permission.ts";
 
-/**
- * The kinds of Deno permission this library asks for.
- *
- * @example
- * ```ts
- * import { type PermissionKind, permissionFlag } from "@kubeno/kube";
- * const kind: PermissionKind = "read";
- * permissionFlag({ read: "/root/.kube/config" }, kind); // "--allow-read=/root/.kube/config"
- * ```
- */
-export type PermissionKind = "read" | "env" | "net" | "write" | "run";
+// The error type lives in core so that crd/ (the codegen CLI) can throw it too.
+export { PermissionError, type PermissionKind };
 
 /**
  * What a wrapped call needs: a path to read, environment variables, a `host:port` to reach.
@@ -44,48 +35,6 @@ export interface PermissionNeed {
   write?: string;
   /** A program to run: `--allow-run=<run>`. */
   run?: string;
-}
-
-/**
- * A Deno permission was missing. `flag` is what to add to `deno run` (or `deno compile`).
- * The original `Deno.errors.NotCapable` is the `cause`.
- *
- * @example
- * ```ts
- * import { PermissionError } from "@kubeno/kube/client";
- * try {
- *   // ... Config.infer() ...
- * } catch (e) {
- *   if (e instanceof PermissionError) console.error(`add ${e.flag}`);
- * }
- * ```
- */
-export class PermissionError extends KubeError {
-  /** Class name, shown by `console.log` and stack traces. */
-  override name: string = "PermissionError";
-  /** The kind of access that was denied. */
-  readonly permission: PermissionKind;
-  /** The flag that grants it, e.g. `--allow-env=KUBECONFIG,HOME`. */
-  readonly flag: string;
-
-  /**
-   * Creates the error; {@link permissionError} builds one from a Deno denial.
-   *
-   * @param message the whole message, already naming the flag
-   * @param permission the kind of access that was denied
-   * @param flag the flag that grants it
-   * @param options the original error as `cause`
-   */
-  constructor(
-    message: string,
-    permission: PermissionKind,
-    flag: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.permission = permission;
-    this.flag = flag;
-  }
 }
 
 const KINDS: readonly PermissionKind[] = ["read", "env", "net", "write", "run"];

@@ -22,6 +22,8 @@
  */
 
 import { type CrdCodegenOptions, CrdInputError, crdToTypeScript, parseCrds } from "./crd.ts";
+import { KubeError } from "../../core/error.ts";
+import { PermissionError, type PermissionKind } from "../../core/permission.ts";
 export type { Gvk, Schema } from "./openapi.ts";
 
 export {
@@ -50,6 +52,9 @@ export async function readSource(source: string): Promise<string> {
     try {
       res = await fetch(source);
     } catch (e) {
+      if (e instanceof Deno.errors.NotCapable) {
+        throw denied("net", new URL(source).host, `fetching ${source}`, e);
+      }
       throw new CrdInputError(`${source}: cannot fetch (${(e as Error).message})`);
     }
     if (!res.ok) throw new CrdInputError(`${source}: HTTP ${res.status} ${res.statusText}`);
@@ -59,9 +64,7 @@ export async function readSource(source: string): Promise<string> {
     return await Deno.readTextFile(source);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new CrdInputError(`${source}: no such file`);
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new CrdInputError(`${source}: cannot read it, run with --allow-read`);
-    }
+    if (e instanceof Deno.errors.NotCapable) throw denied("read", source, `reading ${source}`, e);
     throw new CrdInputError(`${source}: cannot read (${(e as Error).message})`);
   }
 }
@@ -79,6 +82,40 @@ export async function readSource(source: string): Promise<string> {
 export async function codegen(source: string, opts: CrdCodegenOptions = {}): Promise<string> {
   const { crds } = parseCrds(await readSource(source), source === "-" ? "<stdin>" : source);
   return crdToTypeScript(crds, { source: source === "-" ? "standard input" : source, ...opts });
+}
+
+/** A PermissionError in the words the client's use: what was being done, and the flag. */
+function denied(
+  kind: PermissionKind,
+  value: string,
+  what: string,
+  cause?: unknown,
+): PermissionError {
+  const flag = `--allow-${kind}=${value}`;
+  return new PermissionError(
+    `${what}: Deno denied ${kind} access. Run again with ${flag}`,
+    kind,
+    flag,
+    { cause },
+  );
+}
+
+/**
+ * `--out` writes the file, then runs `deno fmt` on it: both permissions are asked for (a prompt
+ * in a terminal) before anything is written, so a missing one leaves no half-done file.
+ */
+function needOutPermissions(out: string): void {
+  if (Deno.permissions.requestSync({ name: "write", path: out }).state !== "granted") {
+    throw denied("write", out, `codegen --out ${out}`);
+  }
+  const deno = Deno.execPath();
+  if (Deno.permissions.requestSync({ name: "run", command: deno }).state !== "granted") {
+    throw denied(
+      "run",
+      deno,
+      `codegen --out ${out} formats the file with deno fmt (or print to standard output without --out)`,
+    );
+  }
 }
 
 const USAGE = "usage: deno task codegen <crd.yaml|url|-> [--zod] [--version v] [--out file.ts] " +
@@ -109,6 +146,7 @@ async function main(args: string[]): Promise<void> {
     else throw new CrdInputError(`one source only (got ${source} and ${a}); ${USAGE}`);
   }
   if (source === undefined) throw new CrdInputError(USAGE);
+  if (out !== undefined) needOutPermissions(out);
   const text = await readSource(source);
   const label = source === "-" ? "<stdin>" : source;
   const { crds, warnings } = parseCrds(text, label);
@@ -132,7 +170,10 @@ if (import.meta.main) {
   try {
     await main(Deno.args);
   } catch (e) {
-    console.error(`codegen: ${e instanceof CrdInputError ? e.message : (e as Error).stack}`);
+    // Deno's own denial names the flag too; the stack would only hide it.
+    const known = e instanceof CrdInputError || e instanceof KubeError ||
+      e instanceof Deno.errors.NotCapable;
+    console.error(`codegen: ${known ? e.message : (e as Error).stack}`);
     Deno.exit(1);
   }
 }
