@@ -644,7 +644,8 @@ export class Api<K extends KubeObject> {
 
   /**
    * Patches an object (usually its metadata) and gets back only the metadata. An `apply`
-   * patch gets the resource's apiVersion and kind filled in, as {@link Api.patch} does.
+   * patch gets the resource's apiVersion, kind, name and namespace filled in, as {@link Api.patch}
+   * does.
    *
    * @example
    * ```ts
@@ -660,8 +661,9 @@ export class Api<K extends KubeObject> {
     pp: PatchParams = {},
     opts: RequestOptions = {},
   ): Promise<PartialObjectMetadata> {
-    const body = this.#applyBody(patch as Patch<DeepPartial<K>>);
-    const req = patchRequest(this.#objectScope("patchMetadata"), name, body, pp);
+    const scope = this.#objectScope("patchMetadata");
+    const body = this.#applyBody(patch as Patch<DeepPartial<K>>, "patchMetadata", name);
+    const req = patchRequest(scope, name, body, pp);
     return await this.client.request(withAccept(req, PARTIAL_OBJECT_METADATA_ACCEPT), opts);
   }
 

@@ -196,7 +196,7 @@ Deno.test("metadata-only and table calls send the representation's Accept header
   assert.deepEqual(JSON.parse(server.requests[3].body), {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { labels: { a: "b" } },
+    metadata: { labels: { a: "b" }, name: "c", namespace: "ns" },
   });
   assert.equal(server.requests[1].query.get("labelSelector"), "a=b");
 });
