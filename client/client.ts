@@ -13,6 +13,7 @@ import type { HttpClientOptions } from "./config/tls.ts";
 import { HttpClients } from "./_http_clients.ts";
 import { headerValueProblem, utf8HeaderValue } from "./config/_util.ts";
 import { isPermissionDenial, netPermission, permissionError } from "./permissions.ts";
+import { connectionCause } from "./connection_cause.ts";
 import {
   defaultRetryPolicy,
   isRetryableConnectionError,
@@ -365,7 +366,9 @@ export class Client implements Disposable {
             ? `cannot reach ${origin}`
             : `the answer (${res.status}) from ${origin} broke off`;
           const failure = new ConnectionError(
-            `${req.method} ${req.path}: ${what}: ${errorText(err)}`,
+            `${req.method} ${req.path}: ${what}: ${
+              connectionCause(err, this.config.clusterUrl.host)
+            }`,
             { cause: err },
           );
           if (attempt < this.#retry.maxRetries && isRetryableConnectionError(req.method)) {

@@ -213,7 +213,10 @@ export class ApiError extends KubeError {
       : options.httpStatus ?? 0;
     const reason = status.reason || reasonForCode(code, context.method);
     const what = status.message ? `: ${status.message}` : "";
-    super(`${context.method} ${context.path}: ${code} ${reason}${what}`, { cause: options.cause });
+    const hint = code === 403 ? rbacHint(status.message) : "";
+    super(`${context.method} ${context.path}: ${code} ${reason}${what}${hint}`, {
+      cause: options.cause,
+    });
     this.status = status;
     this.code = code;
     this.reason = reason;
@@ -227,6 +230,26 @@ export class ApiError extends KubeError {
     const s = this.details?.retryAfterSeconds;
     return typeof s === "number" && s >= 0 ? s : undefined;
   }
+}
+
+/**
+ * What to do about a 403 the authorizer gave: the server's message names the user, verb,
+ * resource, group and namespace; the hint turns them into the `kubectl auth can-i` line that
+ * checks the fix (as the watcher's hint does).
+ */
+function rbacHint(message: string | undefined): string {
+  const m =
+    /User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/
+      .exec(message ?? "");
+  if (!m) return "";
+  const [, user, verb, resource, group, namespace] = m;
+  const [plural, sub] = resource.split("/");
+  const what = group ? `${plural}.${group}` : plural;
+  const args = [verb, what, sub ? `--subresource=${sub}` : "", namespace ? `-n ${namespace}` : ""]
+    .filter(Boolean).join(" ");
+  return `. The credentials (user "${user}") may not ${verb} ${resource}` +
+    `${namespace ? ` in namespace ${namespace}` : ""}: grant it in RBAC ` +
+    `(check with kubectl auth can-i ${args} --as ${user}).`;
 }
 
 /**

@@ -173,6 +173,11 @@ Deno.test("e2e: the nobody context is forbidden, the token context is allowed", 
   assert.equal((err as ApiError).code, 403);
   assert.equal((err as ApiError).reason, "Forbidden");
   assert.match((err as ApiError).message, /nobody/);
+  // The same RBAC hint the watcher gives: what to grant, and the line that checks it.
+  assert.match(
+    (err as ApiError).message,
+    /grant it in RBAC \(check with kubectl auth can-i create configmaps -n default --as nobody\)\.$/,
+  );
 
   using byToken = await clientFor("admin-token");
   const list = await Api.all(byToken, Namespace).list();

@@ -223,3 +223,50 @@ Deno.test("error: WatchDecodeError keeps a short line and the cause", () => {
   assert.equal(e.cause, cause);
   assert.equal(e.message, 'bad line in watch stream (not JSON): "<html>"');
 });
+
+Deno.test("a 403 from the authorizer gets the RBAC hint with the kubectl auth can-i line", () => {
+  const status = (message: string): Status => ({
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    code: 403,
+    reason: "Forbidden",
+    message,
+  });
+  const cm = new ApiError(
+    status(
+      'configmaps is forbidden: User "nobody" cannot create resource "configmaps" in API group "" in the namespace "default"',
+    ),
+    { method: "POST", path: "/api/v1/namespaces/default/configmaps" },
+  );
+  assert.ok(
+    cm.message.endsWith(
+      '. The credentials (user "nobody") may not create configmaps in namespace default: grant it ' +
+        "in RBAC (check with kubectl auth can-i create configmaps -n default --as nobody).",
+    ),
+    cm.message,
+  );
+  const exec = new ApiError(
+    status(
+      'pods "p" is forbidden: User "u" cannot create resource "pods/exec" in API group "" in the namespace "ns"',
+    ),
+    { method: "POST", path: "/api/v1/namespaces/ns/pods/p/exec" },
+  );
+  assert.match(exec.message, /kubectl auth can-i create pods --subresource=exec -n ns --as u\)\.$/);
+  const crd = new ApiError(
+    status(
+      'customresourcedefinitions.apiextensions.k8s.io is forbidden: User "u" cannot list resource "customresourcedefinitions" in API group "apiextensions.k8s.io" at the cluster scope',
+    ),
+    { method: "GET", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions" },
+  );
+  assert.match(
+    crd.message,
+    /kubectl auth can-i list customresourcedefinitions\.apiextensions\.k8s\.io --as u\)\.$/,
+  );
+  // A 403 that is not the authorizer's (an admission webhook, a proxy) gets no guessed hint.
+  const other = new ApiError(status("denied by the policy webhook"), {
+    method: "POST",
+    path: "/x",
+  });
+  assert.equal(other.message, "POST /x: 403 Forbidden: denied by the policy webhook");
+});
