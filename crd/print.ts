@@ -1,10 +1,29 @@
 /**
- * `deno task crd print <module>...`: prints, as multi-document YAML, the
- * CustomResourceDefinition of every custom resource the modules export — ready for
- * `kubectl apply -f -`. A merged CRD (`mergeCrds`) that is exported wins over the single
- * versions it was made from.
+ * Prints, as multi-document YAML, the CustomResourceDefinition of every custom resource the
+ * given modules export — ready for `kubectl apply -f -`. A merged CRD (`mergeCrds`) that is
+ * exported wins over the single versions it was made from. From any project:
  *
- *   deno task crd print examples/crd_derive.ts > foo-crd.yaml
+ * ```sh
+ * deno run --allow-read jsr:@kubeno/kube/crd/print ./crds.ts | kubectl apply -f -
+ * ```
+ *
+ * (`--allow-read` to import your module; add what your module itself needs at import.)
+ * In this repository, `deno task crd print examples/crd_derive.ts` does the same.
+ *
+ * @example
+ * ```ts
+ * import { crdsOf } from "@kubeno/kube/crd/print";
+ * import { customResource } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({
+ *   group: "example.com",
+ *   version: "v1",
+ *   kind: "Foo",
+ *   namespaced: true,
+ *   spec: z.object({ size: z.int() }),
+ * });
+ * console.log(crdsOf({ Foo })[0].metadata.name); // "foos.example.com"
+ * ```
  *
  * @module
  */
@@ -14,7 +33,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import type { CustomResourceDefinition } from "./types.ts";
 
-const USAGE = "usage: deno task crd print <module.ts>...";
+const USAGE = "usage: deno run --allow-read jsr:@kubeno/kube/crd/print <module.ts>...";
 
 function isCrd(v: unknown): v is CustomResourceDefinition {
   const o = v as CustomResourceDefinition | null;
@@ -33,8 +52,17 @@ function isCustomResource(v: unknown): v is { crd(): CustomResourceDefinition } 
  *
  * @example
  * ```ts
- * import { crdsOf } from "./print.ts";
- * const crds = crdsOf(await import("../examples/crd_derive.ts"));
+ * import { crdsOf } from "@kubeno/kube/crd/print";
+ * import { customResource } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Bar = customResource({
+ *   group: "example.com",
+ *   version: "v1",
+ *   kind: "Bar",
+ *   namespaced: false,
+ *   spec: z.object({ size: z.int() }),
+ * });
+ * const crds = crdsOf({ Bar, other: 42 }); // the Bar CRD; other exports are ignored
  * ```
  */
 export function crdsOf(exports: Record<string, unknown>): CustomResourceDefinition[] {
@@ -49,17 +77,20 @@ export function crdsOf(exports: Record<string, unknown>): CustomResourceDefiniti
 }
 
 /**
- * Runs the CLI; returns the exit code.
+ * Runs the CLI on its arguments (module paths or URLs, optionally after the word `print`);
+ * returns the exit code.
  *
  * @example
  * ```ts
- * import { main } from "./print.ts";
- * Deno.exit(await main(["print", "examples/crd_derive.ts"]));
+ * // doc:no-run: imports a module of your own
+ * import { main } from "@kubeno/kube/crd/print";
+ * Deno.exit(await main(["./crds.ts"]));
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const [cmd, ...modules] = args;
-  if (cmd !== "print" || modules.length === 0) {
+  // `print` first, as `deno task crd print` passes it, is optional.
+  const modules = args[0] === "print" ? args.slice(1) : args;
+  if (modules.length === 0 || modules.some((m) => m.startsWith("-"))) {
     console.error(USAGE);
     return 2;
   }

@@ -1,6 +1,9 @@
 /**
  * The runtime: long-running machinery on top of {@link Api}. A {@link watcher} that never
- * loses an event, {@link reflector}s filling a {@link Store}, and stream utilities.
+ * loses an event, {@link reflector}s filling a {@link Store}, and the {@link Controller} that
+ * runs a reconcile per object (returning an {@link Action}), with owned and watched objects as
+ * triggers; {@link finalizer}, {@link Recorder} (Events), {@link awaitCondition},
+ * {@link LeaderElector}, metrics, and {@link shutdownSignal} for a clean stop on SIGTERM.
  *
  * @example
  * ```ts
@@ -8,11 +11,18 @@
  * import { indexers, reflector, watcher } from "@kubeno/kube/runtime";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  *
- * const pods = Api.all(await Client.tryDefault(), Pod);
- * const r = reflector(watcher(pods), { indexers: { namespace: indexers.namespace } });
- * r.run();
+ * const client = await Client.tryDefault();
+ * const stop = new AbortController(); // or shutdownSignal(): until Ctrl-C / SIGTERM
+ * const pods = Api.all(client, Pod);
+ * const r = reflector(watcher(pods, { signal: stop.signal }), {
+ *   indexers: { namespace: indexers.namespace },
+ * });
+ * const running = r.run();
  * await r.ready();
  * console.log(r.store.byIndex("namespace", "kube-system").length);
+ * stop.abort();
+ * await running;
+ * client.close();
  * ```
  *
  * @module

@@ -573,6 +573,8 @@ function descriptor(tname: string, r: BuiltinResource, filePath: string): string
     `  namespaced: ${r.namespaced},\n  verbs: ${JSON.stringify(r.verbs)},\n});\n`;
 }
 
+const WELL_KNOWN_KINDS = ["Pod", "Deployment", "Job"];
+
 function header(
   release: string,
   gv: GroupVersion,
@@ -582,11 +584,13 @@ function header(
 ): string {
   const apiVersion = gv.group === "" ? gv.version : `${gv.group}/${gv.version}`;
   const spec = `@kubeno/kube/k8s/${gv.path}`;
+  // The kind a reader looks for first in the well-known groups, else the first one.
+  const shown = resources.find((r) => WELL_KNOWN_KINDS.includes(r.kind)) ?? resources[0];
   const example = resources.length > 0
     ? [
       "```ts",
-      `import { ${resources[0].kind} } from "${spec}";`,
-      `console.log(${resources[0].kind}.apiVersion); // "${apiVersion}"`,
+      `import { ${shown?.kind} } from "${spec}";`,
+      `console.log(${shown?.kind}.apiVersion); // "${apiVersion}"`,
       "```",
     ]
     : gv.path === META_GV

@@ -1,10 +1,14 @@
 /**
- * `deno task codegen`: CustomResourceDefinition -> TypeScript, as kopium is for kube-rs.
+ * CustomResourceDefinition -> TypeScript, as kopium is for kube-rs. From any project:
  *
+ * ```sh
+ * deno run --allow-read --allow-env --allow-write=crd.ts --allow-run \
+ *   jsr:@kubeno/kube/codegen <crd.yaml | https://.../crd.yaml | -> [--zod] [--version v1] \
+ *   [--out crd.ts] [--kubeno <specifier>] [--zod-specifier <specifier>]
  * ```
- * deno task codegen <crd.yaml | https://.../crd.yaml | -> [--zod] [--version v1] [--out file.ts]
- *                   [--kubeno <specifier>] [--zod-specifier <specifier>]
- * ```
+ *
+ * (`--allow-write` and `--allow-run`, to format the file with `deno fmt`, only with `--out`;
+ * `--allow-net=<host>` for a URL source. In this repository: `deno task codegen ...`.)
  *
  * Reads a file, a URL or standard input (`-`) holding one or more CRDs (YAML or JSON, multi-
  * document), and writes a TypeScript module with, for each served version, the interfaces, the
@@ -118,7 +122,8 @@ function needOutPermissions(out: string): void {
   }
 }
 
-const USAGE = "usage: deno task codegen <crd.yaml|url|-> [--zod] [--version v] [--out file.ts] " +
+const USAGE = "usage: deno run jsr:@kubeno/kube/codegen <crd.yaml|url|-> [--zod] [--version v] " +
+  "[--out file.ts] " +
   "[--kubeno specifier] [--zod-specifier specifier]";
 
 async function main(args: string[]): Promise<void> {

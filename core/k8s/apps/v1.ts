@@ -3,8 +3,8 @@
  *
  * @example
  * ```ts
- * import { ControllerRevision } from "@kubeno/kube/k8s/apps/v1";
- * console.log(ControllerRevision.apiVersion); // "apps/v1"
+ * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
+ * console.log(Deployment.apiVersion); // "apps/v1"
  * ```
  *
  * @module

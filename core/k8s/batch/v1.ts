@@ -3,8 +3,8 @@
  *
  * @example
  * ```ts
- * import { CronJob } from "@kubeno/kube/k8s/batch/v1";
- * console.log(CronJob.apiVersion); // "batch/v1"
+ * import { Job } from "@kubeno/kube/k8s/batch/v1";
+ * console.log(Job.apiVersion); // "batch/v1"
  * ```
  *
  * @module

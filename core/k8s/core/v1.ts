@@ -3,8 +3,8 @@
  *
  * @example
  * ```ts
- * import { Binding } from "@kubeno/kube/k8s/core/v1";
- * console.log(Binding.apiVersion); // "v1"
+ * import { Pod } from "@kubeno/kube/k8s/core/v1";
+ * console.log(Pod.apiVersion); // "v1"
  * ```
  *
  * @module
