@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver, kube-controller-manager and kubectl from the pinned Go modules
-# in this directory into ${XDG_CACHE_HOME:-$HOME/.cache}/kubeno/cluster/<k8s-version>/bin/.
-# Idempotent: a stamp holding a hash of go.mod+go.sum skips the (slow) build when nothing changed.
+# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from the pinned
+# Go module in this directory, and kwok and node-streams from the one in nodes/, into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/kubeno/cluster/<k8s-version>/bin/, with kwok's pod and node
+# stages in ../share/kwok-stages.yaml.
+# Idempotent: a stamp holding a hash of both modules, node-streams' source and this script skips
+# the (slow) build when nothing changed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,11 +20,13 @@ fi
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/kubeno/cluster/$version"
 bin="$cache/bin"
 stamp="$cache/stamp"
-binaries=(etcd kube-apiserver kube-controller-manager kubectl)
-hash="$(cat go.mod go.sum build.sh | sha256sum | cut -d' ' -f1)"
+share="$cache/share"
+binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok node-streams)
+hash="$(cat go.mod go.sum build.sh nodes/go.mod nodes/go.sum nodes/node-streams/*.go | sha256sum | cut -d' ' -f1)"
 
 all_present=1
 for b in "${binaries[@]}"; do [[ -x "$bin/$b" ]] || all_present=0; done
+[[ -f "$share/kwok-stages.yaml" ]] || all_present=0
 if [[ $all_present == 1 && -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
   echo "build.sh: $version binaries up to date in $bin"
   exit 0
@@ -61,9 +66,9 @@ mkdir -p "$bin"
 tmp="$(mktemp -d "$cache/build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "build.sh: building $version (etcd, kube-apiserver, kube-controller-manager, kubectl) into $bin"
+echo "build.sh: building $version (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) into $bin"
 start=$SECONDS
-# One `go build` for all four so shared packages compile once; -mod=readonly keeps go.sum honest.
+# One `go build` for all five so shared packages compile once; -mod=readonly keeps go.sum honest.
 # Static binaries; a stray GOFLAGS=-mod=mod would let go silently rewrite go.mod/go.sum.
 export CGO_ENABLED=0
 GOFLAGS="${GOFLAGS:-}"
@@ -72,11 +77,31 @@ go build -mod=readonly -trimpath -ldflags="$ldflags" -o "$tmp/" \
   go.etcd.io/etcd/server/v3 \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler \
   k8s.io/kubernetes/cmd/kubectl
 # etcd's main package is the server module root; go names the binary after the last path
 # element that is not a major-version suffix ("server"), older toolchains used "v3".
 for n in server v3; do [[ -f "$tmp/$n" ]] && mv "$tmp/$n" "$tmp/etcd"; done
+echo "build.sh: control plane built in $((SECONDS - start))s"
+
+nodes_start=$SECONDS
+echo "build.sh: building kwok and node-streams (nodes/go.mod) into $bin"
+(cd nodes && go build -mod=readonly -trimpath -ldflags="-s -w" -o "$tmp/" \
+  sigs.k8s.io/kwok/cmd/kwok ./node-streams)
+# kwok refuses to start without stages; the launcher uses kwok's own maintained ones from the
+# pinned module: nodes initialize at once and keep their lease, pods become Running and Ready at
+# once, Job pods complete, deleted pods go away.
+kwok_dir="$(cd nodes && go list -mod=readonly -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+  pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+  echo "---"
+  cat "$kwok_dir/kustomize/stage/$f.yaml"
+done > "$tmp/kwok-stages.yaml"
+echo "build.sh: nodes built in $((SECONDS - nodes_start))s"
+
+mkdir -p "$share"
 for b in "${binaries[@]}"; do mv -f "$tmp/$b" "$bin/$b"; done
+mv -f "$tmp/kwok-stages.yaml" "$share/kwok-stages.yaml"
 echo "$hash" > "$stamp"
 echo "build.sh: built in $((SECONDS - start))s"
 ls -l "$bin"
