@@ -1,6 +1,8 @@
 /**
- * A real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) on 127.0.0.1
- * for kubeno's e2e tests, built from the official Go modules by build.sh.
+ * A real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler) with two kwok nodes on 127.0.0.1 for kubeno's e2e tests, built from the
+ * official Go modules by build.sh. node-streams serves the nodes' pod logs, exec, attach and
+ * port-forward (see README.md for what a container is on these nodes).
  *
  *   deno task cluster up|down|status|env|restart
  *
@@ -28,9 +30,29 @@ const stopGraceMs = 10_000;
 const serviceCidr = "10.0.0.0/24";
 /** First address of serviceCidr: the apiserver's own `kubernetes` service IP. */
 const serviceIp = "10.0.0.1";
+/** Pod IPs kwok hands out: apart from serviceCidr. */
+const podCidr = "10.244.0.0/16";
+/** The fake nodes kwok keeps Ready; pods are scheduled onto them by kube-scheduler. */
+const nodeNames = ["kwok-node-0", "kwok-node-1"];
+/** kwok manages only nodes with this annotation. */
+const kwokNodeAnnotation = "kwok.x-k8s.io/node";
 
-type Component = "etcd" | "kube-apiserver" | "kube-controller-manager";
-const components: Component[] = ["etcd", "kube-apiserver", "kube-controller-manager"];
+type Component =
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "node-streams"
+  | "kwok";
+/** Start order; stopped in reverse. */
+const components: Component[] = [
+  "etcd",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "node-streams",
+  "kwok",
+];
 
 interface Proc {
   pid: number;
@@ -47,7 +69,25 @@ export interface ClusterEnv {
   binDir: string;
   kubeconfig: string;
   server: string;
-  ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };
+  ports: {
+    etcdClient: number;
+    etcdPeer: number;
+    apiserver: number;
+    controllerManager: number;
+    scheduler: number;
+    /** The kubelet port every node advertises: node-streams. */
+    nodeStreams: number;
+    /** kwok's own server (health, metrics). */
+    kwok: number;
+  };
+  /** The fake nodes and where their pods' logs, port targets and exec'd commands live. */
+  nodes: {
+    names: string[];
+    /** `<podsDir>/<namespace>/<pod>/<container>.log` and `.../ports/<port>`. */
+    podsDir: string;
+    /** Working directory of commands run by `kubectl exec`. */
+    sandboxDir: string;
+  };
   pki: {
     ca: string;
     adminCert: string;
@@ -72,6 +112,7 @@ function k8sVersion(): string {
 const version = k8sVersion();
 const binDir = `${cacheRoot}/${version}/bin`;
 const bin = (name: string) => `${binDir}/${name}`;
+const stagesFile = `${cacheRoot}/${version}/share/kwok-stages.yaml`;
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -207,6 +248,12 @@ sign serving "/CN=kube-apiserver" "\${leaf}extendedKeyUsage=serverAuth,clientAut
 sign admin "/O=system:masters/CN=kubeno-admin" "$client"
 sign nobody "/CN=nobody" "$client"
 sign controller-manager "/CN=system:kube-controller-manager" "$client"
+sign scheduler "/CN=system:kube-scheduler" "$client"
+# kwok updates any node and pod status, leases and events: cluster-admin, as kwokctl runs it.
+sign kwok "/O=system:masters/CN=kwok" "$client"
+# The apiserver's identity towards the nodes' kubelet port, and that port's serving certificate.
+sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
+sign node "/CN=kwok-nodes" "\${leaf}extendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1,DNS:localhost\\n"
 # The aggregation layer's identity towards extension API servers, trusted for X-Remote-* headers.
 ca front-proxy-ca kubeno-front-proxy-ca
 sign front-proxy-client "/CN=front-proxy-client" "$client" front-proxy-ca
@@ -262,27 +309,27 @@ function writeKubeconfigs(e: ClusterEnv): void {
   };
   Deno.writeTextFileSync(kubeconfigPath, stringify(kubeconfig), { mode: 0o600 });
 
-  // The controller manager's own identity; file paths are fine for a Go client.
-  const kcm = {
-    apiVersion: "v1",
-    kind: "Config",
-    "current-context": "kcm",
-    clusters: [{
-      name: "kubeno",
-      cluster: { server: e.server, "certificate-authority": e.pki.ca },
-    }],
-    users: [{
-      name: "kcm",
-      user: {
-        "client-certificate": `${pkiDir}/controller-manager.crt`,
-        "client-key": `${pkiDir}/controller-manager.key`,
-      },
-    }],
-    contexts: [ctx("kcm", "kcm")],
-  };
-  Deno.writeTextFileSync(`${stateDir}/controller-manager.kubeconfig`, stringify(kcm), {
-    mode: 0o600,
-  });
+  // Each component's own identity (pki/<name>.crt); file paths are fine for a Go client.
+  for (const name of ["controller-manager", "scheduler", "kwok"]) {
+    const config = {
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": name,
+      clusters: [{
+        name: "kubeno",
+        cluster: { server: e.server, "certificate-authority": e.pki.ca },
+      }],
+      users: [{
+        name,
+        user: {
+          "client-certificate": `${pkiDir}/${name}.crt`,
+          "client-key": `${pkiDir}/${name}.key`,
+        },
+      }],
+      contexts: [ctx(name, name)],
+    };
+    Deno.writeTextFileSync(`${stateDir}/${name}.kubeconfig`, stringify(config), { mode: 0o600 });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +377,12 @@ function apiserverArgs(e: ClusterEnv): string[] {
     "--requestheader-extra-headers-prefix=X-Remote-Extra-",
     `--proxy-client-cert-file=${pkiDir}/front-proxy-client.crt`,
     `--proxy-client-key-file=${pkiDir}/front-proxy-client.key`,
+    // pods/log, exec, attach and portforward reach the nodes' kubelet port (node-streams) as a
+    // real kubelet's: a client certificate, and the node's serving certificate verified.
+    `--kubelet-client-certificate=${pkiDir}/apiserver-kubelet-client.crt`,
+    `--kubelet-client-key=${pkiDir}/apiserver-kubelet-client.key`,
+    `--kubelet-certificate-authority=${e.pki.ca}`,
+    "--kubelet-preferred-address-types=InternalIP",
     `--service-cluster-ip-range=${serviceCidr}`,
     "--allow-privileged=true",
     // The `kubernetes` Endpoints would hold 127.0.0.1, which validation rejects as loopback:
@@ -360,10 +413,73 @@ function controllerManagerArgs(e: ClusterEnv): string[] {
     `--cluster-signing-cert-file=${e.pki.ca}`,
     `--cluster-signing-key-file=${pkiDir}/ca.key`,
     `--service-cluster-ip-range=${serviceCidr}`,
-    // No nodes: nothing to allocate pod CIDRs to. (The cloud controllers left KCM long ago.)
+    // kwok hands out pod IPs itself: no pod CIDRs to allocate to nodes.
     "--controllers=*,-node-ipam-controller",
     "--profiling=false",
   ];
+}
+
+function schedulerArgs(e: ClusterEnv): string[] {
+  const kubeconfig = `${stateDir}/scheduler.kubeconfig`;
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${e.ports.scheduler}`,
+    `--tls-cert-file=${pkiDir}/serving.crt`,
+    `--tls-private-key-file=${pkiDir}/serving.key`,
+    "--leader-elect=false",
+    "--profiling=false",
+  ];
+}
+
+function nodeStreamsArgs(e: ClusterEnv): string[] {
+  return [
+    `--address=127.0.0.1:${e.ports.nodeStreams}`,
+    `--tls-cert-file=${pkiDir}/node.crt`,
+    `--tls-private-key-file=${pkiDir}/node.key`,
+    `--client-ca-file=${e.pki.ca}`,
+    `--pods-dir=${e.nodes.podsDir}`,
+    `--sandbox-dir=${e.nodes.sandboxDir}`,
+  ];
+}
+
+function kwokArgs(e: ClusterEnv): string[] {
+  return [
+    `--kubeconfig=${stateDir}/kwok.kubeconfig`,
+    // Explicit, so that a ~/.kwok/kwok.yaml on the machine is not read.
+    `--config=${stateDir}/kwok.yaml`,
+    `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
+    // Nodes advertise 127.0.0.1 and node-streams' port; --node-name stays unset so that no
+    // Hostname address (which the apiserver could not resolve) is added.
+    "--node-ip=127.0.0.1",
+    `--node-port=${e.ports.nodeStreams}`,
+    `--server-address=127.0.0.1:${e.ports.kwok}`,
+    `--tls-cert-file=${pkiDir}/node.crt`,
+    `--tls-private-key-file=${pkiDir}/node.key`,
+    `--cidr=${podCidr}`,
+    // Heartbeats through Leases, as kubelets do: the node lifecycle controller keeps them Ready.
+    "--node-lease-duration-seconds=40",
+  ];
+}
+
+/** Node objects for kwok to take over: no taints, so any pod may be scheduled onto them. */
+function nodeObject(name: string): unknown {
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      annotations: { [kwokNodeAnnotation]: "fake" },
+      labels: {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        type: "kwok",
+      },
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,29 +509,79 @@ class StartError extends Error {
   }
 }
 
-/** Polls `url` until it answers 200; fails fast if a component process exits meanwhile. */
+/**
+ * Polls until `ready` holds (a URL: answers 200); fails fast if a component process exits
+ * meanwhile. `component` is the one blamed (and whose log is shown) on a timeout.
+ */
 async function waitFor(
   e: ClusterEnv,
+  component: Component,
   what: string,
-  url: string,
+  ready: string | (() => Promise<boolean>),
   client: Deno.HttpClient | undefined,
   deadline: number,
 ): Promise<void> {
+  const check = typeof ready === "string" ? async () => await get(ready, client) === 200 : ready;
   while (true) {
     for (const c of components) {
       const p = e.processes[c];
       if (p && !(await alive(p))) throw new StartError(c, `${c} exited while waiting for ${what}`);
     }
-    if (await get(url, client) === 200) return;
+    if (await check()) return;
     if (Date.now() > deadline) {
-      const c: Component = url.includes(`:${e.ports.etcdClient}/`)
-        ? "etcd"
-        : url.includes(`:${e.ports.controllerManager}/`)
-        ? "kube-controller-manager"
-        : "kube-apiserver";
-      throw new StartError(c, `timed out after ${readyTimeoutMs / 1000}s waiting for ${what}`);
+      throw new StartError(
+        component,
+        `timed out after ${readyTimeoutMs / 1000}s waiting for ${what}`,
+      );
     }
     await sleep(150);
+  }
+}
+
+const apiserverReady = (e: ClusterEnv, client: Deno.HttpClient, deadline: number) =>
+  waitFor(e, "kube-apiserver", "kube-apiserver /readyz", `${e.server}/readyz`, client, deadline);
+
+interface NodeList {
+  items?: {
+    metadata: { name: string };
+    status?: { conditions?: { type: string; status: string }[] };
+  }[];
+}
+
+/** The names of the kwok nodes whose Ready condition is True. */
+async function readyNodes(e: ClusterEnv, client: Deno.HttpClient): Promise<string[]> {
+  try {
+    const res = await fetch(`${e.server}/api/v1/nodes`, {
+      client,
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return [];
+    }
+    const list = await res.json() as NodeList;
+    return (list.items ?? [])
+      .filter((n) => e.nodes.names.includes(n.metadata.name))
+      .filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+      .map((n) => n.metadata.name);
+  } catch {
+    return [];
+  }
+}
+
+async function createNodes(e: ClusterEnv, client: Deno.HttpClient): Promise<void> {
+  for (const name of e.nodes.names) {
+    const res = await fetch(`${e.server}/api/v1/nodes`, {
+      client,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(nodeObject(name)),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = await res.text();
+    if (!res.ok && res.status !== 409) {
+      throw new StartError("kube-apiserver", `creating node ${name}: ${res.status} ${body}`);
+    }
   }
 }
 
@@ -435,16 +601,16 @@ function writeEnv(e: ClusterEnv): void {
 // Commands
 
 async function ensureBinaries(): Promise<void> {
-  const names = ["etcd", "kube-apiserver", "kube-controller-manager", "kubectl"];
-  const missing = names.filter((n) => {
+  const files = [...components.map(bin), bin("kubectl"), stagesFile];
+  const missing = files.filter((f) => {
     try {
-      return !Deno.statSync(bin(n)).isFile;
+      return !Deno.statSync(f).isFile;
     } catch {
       return true;
     }
   });
   if (missing.length === 0) return;
-  console.error(`missing ${missing.join(", ")} in ${binDir}: running tests/cluster/build.sh`);
+  console.error(`missing ${missing.join(", ")}: running tests/cluster/build.sh`);
   console.error("(a cold build takes tens of minutes on 2 cores)");
   const st = await new Deno.Command("bash", {
     args: [`${here}build.sh`],
@@ -487,14 +653,20 @@ async function up(): Promise<number> {
     { mode: 0o600 },
   );
 
-  const [etcdClient, etcdPeer, apiserver, controllerManager] = freePorts(4);
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, nodeStreams, kwok] =
+    freePorts(7);
   const e: ClusterEnv = {
     version,
     stateDir,
     binDir,
     kubeconfig: kubeconfigPath,
     server: `https://127.0.0.1:${apiserver}`,
-    ports: { etcdClient, etcdPeer, apiserver, controllerManager },
+    ports: { etcdClient, etcdPeer, apiserver, controllerManager, scheduler, nodeStreams, kwok },
+    nodes: {
+      names: nodeNames,
+      podsDir: `${stateDir}/pods`,
+      sandboxDir: `${stateDir}/sandbox`,
+    },
     pki: {
       ca: `${pkiDir}/ca.crt`,
       adminCert: `${pkiDir}/admin.crt`,
@@ -508,6 +680,8 @@ async function up(): Promise<number> {
     startedAt: new Date().toISOString(),
   };
   writeKubeconfigs(e);
+  // kwok's maintained stages, extracted by build.sh from the pinned module.
+  Deno.copyFileSync(stagesFile, `${stateDir}/kwok.yaml`);
 
   const client = adminClient(e);
   const deadline = Date.now() + readyTimeoutMs;
@@ -515,29 +689,56 @@ async function up(): Promise<number> {
     // env.json is rewritten after every start so that `down` can clean up a half-done `up`.
     e.processes.etcd = await spawn("etcd", etcdArgs(e));
     writeEnv(e);
-    await waitFor(e, "etcd /health", `http://127.0.0.1:${etcdClient}/health`, undefined, deadline);
+    await waitFor(
+      e,
+      "etcd",
+      "etcd /health",
+      `http://127.0.0.1:${etcdClient}/health`,
+      undefined,
+      deadline,
+    );
 
     e.processes["kube-apiserver"] = await spawn("kube-apiserver", apiserverArgs(e));
     writeEnv(e);
-    await waitFor(e, "kube-apiserver /readyz", `${e.server}/readyz`, client, deadline);
+    await apiserverReady(e, client, deadline);
     const apiReadyMs = performance.now() - t0;
 
-    // Started only now: it gives up if the apiserver is not healthy soon enough.
+    // Started only now: they give up if the apiserver is not healthy soon enough. All start at
+    // once and are waited for together below.
     e.processes["kube-controller-manager"] = await spawn(
       "kube-controller-manager",
       controllerManagerArgs(e),
     );
+    e.processes["kube-scheduler"] = await spawn("kube-scheduler", schedulerArgs(e));
+    e.processes["node-streams"] = await spawn("node-streams", nodeStreamsArgs(e));
+    e.processes.kwok = await spawn("kwok", kwokArgs(e));
     writeEnv(e);
-    const kcm = `https://127.0.0.1:${controllerManager}/healthz`;
-    await waitFor(e, "kube-controller-manager /healthz", kcm, client, deadline);
-    // Tests create objects in `default` right away; pods there need its `default` account.
-    await waitFor(
-      e,
-      "the default/default ServiceAccount",
-      `${e.server}/api/v1/namespaces/default/serviceaccounts/default`,
-      client,
-      deadline,
-    );
+    await createNodes(e, client);
+    const health = (c: Component, port: number, path = "/healthz") =>
+      waitFor(e, c, `${c} ${path}`, `https://127.0.0.1:${port}${path}`, client, deadline);
+    await Promise.all([
+      health("kube-controller-manager", controllerManager),
+      health("kube-scheduler", scheduler),
+      health("node-streams", nodeStreams),
+      health("kwok", kwok),
+      // Tests create objects in `default` right away; pods there need its `default` account.
+      waitFor(
+        e,
+        "kube-controller-manager",
+        "the default/default ServiceAccount",
+        `${e.server}/api/v1/namespaces/default/serviceaccounts/default`,
+        client,
+        deadline,
+      ),
+      waitFor(
+        e,
+        "kwok",
+        `nodes ${nodeNames.join(", ")} Ready`,
+        async () => (await readyNodes(e, client)).length === e.nodes.names.length,
+        client,
+        deadline,
+      ),
+    ]);
     e.readyAfterMs = Math.round(performance.now() - t0);
     writeEnv(e);
     console.log(
@@ -587,12 +788,32 @@ async function status(): Promise<number> {
   }
   const client = adminClient(e);
   const ready = await get(`${e.server}/readyz`, client);
+  const nodes = e.nodes ? await readyNodes(e, client) : [];
   client.close();
   ok &&= ready === 200;
   console.log(`${"apiserver /readyz".padEnd(24)} ${ready === 200 ? "ok" : `not ready (${ready})`}`);
+  const allNodes = e.nodes?.names ?? [];
+  ok &&= nodes.length === allNodes.length;
+  const notReady = allNodes.filter((n) => !nodes.includes(n));
+  console.log(
+    `${"nodes Ready".padEnd(24)} ${nodes.length}/${allNodes.length}` +
+      (notReady.length ? ` (not Ready: ${notReady.join(", ")})` : ""),
+  );
+  console.log(`${"binaries".padEnd(24)} ${e.binDir} (${buildStamp()})`);
   console.log(`${"server".padEnd(24)} ${e.server}`);
   console.log(`${"kubeconfig".padEnd(24)} ${e.kubeconfig}`);
   return ok ? 0 : 1;
+}
+
+/** What `cluster status` says about the build: the stamp build.sh writes, or its absence. */
+function buildStamp(): string {
+  try {
+    return `build stamp ${
+      Deno.readTextFileSync(`${cacheRoot}/${version}/stamp`).trim().slice(0, 12)
+    }`;
+  } catch {
+    return "no build stamp: run tests/cluster/build.sh";
+  }
 }
 
 function printEnv(): number {
@@ -622,7 +843,7 @@ async function restart(): Promise<number> {
   const client = adminClient(e);
   try {
     const deadline = Date.now() + readyTimeoutMs;
-    await waitFor(e, "kube-apiserver /readyz", `${e.server}/readyz`, client, deadline);
+    await apiserverReady(e, client, deadline);
   } catch (err) {
     if (!(err instanceof StartError)) throw err;
     console.error(`restart failed: ${err.message}`);
