@@ -1,0 +1,226 @@
+// Pod streams through the real kube-apiserver to the test nodes' kubelet port (node-streams):
+// logs, attach, port-forward and exec, with kubectl of the same release as the oracle.
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { requireCluster } from "./_cluster.ts";
+import {
+  containerLogPath,
+  kubectl,
+  kubectlOk,
+  KubectlProcess,
+  mapPodPort,
+  nodesEnv,
+  runPod,
+  until,
+  withKubectlNamespace,
+} from "./nodes_kit.ts";
+
+/**
+ * A CRI log timestamp whose nanoseconds end in a non-zero digit, so that the kubelet's
+ * RFC 3339 (nano) rendering in `--timestamps` is the same text.
+ */
+function criTime(t: Date): string {
+  return `${t.toISOString().slice(0, -1)}123456Z`;
+}
+const cri = (time: string, stream: "stdout" | "stderr", tag: "F" | "P", text: string) =>
+  `${time} ${stream} ${tag} ${text}\n`;
+
+if (requireCluster()) {
+  Deno.test("e2e nodes: kubectl logs returns the log file's content; --tail, --since, --timestamps", async () => {
+    await withKubectlNamespace("nodes-logs", async (ns) => {
+      await runPod(ns, "p");
+      const now = Date.now();
+      const old = criTime(new Date(now - 3600_000));
+      const recent = criTime(new Date(now - 5_000));
+      const latest = criTime(new Date(now - 1_000));
+      Deno.writeTextFileSync(
+        containerLogPath(ns, "p", "app"),
+        cri(old, "stdout", "F", "first line, an hour ago") +
+          // A partial line (P) is joined with the next by the reader, as a runtime writes them.
+          cri(recent, "stdout", "P", "tab\there, ütf-8 ✓, ") +
+          cri(recent, "stdout", "F", "trailing spaces   ") +
+          cri(latest, "stdout", "F", "fourth") +
+          cri(latest, "stderr", "F", "to stderr"),
+      );
+      const sinceRecent = "tab\there, ütf-8 ✓, trailing spaces   \nfourth\nto stderr\n";
+      assert.equal(
+        await kubectlOk(["logs", "-n", ns, "p"]),
+        `first line, an hour ago\n${sinceRecent}`,
+      );
+      // --tail counts the file's lines, as the kubelet's reader does.
+      assert.equal(await kubectlOk(["logs", "-n", ns, "p", "--tail=1"]), "to stderr\n");
+      assert.equal(await kubectlOk(["logs", "-n", ns, "p", "--tail=2"]), "fourth\nto stderr\n");
+      assert.equal(await kubectlOk(["logs", "-n", ns, "p", "--since=10m"]), sinceRecent);
+      assert.equal(
+        await kubectlOk(["logs", "-n", ns, "p", "--timestamps", "--tail=2"]),
+        `${latest} fourth\n${latest} to stderr\n`,
+      );
+      assert.equal(await kubectlOk(["logs", "-n", ns, "p", "--limit-bytes=5"]), "first");
+      // A container that has written nothing has an empty log.
+      await runPod(ns, "quiet");
+      assert.equal(await kubectlOk(["logs", "-n", ns, "quiet"]), "");
+    });
+  });
+
+  Deno.test("e2e nodes: kubectl logs -f shows lines appended afterwards", async () => {
+    await withKubectlNamespace("nodes-follow", async (ns) => {
+      await runPod(ns, "p");
+      const path = containerLogPath(ns, "p", "app");
+      Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "before"));
+      await using follow = new KubectlProcess(["logs", "-f", "-n", ns, "p"]);
+      await follow.waitFor(/^before\n/, "the existing line");
+      Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "after 1"), {
+        append: true,
+      });
+      await follow.waitFor(/^before\nafter 1\n/, "the first appended line");
+      Deno.writeTextFileSync(path, cri(criTime(new Date()), "stderr", "F", "after 2"), {
+        append: true,
+      });
+      await follow.waitFor(/^before\nafter 1\nafter 2\n$/, "the second appended line");
+    });
+  });
+
+  Deno.test("e2e nodes: kubectl attach shows what the container prints from then on", async () => {
+    await withKubectlNamespace("nodes-attach", async (ns) => {
+      await runPod(ns, "p");
+      const path = containerLogPath(ns, "p", "app");
+      Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "before attach"));
+      await using attach = new KubectlProcess(["attach", "-n", ns, "p", "-c", "app"]);
+      // Attach starts at the log's end whenever the stream is set up: print until it is seen.
+      let n = 0;
+      const ticker = setInterval(() => {
+        n++;
+        Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", `tick ${n}`), {
+          append: true,
+        });
+      }, 300);
+      try {
+        const m = await attach.waitFor(/tick (\d+)\ntick (\d+)\n/, "two printed lines");
+        assert.equal(Number(m[2]), Number(m[1]) + 1);
+      } finally {
+        clearInterval(ticker);
+      }
+      assert.doesNotMatch(attach.stdout, /before attach/);
+    });
+  });
+
+  Deno.test("e2e nodes: kubectl port-forward reaches the pod port's local target (100 MB echoed)", async () => {
+    const echo = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const serving = (async () => {
+      for await (const conn of echo) {
+        conn.readable.pipeTo(conn.writable).catch(() => {});
+      }
+    })();
+    try {
+      await withKubectlNamespace("nodes-pf", async (ns) => {
+        await runPod(ns, "p");
+        mapPodPort(ns, "p", 8080, `127.0.0.1:${echo.addr.port}`);
+        await using pf = new KubectlProcess(["port-forward", "-n", ns, "pod/p", "0:8080"]);
+        const m = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/, "the local port");
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(m[1]) });
+        const total = 100 * 1024 * 1024;
+        const sent = createHash("sha256");
+        const received = createHash("sha256");
+        // Pseudo-random chunks generated as they go: memory stays bounded.
+        let x = 0x9e3779b9;
+        const writing = (async () => {
+          const w = conn.writable.getWriter();
+          for (let off = 0; off < total; off += 1 << 20) {
+            const chunk = new Uint8Array(Math.min(1 << 20, total - off));
+            const words = new Uint32Array(chunk.buffer, 0, chunk.length >> 2);
+            for (let i = 0; i < words.length; i++) {
+              x ^= x << 13;
+              x ^= x >>> 17;
+              x ^= x << 5;
+              words[i] = x >>> 0;
+            }
+            sent.update(chunk);
+            await w.write(chunk);
+          }
+          w.releaseLock();
+        })();
+        let got = 0;
+        for await (const chunk of conn.readable) {
+          received.update(chunk);
+          got += chunk.length;
+          if (got >= total) break;
+        }
+        await writing;
+        assert.equal(got, total);
+        assert.equal(received.digest("hex"), sent.digest("hex"));
+        try {
+          conn.close();
+        } catch { /* closed by breaking out of the reader */ }
+      });
+    } finally {
+      echo.close();
+      await serving.catch(() => {});
+    }
+  });
+
+  Deno.test("e2e nodes: kubectl port-forward to an unmapped port says how to map it", async () => {
+    await withKubectlNamespace("nodes-pf-none", async (ns) => {
+      await runPod(ns, "p");
+      await using pf = new KubectlProcess(["port-forward", "-n", ns, "pod/p", "0:9999"]);
+      const m = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 9999/, "the local port");
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(m[1]) });
+      // The node refuses the stream: the connection ends without data.
+      const chunks = await Array.fromAsync(conn.readable).catch(() => []);
+      assert.equal(chunks.length, 0);
+      const file = `${nodesEnv().podsDir}/${ns}/p/ports/9999`;
+      await until(
+        "kubectl's error",
+        () => Promise.resolve(pf.stderr.includes(`write host:port to ${file}`) ? true : undefined),
+      );
+    });
+  });
+
+  Deno.test("e2e nodes: kubectl exec prints stdout and stderr and exits with the command's code", async () => {
+    await withKubectlNamespace("nodes-exec", async (ns) => {
+      await runPod(ns, "p");
+      const r = await kubectl([
+        "exec",
+        "-n",
+        ns,
+        "p",
+        "--",
+        "sh",
+        "-c",
+        "echo $((6*7)); echo err >&2; exit 3",
+      ]);
+      assert.equal(r.out, "42\n");
+      assert.match(r.stderr, /^err\n/);
+      assert.equal(r.code, 3, r.stderr);
+      const ok = await kubectl(["exec", "-n", ns, "p", "--", "true"]);
+      assert.equal(ok.code, 0, ok.stderr);
+      // Commands run on this machine, in the cluster's sandbox directory.
+      assert.equal(
+        await kubectlOk(["exec", "-n", ns, "p", "--", "pwd"]),
+        `${nodesEnv().sandboxDir}\n`,
+      );
+    });
+  });
+
+  Deno.test("e2e nodes: kubectl exec -i passes stdin through to its end (10 MB, same SHA-256)", async () => {
+    await withKubectlNamespace("nodes-exec-i", async (ns) => {
+      await runPod(ns, "p");
+      const input = new Uint8Array(10 * 1024 * 1024);
+      for (let off = 0; off < input.length; off += 65536) {
+        crypto.getRandomValues(input.subarray(off, off + 65536));
+      }
+      const r = await kubectl(["exec", "-i", "-n", ns, "p", "--", "cat"], { stdin: input });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.length, input.length);
+      assert.equal(
+        createHash("sha256").update(r.stdout).digest("hex"),
+        createHash("sha256").update(input).digest("hex"),
+      );
+      // `wc -c` only answers once its input has ended.
+      const wc = await kubectlOk(["exec", "-i", "-n", ns, "p", "--", "wc", "-c"], {
+        stdin: "12345",
+      });
+      assert.equal(wc.trim(), "5");
+    });
+  });
+}
