@@ -1,0 +1,146 @@
+// examples/kubectl.ts against kubectl itself, byte for byte, where the issue defines the
+// formats: `-o name`, `-o json` of one object, the default table (the server's Table, CRD
+// printer columns included, with the NAMESPACE column for -A) and `api-resources`; plus the
+// one-line reports of `apply --server-side` and `delete`.
+
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { Api, applyCrd, Client, Config, customResource } from "../../mod.ts";
+import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
+import { requireCluster, withNamespace } from "./_cluster.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const cacheDir = await Deno.makeTempDir({ prefix: "kubeno-kubectl-cache-" });
+
+async function run(cmd: string, args: string[], stdin?: string) {
+  const p = new Deno.Command(cmd, {
+    args,
+    cwd: root,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = p.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const o = await p.output();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
+}
+
+function example(client: Client, args: string[], stdin?: string) {
+  const server = new URL(client.config.clusterUrl);
+  const kubeconfig = Deno.env.get("KUBECONFIG")!.split(":")[0];
+  return run(Deno.execPath(), [
+    "run",
+    "--no-prompt",
+    `--allow-net=${server.host}`,
+    `--allow-read=${kubeconfig}`,
+    "--allow-env=KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT",
+    "examples/kubectl.ts",
+    ...args,
+  ], stdin);
+}
+
+const kubectl = (args: string[], stdin?: string) =>
+  run("kubectl", [...args, `--cache-dir=${cacheDir}`], stdin);
+
+/**
+ * Both outputs for the same arguments, asked at the same moment. The server renders the AGE
+ * cells at request time, so two requests that straddle a second can differ there: such a pair
+ * is asked again (a few times at most), any other difference fails at once.
+ */
+async function same(client: Client, args: string[]): Promise<string> {
+  for (let i = 0;; i++) {
+    const [k, e] = await Promise.all([kubectl(args), example(client, args)]);
+    assert.equal(k.code, 0, `kubectl ${args.join(" ")}: ${k.err}`);
+    assert.equal(e.code, 0, `kubectl.ts ${args.join(" ")}: ${e.err}`);
+    if (k.out === e.out) return k.out;
+    const ageOnly = k.out.replace(/\b\d+[smhd]\d*[smh]?\b/g, "AGE") ===
+      e.out.replace(/\b\d+[smhd]\d*[smh]?\b/g, "AGE");
+    if (!ageOnly || i >= 3) assert.equal(e.out, k.out, `kubectl ${args.join(" ")}`);
+  }
+}
+
+const token = crypto.randomUUID().slice(0, 6);
+const Sprocket = customResource({
+  group: `ex-${token}.kubeno.test`,
+  version: "v1",
+  kind: "Sprocket",
+  namespaced: true,
+  shortNames: [`spr${token}`],
+  spec: z.object({ teeth: z.int(), color: z.string().optional() }),
+  printerColumns: [
+    { name: "Teeth", type: "integer", jsonPath: ".spec.teeth" },
+    { name: "Color", type: "string", jsonPath: ".spec.color", priority: 1 },
+  ],
+});
+
+if (requireCluster()) {
+  Deno.test("e2e: examples/kubectl.ts prints what kubectl prints", async () => {
+    using client = new Client(await Config.fromKubeconfig({}));
+    await applyCrd(client, Sprocket, { signal: AbortSignal.timeout(60_000) });
+    try {
+      await withNamespace(client, "kctl", async (ns) => {
+        const file = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: one, namespace: ${ns}}
+data: {a: "x<y&z>", b: "2"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: two, namespace: ${ns}, labels: {tier: web}}
+---
+apiVersion: ${Sprocket.apiVersion}
+kind: Sprocket
+metadata: {name: big, namespace: ${ns}}
+spec: {teeth: 40, color: red}
+---
+apiVersion: ${Sprocket.apiVersion}
+kind: Sprocket
+metadata: {name: small, namespace: ${ns}}
+spec: {teeth: 8}
+`;
+        const applied = await example(client, ["apply", "-f", "-", "--server-side"], file);
+        assert.equal(applied.code, 0, applied.err);
+        // kubectl's report for the same file (now unchanged, same manager): same lines.
+        const k = await kubectl(["apply", "--server-side", "-f", "-"], file);
+        assert.equal(applied.out, k.out);
+
+        await same(client, ["api-resources"]);
+        await same(client, ["api-resources", "-o", "wide"]);
+        await same(client, ["api-resources", "-o", "name"]);
+        await same(client, ["get", "cm", "-n", ns]);
+        await same(client, ["get", "configmaps", "-n", ns, "-l", "tier=web"]);
+        await same(client, ["get", "cm", "-n", ns, "-o", "name"]);
+        await same(client, ["get", "cm", "one", "-n", ns, "-o", "json"]);
+        await same(client, ["get", `spr${token}`, "-n", ns]);
+        await same(client, ["get", "sprockets", "-n", ns, "-o", "wide"]);
+        await same(client, ["get", `sprockets.${Sprocket.group}`, "-A"]);
+        await same(client, ["get", `Sprocket.v1.${Sprocket.group}`, "big", "-n", ns, "-o", "json"]);
+        await same(client, ["get", "ns", ns, "-o", "name"]);
+
+        const del = await example(client, ["delete", "cm", "one", "-n", ns]);
+        const kdel = await kubectl(["delete", `sprockets.${Sprocket.group}`, "big", "-n", ns]);
+        assert.equal(del.out, 'configmap "one" deleted\n');
+        assert.equal(kdel.out, `sprocket.${Sprocket.group} "big" deleted\n`);
+        const edel = await example(client, ["delete", `spr${token}`, "small", "-n", ns]);
+        assert.equal(edel.out, `sprocket.${Sprocket.group} "small" deleted\n`);
+
+        const unknown = await example(client, ["get", "nope"]);
+        const kunknown = await kubectl(["get", "nope"]);
+        assert.equal(unknown.code, kunknown.code);
+        assert.ok(
+          unknown.err.startsWith(kunknown.err.trimEnd()),
+          `${unknown.err} / ${kunknown.err}`,
+        );
+      });
+    } finally {
+      await Api.all(client, CustomResourceDefinition).delete(Sprocket.crd().metadata.name!)
+        .catch(() => {});
+    }
+  });
+}
