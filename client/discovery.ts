@@ -213,8 +213,11 @@ export class Discovery {
     return await this.#retryOnMiss(() => {
       const r = this.#mapper.forKind(want);
       if (!r) {
+        const apiVersion = want.group ? `${want.group}/${want.version}` : want.version;
         throw new UnknownResourceError(
-          `${want.kind}.${want.version}${want.group ? "." + want.group : ""}`,
+          `${want.kind}.${want.version}.${want.group}`,
+          `no resource serves ${apiVersion} ${want.kind} (see \`kubectl api-resources\`; ` +
+            "a new CRD must be Established first)",
         );
       }
       return r;

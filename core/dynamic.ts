@@ -262,11 +262,17 @@ export class UnknownResourceError extends KubeError {
   override name = "UnknownResourceError";
   /** The name as given. */
   readonly resource: string;
-  /** Creates the error. */
-  constructor(resource: string) {
+  /** Creates the error; `message` replaces kubectl's wording. */
+  constructor(resource: string, message?: string) {
+    // kubectl names the group apart when the name has one: `"pods" in group "apps"`.
+    const i = resource.indexOf(".");
+    const what = i < 0
+      ? JSON.stringify(resource)
+      : `${JSON.stringify(resource.slice(0, i))} in group ${JSON.stringify(resource.slice(i + 1))}`;
     super(
-      `the server doesn't have a resource type ${JSON.stringify(resource)}: ` +
-        "check the name against `kubectl api-resources` (a CRD must be Established first)",
+      message ??
+        `the server doesn't have a resource type ${what} ` +
+          "(see `kubectl api-resources`; a new CRD must be Established first)",
     );
     this.resource = resource;
   }

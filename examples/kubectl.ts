@@ -98,7 +98,7 @@ export function apiResourcesText(resources: readonly ApiResource[], output?: str
   const rows = sorted.map((r) => {
     const row = [r.plural, r.shortNames.join(","), r.apiVersion, String(r.namespaced), r.kind];
     if (wide) {
-      row.push(`[${r.verbs.join(" ")}]`, r.categories.length ? `[${r.categories.join(" ")}]` : "");
+      row.push(r.verbs.join(","), r.categories.join(","));
     }
     return row;
   });
@@ -228,7 +228,12 @@ async function main(args: string[]): Promise<number> {
         r.namespaced ? values.namespace ?? client.defaultNamespace : undefined,
       );
       await api.delete(name);
-      out(`${typeName(r)} "${name}" deleted\n`);
+      // kubectl 1.37's wording
+      out(
+        `${typeName(r)} "${name}" deleted${
+          api.namespace ? ` from ${api.namespace} namespace` : ""
+        }\n`,
+      );
       return 0;
     }
     case "apply": {

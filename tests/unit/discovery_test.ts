@@ -127,7 +127,7 @@ Deno.test("Discovery: an unknown name costs one revalidation, then UnknownResour
   assert.equal(server.requests.length, 4);
   await assert.rejects(
     () => d.forKind({ apiVersion: "apps/v2", kind: "Deployment" }),
-    /Deployment\.v2\.apps/,
+    /no resource serves apps\/v2 Deployment/,
   );
   assert.equal((await d.forKind({ apiVersion: "v1", kind: "Pod" })).plural, "pods");
 });
