@@ -39,7 +39,10 @@ export class Action {
    */
   static requeue(ms: number): Action {
     if (!Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(`Action.requeue needs a finite delay >= 0 in milliseconds, got ${ms}`);
+      throw new RangeError(
+        `Action.requeue needs a finite delay >= 0 in milliseconds, got ${ms} ` +
+          "(to wait for a change instead, return Action.awaitChange())",
+      );
     }
     return new Action(ms);
   }

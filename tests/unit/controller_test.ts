@@ -630,3 +630,18 @@ Deno.test("Controller: an error policy that returns no Action (or a look-alike) 
     assert.ok(wait >= 500 && wait <= 550, `backoffDelay(1), got ${wait}`);
   }
 });
+
+Deno.test("Action.requeue: 0 is a valid delay; negative, NaN and infinite ones are a RangeError", () => {
+  assert.equal(Action.requeue(0).requeueAfterMs, 0);
+  for (const bad of [-1, NaN, Infinity, -Infinity]) {
+    assert.throws(
+      () => Action.requeue(bad),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message.startsWith(
+          `Action.requeue needs a finite delay >= 0 in milliseconds, got ${bad}`,
+        ) &&
+        e.message.includes("Action.awaitChange()"),
+    );
+  }
+});

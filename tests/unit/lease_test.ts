@@ -393,3 +393,32 @@ Deno.test(
     }
   }),
 );
+
+Deno.test("LeaderElector: a renewal loop that breaks is reported and counts as lost, not an unhandled rejection", async () => {
+  const ls = leaseServer();
+  const logged: string[] = [];
+  const origError = console.error;
+  const origAny = AbortSignal.any;
+  console.error = (...args: unknown[]) => logged.push(args.map(String).join(" "));
+  try {
+    const e = elector(ls.srv.url, "a");
+    let lostReason: unknown;
+    const stop = new AbortController(); // after the loss: no new campaign
+    await e.run(async (leading, lost) => {
+      // Break the renewal machinery itself (AbortSignal.any runs outside its error handling).
+      AbortSignal.any = () => {
+        throw new Error("broken renewal");
+      };
+      await new Promise((r) => leading.addEventListener("abort", r, { once: true }));
+      AbortSignal.any = origAny;
+      lostReason = lost.reason;
+      stop.abort();
+    }, { signal: stop.signal });
+    assert.ok(lostReason instanceof LeadershipLostError, String(lostReason));
+    assert.match(logged.join("\n"), /renewing lease demo failed: Error: broken renewal/);
+  } finally {
+    AbortSignal.any = origAny;
+    console.error = origError;
+    await ls.srv.close();
+  }
+});
