@@ -209,7 +209,10 @@ export interface CustomResource<
   crdVersion(): CustomResourceDefinitionVersion;
   /** The structural `openAPIV3Schema` of this version. */
   openApiSchema(): JSONSchemaProps;
-  /** A new object: apiVersion, kind and `metadata.name` set, the spec parsed (defaults filled). */
+  /**
+   * A new object: apiVersion, kind and `metadata.name` set, the spec parsed (defaults filled,
+   * patterns tested on RE2). Throws Zod's error if the spec does not parse.
+   */
   // A method (quoted: unquoted `new(...)` would be a construct signature), so that every
   // CustomResource<S, T> is also a CustomResource of the defaults (method parameters are bivariant).
   "new"(
@@ -464,6 +467,17 @@ export function customResource<
   // The schema validation runs: the same, with every pattern tested on RE2 as the apiserver
   // tests it (linear time; JavaScript's engine can take exponential time on `^(a+)+$`).
   let re2Schema: typeof schema | undefined;
+  // new() parses the spec on RE2 too. A pattern RE2 cannot run belongs to a schema no CRD can
+  // carry: the conversion says so with the field's path.
+  let specRe2: z.ZodType | undefined;
+  const re2Spec = (): z.ZodType => {
+    try {
+      return specRe2 ??= withRe2Patterns(specSchema);
+    } catch (e) {
+      openApiSchema();
+      throw e;
+    }
+  };
   const fail = (issues: ValidationIssue[]): ParseResult<Obj> => ({
     success: false,
     error: new ResourceValidationError(opts.kind, issues),
@@ -523,7 +537,7 @@ export function customResource<
         apiVersion,
         kind: opts.kind,
         metadata: { ...metadata, name },
-        spec: z.parse(specSchema, spec),
+        spec: z.parse(re2Spec(), spec),
       } as Obj;
     },
     parse: (obj) => orThrow(validate(obj, undefined, false)),

@@ -21,6 +21,9 @@ Deno.test("re2: z.string().regex(/^(a+)+$/) on 33 a's and a b returns (it took 1
     Foo.parse({ metadata: { name: "x" }, spec: { a: "a".repeat(33) } }).spec.a.length,
     33,
   );
+  // new() parses the spec on RE2 too (it backtracked for minutes before).
+  assert.throws(() => Foo.new("x", { a: "a".repeat(33) + "b" }), /must match pattern/);
+  assert.equal(Foo.new("x", { a: "aaa" }).spec.a, "aaa");
   // The user's own schema is untouched: kubeno validates with an RE2-backed copy.
   const own = Foo.options.spec;
   assert.ok(own.shape.a.safeParse("aa").success);
