@@ -9,7 +9,13 @@
  * @module
  */
 
-import { parseYamlDocument } from "./yaml.ts";
+import {
+  checkYamlCharacters,
+  decodeKubeconfigBytes,
+  KubeconfigYamlError,
+  parseFirstDocument,
+  toGoValue,
+} from "./_kubeconfig_yaml.ts";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./error.ts";
 import { readEnv, withPermissionHintAsync } from "../permissions.ts";
@@ -335,6 +341,12 @@ const USER_PATHS = ["tokenFile", "client-certificate", "client-key"] as const;
  * column for YAML errors, and the field for type errors; values are never quoted, so a
  * token cannot end up in a log.
  *
+ * The document is read as kubectl reads it (client-go: go-yaml v2, then JSON), not as YAML 1.2:
+ * given bytes, a UTF-16 or UTF-8 byte order mark picks the encoding, else it must be valid
+ * UTF-8; control characters are refused; `yes`/`no`/`on`/`off`/`y`/`n` are booleans, `<<`
+ * merge keys apply in document order, `!!binary` is decoded, the last of duplicate keys wins and
+ * only the first document counts.
+ *
  * @example
  * ```ts
  * import { parseKubeconfig } from "@kubeno/kube/client";
@@ -345,24 +357,29 @@ const USER_PATHS = ["tokenFile", "client-certificate", "client-key"] as const;
  * `);
  * ```
  */
-export function parseKubeconfig(text: string, file?: string): Kubeconfig {
+export function parseKubeconfig(text: string | Uint8Array, file?: string): Kubeconfig {
   const name = file ?? INLINE;
-  const doc = parseYamlDocument(text);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    // yaml's message ends with a snippet of the source, which may hold a token: keep the
-    // description only and give the position.
-    const what = e.message.split(" at line ")[0].replace(/:$/, "");
-    const pos = e.linePos?.[0];
-    const at = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
-    // Not the yaml error as `cause`: console.log of the ConfigError would print its snippet.
-    fail(name, undefined, `is not valid YAML: ${what}${at}`);
-  }
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 100 });
+    const source = typeof text === "string"
+      ? text.replace(/^\uFEFF/, "")
+      : decodeKubeconfigBytes(text);
+    checkYamlCharacters(source);
+    const doc = parseFirstDocument(source);
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      // yaml's message ends with a snippet of the source, which may hold a token: keep the
+      // description only and give the position.
+      const what = e.message.split(" at line ")[0].replace(/:$/, "");
+      const pos = e.linePos?.[0];
+      const at = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+      // Not the yaml error as `cause`: console.log of the ConfigError would print its snippet.
+      fail(name, undefined, `is not valid YAML: ${what}${at}`);
+    }
+    raw = toGoValue(doc);
   } catch (err) {
-    fail(name, undefined, `is not valid YAML: ${errorKind(err)}`, err);
+    if (!(err instanceof KubeconfigYamlError)) throw err;
+    fail(name, err.path || undefined, err.message);
   }
   if (raw === null || raw === undefined) raw = {};
   if (!isRecord(raw)) fail(name, undefined, `must be a mapping, got ${typeName(raw)}`);
@@ -553,10 +570,11 @@ export async function readKubeconfig(path: string): Promise<Kubeconfig> {
   return parseKubeconfig(text, path);
 }
 
-async function readConfigFile(path: string): Promise<string> {
+async function readConfigFile(path: string): Promise<Uint8Array> {
   try {
+    // Bytes: the encoding is decided as kubectl decides it (see parseKubeconfig).
     return await withPermissionHintAsync(
-      () => Deno.readTextFile(path),
+      () => Deno.readFile(path),
       { read: path },
       `reading kubeconfig ${path}`,
     );

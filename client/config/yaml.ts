@@ -22,7 +22,7 @@ function mayReadDebugVars(): boolean {
 }
 
 /** Runs `fn` with yaml's debug variables reading as unset when Deno would refuse them. */
-function withoutDebugEnv<T>(fn: () => T): T {
+export function withoutDebugEnv<T>(fn: () => T): T {
   if (mayReadDebugVars()) return fn();
   const real = process.env;
   const desc = Object.getOwnPropertyDescriptor(process, "env");

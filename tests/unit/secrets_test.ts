@@ -58,7 +58,10 @@ globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: t
 
 Deno.test("kubeconfig errors never show the token, password or key (causes included)", async () => {
   const broken: Record<string, string> = {
-    "YAML: duplicate key": `users:\n- name: u\n  user: {token: ${TOKEN}, token: ${TOKEN}}\n`,
+    "YAML: bad indentation": `users:\n- name: u\n  user:\n    token: ${TOKEN}\n   x: 1\n`,
+    "YAML: control character": `users:\n- name: u\n  user: {token: ${TOKEN}\u0001}\n`,
+    "YAML: !!binary not base64": `users:\n- name: u\n  user: {token: !!binary ${TOKEN}}\n`,
+    "YAML: !!int on a token": `users:\n- name: u\n  user: {token: !!int ${TOKEN}}\n`,
     "YAML: unclosed quote": `users:\n- name: u\n  user:\n    token: "${TOKEN}\n`,
     "YAML: bad flow": `users:\n- name: u\n  user:\n    password: [${PASSWORD}\n`,
     "YAML: tab": `users:\n- name: u\n  user:\n    token: ${TOKEN}\n\tx: 1\n`,
