@@ -321,10 +321,17 @@ export function dnsSubdomainProblem(value: string): string | undefined {
 export function resourceTypeProblems(
   init: { group: string; version: string; kind: string; plural: string },
 ): string[] {
+  return problems(init, false);
+}
+
+function problems(
+  init: { group: string; version: string; kind: string; plural: string },
+  pathOnly: boolean,
+): string[] {
   const out: string[] = [];
   const bad = (field: string, value: unknown, why: string) =>
     out.push(`${field} ${JSON.stringify(value)}: ${why}`);
-  for (const f of ["group", "version", "kind", "plural"] as const) {
+  for (const f of pathOnly ? PATH_FIELDS : ALL_FIELDS) {
     if (typeof init[f] !== "string") bad(f, init[f] ?? null, "must be a string");
   }
   if (out.length) return out;
@@ -334,21 +341,25 @@ export function resourceTypeProblems(
   }
   const v = dnsLabelProblem(init.version, true);
   if (v) bad("version", init.version, v);
-  const k = dnsLabelProblem(init.kind.toLowerCase(), true);
-  if (k) bad("kind", init.kind, `may have mixed case, but should otherwise match: ${k}`);
   const p = dnsLabelProblem(init.plural);
   if (p) bad("plural", init.plural, `${p} (it is one URL path segment, e.g. "configmaps")`);
+  if (pathOnly) return out;
+  const k = dnsLabelProblem(init.kind.toLowerCase(), true);
+  if (k) bad("kind", init.kind, `may have mixed case, but should otherwise match: ${k}`);
   return out;
 }
+
+const PATH_FIELDS = ["group", "version", "plural"] as const;
+const ALL_FIELDS = ["group", "version", "kind", "plural"] as const;
 
 // Descriptors already checked (those resourceType() built, and any checked once in resourcePath).
 const checked = new WeakSet<object>();
 
 /**
- * Throws a {@link ResourceTypeError} unless the descriptor's names are valid (see
- * {@link resourceTypeProblems}). Request building calls it, so that a descriptor written by
- * hand, not made by {@link resourceType}, cannot put a path outside its resource either.
- * Each descriptor object is checked once.
+ * Throws a {@link ResourceTypeError} unless the names a descriptor puts in a URL (group,
+ * version, plural) are valid (see {@link resourceTypeProblems}). Request building calls it, so
+ * that a descriptor written by hand or read from discovery, not made by {@link resourceType},
+ * cannot put a path outside its resource either. Each descriptor object is checked once.
  *
  * @example
  * ```ts
@@ -361,8 +372,8 @@ export function assertResourceType(
   rt: { group: string; version: string; kind: string; plural: string },
 ): void {
   if (checked.has(rt)) return;
-  const problems = resourceTypeProblems(rt);
-  if (problems.length) throw new ResourceTypeError(`resource type ${String(rt.kind)}`, problems);
+  const found = problems(rt, true);
+  if (found.length) throw new ResourceTypeError(`resource type ${String(rt.kind)}`, found);
   checked.add(rt);
 }
 
@@ -391,7 +402,9 @@ export function resourceType<K extends KubeObject>(init: ResourceTypeInit): Reso
     namespaced: init.namespaced,
     ...(init.verbs ? { verbs: Object.freeze([...init.verbs]) } : {}),
   });
-  assertResourceType(rt);
+  const found = resourceTypeProblems(rt);
+  if (found.length) throw new ResourceTypeError(`resource type ${String(rt.kind)}`, found);
+  checked.add(rt);
   return rt;
 }
 

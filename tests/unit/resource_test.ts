@@ -238,6 +238,11 @@ Deno.test("resourcePath: a hand-written descriptor with a traversal plural is re
     group: "../../api/v1/namespaces/victim/secrets",
   };
   assert.throws(() => resourcePath({ resource: forgedGroup }), ResourceTypeError);
+  // Only what goes into the URL is checked there: a kind from discovery is not (the server named it).
+  assert.equal(
+    resourcePath({ resource: { ...forged, plural: "foos", kind: "Odd_Kind" } }),
+    "/apis/clux.dev/v1/foos",
+  );
   // A valid one builds its path as before.
   assert.equal(
     resourcePath({ resource: { ...forged, plural: "foos" }, namespace: "ns" }, "x"),
