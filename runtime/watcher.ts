@@ -780,7 +780,7 @@ export function metadataApi(api: ApiLocation): WatchableApi<PartialObjectMetadat
     [WIRE]: { location: api, accept: PARTIAL_OBJECT_METADATA_ACCEPT },
     resource: api.resource,
     namespace: api.namespace,
-    async list(lp: ListParams = {}, opts: { signal?: AbortSignal } = {}) {
+    async list(lp: ListParams = {}, opts: WatchableCallOptions = {}) {
       const req = listRequest(scope, lp);
       req.headers.accept = PARTIAL_OBJECT_METADATA_LIST_ACCEPT;
       return await client.request<ObjectList<PartialObjectMetadata>>(req, opts);
