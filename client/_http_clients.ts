@@ -45,7 +45,13 @@ export class HttpClients {
       if (cert !== undefined && cert !== this.#current.cert && !this.#closed) {
         const next: Entry = {
           client: createHttpClient(
-            { ...this.#config, clientCert: cert.cert, clientKey: cert.key },
+            // proxyUrl by name: with a password it is kept out of copies (config.ts).
+            {
+              ...this.#config,
+              proxyUrl: this.#config.proxyUrl,
+              clientCert: cert.cert,
+              clientKey: cert.key,
+            },
             this.#options,
           ),
           cert,

@@ -12,6 +12,15 @@ import {
 import type { Config } from "../../client/config/mod.ts";
 
 import { CA, CLIENT_CERT, CLIENT_KEY, SERVER_CERT, SERVER_KEY } from "./fixtures/tls.ts";
+import { Client } from "../../client/client.ts";
+import { scriptedServer } from "./_scripted.ts";
+
+const VERSION = {
+  method: "GET",
+  path: "/version",
+  query: new URLSearchParams(),
+  headers: {},
+} as const;
 
 function base(extra: Partial<Config> = {}): Config {
   return {
@@ -148,4 +157,34 @@ contexts: [{ name: c, context: { cluster: k, user: u } }]
   } finally {
     await server.shutdown();
   }
+});
+
+// The proxy URL of a loaded Config is kept out of copies when it holds a password (issue 11,
+// item 11), so the HttpClient made for an exec plugin's certificate must not be built from a
+// plain copy: it would go straight to the server, around the proxy.
+Deno.test("a certificate from the AuthProvider keeps the kubeconfig's proxy and its password", async () => {
+  await using proxy = scriptedServer(() => new Response('{"gitVersion":"v1.37.2"}'));
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const kc = parseKubeconfig(`
+current-context: c
+clusters:
+- name: k
+  cluster: { server: "http://127.0.0.1:${port}", proxy-url: "http://me:pw-proxy@127.0.0.1:${proxy.url.port}" }
+contexts: [{ name: c, context: { cluster: k } }]
+`);
+  const config = await configFromCustomKubeconfig(kc);
+  const cert = { cert: CLIENT_CERT, key: CLIENT_KEY };
+  config.auth = {
+    authorization: () => Promise.resolve(undefined),
+    clientCertificate: () => Promise.resolve(cert),
+  };
+  using client = new Client(config, { retry: { maxRetries: 0 } });
+  assert.equal(await client.requestText(VERSION), '{"gitVersion":"v1.37.2"}');
+  assert.equal(proxy.requests.length, 1);
+  assert.equal(
+    proxy.requests[0].headers.get("proxy-authorization"),
+    `Basic ${btoa("me:pw-proxy")}`,
+  );
 });
