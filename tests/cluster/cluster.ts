@@ -62,6 +62,20 @@ interface Proc {
   log: string;
 }
 
+/** The test OIDC issuer kube-apiserver is configured to trust. */
+export interface OidcIssuerEnv {
+  /** `https://127.0.0.1:<port>`: the `iss` of accepted tokens. */
+  issuer: string;
+  port: number;
+  /** The `aud` tokens must carry (the OAuth client id). */
+  audience: string;
+  /** Usernames are `<prefix><sub>`, groups `<prefix><group>`. */
+  prefix: string;
+  /** A certificate (signed by the cluster CA, valid for 127.0.0.1) and key to serve it with. */
+  servingCert: string;
+  servingKey: string;
+}
+
 /** Written to `<state>/env.json`; tests and tooling may read it. */
 export interface ClusterEnv {
   version: string;
@@ -97,6 +111,11 @@ export interface ClusterEnv {
     tokens: string;
   };
   tokens: { admin: string; nobody: string };
+  /**
+   * The OIDC issuer kube-apiserver trusts (a JWT authenticator in its authentication config):
+   * nothing listens there until a test serves it, over HTTPS with its `servingCert`/`Key`.
+   */
+  oidc?: OidcIssuerEnv;
   processes: Partial<Record<Component, Proc>>;
   startedAt: string;
   readyAfterMs?: number;
@@ -391,7 +410,32 @@ function apiserverArgs(e: ClusterEnv): string[] {
     // Otherwise shutdown waits up to 60s for open watch connections; restart should be quick.
     "--shutdown-send-retry-after=true",
     "--profiling=false",
+    ...(e.oidc ? [`--authentication-config=${stateDir}/authentication.yaml`] : []),
   ];
+}
+
+/**
+ * Structured authentication config with one JWT authenticator for the test issuer of
+ * `e.oidc`; static tokens and client certificates keep working beside it.
+ */
+function writeAuthenticationConfig(e: ClusterEnv): void {
+  const o = e.oidc!;
+  const config = {
+    apiVersion: "apiserver.config.k8s.io/v1",
+    kind: "AuthenticationConfiguration",
+    jwt: [{
+      issuer: {
+        url: o.issuer,
+        audiences: [o.audience],
+        certificateAuthority: Deno.readTextFileSync(e.pki.ca),
+      },
+      claimMappings: {
+        username: { claim: "sub", prefix: o.prefix },
+        groups: { claim: "groups", prefix: o.prefix },
+      },
+    }],
+  };
+  Deno.writeTextFileSync(`${stateDir}/authentication.yaml`, stringify(config), { mode: 0o600 });
 }
 
 function controllerManagerArgs(e: ClusterEnv): string[] {
@@ -653,8 +697,16 @@ async function up(): Promise<number> {
     { mode: 0o600 },
   );
 
-  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, nodeStreams, kwok] =
-    freePorts(7);
+  const [
+    etcdClient,
+    etcdPeer,
+    apiserver,
+    controllerManager,
+    scheduler,
+    nodeStreams,
+    kwok,
+    oidcIssuer,
+  ] = freePorts(8);
   const e: ClusterEnv = {
     version,
     stateDir,
@@ -676,12 +728,21 @@ async function up(): Promise<number> {
       tokens: tokensFile,
     },
     tokens,
+    oidc: {
+      issuer: `https://127.0.0.1:${oidcIssuer}`,
+      port: oidcIssuer,
+      audience: "kubeno",
+      prefix: "oidc:",
+      servingCert: `${pkiDir}/serving.crt`,
+      servingKey: `${pkiDir}/serving.key`,
+    },
     processes: {},
     startedAt: new Date().toISOString(),
   };
   writeKubeconfigs(e);
   // kwok's maintained stages, extracted by build.sh from the pinned module.
   Deno.copyFileSync(stagesFile, `${stateDir}/kwok.yaml`);
+  writeAuthenticationConfig(e);
 
   const client = adminClient(e);
   const deadline = Date.now() + readyTimeoutMs;

@@ -13,6 +13,8 @@ import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
+import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
+import { execStanza, RecordingPlugin } from "../unit/_auth_plugin.ts";
 
 const root = new URL("../../", import.meta.url);
 const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
@@ -30,9 +32,11 @@ const Foo = customResource({
 type Foo = InferResource<typeof Foo>;
 
 /** The narrow flags: the API server only, the kubeconfig only, the env vars Client reads. */
-function flags(client: Client): string[] {
+function flags(
+  client: Client,
+  kubeconfig: string = Deno.env.get("KUBECONFIG")!.split(":")[0],
+): string[] {
   const server = new URL(client.config.clusterUrl);
-  const kubeconfig = Deno.env.get("KUBECONFIG")!.split(":")[0];
   return [
     `--allow-net=${server.host}`,
     `--allow-read=${kubeconfig}`,
@@ -48,13 +52,25 @@ class Example {
   readonly #pumps: Promise<void>[];
   #changed: (() => void)[] = [];
 
-  constructor(readonly name: string, client: Client, args: string[] = []) {
+  constructor(
+    readonly name: string,
+    client: Client,
+    args: string[] = [],
+    more: { flags?: string[]; env?: Record<string, string> } = {},
+  ) {
     this.proc = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...flags(client), `examples/${name}.ts`, ...args],
+      args: [
+        "run",
+        "--no-prompt",
+        ...flags(client, more.env?.KUBECONFIG),
+        ...(more.flags ?? []),
+        `examples/${name}.ts`,
+        ...args,
+      ],
       cwd: root,
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...more.env },
     }).spawn();
     this.#pumps = [
       this.#pump(this.proc.stdout, (s) => (this.out += s)),
@@ -148,8 +164,9 @@ async function withExample(
   client: Client,
   args: string[],
   fn: (ex: Example) => Promise<void>,
+  more?: { flags?: string[]; env?: Record<string, string> },
 ): Promise<void> {
-  const ex = new Example(name, client, args);
+  const ex = new Example(name, client, args, more);
   try {
     await fn(ex);
   } finally {
@@ -354,4 +371,51 @@ if (requireCluster()) {
       });
     });
   });
+
+  Deno.test(
+    {
+      name:
+        "e2e examples: exec_auth reaches the cluster through a plugin with --allow-run=<plugin>",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      const dir = await Deno.makeTempDir({ prefix: "kubeno-ex-exec-" });
+      try {
+        const e = clusterEnv();
+        const plugin = new RecordingPlugin(dir);
+        const out = `${dir}/out`;
+        await Deno.writeTextFile(
+          out,
+          JSON.stringify({
+            apiVersion: "client.authentication.k8s.io/v1",
+            kind: "ExecCredential",
+            status: { token: e.tokens.admin },
+          }),
+        );
+        const kubeconfig = writeClusterKubeconfig(`${dir}/kubeconfig`, {
+          exec: execStanza(plugin, {}, { PLUGIN_OUT: out }),
+        });
+        const env = { KUBECONFIG: kubeconfig };
+        // Without --allow-run: the error names the flag, the plugin never runs.
+        const denied = new Example("exec_auth", client, [], { env });
+        try {
+          assert.notEqual((await denied.exit(30_000)).code, 0, denied.output);
+          assert.ok(denied.err.includes(`--allow-run=${plugin.path}`), denied.output);
+          assert.equal(plugin.runs().length, 0);
+        } finally {
+          await denied.close();
+        }
+        await withExample("exec_auth", client, [], async (ex) => {
+          assertClean(ex, await ex.exit(30_000));
+          assert.match(ex.out, new RegExp(`^credentials from exec plugin ${plugin.path} `, "m"));
+          assert.match(ex.out, /^authenticated as kubeno-admin \(groups: system:masters, /m);
+          assert.match(ex.out, /^the plugin ran 1 time\(s\)$/m);
+        }, { flags: [`--allow-run=${plugin.path}`], env });
+        assert.equal(plugin.runs().length, 1);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
 }

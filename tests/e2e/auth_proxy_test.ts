@@ -1,0 +1,241 @@
+// proxy-url through real proxy servers from Debian (tinyproxy for HTTP CONNECT, microsocks for
+// SOCKS5; tests/cluster/proxies.sh installs them): ordinary requests and watches reach the
+// apiserver through the proxy, the credentials in the proxy URL are the proxy's (a wrong
+// password fails), and kubectl agrees on which requests go through it (HTTPS_PROXY is not used
+// for a loopback server, by either).
+
+import assert from "node:assert/strict";
+import { Api, Client, configFromKubeconfig, ConnectionError } from "../../mod.ts";
+import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
+import { requireCluster, withNamespace } from "./_cluster.ts";
+import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
+
+const here = new URL(".", import.meta.url).pathname;
+const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function listening(port: number): Promise<void> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** A proxy server process; `log()` is what it logged (tinyproxy only). */
+class ProxyServer implements AsyncDisposable {
+  private constructor(
+    readonly url: string,
+    readonly proc: Deno.ChildProcess,
+    readonly logFile?: string,
+  ) {}
+
+  static async install(): Promise<void> {
+    const out = await new Deno.Command("bash", { args: [`${here}../cluster/proxies.sh`] })
+      .output();
+    if (!out.success) throw new Error("tests/cluster/proxies.sh could not install the proxies");
+  }
+
+  /** tinyproxy with basic auth, CONNECT allowed to `connectPort` only. */
+  static async tinyproxy(dir: string, connectPort: number): Promise<ProxyServer> {
+    const port = freePort();
+    const log = `${dir}/tinyproxy.log`;
+    Deno.writeTextFileSync(
+      `${dir}/tinyproxy.conf`,
+      [
+        `Port ${port}`,
+        "Listen 127.0.0.1",
+        "Timeout 600",
+        `LogFile "${log}"`,
+        "LogLevel Connect",
+        "MaxClients 50",
+        "Allow 127.0.0.1",
+        "BasicAuth kubeno proxy-pw",
+        `ConnectPort ${connectPort}`,
+      ].join("\n") + "\n",
+    );
+    const proc = new Deno.Command("tinyproxy", {
+      args: ["-d", "-c", `${dir}/tinyproxy.conf`],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await listening(port);
+    return new ProxyServer(`127.0.0.1:${port}`, proc, log);
+  }
+
+  /** microsocks with a user and password. */
+  static async microsocks(): Promise<ProxyServer> {
+    const port = freePort();
+    const proc = new Deno.Command("microsocks", {
+      args: ["-i", "127.0.0.1", "-p", String(port), "-u", "kubeno", "-P", "socks-pw"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await listening(port);
+    return new ProxyServer(`127.0.0.1:${port}`, proc);
+  }
+
+  /** The CONNECT requests it logged. */
+  connects(): string[] {
+    const text = Deno.readTextFileSync(this.logFile!);
+    return text.split("\n").filter((l) => /Request .*: CONNECT /.test(l));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.proc.kill("SIGTERM");
+    } catch { /* gone */ }
+    await this.proc.status;
+  }
+}
+
+/** A kubeconfig for the cluster as the admin (client certificate), with `cluster` fields. */
+function kubeconfigFile(dir: string, cluster: Record<string, unknown>): string {
+  const e = clusterEnv();
+  return writeClusterKubeconfig(`${dir}/kubeconfig-${crypto.randomUUID()}`, {
+    "client-certificate-data": btoa(Deno.readTextFileSync(e.pki.adminCert)),
+    "client-key-data": btoa(Deno.readTextFileSync(e.pki.adminKey)),
+  }, cluster);
+}
+
+/**
+ * Through `proxyUrl`: a GET, a list and a watch event; and with `badUrl` (a wrong password)
+ * the proxy refuses.
+ */
+async function throughProxy(dir: string, proxyUrl: string, badUrl: string): Promise<void> {
+  using admin = await Client.tryDefault();
+  const path = kubeconfigFile(dir, { "proxy-url": proxyUrl });
+  using proxied = new Client(await configFromKubeconfig({ path }));
+  await Api.all(proxied, Namespace).get("default");
+  await listAndWatch(proxied, admin);
+  const bad = kubeconfigFile(dir, { "proxy-url": badUrl });
+  using refused = new Client(await configFromKubeconfig({ path: bad }), {
+    retry: { maxRetries: 0 },
+  });
+  await assert.rejects(Api.all(refused, Namespace).get("default"), ConnectionError);
+}
+
+/** A list and a watch event through the proxied client. */
+async function listAndWatch(proxied: Client, admin: Client): Promise<void> {
+  await withNamespace(admin, "e2e-proxy", async (ns) => {
+    const cms = Api.namespaced(proxied, ConfigMap, ns);
+    const list = await cms.list();
+    const events = cms.watch({ timeoutSeconds: 30 }, list.metadata.resourceVersion);
+    const first = events.next();
+    await Api.namespaced(admin, ConfigMap, ns).create({ metadata: { name: "through-proxy" } });
+    const ev = await first;
+    assert.equal(ev.done, false);
+    assert.equal(ev.value?.type, "ADDED");
+    assert.equal(
+      (ev.value as { object?: ConfigMap }).object?.metadata.name,
+      "through-proxy",
+    );
+    await events.return(undefined);
+  });
+}
+
+if (requireCluster()) {
+  const opts = { ignore: !canRun, sanitizeResources: false, sanitizeOps: false };
+
+  Deno.test({
+    name: "e2e proxy-url http://user:pass@ (tinyproxy): requests and watches go through it",
+    ...opts,
+  }, async () => {
+    await ProxyServer.install();
+    const e = clusterEnv();
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-e2e-proxy-" });
+    try {
+      await using proxy = await ProxyServer.tinyproxy(dir, e.ports.apiserver);
+      await throughProxy(
+        dir,
+        `http://kubeno:proxy-pw@${proxy.url}`,
+        `http://kubeno:wrong@${proxy.url}`,
+      );
+      const connects = proxy.connects();
+      assert.ok(connects.length >= 1, `no CONNECT through tinyproxy: ${connects}`);
+      assert.ok(connects.every((l) => l.includes(`CONNECT 127.0.0.1:${e.ports.apiserver} `)));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  Deno.test({
+    name: "e2e proxy-url socks5://user:pass@ (microsocks): requests and watches go through it",
+    ...opts,
+  }, async () => {
+    await ProxyServer.install();
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-e2e-socks-" });
+    try {
+      await using proxy = await ProxyServer.microsocks();
+      await throughProxy(
+        dir,
+        `socks5://kubeno:socks-pw@${proxy.url}`,
+        `socks5://kubeno:wrong@${proxy.url}`,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  Deno.test({
+    name:
+      "e2e proxies, kubectl and kubeno alike: proxy-url is used, HTTPS_PROXY is not for a loopback server",
+    ...opts,
+  }, async () => {
+    await ProxyServer.install();
+    const e = clusterEnv();
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-e2e-proxy-diff-" });
+    try {
+      await using proxy = await ProxyServer.tinyproxy(dir, e.ports.apiserver);
+      const withUrl = kubeconfigFile(dir, { "proxy-url": `http://kubeno:proxy-pw@${proxy.url}` });
+      const plain = kubeconfigFile(dir, {});
+      const env = {
+        HTTPS_PROXY: `http://kubeno:proxy-pw@${proxy.url}`,
+        HTTP_PROXY: `http://kubeno:proxy-pw@${proxy.url}`,
+      };
+      const counts: Record<string, number[]> = { kubectl: [], kubeno: [] };
+      for (const who of ["kubectl", "kubeno"] as const) {
+        for (const kubeconfig of [withUrl, plain]) {
+          const before = proxy.connects().length;
+          const args = who === "kubectl"
+            ? ["--kubeconfig", kubeconfig, "get", "--raw", "/api/v1/namespaces/default"]
+            : [
+              "run",
+              "-A",
+              `--config=${here}../../deno.json`,
+              `${here}_kubeno_get.ts`,
+              kubeconfig,
+              "/api/v1/namespaces/default",
+            ];
+          const out = await new Deno.Command(
+            who === "kubectl" ? `${e.binDir}/kubectl` : Deno.execPath(),
+            {
+              args,
+              stdin: "null",
+              stdout: "piped",
+              stderr: "piped",
+              env: { ...env, HOME: dir },
+            },
+          ).output();
+          assert.ok(out.success, `${who}: ${new TextDecoder().decode(out.stderr)}`);
+          counts[who].push(proxy.connects().length - before);
+        }
+      }
+      assert.deepEqual(counts.kubeno, counts.kubectl);
+      assert.ok(counts.kubectl[0] >= 1 && counts.kubectl[1] === 0, JSON.stringify(counts));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
