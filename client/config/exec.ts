@@ -277,7 +277,7 @@ export function parseExecConfig(
  * import { execInfo } from "@kubeno/kube/client";
  * const exec = { apiVersion: "client.authentication.k8s.io/v1", command: "p", interactiveMode: "Never" as const };
  * execInfo(exec, undefined, false);
- * // '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}'
+ * // '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}\n'
  * ```
  */
 export function execInfo(
@@ -297,11 +297,13 @@ export function execInfo(
     }
     if (cluster["proxy-url"]) c["proxy-url"] = cluster["proxy-url"];
     if (cluster["disable-compression"]) c["disable-compression"] = true;
-    if (cluster.config !== undefined && cluster.config !== null) c.config = sorted(cluster.config);
+    // Always present, null without an extension, as client-go encodes it.
+    c.config = cluster.config === undefined ? null : sorted(cluster.config);
     spec.cluster = c;
   }
   spec.interactive = interactive;
-  return JSON.stringify({ kind: "ExecCredential", apiVersion: exec.apiVersion, spec });
+  // With the newline Go's JSON encoder ends it with.
+  return JSON.stringify({ kind: "ExecCredential", apiVersion: exec.apiVersion, spec }) + "\n";
 }
 
 function sorted(v: unknown): unknown {

@@ -22,6 +22,9 @@ async function pluginClient(
 ): Promise<Client> {
   const outs = Array.isArray(out) ? out : [out];
   // PLUGIN_OUT.N for run N, the last one for every later run.
+  for (const f of Deno.readDirSync(dir)) {
+    if (/^out\.\d+$/.test(f.name)) Deno.removeSync(`${dir}/${f.name}`);
+  }
   outs.forEach((o, i) => {
     const text = typeof o === "string" ? o : JSON.stringify(o);
     Deno.writeTextFileSync(`${dir}/out.${i + 1}`, text);

@@ -30,6 +30,8 @@ interface Case {
   server?: (server: string) => string;
   /** What the plugin prints: an ExecCredential (default the admin token, v1). */
   out?: (admin: string, dir: string) => unknown | Promise<unknown>;
+  /** A known difference in the number of runs (the runs are otherwise the same). */
+  runs?: { kubectl: number; kubeno: number };
   /** Expected outcome; when failing, what each error must say. */
   ok: boolean;
   kubectlSays?: RegExp;
@@ -66,7 +68,8 @@ const CASES: Case[] = [
         { name: "unrelated", extension: { a: 1 } },
         {
           name: "client.authentication.k8s.io/exec",
-          extension: { zone: "eu-1", audience: ["x", "y"], nested: { z: true, b: null, a: "s" } },
+          // (Not "y" or "no": kubectl reads kubeconfigs as YAML 1.1, where they are booleans.)
+          extension: { zone: "eu-1", audience: ["a", "b"], nested: { z: true, b: null, a: "s" } },
         },
       ],
     },
@@ -128,9 +131,13 @@ const CASES: Case[] = [
     kubenoSays: /401/,
   },
   {
-    name: "credential already expired: one run for the request",
+    name: "credential already expired when received",
     out: (admin) => token(V1, admin, { expirationTimestamp: "2001-01-01T00:00:00Z" }),
     ok: true,
+    // kubectl asks for the credential again for the TLS handshake of a new connection (its
+    // client-certificate callback), and an expired one means a second run; kubeno takes the
+    // certificate from the credential it just got.
+    runs: { kubectl: 2, kubeno: 1 },
   },
   {
     name: "client certificate from the plugin",
@@ -189,7 +196,7 @@ async function run(
   cmd: string,
   args: string[],
   cwd: string,
-  home: string,
+  home?: string,
 ): Promise<{ ok: boolean; said: string }> {
   const out = await new Deno.Command(cmd, {
     args,
@@ -197,7 +204,8 @@ async function run(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { HOME: home, NO_COLOR: "1", KUBECONFIG: "" },
+    // kubectl gets an empty HOME (no ~/.kube cache); Deno keeps its own (its module cache).
+    env: { ...(home ? { HOME: home } : {}), NO_COLOR: "1", KUBECONFIG: "" },
   }).output();
   const dec = new TextDecoder();
   return { ok: out.success, said: dec.decode(out.stdout) + dec.decode(out.stderr) };
@@ -266,7 +274,6 @@ if (requireCluster()) {
                   path,
                 ],
                 elsewhere,
-                dir,
               );
             // Paths differ between the two runs only by the folder: compare without it.
             const runs = plugin.runs().map((x) => ({
@@ -282,11 +289,17 @@ if (requireCluster()) {
           assert.equal(d.ok, c.ok, `kubeno: ${show}`);
           if (c.kubectlSays) assert.match(k.said, c.kubectlSays, show);
           if (c.kubenoSays) assert.match(d.said, c.kubenoSays, show);
-          assert.deepEqual(d.runs, k.runs, `plugin runs differ\n${show}`);
+          if (c.runs) {
+            assert.equal(k.runs.length, c.runs.kubectl, show);
+            assert.equal(d.runs.length, c.runs.kubeno, show);
+            assert.deepEqual(d.runs, k.runs.slice(0, c.runs.kubeno), show);
+          } else {
+            assert.deepEqual(d.runs, k.runs, `plugin runs differ\n${show}`);
+          }
           console.log(
             `${c.name}: ${
               c.ok ? "both succeeded" : "both failed"
-            }, ${k.runs.length} plugin run(s) each`,
+            }; plugin runs: kubectl ${k.runs.length}, kubeno ${d.runs.length}`,
           );
         });
       }

@@ -18,7 +18,8 @@ import type { ExecConfig, ExecInteractiveMode } from "../../client/mod.ts";
 
 const SCRIPT = `#!/usr/bin/env bash
 set -eu
-printf 'RUN\\t%s\\t%s\\t%s\\n' "$*" "\${KUBERNETES_EXEC_INFO:-}" "\${EXTRA:-}" >> "$PLUGIN_LOG"
+info=$(printf '%s' "\${KUBERNETES_EXEC_INFO:-}" | base64 -w0)
+printf 'RUN\\t%s\\t%s\\t%s\\n' "$*" "$info" "\${EXTRA:-}" >> "$PLUGIN_LOG"
 n=$(grep -c '^RUN' "$PLUGIN_LOG")
 if [ -n "\${PLUGIN_STDERR:-}" ]; then echo "$PLUGIN_STDERR" >&2; fi
 if [ -n "\${PLUGIN_HANG:-}" ]; then exec sleep 600; fi
@@ -33,6 +34,10 @@ fi
 printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"tok-%s"}}\\n' \\
   "\${API:-client.authentication.k8s.io/v1}" "$n"
 `;
+
+function decodeBase64(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
 
 /** One run as the plugin logged it. */
 export interface PluginRun {
@@ -58,7 +63,8 @@ export class RecordingPlugin {
     return Deno.readTextFileSync(this.log).split("\n").filter((l) => l.startsWith("RUN\t"))
       .map((l) => {
         const [, args, info, extra] = l.split("\t");
-        return { args, info, extra };
+        // KUBERNETES_EXEC_INFO as the plugin got it, byte for byte (base64 in the log).
+        return { args, info: new TextDecoder().decode(decodeBase64(info)), extra };
       });
   }
 

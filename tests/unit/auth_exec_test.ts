@@ -132,7 +132,7 @@ Deno.test("exec: KUBERNETES_EXEC_INFO without and with provideClusterInfo", asyn
     if (!provide) {
       assert.equal(
         info,
-        `{"kind":"ExecCredential","apiVersion":"${V1}","spec":{"interactive":false}}`,
+        `{"kind":"ExecCredential","apiVersion":"${V1}","spec":{"interactive":false}}\n`,
       );
       continue;
     }
@@ -140,7 +140,7 @@ Deno.test("exec: KUBERNETES_EXEC_INFO without and with provideClusterInfo", asyn
       info,
       `{"kind":"ExecCredential","apiVersion":"${V1}","spec":{"cluster":{"server":"${api.url.href}",` +
         `"tls-server-name":"127.0.0.1","certificate-authority-data":"${btoa(ca)}",` +
-        `"config":{"audience":["a","b"],"nested":{"a":1,"b":2},"zone":"eu"}},"interactive":false}}`,
+        `"config":{"audience":["a","b"],"nested":{"a":1,"b":2},"zone":"eu"}},"interactive":false}}\n`,
     );
   }
 });
@@ -460,9 +460,12 @@ Deno.test("exec: a Config and its ExecAuth print no token after a run", async ()
   const dir = tempDir();
   const plugin = new RecordingPlugin(dir);
   await using api = apiAccepting(() => true);
-  const config = await configFor(dir, api.url.href, { exec: execStanza(plugin) });
+  const config = await configFor(dir, api.url.href, {
+    exec: execStanza(plugin, {}, { API_KEY: "env-SECRET-value" }),
+  });
   using client = new Client(config);
   await client.requestText(VERSION);
+  assert.equal(plugin.runs().length, 1);
   for (
     const shown of [
       Deno.inspect(config, { depth: 10, showHidden: true }),
@@ -470,7 +473,7 @@ Deno.test("exec: a Config and its ExecAuth print no token after a run", async ()
       Deno.inspect(client, { depth: 10, showHidden: true }),
     ]
   ) {
-    assert.ok(!shown.includes("tok-1"), shown);
+    assert.ok(!shown.includes("tok-1") && !shown.includes("SECRET"), shown);
   }
   assert.match(Deno.inspect(config.auth), /ExecAuth \{ command: ".*plugin\.sh", runs: 1 \}/);
 });
