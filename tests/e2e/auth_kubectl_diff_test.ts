@@ -68,8 +68,7 @@ const CASES: Case[] = [
         { name: "unrelated", extension: { a: 1 } },
         {
           name: "client.authentication.k8s.io/exec",
-          // (Not "y" or "no": kubectl reads kubeconfigs as YAML 1.1, where they are booleans.)
-          extension: { zone: "eu-1", audience: ["a", "b"], nested: { z: true, b: null, a: "s" } },
+          extension: { zone: "eu-1", audience: ["x", "y"], nested: { z: true, b: null, a: "s" } },
         },
       ],
     },
