@@ -1,12 +1,15 @@
 /**
  * RE2, the regex engine the apiserver checks `pattern` with (Go's `regexp`: linear time, no
  * backtracking), for kubeno's local validation: `@bufbuild/re2`, the engine `@bufbuild/cel`
- * already runs `matches()` on. Internal: not re-exported.
+ * already runs `matches()` on, answers "does it match"; `re2js` (the same lineage, a port of
+ * RE2) finds the matches themselves for CEL's `find()` and `findAll()`, which `@bufbuild/re2`
+ * cannot. Internal: not re-exported.
  *
  * @module
  */
 
 import { RE2JS } from "@bufbuild/re2";
+import { RE2JS as RE2Matcher } from "re2js";
 import { toRe2 } from "./regex.ts";
 
 /** A compiled RE2 pattern: `test` finds a match anywhere, as Go's `MatchString`. */
@@ -72,4 +75,32 @@ class Re2RegExp extends RegExp {
 export function re2RegExp(re: RegExp): RegExp {
   if (re instanceof Re2RegExp) return re;
   return new Re2RegExp(re, re2(toRe2(re.source, re.flags)));
+}
+
+const matchers = new Map<string, RE2Matcher>();
+
+/**
+ * The leftmost-first matches of `pattern` in `s`, at most `limit` (all when negative), with
+ * Go's `FindAllString` rule that an empty match right after a match is skipped: what the
+ * Kubernetes CEL `findAll()` returns, in linear time.
+ *
+ * @throws {Re2SyntaxError} with Go's message if RE2 refuses the pattern.
+ */
+export function re2FindAll(pattern: string, s: string, limit = -1): string[] {
+  re2(pattern); // the compile check and its error, shared with test()
+  let compiled = matchers.get(pattern);
+  if (compiled === undefined) {
+    compiled = RE2Matcher.compile(pattern);
+    if (matchers.size >= CACHE_MAX) matchers.clear();
+    matchers.set(pattern, compiled);
+  }
+  const m = compiled.matcher(s);
+  const out: string[] = [];
+  let prevEnd = -1;
+  while ((limit < 0 || out.length < limit) && m.find()) {
+    if (m.start() === m.end() && m.start() === prevEnd) continue;
+    out.push(m.group() ?? "");
+    prevEnd = m.end();
+  }
+  return out;
 }

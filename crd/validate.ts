@@ -24,7 +24,7 @@ import {
 import { strings } from "@bufbuild/cel/ext";
 import type { JSONSchemaProps, ValidationRule } from "./types.ts";
 import { QUANTITY_PATTERN } from "./schema.ts";
-import { re2 } from "./_re2.ts";
+import { re2FindAll } from "./_re2.ts";
 
 /**
  * One problem found in an object: where, what, and whether it came from a CEL rule.
@@ -342,21 +342,15 @@ const KUBE_FUNCS = [
     }
     return -1n;
   }),
-  // regex library. The RE2 engine at hand answers only "is there a match", so the match itself
-  // is taken with JavaScript's engine, and only once RE2 has found there is one: a pattern RE2
-  // refuses errors as on the server, and the usual catastrophic case (no match) stays linear.
+  // regex library, on RE2 as on the server (linear time; a pattern RE2 refuses is an error)
   celMethod("find", STRING, [STRING], STRING, function (re) {
-    if (!re2(re).test(this)) return "";
-    return new RegExp(re).exec(this)?.[0] ?? "";
+    return re2FindAll(re, this, 1)[0] ?? "";
   }),
   celMethod("findAll", STRING, [STRING], LIST, function (re) {
-    if (!re2(re).test(this)) return [];
-    return [...this.matchAll(new RegExp(re, "g"))].map((m) => m[0]);
+    return re2FindAll(re, this);
   }),
   celMethod("findAll", STRING, [STRING, INT], LIST, function (re, n) {
-    if (!re2(re).test(this)) return [];
-    const all = [...this.matchAll(new RegExp(re, "g"))].map((m) => m[0]);
-    return n < 0n ? all : all.slice(0, Number(n));
+    return re2FindAll(re, this, n < 0n ? -1 : Number(n));
   }),
   // quantity library (the predicate only; quantity() values are not modelled)
   celFunc("isQuantity", [STRING], BOOL, isQuantity),

@@ -336,8 +336,8 @@ Deno.test("watch: fuzz: random chunkings of random valid streams decode identica
       async (evs, eol, rawCuts) => {
         const bytes = enc.encode(evs.map((e) => JSON.stringify(e) + eol).join(""));
         const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-        // fast-check may build null-prototype records: compare with their JSON round trip.
-        assert.deepEqual(await collect(cut(bytes, cuts)), JSON.parse(JSON.stringify(evs)));
+        // Compared as JSON text: fast-check may build null-prototype records.
+        assert.equal(JSON.stringify(await collect(cut(bytes, cuts))), JSON.stringify(evs));
       },
     ),
     { seed: FUZZ_SEED, numRuns: 150, interruptAfterTimeLimit: 4000 },
