@@ -25,6 +25,7 @@ import {
 } from "../core/dynamic.ts";
 import { ApiError } from "../core/error.ts";
 import { escapeSegment, type KubeRequest } from "../core/request.ts";
+import { type KubeObject, type ResourceType, resourceType } from "../core/resource.ts";
 import type { Client, RequestOptions } from "./client.ts";
 
 /**
@@ -60,7 +61,7 @@ interface Cached {
  * @example
  * ```ts
  * import type { DiscoveryRefresh } from "@kubeno/kube";
- * const r: DiscoveryRefresh = { aggregated: true, changed: false, requests: 2 };
+ * const r: DiscoveryRefresh = { aggregated: true, changed: false, requests: 2, notModified: 2 };
  * ```
  */
 export interface DiscoveryRefresh {
@@ -70,6 +71,8 @@ export interface DiscoveryRefresh {
   changed: boolean;
   /** HTTP requests sent. */
   requests: number;
+  /** How many of them the server answered 304 Not Modified (ETag revalidation). */
+  notModified: number;
 }
 
 /**
@@ -224,6 +227,32 @@ export class Discovery {
     });
   }
 
+  /**
+   * A typed descriptor corrected by the server: the plural, scope and verbs discovery reports
+   * for its group, version and kind, instead of the guessed plural (`Octopus` -> `octopodes`).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Discovery, resourceType, type KubeObject } from "@kubeno/kube";
+   * interface Octopus extends KubeObject { spec: { arms: number } }
+   * const guessed = resourceType<Octopus>({ group: "sea.example", version: "v1", kind: "Octopus", namespaced: true });
+   * const client = await Client.tryDefault();
+   * const Octopus = await (await Discovery.run(client)).descriptor(guessed); // plural "octopodes"
+   * const octopodes = Api.namespaced(client, Octopus, "default"); // Api<Octopus>
+   * ```
+   */
+  async descriptor<K extends KubeObject>(rt: ResourceType<K>): Promise<ResourceType<K>> {
+    const r = await this.forKind({ group: rt.group, version: rt.version, kind: rt.kind });
+    return resourceType<K>({
+      group: r.group,
+      version: r.version,
+      kind: r.kind,
+      plural: r.plural,
+      namespaced: r.namespaced,
+      verbs: r.verbs,
+    });
+  }
+
   async #retryOnMiss<T>(lookup: () => T): Promise<T> {
     if (!this.#core && !this.#apis) await this.refresh();
     try {
@@ -237,21 +266,26 @@ export class Discovery {
   }
 
   async #refresh(): Promise<DiscoveryRefresh> {
-    const count = { n: 0 };
+    const count: Count = { n: 0, notModified: 0 };
     const core = await this.#document("/api", this.#core, count);
     const apis = await this.#document("/apis", this.#apis, count);
     const changed = core.doc !== this.#core || apis.doc !== this.#apis;
     this.#core = core.doc;
     this.#apis = apis.doc;
     if (changed) this.#mapper = new RestMapper([...core.doc.groups, ...apis.doc.groups]);
-    return { aggregated: core.aggregated && apis.aggregated, changed, requests: count.n };
+    return {
+      aggregated: core.aggregated && apis.aggregated,
+      changed,
+      requests: count.n,
+      notModified: count.notModified,
+    };
   }
 
   /** One document, revalidated; the same object back when the server says 304. */
   async #document(
     path: "/api" | "/apis",
     cached: Cached | undefined,
-    count: { n: number },
+    count: Count,
   ): Promise<{ doc: Cached; aggregated: boolean }> {
     const headers: Record<string, string> = {
       accept: this.#aggregated ? AGGREGATED_DISCOVERY_ACCEPT : "application/json",
@@ -259,7 +293,10 @@ export class Discovery {
     if (cached?.etag) headers["if-none-match"] = cached.etag;
     count.n++;
     const res = await this.client.requestRaw(get(path, headers), this.#request);
-    if (res.status === 304 && cached) return { doc: cached, aggregated: true };
+    if (res.status === 304 && cached) {
+      count.notModified++;
+      return { doc: cached, aggregated: true };
+    }
     const where = `GET ${path}`;
     const body = parse(res.body, where);
     const etag = res.headers.get("etag") ?? undefined;
@@ -279,7 +316,7 @@ export class Discovery {
   }
 
   /** `APIVersions` from `/api`, then `/api/<version>` each. */
-  async #legacyCore(body: unknown, count: { n: number }): Promise<ApiGroup[]> {
+  async #legacyCore(body: unknown, count: Count): Promise<ApiGroup[]> {
     const versions = (body as { versions?: unknown }).versions;
     if (!Array.isArray(versions) || versions.some((v) => typeof v !== "string")) {
       throw new DiscoveryError("GET /api: neither an APIGroupDiscoveryList nor an APIVersions");
@@ -293,7 +330,7 @@ export class Discovery {
   }
 
   /** `APIGroupList` from `/apis`, then `/apis/<group>/<version>` each (in parallel). */
-  async #legacyGroups(body: unknown, count: { n: number }): Promise<ApiGroup[]> {
+  async #legacyGroups(body: unknown, count: Count): Promise<ApiGroup[]> {
     const groups = (body as { groups?: unknown }).groups;
     if (!Array.isArray(groups)) {
       throw new DiscoveryError("GET /apis: neither an APIGroupDiscoveryList nor an APIGroupList");
@@ -326,7 +363,7 @@ export class Discovery {
    * One `APIResourceList`; undefined when the server cannot serve it now (an aggregated API
    * that is down answers 503), which client-go also skips rather than failing all discovery.
    */
-  async #resourceList(path: string, count: { n: number }): Promise<ApiResource[] | undefined> {
+  async #resourceList(path: string, count: Count): Promise<ApiResource[] | undefined> {
     count.n++;
     try {
       const res = await this.client.requestRaw(
@@ -339,6 +376,12 @@ export class Discovery {
       throw err;
     }
   }
+}
+
+/** Requests sent during one refresh. */
+interface Count {
+  n: number;
+  notModified: number;
 }
 
 function get(path: string, headers: Record<string, string>): KubeRequest {

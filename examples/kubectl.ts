@@ -28,10 +28,12 @@ import {
   withAccept,
 } from "../mod.ts";
 
-/** Go's text/tabwriter as kubectl configures it: min width 6, padding 3, last cell unpadded. */
-export function tabulate(rows: readonly (readonly string[])[]): string {
+/**
+ * Go's text/tabwriter as kubectl configures it: min width 6, padding 3, last cell unpadded,
+ * widths remembered (`RememberWidths`: `--watch` rows keep the columns of the first table).
+ */
+export function tabulate(rows: readonly (readonly string[])[], widths: number[] = []): string {
   const len = (s: string) => [...s].length;
-  const widths: number[] = [];
   for (const row of rows) {
     row.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 6, len(c) + 3)));
   }
@@ -131,12 +133,16 @@ async function get(
     const t = name ? await api.getTable(name) : await api.listTable({ labelSelector: o.selector });
     if (t.rows.length === 0) continue;
     if (printed++ > 0) out("\n");
-    out(tabulate(tableRows(t, {
-      wide: o.output === "wide",
-      namespaceColumn: o.all && r.namespaced,
-      kindPrefix: resources.length > 1 ? typeName(r) : undefined,
-    })));
-    if (o.watch) await watchRows(client, r, ns, o, t.metadata.resourceVersion);
+    const widths: number[] = [];
+    out(tabulate(
+      tableRows(t, {
+        wide: o.output === "wide",
+        namespaceColumn: o.all && r.namespaced,
+        kindPrefix: resources.length > 1 ? typeName(r) : undefined,
+      }),
+      widths,
+    ));
+    if (o.watch) await watchRows(client, r, ns, o, t, widths);
   }
   if (o.output === "name") {
     for (const { r, obj } of objects) out(`${typeName(r)}/${obj.metadata.name}\n`);
@@ -164,8 +170,10 @@ async function watchRows(
   r: ApiResource,
   ns: string | undefined,
   o: { all: boolean; selector?: string; output?: string },
-  rv: string | undefined,
+  first: Table,
+  widths: number[],
 ): Promise<void> {
+  const rv = first.metadata.resourceVersion;
   const req = withAccept(
     watchRequest({ resource: r, namespace: r.namespaced ? ns : undefined }, rv, {
       labelSelector: o.selector,
@@ -176,11 +184,13 @@ async function watchRows(
     const ev of decodeWatchStream<Table & { metadata: object }>(await client.requestStream(req))
   ) {
     if (ev.type === "BOOKMARK" || ev.type === "ERROR") continue;
-    const [, ...rows] = tableRows(ev.object as unknown as Table, {
+    // Only the first event of a Table watch carries the column definitions.
+    const t = { ...first, rows: (ev.object as unknown as Table).rows ?? [] };
+    const [, ...rows] = tableRows(t, {
       wide: o.output === "wide",
       namespaceColumn: o.all && r.namespaced,
     });
-    out(tabulate(rows));
+    out(tabulate(rows, widths));
   }
 }
 

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Api, applyCrd, Client, Config, customResource } from "../../mod.ts";
+import { Api, applyCrd, Client, Config, customResource, Discovery } from "../../mod.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
 
@@ -122,6 +122,45 @@ spec: {teeth: 8}
         await same(client, ["get", `sprockets.${Sprocket.group}`, "-A"]);
         await same(client, ["get", `Sprocket.v1.${Sprocket.group}`, "big", "-n", ns, "-o", "json"]);
         await same(client, ["get", "ns", ns, "-o", "name"]);
+
+        // --watch: the first table, then one row per change in the same columns.
+        const watching = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--no-prompt",
+            `--allow-net=${new URL(client.config.clusterUrl).host}`,
+            `--allow-read=${Deno.env.get("KUBECONFIG")!.split(":")[0]}`,
+            "--allow-env=KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT",
+            "examples/kubectl.ts",
+            "get",
+            "cm",
+            "-n",
+            ns,
+            "--watch",
+          ],
+          cwd: root,
+          stdout: "piped",
+          stderr: "inherit",
+        }).spawn();
+        let seen = "";
+        const reader = watching.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        const until = async (re: RegExp) => {
+          while (!re.test(seen)) {
+            const { value, done } = await reader.read();
+            if (done) throw new Error(`watch ended; output so far:\n${seen}`);
+            seen += value;
+          }
+        };
+        await until(/^NAME +DATA +AGE\n/);
+        await Api.dynamic(client, await (await Discovery.run(client)).resolve("cm"), ns)
+          .create({ metadata: { name: "watched" } });
+        await until(/\nwatched +0 +\d+s\n/);
+        const header = seen.split("\n")[0];
+        const row = seen.split("\n").find((l) => l.startsWith("watched "))!;
+        assert.equal(row.indexOf("0 "), header.indexOf("DATA"), `columns kept:\n${seen}`);
+        watching.kill();
+        await reader.cancel().catch(() => {});
+        await watching.status;
 
         const del = await example(client, ["delete", "cm", "one", "-n", ns]);
         const kdel = await kubectl(["delete", `sprockets.${Sprocket.group}`, "big", "-n", ns]);

@@ -174,48 +174,62 @@ const crdNames = [
   "all",
 ];
 
+/** `kubectl api-resources -o wide`, row by row, against what `d` discovered. */
+async function assertLikeApiResources(d: Discovery): Promise<string[]> {
+  const { code, out, err } = await kubectl("api-resources", "-o", "wide");
+  assert.equal(code, 0, err);
+  const [header, ...lines] = out.trimEnd().split("\n");
+  // Columns start where their header does (tabwriter alignment).
+  const heads = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERBS", "CATEGORIES"];
+  const starts = heads.map((h) =>
+    header.search(new RegExp(`(^|\\s)${h}(\\s|$)`)) + (h === "NAME" ? 0 : 1)
+  );
+  assert.ok(starts.every((s, i) => i === 0 ? s === 0 : s > starts[i - 1]), header);
+  const theirs = lines.map((l) =>
+    starts.map((s, i) => l.slice(s, starts[i + 1]).trim()).join(" | ")
+  );
+  const cmp = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+  const mine = d.mapper.preferred()
+    .filter((r) => r.verbs.length > 0)
+    .sort((a, b) => cmp(a.group, b.group) || cmp(a.plural, b.plural))
+    .map((r) =>
+      [
+        r.plural,
+        r.shortNames.join(","),
+        r.apiVersion,
+        String(r.namespaced),
+        r.kind,
+        r.verbs.join(","),
+        r.categories.join(","),
+      ].join(" | ")
+    );
+  assert.deepEqual(mine, theirs);
+  return mine;
+}
+
 if (requireCluster()) {
-  Deno.test("e2e: Discovery equals kubectl api-resources -o wide", async () => {
+  Deno.test("e2e: Discovery equals kubectl api-resources -o wide; per-group discovery agrees; ETag revalidation", async () => {
     using client = new Client(await Config.fromKubeconfig({}));
-    const d = await Discovery.run(client);
-    const { code, out, err } = await kubectl("api-resources", "-o", "wide");
-    assert.equal(code, 0, err);
-    const [header, ...lines] = out.trimEnd().split("\n");
-    // Columns start where their header does (tabwriter alignment).
-    const heads = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERBS", "CATEGORIES"];
-    const starts = heads.map((h) =>
-      header.search(new RegExp(`(^|\\s)${h}(\\s|$)`)) + (h === "NAME" ? 0 : 1)
+    const d = new Discovery(client);
+    const first = await d.refresh();
+    const rows = await assertLikeApiResources(d);
+    assert.ok(rows.length > 40, `only ${rows.length} resources`);
+    // The real apiserver answers the conditional GETs with 304.
+    assert.deepEqual(await d.refresh(), {
+      aggregated: true,
+      changed: false,
+      requests: 2,
+      notModified: 2,
+    });
+    // Per-group discovery (servers before 1.26) finds the same resources, at a higher price.
+    const legacy = new Discovery(client, { aggregated: false });
+    const slow = await legacy.refresh();
+    assert.equal(slow.aggregated, false);
+    assert.deepEqual(legacy.mapper.preferred(), d.mapper.preferred());
+    assert.deepEqual(legacy.groups.map((g) => g.name), d.groups.map((g) => g.name));
+    console.log(
+      `discovery: aggregated ${first.requests} requests, per-group ${slow.requests}; ${rows.length} resources`,
     );
-    assert.ok(starts.every((s, i) => i === 0 ? s === 0 : s > starts[i - 1]), header);
-    const theirs = lines.map((l) =>
-      starts.map((s, i) => l.slice(s, starts[i + 1]).trim()).join(" | ")
-    );
-    const mine = d.mapper.preferred()
-      .filter((r) => r.verbs.length > 0)
-      .sort((a, b) =>
-        a.group < b.group
-          ? -1
-          : a.group > b.group
-          ? 1
-          : a.plural < b.plural
-          ? -1
-          : a.plural > b.plural
-          ? 1
-          : 0
-      )
-      .map((r) =>
-        [
-          r.plural,
-          r.shortNames.join(","),
-          r.apiVersion,
-          String(r.namespaced),
-          r.kind,
-          r.verbs.join(","),
-          r.categories.join(","),
-        ].join(" | ")
-      );
-    assert.deepEqual(mine, theirs);
-    assert.ok(mine.length > 40, `only ${mine.length} resources`);
   });
 
   Deno.test("e2e: names resolve as kubectl get resolves them (builtin)", async () => {
@@ -266,6 +280,12 @@ if (requireCluster()) {
       // `gd<token>` names gadgets in two groups, `cm` ConfigMaps and g1's gadgets; not
       // `cm.<g1>` (the group decides).
       assert.deepEqual(warned, [`gd${token}`, "cm"]);
+      // The Discovery built before the CRDs now lists them as kubectl does.
+      const rows = await assertLikeApiResources(d);
+      assert.ok(
+        rows.some((r) => r.startsWith(`gadgets | gd${token},cm | ${g1}/v1 |`)),
+        rows.join("\n"),
+      );
       assert.equal((await d.resolve(`gd${token}`)).group, (await d.resolve("gadgets")).group);
       assert.throws(
         () => d.mapper.resolve("gadgets", { strict: true }),

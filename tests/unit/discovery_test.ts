@@ -7,6 +7,7 @@ import {
   UnknownResourceError,
 } from "../../core/dynamic.ts";
 import { ApiError } from "../../core/error.ts";
+import { resourceType } from "../../core/resource.ts";
 import { json, type Recorded, scriptedServer, status } from "./_scripted.ts";
 import { testClient } from "./_client.ts";
 
@@ -92,7 +93,7 @@ Deno.test("Discovery.refresh: revalidates with the ETag; a 304 keeps the cache",
   const d = await Discovery.run(client);
   const mapper = d.mapper;
   const r = await d.refresh();
-  assert.deepEqual(r, { aggregated: true, changed: false, requests: 2 });
+  assert.deepEqual(r, { aggregated: true, changed: false, requests: 2, notModified: 2 });
   assert.deepEqual(server.requests.slice(2).map((q) => q.headers.get("if-none-match")), [
     '"core-1"',
     '"apis-1"',
@@ -248,4 +249,28 @@ Deno.test("Client.requestRaw: a 304 is an answer only to a conditional request",
     client.requestRaw({ method: "GET", path: "/apis", query: new URLSearchParams(), headers });
   assert.equal((await get({ "if-none-match": '"x"' })).status, 304);
   await assert.rejects(() => get({}), (err) => err instanceof ApiError && err.code === 304);
+});
+
+Deno.test("Discovery.descriptor: the server's plural, scope and verbs replace the guessed ones", async () => {
+  await using server = aggregatedServer({ crd: true });
+  using client = testClient(server.url);
+  const d = await Discovery.run(client);
+  const guessed = resourceType({
+    group: "stable.example.com",
+    version: "v1",
+    kind: "CronTab",
+    plural: "crontabz",
+    namespaced: false,
+  });
+  const fixed = await d.descriptor(guessed);
+  assert.deepEqual([fixed.plural, fixed.namespaced, fixed.verbs], [
+    "crontabs",
+    true,
+    ["get", "list", "watch"],
+  ]);
+  await assert.rejects(
+    () =>
+      d.descriptor(resourceType({ group: "x.io", version: "v1", kind: "Nope", namespaced: true })),
+    /no resource serves x\.io\/v1 Nope/,
+  );
 });
