@@ -180,19 +180,20 @@ if (requireCluster()) {
 
     const dir = await Deno.makeTempDir({ prefix: "kubeno-e2e-oidc-" });
     try {
-      issuer.refreshTokens.set("rt-alice", "alice");
-      const path = writeClusterKubeconfig(`${dir}/kubeconfig`, {
+      const oidcUser = (refreshToken: string) => ({
         "auth-provider": {
           name: "oidc",
           config: {
-            "idp-issuer-url": e.oidc.issuer,
-            "client-id": e.oidc.audience,
+            "idp-issuer-url": e.oidc!.issuer,
+            "client-id": e.oidc!.audience,
             "idp-certificate-authority-data": btoa(clusterCa(e)),
             "id-token": expired,
-            "refresh-token": "rt-alice",
+            "refresh-token": refreshToken,
           },
         },
       });
+      issuer.refreshTokens.set("rt-alice", "alice");
+      const path = writeClusterKubeconfig(`${dir}/kubeconfig`, oidcUser("rt-alice"));
       const config = await configFromKubeconfig({ path });
       assert.ok(config.auth instanceof OidcAuth);
       assert.equal(await whoami(config), `${e.oidc.prefix}alice`);
@@ -210,6 +211,39 @@ if (requireCluster()) {
       assert.equal(await whoami(again), `${e.oidc.prefix}alice`);
       assert.equal((again.auth as OidcAuth).refreshes, 0);
       assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+
+      // kubectl and kubeno read the tokens the other saved: no refresh either way.
+      const kubectlWhoami = async (kubeconfig: string) => {
+        const out = await new Deno.Command(`${e.binDir}/kubectl`, {
+          args: [
+            "--kubeconfig",
+            kubeconfig,
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+          ],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+          env: { HOME: dir },
+        }).output();
+        const dec = new TextDecoder();
+        assert.ok(out.success, dec.decode(out.stderr));
+        return dec.decode(out.stdout).trim();
+      };
+      let requests = issuer.tokenRequests;
+      assert.equal(await kubectlWhoami(path), `${e.oidc.prefix}alice`);
+      assert.equal(issuer.tokenRequests, requests, "kubectl refreshed the tokens kubeno saved");
+      issuer.refreshTokens.set("rt-bob", "bob");
+      const byKubectl = writeClusterKubeconfig(`${dir}/kubectl-kubeconfig`, oidcUser("rt-bob"));
+      assert.equal(await kubectlWhoami(byKubectl), `${e.oidc.prefix}bob`);
+      assert.equal(issuer.tokenRequests, requests + 1, "kubectl did not refresh");
+      requests = issuer.tokenRequests;
+      const fromKubectl = await configFromKubeconfig({ path: byKubectl });
+      assert.equal(await whoami(fromKubectl), `${e.oidc.prefix}bob`);
+      assert.equal((fromKubectl.auth as OidcAuth).refreshes, 0);
+      assert.equal(issuer.tokenRequests, requests);
 
       // A revoked refresh-token: the old one was rotated away by the issuer.
       const revoked = new OidcAuth({
