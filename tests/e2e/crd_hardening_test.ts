@@ -60,6 +60,14 @@ if (requireCluster()) {
       });
       await assert.rejects(cluster.list(), ResourceTypeError);
       await assert.rejects(cluster.delete("victim"), ResourceTypeError);
+      // Names and namespaces cannot navigate either: "." and ".." are refused, "/" is escaped.
+      await assert.rejects(Api.namespaced(client, Secret, "..").list(), /"\.\."/);
+      await assert.rejects(secrets.delete(".."), /"\.\."/);
+      await assert.rejects(secrets.get("."), /"\."/);
+      await assert.rejects(secrets.delete(`../${ns}/secrets/victim`), (e) => {
+        assert.ok(!String(e).includes('victim" deleted'), String(e));
+        return true;
+      });
       // The Secret is still there.
       assert.equal((await secrets.get("victim")).metadata.name, "victim");
     });
