@@ -31,7 +31,7 @@ async function run(cmd: string, args: string[], stdin?: string) {
   return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
 }
 
-function example(client: Client, args: string[], stdin?: string) {
+function example(client: Client, args: string[], stdin?: string, file = "kubectl") {
   const server = new URL(client.config.clusterUrl);
   const kubeconfig = Deno.env.get("KUBECONFIG")!.split(":")[0];
   return run(Deno.execPath(), [
@@ -40,7 +40,7 @@ function example(client: Client, args: string[], stdin?: string) {
     `--allow-net=${server.host}`,
     `--allow-read=${kubeconfig}`,
     "--allow-env=KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT",
-    "examples/kubectl.ts",
+    `examples/${file}.ts`,
     ...args,
   ], stdin);
 }
@@ -72,6 +72,7 @@ const Sprocket = customResource({
   kind: "Sprocket",
   namespaced: true,
   shortNames: [`spr${token}`],
+  categories: ["all"],
   spec: z.object({ teeth: z.int(), color: z.string().optional() }),
   printerColumns: [
     { name: "Teeth", type: "integer", jsonPath: ".spec.teeth" },
@@ -122,6 +123,21 @@ spec: {teeth: 8}
         await same(client, ["get", `sprockets.${Sprocket.group}`, "-A"]);
         await same(client, ["get", `Sprocket.v1.${Sprocket.group}`, "big", "-n", ns, "-o", "json"]);
         await same(client, ["get", "ns", ns, "-o", "name"]);
+        // Categories: each type's table in turn, names prefixed with their type.
+        await same(client, ["get", "all", "-n", ns]);
+
+        // The other dynamic examples, with the same narrow permissions.
+        const raw = await example(client, [], undefined, "request_raw");
+        assert.match(raw.out, /\/apis again: 304 \(not modified\)\n/, raw.err);
+        const dyn = await example(client, [ns], undefined, "dynamic_api");
+        assert.match(dyn.out, /^configmaps\.v1: (\S+, )*two(, \S+)*$/m, dyn.err);
+        assert.match(
+          dyn.out,
+          new RegExp(
+            `^sprockets\\.${Sprocket.apiVersion.replaceAll(".", "\\.")}: big, small$`,
+            "m",
+          ),
+        );
 
         // --watch: the first table, then one row per change in the same columns.
         const watching = new Deno.Command(Deno.execPath(), {
