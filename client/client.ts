@@ -336,13 +336,18 @@ export class Client implements Disposable {
       // listeners. (A signal from AbortSignal.any is only weakly held; a long watch could lose
       // it to GC and then ignore the caller's abort.)
       const link = linkSignal(opts.signal);
-      const timer = setTimeout(
-        () =>
-          link.controller.abort(
-            new TimeoutError(`${req.method} ${req.path}: no answer within ${timeoutMs} ms`),
-          ),
-        timeoutMs,
-      );
+      // Started once the credentials are there: an exec plugin waiting for a login is bounded
+      // by its own timeout, not by the one meant for the server.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      link.credentialsReady = () => {
+        timer = setTimeout(
+          () =>
+            link.controller.abort(
+              new TimeoutError(`${req.method} ${req.path}: no answer within ${timeoutMs} ms`),
+            ),
+          timeoutMs,
+        );
+      };
       const failed = (err: unknown): unknown => {
         if (opts.signal?.aborted) return opts.signal.reason;
         if (link.controller.signal.aborted) return link.controller.signal.reason;
@@ -463,6 +468,7 @@ export class Client implements Disposable {
     // After the credentials: an exec plugin's certificate comes from the same run.
     const http = await this.#http.acquire(signal);
     link.onRelease(http.release);
+    link.credentialsReady?.();
     let target = url;
     let method: string = req.method;
     let body = req.body;
@@ -527,6 +533,8 @@ interface Link {
   onRelease: (fn: () => void) => void;
   /** The `Authorization` value the attempt sent, for `AuthProvider.invalidate`. */
   authorization?: string;
+  /** Called once the credentials are obtained, before the request is sent. */
+  credentialsReady?: () => void;
 }
 
 /** An AbortController that follows `outer`. */

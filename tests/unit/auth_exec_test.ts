@@ -540,3 +540,16 @@ Deno.test("exec: a certificate credential: one run per request even when it is a
     assert.equal(plugin.runs().length, n);
   }
 });
+
+Deno.test("exec: a plugin slower than the request timeout (a login) does not time the request out", async () => {
+  const dir = tempDir();
+  const plugin = new RecordingPlugin(dir);
+  await using api = apiAccepting((a) => a === "Bearer tok-1");
+  const config = await configFor(dir, api.url.href, {
+    exec: execStanza(plugin, {}, { PLUGIN_SLEEP: "1.5" }),
+  });
+  // The request's 500 ms are for the server; the plugin has its own timeout.
+  using client = new Client(config, { timeoutMs: 500, retry: { maxRetries: 0 } });
+  assert.equal(await client.requestText(VERSION), `{"gitVersion":"v1"}`);
+  assert.equal(plugin.runs().length, 1);
+});
