@@ -105,7 +105,9 @@ export class TimeoutError extends KubeError {
 }
 
 /**
- * The server could not be reached, or the connection broke before a response arrived.
+ * The server could not be reached, the connection broke before a response arrived, or a 2xx
+ * answer broke off before its end (a body shorter than its Content-Length, a stream cut off).
+ * Idempotent requests (GET, PUT, DELETE...) are retried before this is thrown.
  *
  * @example
  * ```ts
