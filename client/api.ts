@@ -45,6 +45,7 @@ import type { Scale } from "../core/k8s/autoscaling/v1.ts";
 export type { Scale };
 import type { Client, RequestOptions } from "./client.ts";
 import { isNotFound } from "../core/error.ts";
+import { type LogParams, podLogs, podLogStream } from "./subresource/logs.ts";
 
 /**
  * A partial object for patches: every field optional, at every depth.
@@ -558,6 +559,42 @@ export class Api<K extends KubeObject> {
     const body = { apiVersion: "autoscaling/v1", kind: "Scale", ...scale };
     const req = replaceRequest(this.#objectScope("replaceScale"), name, body, pp, "scale");
     return await this.client.request<Scale>(req, opts);
+  }
+
+  /**
+   * Reads a pod's log as text (the `log` subresource; pods only). See {@link podLogs}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * console.log(await pods.logs("blog", { container: "app", tailLines: 20 }));
+   * ```
+   */
+  async logs(name: string, lp: LogParams = {}, opts: RequestOptions = {}): Promise<string> {
+    return await podLogs(this.client, this.#objectScope("logs"), name, lp, opts);
+  }
+
+  /**
+   * A pod's log as a byte stream, followed with `follow: true` until the container ends or
+   * `opts.signal` aborts. See {@link podLogStream} and {@link logLines}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, logLines } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * const stream = await pods.logStream("blog", { follow: true, tailLines: 0 });
+   * for await (const line of logLines(stream)) console.log(line);
+   * ```
+   */
+  async logStream(
+    name: string,
+    lp: LogParams = {},
+    opts: RequestOptions = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    return await podLogStream(this.client, this.#objectScope("logStream"), name, lp, opts);
   }
 
   /**

@@ -13,3 +13,4 @@ export * from "./crd_apply.ts";
 export * from "./discovery.ts";
 export * from "./entry.ts";
 export * from "./manifests.ts";
+export * from "./subresource/mod.ts";

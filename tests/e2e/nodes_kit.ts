@@ -170,6 +170,17 @@ export function containerLogPath(ns: string, pod: string, container: string): st
   return `${dir}/${container}.log`;
 }
 
+/**
+ * A CRI log timestamp whose nanoseconds end in a non-zero digit, so that the kubelet's
+ * RFC 3339 (nano) rendering in `--timestamps` is the same text.
+ */
+export function criTime(t: Date): string {
+  return `${t.toISOString().slice(0, -1)}123456Z`;
+}
+/** One line of a CRI log file. */
+export const cri = (time: string, stream: "stdout" | "stderr", tag: "F" | "P", text: string) =>
+  `${time} ${stream} ${tag} ${text}\n`;
+
 /** Makes port-forward to `port` of the pod reach `target` (`host:port`) on this machine. */
 export function mapPodPort(ns: string, pod: string, port: number, target: string): void {
   const dir = `${nodesEnv().podsDir}/${ns}/${pod}/ports`;

@@ -6,6 +6,8 @@ import { createHash } from "node:crypto";
 import { requireCluster } from "./_cluster.ts";
 import {
   containerLogPath,
+  cri,
+  criTime,
   kubectl,
   kubectlOk,
   KubectlProcess,
@@ -15,16 +17,6 @@ import {
   until,
   withKubectlNamespace,
 } from "./nodes_kit.ts";
-
-/**
- * A CRI log timestamp whose nanoseconds end in a non-zero digit, so that the kubelet's
- * RFC 3339 (nano) rendering in `--timestamps` is the same text.
- */
-function criTime(t: Date): string {
-  return `${t.toISOString().slice(0, -1)}123456Z`;
-}
-const cri = (time: string, stream: "stdout" | "stderr", tag: "F" | "P", text: string) =>
-  `${time} ${stream} ${tag} ${text}\n`;
 
 if (requireCluster()) {
   Deno.test("e2e nodes: kubectl logs returns the log file's content; --tail, --since, --timestamps", async () => {
