@@ -1,14 +1,14 @@
 /**
  * The entry API (kube-rs `Api::entry`): read an object or learn it is absent, insert a default,
  * modify it, and commit with the verb that fits — `create` for a new object, `replace` (with
- * the `resourceVersion` read) for a changed one, nothing for an unchanged one. A conflict (409,
- * someone wrote in between, or created the object first) re-reads the object, re-runs the
- * insert and the modifications on the fresh copy, and commits again.
+ * the `resourceVersion` read) for a changed one, nothing for an unchanged one. A lost race
+ * (409: someone wrote in between or created the object first; 404: someone deleted it) re-reads
+ * the object, re-runs the insert and the modifications on the fresh copy, and commits again.
  *
  * @module
  */
 
-import { isAlreadyExists, isConflict, KubeError } from "../core/error.ts";
+import { isAlreadyExists, isConflict, isNotFound, KubeError } from "../core/error.ts";
 import type { PostParams } from "../core/params.ts";
 import type { KubeObject } from "../core/resource.ts";
 import type { Api } from "./api.ts";
@@ -159,7 +159,8 @@ export class Entry<K extends KubeObject> {
   /**
    * Writes the pending changes: `create` when vacant with an insert, `replace` when the object
    * changed, nothing otherwise. Returns the object as the server has it (undefined while
-   * vacant). A 409 re-reads, re-runs the changes and tries again, up to `maxAttempts`.
+   * vacant). A lost race (409, or 404 on a replace) re-reads, re-runs the changes and tries
+   * again, up to `maxAttempts`.
    *
    * @example
    * ```ts
@@ -175,11 +176,15 @@ export class Entry<K extends KubeObject> {
       throw new RangeError(`EntryCommitOptions.maxAttempts must be a positive integer`);
     }
     for (let attempt = 1;; attempt++) {
+      const replacing = this.#server !== undefined;
       try {
         return await this.#write(pp, request);
       } catch (err) {
-        if (!(isConflict(err) || isAlreadyExists(err)) || attempt >= maxAttempts) {
-          if (attempt > 1 && (isConflict(err) || isAlreadyExists(err))) {
+        // Lost races: written (409), created (409 AlreadyExists) or deleted (404 on the
+        // replace) by someone else since the read.
+        const raced = isConflict(err) || isAlreadyExists(err) || (replacing && isNotFound(err));
+        if (!raced || attempt >= maxAttempts) {
+          if (attempt > 1 && raced) {
             throw new KubeError(
               `entry ${this.name}: still conflicting after ${attempt} attempts; ` +
                 "raise EntryCommitOptions.maxAttempts or write less often",

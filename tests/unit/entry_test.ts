@@ -13,7 +13,7 @@ import { json, type Recorded, scriptedServer, status } from "./_scripted.ts";
 /**
  * One ConfigMap `c` with optimistic concurrency, as the apiserver keeps it: POST on an
  * existing name is 409 AlreadyExists, a PUT whose resourceVersion is not the current one is
- * 409 Conflict. `interfere(n)` may change the object behind the client's back before request n.
+ * 409 Conflict, a PUT of a missing object 404. `interfere(n)` may change the object behind the client's back before request n.
  */
 interface Store {
   obj?: Record<string, unknown>;
@@ -35,6 +35,8 @@ function oneObjectServer(interfere: (n: number, store: Store) => void) {
       return bump(JSON.parse(req.body));
     }
     if (req.method === "PUT") {
+      // ConfigMaps are not created by a PUT: a missing one is 404.
+      if (!store.obj) return status(404, "NotFound", 'configmaps "c" not found');
       const body = JSON.parse(req.body);
       const cur = (store.obj?.metadata as { resourceVersion?: string })?.resourceVersion;
       if (body.metadata.resourceVersion !== cur) {
@@ -199,4 +201,20 @@ Deno.test("metadata-only and table calls send the representation's Accept header
     metadata: { labels: { a: "b" }, name: "c", namespace: "ns" },
   });
   assert.equal(server.requests[1].query.get("labelSelector"), "a=b");
+});
+
+Deno.test("entry: deleted by someone else before the replace: re-read, insert again, create", async () => {
+  const { server, store } = oneObjectServer((n, store) => {
+    if (n === 0) store.obj = { metadata: { name: "c", resourceVersion: "3" }, data: { n: "1" } };
+    if (n === 1) store.obj = undefined; // gone before our PUT
+  });
+  await using _ = server;
+  using client = testClient(server.url);
+  const saved = await (await Api.namespaced(client, ConfigMap, "ns").entry("c"))
+    .orInsert(() => ({ metadata: {}, data: { n: "0" } }))
+    .andModify((cm) => void (cm.data = { n: String(Number(cm.data!.n) + 1) }))
+    .commit();
+  assert.deepEqual(verbs(server.requests), ["GET", "PUT", "GET", "POST"]);
+  assert.deepEqual(saved?.data, { n: "1" });
+  assert.deepEqual(store.obj?.data, { n: "1" });
 });
