@@ -3,8 +3,8 @@
 # Go module in this directory, and kwok and node-streams from the one in nodes/, into
 # ${XDG_CACHE_HOME:-$HOME/.cache}/kubeno/cluster/<k8s-version>/bin/, with kwok's pod and node
 # stages in ../share/kwok-stages.yaml.
-# Idempotent: a stamp holding a hash of both modules, node-streams' source and this script skips
-# the (slow) build when nothing changed.
+# Idempotent: two stamps, one per module (a hash of its go.mod, go.sum, this script and, for the
+# nodes, node-streams' source), skip the (slow) builds when nothing changed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,15 +19,25 @@ fi
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/kubeno/cluster/$version"
 bin="$cache/bin"
-stamp="$cache/stamp"
 share="$cache/share"
-binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok node-streams)
-hash="$(cat go.mod go.sum build.sh nodes/go.mod nodes/go.sum nodes/node-streams/*.go | sha256sum | cut -d' ' -f1)"
+stages="$share/kwok-stages.yaml"
+control_plane=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
+nodes=(kwok node-streams)
+control_plane_hash="$(cat go.mod go.sum build.sh | sha256sum | cut -d' ' -f1)"
+nodes_hash="$(cat build.sh nodes/go.mod nodes/go.sum nodes/node-streams/*.go | sha256sum | cut -d' ' -f1)"
 
-all_present=1
-for b in "${binaries[@]}"; do [[ -x "$bin/$b" ]] || all_present=0; done
-[[ -f "$share/kwok-stages.yaml" ]] || all_present=0
-if [[ $all_present == 1 && -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
+# up_to_date STAMP HASH FILE...: the stamp holds HASH and every file exists.
+up_to_date() {
+  local stamp=$1 hash=$2 f
+  shift 2
+  for f in "$@"; do [[ -f "$f" ]] || return 1; done
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]
+}
+build_control_plane=1
+build_nodes=1
+up_to_date "$cache/stamp" "$control_plane_hash" "${control_plane[@]/#/$bin/}" && build_control_plane=0
+up_to_date "$cache/stamp-nodes" "$nodes_hash" "${nodes[@]/#/$bin/}" "$stages" && build_nodes=0
+if [[ $build_control_plane == 0 && $build_nodes == 0 ]]; then
   echo "build.sh: $version binaries up to date in $bin"
   exit 0
 fi
@@ -66,42 +76,48 @@ mkdir -p "$bin"
 tmp="$(mktemp -d "$cache/build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "build.sh: building $version (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) into $bin"
 start=$SECONDS
-# One `go build` for all five so shared packages compile once; -mod=readonly keeps go.sum honest.
 # Static binaries; a stray GOFLAGS=-mod=mod would let go silently rewrite go.mod/go.sum.
 export CGO_ENABLED=0
 GOFLAGS="${GOFLAGS:-}"
 export GOFLAGS="${GOFLAGS//-mod=mod/}"
-go build -mod=readonly -trimpath -ldflags="$ldflags" -o "$tmp/" \
-  go.etcd.io/etcd/server/v3 \
-  k8s.io/kubernetes/cmd/kube-apiserver \
-  k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kube-scheduler \
-  k8s.io/kubernetes/cmd/kubectl
-# etcd's main package is the server module root; go names the binary after the last path
-# element that is not a major-version suffix ("server"), older toolchains used "v3".
-for n in server v3; do [[ -f "$tmp/$n" ]] && mv "$tmp/$n" "$tmp/etcd"; done
-echo "build.sh: control plane built in $((SECONDS - start))s"
 
-nodes_start=$SECONDS
-echo "build.sh: building kwok and node-streams (nodes/go.mod) into $bin"
-(cd nodes && go build -mod=readonly -trimpath -ldflags="-s -w" -o "$tmp/" \
-  sigs.k8s.io/kwok/cmd/kwok ./node-streams)
-# kwok refuses to start without stages; the launcher uses kwok's own maintained ones from the
-# pinned module: nodes initialize at once and keep their lease, pods become Running and Ready at
-# once, Job pods complete, deleted pods go away.
-kwok_dir="$(cd nodes && go list -mod=readonly -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
-for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
-  pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
-  echo "---"
-  cat "$kwok_dir/kustomize/stage/$f.yaml"
-done > "$tmp/kwok-stages.yaml"
-echo "build.sh: nodes built in $((SECONDS - nodes_start))s"
+if [[ $build_control_plane == 1 ]]; then
+  echo "build.sh: building $version (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) into $bin"
+  # One `go build` for all five so shared packages compile once; -mod=readonly keeps go.sum honest.
+  go build -mod=readonly -trimpath -ldflags="$ldflags" -o "$tmp/" \
+    go.etcd.io/etcd/server/v3 \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl
+  # etcd's main package is the server module root; go names the binary after the last path
+  # element that is not a major-version suffix ("server"), older toolchains used "v3".
+  for n in server v3; do [[ -f "$tmp/$n" ]] && mv "$tmp/$n" "$tmp/etcd"; done
+  for b in "${control_plane[@]}"; do mv -f "$tmp/$b" "$bin/$b"; done
+  echo "$control_plane_hash" > "$cache/stamp"
+  echo "build.sh: control plane built in $((SECONDS - start))s"
+fi
 
-mkdir -p "$share"
-for b in "${binaries[@]}"; do mv -f "$tmp/$b" "$bin/$b"; done
-mv -f "$tmp/kwok-stages.yaml" "$share/kwok-stages.yaml"
-echo "$hash" > "$stamp"
+if [[ $build_nodes == 1 ]]; then
+  nodes_start=$SECONDS
+  echo "build.sh: building kwok and node-streams (nodes/go.mod) into $bin"
+  (cd nodes && go build -mod=readonly -trimpath -ldflags="-s -w" -o "$tmp/" \
+    sigs.k8s.io/kwok/cmd/kwok ./node-streams)
+  # kwok refuses to start without stages; the launcher uses kwok's own maintained ones from the
+  # pinned module: nodes initialize at once and keep their lease, pods become Running and Ready at
+  # once, Job pods complete, deleted pods go away.
+  kwok_dir="$(cd nodes && go list -mod=readonly -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+  for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    echo "---"
+    cat "$kwok_dir/kustomize/stage/$f.yaml"
+  done > "$tmp/kwok-stages.yaml"
+  mkdir -p "$share"
+  for b in "${nodes[@]}"; do mv -f "$tmp/$b" "$bin/$b"; done
+  mv -f "$tmp/kwok-stages.yaml" "$stages"
+  echo "$nodes_hash" > "$cache/stamp-nodes"
+  echo "build.sh: nodes built in $((SECONDS - nodes_start))s"
+fi
 echo "build.sh: built in $((SECONDS - start))s"
 ls -l "$bin"

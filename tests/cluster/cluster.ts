@@ -484,6 +484,8 @@ function nodeStreamsArgs(e: ClusterEnv): string[] {
     `--tls-cert-file=${pkiDir}/node.crt`,
     `--tls-private-key-file=${pkiDir}/node.key`,
     `--client-ca-file=${e.pki.ca}`,
+    // Only the apiserver (which authorized the request) may reach exec and the other streams.
+    "--client-cn=kube-apiserver-kubelet-client",
     `--pods-dir=${e.nodes.podsDir}`,
     `--sandbox-dir=${e.nodes.sandboxDir}`,
   ];
@@ -866,15 +868,16 @@ async function status(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-/** What `cluster status` says about the build: the stamp build.sh writes, or its absence. */
+/** What `cluster status` says about the build: the stamps build.sh writes, or their absence. */
 function buildStamp(): string {
-  try {
-    return `build stamp ${
-      Deno.readTextFileSync(`${cacheRoot}/${version}/stamp`).trim().slice(0, 12)
-    }`;
-  } catch {
-    return "no build stamp: run tests/cluster/build.sh";
-  }
+  const stamp = (file: string) => {
+    try {
+      return Deno.readTextFileSync(`${cacheRoot}/${version}/${file}`).trim().slice(0, 12);
+    } catch {
+      return "missing: run tests/cluster/build.sh";
+    }
+  };
+  return `stamps: control plane ${stamp("stamp")}, nodes ${stamp("stamp-nodes")}`;
 }
 
 function printEnv(): number {

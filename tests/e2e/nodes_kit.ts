@@ -17,6 +17,10 @@ export interface NodesEnv {
   nodeNames: string[];
   podsDir: string;
   sandboxDir: string;
+  /** The kubelet port every node advertises (node-streams). */
+  nodePort: number;
+  /** The cluster CA and the admin client certificate (PEM file paths). */
+  pki: { ca: string; adminCert: string; adminKey: string };
 }
 
 let cached: NodesEnv | undefined;
@@ -31,7 +35,12 @@ export function nodesEnv(): NodesEnv {
     );
   }
   const envPath = kubeconfig.replace(/[^/]*$/, "env.json");
-  let e: { binDir: string; nodes?: { names: string[]; podsDir: string; sandboxDir: string } };
+  let e: {
+    binDir: string;
+    ports: { nodeStreams: number };
+    pki: { ca: string; adminCert: string; adminKey: string };
+    nodes?: { names: string[]; podsDir: string; sandboxDir: string };
+  };
   try {
     e = JSON.parse(Deno.readTextFileSync(envPath));
   } catch (err) {
@@ -48,6 +57,8 @@ export function nodesEnv(): NodesEnv {
     nodeNames: e.nodes.names,
     podsDir: e.nodes.podsDir,
     sandboxDir: e.nodes.sandboxDir,
+    nodePort: e.ports.nodeStreams,
+    pki: e.pki,
   };
   return cached;
 }

@@ -215,4 +215,28 @@ if (requireCluster()) {
       assert.equal(wc.trim(), "5");
     });
   });
+
+  Deno.test("e2e nodes: the nodes' kubelet port serves the apiserver's client certificate only", async () => {
+    const env = nodesEnv();
+    const read = (p: string) => Deno.readTextFileSync(p);
+    const url = (path: string) => `https://127.0.0.1:${env.nodePort}${path}`;
+    const status = async (client: Deno.HttpClient, path: string) => {
+      const res = await fetch(url(path), { client });
+      await res.body?.cancel();
+      return res.status;
+    };
+    using anonymous = Deno.createHttpClient({ caCerts: [read(env.pki.ca)] });
+    using admin = Deno.createHttpClient({
+      caCerts: [read(env.pki.ca)],
+      cert: read(env.pki.adminCert),
+      key: read(env.pki.adminKey),
+    });
+    const exec = "/exec/default/p/app?command=true&output=1";
+    assert.equal(await status(anonymous, "/healthz"), 200);
+    assert.equal(await status(anonymous, exec), 401);
+    assert.equal(await status(anonymous, "/containerLogs/default/p/app"), 401);
+    // Even cluster-admin goes through the apiserver, which authorizes the request.
+    assert.equal(await status(admin, exec), 403);
+    assert.equal(await status(admin, "/portForward/default/p"), 403);
+  });
 }

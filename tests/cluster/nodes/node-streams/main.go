@@ -58,6 +58,7 @@ func main() {
 	cert := flag.String("tls-cert-file", "", "serving certificate (PEM)")
 	key := flag.String("tls-private-key-file", "", "serving key (PEM)")
 	clientCA := flag.String("client-ca-file", "", "CA that signs the apiserver's kubelet client certificate; empty: no client certificate required")
+	clientCN := flag.String("client-cn", "", "with --client-ca-file: the only common name accepted (the apiserver's kubelet client); empty: any")
 	podsDir := flag.String("pods-dir", "", "root of <namespace>/<pod>/<container>.log and <namespace>/<pod>/ports/<port>")
 	sandboxDir := flag.String("sandbox-dir", "", "working directory of exec'd commands")
 	flag.Parse()
@@ -87,7 +88,7 @@ func main() {
 	}
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           n.routes(*clientCA != ""),
+		Handler:           n.routes(*clientCA != "", *clientCN),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          log.Default(),
@@ -96,7 +97,10 @@ func main() {
 	log.Fatal(srv.ListenAndServeTLS(*cert, *key))
 }
 
-func (n *node) routes(requireClientCert bool) http.Handler {
+// routes serves the kubelet paths. Exec runs commands on this machine, so with a client CA
+// only a verified certificate (of clientCN, when set) reaches anything but /healthz: the
+// apiserver, which authorized the request, not any local client.
+func (n *node) routes(requireClientCert bool, clientCN string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok")
@@ -112,9 +116,15 @@ func (n *node) routes(requireClientCert bool) http.Handler {
 		mux.HandleFunc(p, n.servePortForward)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if requireClientCert && r.URL.Path != "/healthz" && (r.TLS == nil || len(r.TLS.PeerCertificates) == 0) {
-			http.Error(w, "a client certificate signed by the cluster CA is required", http.StatusUnauthorized)
-			return
+		if requireClientCert && r.URL.Path != "/healthz" {
+			if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+				http.Error(w, "a client certificate signed by the cluster CA is required", http.StatusUnauthorized)
+				return
+			}
+			if cn := r.TLS.PeerCertificates[0].Subject.CommonName; clientCN != "" && cn != clientCN {
+				http.Error(w, fmt.Sprintf("%q may not use the kubelet API: only %q", cn, clientCN), http.StatusForbidden)
+				return
+			}
 		}
 		log.Printf("%s %s", r.Method, r.URL.Path)
 		mux.ServeHTTP(w, r)
