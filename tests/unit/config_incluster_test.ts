@@ -160,3 +160,24 @@ Deno.test("infer: nothing found lists each source and why it failed", async () =
     `2. in-cluster config: token file ${sa}/token`,
   );
 });
+
+// Issue 11, item 2: a service account token file no header can carry fails at load, naming the
+// file; a rotation to such a file keeps the last good token instead of sending it.
+Deno.test("inCluster: a token file of two lines is a ConfigError; a bad rotation is not sent", async () => {
+  const bad = await serviceAccountDir({ token: `${SECRET}\n${SECRET}\n`, "ca.crt": CA });
+  const err = await rejects(
+    inClusterConfig({ serviceAccountDir: bad, env: envOf(POD_ENV) }),
+    "in-cluster config: token file",
+    `${bad}/token`,
+    "line break",
+  );
+  assert.equal(err.file, `${bad}/token`);
+  const dir = await serviceAccountDir({ token: "good", "ca.crt": CA });
+  const config = await inClusterConfig({
+    serviceAccountDir: dir,
+    env: envOf(POD_ENV),
+    tokenRefreshIntervalMs: 0,
+  });
+  await Deno.writeTextFile(`${dir}/token`, `${SECRET}\u0000`);
+  assert.equal(await config.auth.authorization(), "Bearer good");
+});
