@@ -86,6 +86,23 @@ class ProxyServer implements AsyncDisposable {
     return new ProxyServer(`127.0.0.1:${port}`, proc);
   }
 
+  /** socat terminating TLS (a certificate from the cluster CA) in front of `plain`. */
+  static async tlsFront(plain: ProxyServer): Promise<ProxyServer> {
+    const e = clusterEnv();
+    const port = freePort();
+    const proc = new Deno.Command("socat", {
+      args: [
+        `OPENSSL-LISTEN:${port},reuseaddr,fork,bind=127.0.0.1,cert=${e.oidc!.servingCert},` +
+        `key=${e.oidc!.servingKey},verify=0`,
+        `TCP:${plain.url}`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await listening(port);
+    return new ProxyServer(`127.0.0.1:${port}`, proc);
+  }
+
   /** The CONNECT requests it logged. */
   connects(): string[] {
     const text = Deno.readTextFileSync(this.logFile!);
@@ -183,6 +200,28 @@ if (requireCluster()) {
         `socks5://kubeno:socks-pw@${proxy.url}`,
         `socks5://kubeno:wrong@${proxy.url}`,
       );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  Deno.test({
+    name: "e2e proxy-url https://user:pass@ (socat TLS, then tinyproxy): requests and watches",
+    ...opts,
+  }, async () => {
+    await ProxyServer.install();
+    const e = clusterEnv();
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-e2e-https-proxy-" });
+    try {
+      await using plain = await ProxyServer.tinyproxy(dir, e.ports.apiserver);
+      // The proxy's certificate is checked with the kubeconfig's CA, as Go's transport does.
+      await using proxy = await ProxyServer.tlsFront(plain);
+      await throughProxy(
+        dir,
+        `https://kubeno:proxy-pw@${proxy.url}`,
+        `https://kubeno:wrong@${proxy.url}`,
+      );
+      assert.ok(plain.connects().length >= 1, "no CONNECT reached tinyproxy through TLS");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
