@@ -11,6 +11,7 @@ import { keyOf, type KubeObject, objectKey, type ResourceType } from "../core/re
 import { Action, ActionError } from "./action.ts";
 import { LeadershipLostError } from "./lease.ts";
 import type { ControllerMetrics } from "./metrics.ts";
+import { type Predicate, PredicateCache, type PredicateConfig } from "./predicate.ts";
 import { backoffDelay, Scheduler } from "./scheduler.ts";
 import { shutdownSignal } from "./shutdown.ts";
 import { Store } from "./store.ts";
@@ -150,6 +151,46 @@ export interface RunOptions {
 }
 
 /**
+ * The options of a watch of a {@link Controller} (its main resource, or one from
+ * {@link Controller.owns} / {@link Controller.watches}): the watcher's own options plus a
+ * `predicate` that decides which changes trigger a reconcile.
+ *
+ * With `predicate`, an added or modified object triggers only when the predicate's value differs
+ * from the last one seen for that object (see {@link PredicateCache}); deletes of owned or
+ * watched objects always trigger. `predicates.generation` on the main resource means the
+ * controller's own status writes no longer re-trigger its reconcile. The store still receives
+ * every change: reconciles read the latest object. Requeues ({@link Action.requeue}) are not
+ * filtered.
+ *
+ * @example
+ * ```ts
+ * import { combinePredicates, predicates, type ControllerWatchConfig } from "@kubeno/kube";
+ * const config: ControllerWatchConfig = {
+ *   labelSelector: "app=blog",
+ *   predicate: combinePredicates(predicates.generation, predicates.finalizers),
+ *   predicateConfig: { ttlMs: 30 * 60_000 },
+ * };
+ * ```
+ */
+export interface ControllerWatchConfig<K extends KubeObject = KubeObject> extends WatcherConfig {
+  /** Triggers only when this value of an object changes; default: every change triggers. */
+  predicate?: Predicate<K>;
+  /** The memory bound of `predicate` (a TTL, default one hour). */
+  predicateConfig?: PredicateConfig;
+}
+
+/** The watcher's part of a {@link ControllerWatchConfig}, and a cache for its predicate. */
+function splitConfig<K extends KubeObject>(
+  config: ControllerWatchConfig<K>,
+): { watch: WatcherConfig; cache: PredicateCache<K> | undefined } {
+  const { predicate, predicateConfig, ...watch } = config;
+  return {
+    watch,
+    cache: predicate ? new PredicateCache(predicate, predicateConfig) : undefined,
+  };
+}
+
+/**
  * Something that names an object to reconcile.
  *
  * @example
@@ -244,6 +285,7 @@ export class Controller<K extends KubeObject> {
   readonly #api: WatchableApi<K>;
   readonly #resource: ResourceType<K> | undefined;
   readonly #config: WatcherConfig;
+  readonly #predicates: PredicateCache<K> | undefined;
   readonly #triggers: { name: string; run: Trigger; syncs: boolean }[] = [];
   #signals: AbortSignal[] = [];
   #running = false;
@@ -253,17 +295,19 @@ export class Controller<K extends KubeObject> {
 
   /**
    * A controller for the objects `api` lists and watches, filtered by `config` (label and
-   * field selectors, ...).
+   * field selectors, ...; a `predicate` filters which changes trigger a reconcile).
    *
    * @param api the main resource: an `Api.all(...)` or `Api.namespaced(...)`
-   * @param config the main watcher's options
+   * @param config the main watcher's options, and an optional `predicate`
    */
-  constructor(api: Api<K> | WatchableApi<K>, config: WatcherConfig = {}) {
+  constructor(api: Api<K> | WatchableApi<K>, config: ControllerWatchConfig<K> = {}) {
     this.#api = api;
     this.#resource = (api as Api<K>).resource?.apiVersion !== undefined
       ? (api as Api<K>).resource
       : undefined;
-    this.#config = config;
+    const { watch, cache } = splitConfig(config);
+    this.#config = watch;
+    this.#predicates = cache;
     this.store = new Store<K>();
     // Marked handled: a controller stopped before it synced must not crash a program that
     // never asked for `ready()`.
@@ -325,7 +369,10 @@ export class Controller<K extends KubeObject> {
    * new Controller(Api.all(client, Secret)).owns(Api.all(client, ConfigMap));
    * ```
    */
-  owns<O extends KubeObject>(api: Api<O> | WatchableApi<O>, config: WatcherConfig = {}): this {
+  owns<O extends KubeObject>(
+    api: Api<O> | WatchableApi<O>,
+    config: ControllerWatchConfig<O> = {},
+  ): this {
     const main = this.#resource;
     if (!main) {
       throw new TypeError("Controller.owns needs the main Api's resource type (pass an Api)");
@@ -359,24 +406,29 @@ export class Controller<K extends KubeObject> {
    */
   watches<O extends KubeObject>(
     api: Api<O> | WatchableApi<O>,
-    config: WatcherConfig,
+    config: ControllerWatchConfig<O>,
     mapper: (obj: O) => Iterable<ObjectKeyLike>,
     kind: string = "watches",
   ): this {
     const name = `${kind} ${(api as Api<O>).resource?.plural ?? "objects"}`;
+    const { watch, cache } = splitConfig(config);
     this.#triggers.push({
       name,
       syncs: true,
       run: async (schedule, signal, synced) => {
         let lists = 0;
-        const events = watcher(api, this.#watcherConfig(config, signal, name));
+        const events = watcher(api, this.#watcherConfig(watch, signal, name));
         try {
           for await (const ev of untilAborted(events, signal)) {
             if (ev.type === "Init" && ++lists > 1) {
               this.#metrics?.watchRestarts.inc(this.#labels(name));
             }
             if (ev.type === "InitDone") synced();
-            if (ev.type !== "Apply" && ev.type !== "Delete" && ev.type !== "InitApply") continue;
+            if (ev.type === "Init" || ev.type === "InitDone") {
+              cache?.observe(ev); // a relist: forget objects deleted while the watch was down
+              continue;
+            }
+            if (cache && !cache.observe(ev)) continue; // unchanged for the predicate
             try {
               for (const k of mapper(ev.object)) schedule(toKey(k));
             } catch (err) {
@@ -640,7 +692,10 @@ export class Controller<K extends KubeObject> {
         for await (const ev of untilAborted(watcher(this.#api, config), watches.signal)) {
           store.applyWatcherEvent(ev);
           if (ev.type === "Init" && ++lists > 1) metrics?.watchRestarts.inc(this.#labels(mainName));
-          if (ev.type === "Apply" || ev.type === "InitApply") schedule(objectKey(ev.object));
+          const triggers = this.#predicates ? this.#predicates.observe(ev) : true;
+          if (triggers && (ev.type === "Apply" || ev.type === "InitApply")) {
+            schedule(objectKey(ev.object));
+          }
         }
       })().catch((err) => {
         // Without its main watch the controller cannot work: stop cleanly and let run throw.

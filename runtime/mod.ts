@@ -32,6 +32,7 @@ export * from "./backoff.ts";
 export * from "./watcher.ts";
 export * from "./store.ts";
 export * from "./reflector.ts";
+export * from "./predicate.ts";
 export * from "./stream.ts";
 export * from "./wait.ts";
 export * from "./scheduler.ts";

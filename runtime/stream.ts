@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type KubeObject, objectKey } from "../core/resource.ts";
+import type { KubeObject } from "../core/resource.ts";
+import { type Predicate, PredicateCache, type PredicateConfig } from "./predicate.ts";
 import type { WatcherEvent } from "./watcher.ts";
 
 /**
@@ -54,84 +55,14 @@ export async function* touchedObjects<K>(
 }
 
 /**
- * A property of an object that a {@link predicateFilter} compares between versions. Returns
- * `undefined` when it cannot tell (the object then always passes).
- *
- * @example
- * ```ts
- * import type { Predicate } from "@kubeno/kube";
- * import type { Deployment } from "@kubeno/kube/k8s/apps/v1";
- * const replicas: Predicate<Deployment> = (d) => d.spec?.replicas;
- * ```
- */
-export type Predicate<K> = (obj: K) => string | number | undefined;
-
-/** A stable text for a string map: key order does not matter. */
-function mapText(m: Record<string, string> | undefined): string {
-  if (!m) return "";
-  const keys = Object.keys(m).sort();
-  let s = "";
-  for (const k of keys) s += JSON.stringify(k) + ":" + JSON.stringify(m[k]) + ",";
-  return s;
-}
-
-/**
- * Ready-made predicates, as kube-rs' `predicates`: the generation (spec changes), the labels,
- * the annotations, the finalizers, the resourceVersion (any change).
- *
- * @example
- * ```ts
- * import { predicates } from "@kubeno/kube";
- * predicates.generation({ metadata: { generation: 3 } }); // 3
- * ```
- */
-export const predicates: {
-  /** `metadata.generation`: changes on spec changes only. Objects without one always pass. */
-  readonly generation: Predicate<KubeObject>;
-  /** The labels. */
-  readonly labels: Predicate<KubeObject>;
-  /** The annotations. */
-  readonly annotations: Predicate<KubeObject>;
-  /** The finalizers. */
-  readonly finalizers: Predicate<KubeObject>;
-  /** `metadata.resourceVersion`: any change at all. */
-  readonly resourceVersion: Predicate<KubeObject>;
-} = Object.freeze({
-  generation: (obj: KubeObject) => obj.metadata.generation,
-  labels: (obj: KubeObject) => mapText(obj.metadata.labels),
-  annotations: (obj: KubeObject) => mapText(obj.metadata.annotations),
-  finalizers: (obj: KubeObject) => JSON.stringify(obj.metadata.finalizers ?? []),
-  resourceVersion: (obj: KubeObject) => obj.metadata.resourceVersion,
-});
-
-/**
- * A predicate that changes when any of `preds` changes.
- *
- * @example
- * ```ts
- * import { combinePredicates, predicates } from "@kubeno/kube";
- * const specOrLabels = combinePredicates(predicates.generation, predicates.labels);
- * ```
- */
-export function combinePredicates<K>(...preds: Predicate<K>[]): Predicate<K> {
-  return (obj) => {
-    let s = "";
-    for (const p of preds) {
-      const v = p(obj);
-      if (v === undefined) return undefined;
-      s += JSON.stringify(v) + "|";
-    }
-    return s;
-  };
-}
-
-/**
  * Passes an object only if `predicate` gives a value other than the last one seen for the same
  * object (by key and UID; a recreated object always passes), as kube-rs' `predicate_filter`.
  * Typically after {@link appliedObjects}: `predicates.generation` drops status-only updates.
  *
- * It remembers one value per object ever seen; deleted objects are not forgotten (a stream of
- * objects carries no deletes).
+ * Its memory is bounded by `config.ttlMs` (default one hour, as kube-rs' `PredicateConfig`): an
+ * object not seen for that long is forgotten and passes when seen again. A stream of objects
+ * carries no deletes; to forget deleted objects at once, filter watcher events with a
+ * {@link PredicateCache} (`observe`) or use the Controller's `predicate` option.
  *
  * @example
  * ```ts
@@ -146,20 +77,11 @@ export function combinePredicates<K>(...preds: Predicate<K>[]): Predicate<K> {
 export async function* predicateFilter<K extends KubeObject>(
   objects: AsyncIterable<K>,
   predicate: Predicate<K>,
+  config: PredicateConfig = {},
 ): AsyncGenerator<K, void, undefined> {
-  const seen = new Map<string, { uid: string | undefined; value: string | number }>();
+  const cache = new PredicateCache(predicate, config);
   for await (const obj of objects) {
-    const value = predicate(obj);
-    if (value === undefined) {
-      yield obj;
-      continue;
-    }
-    const key = objectKey(obj);
-    const uid = obj.metadata.uid;
-    const last = seen.get(key);
-    if (last && last.uid === uid && last.value === value) continue;
-    seen.set(key, { uid, value });
-    yield obj;
+    if (cache.changed(obj)) yield obj;
   }
 }
 

@@ -6,6 +6,7 @@ import type { WatchEvent } from "../../core/watch.ts";
 import { Action, ActionError } from "../../runtime/action.ts";
 import { Controller, type ReconcileResult } from "../../runtime/controller.ts";
 import { LeadershipLostError } from "../../runtime/lease.ts";
+import { predicates } from "../../runtime/predicate.ts";
 import { ControllerMetrics, metricsHandler } from "../../runtime/metrics.ts";
 import type { WatchableApi } from "../../runtime/watcher.ts";
 
@@ -95,6 +96,11 @@ function foo(name: string, extra: Partial<Foo["metadata"]> = {}): Foo {
   return { metadata: { name, namespace: "ns", uid: `uid-${name}`, ...extra }, spec: { n: 1 } };
 }
 
+/** A controller reference to the Foo `name`. */
+function fooRef(name: string) {
+  return { apiVersion: "example.com/v1", kind: "Foo", name, uid: `uid-${name}`, controller: true };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a controller in the background, collecting results until stopped. */
@@ -166,13 +172,7 @@ Deno.test("Controller: a change to an owned object reconciles its owner (and onl
   const c = new Controller<Foo>(foos as never).owns(bars as never);
   const run = start(c, () => Promise.resolve(Action.awaitChange()), {});
   await until(() => run.results.length === 1);
-  const ref = {
-    apiVersion: "example.com/v1",
-    kind: "Foo",
-    name: "owner",
-    uid: "uid-owner",
-    controller: true,
-  };
+  const ref = fooRef("owner");
   bars.put({ metadata: { name: "cm", namespace: "ns", ownerReferences: [ref] } });
   await until(() => run.results.length === 2);
   // Not a controller reference, or another kind: no trigger.
@@ -644,4 +644,61 @@ Deno.test("Action.requeue: 0 is a valid delay; negative, NaN and infinite ones a
         e.message.includes("Action.awaitChange()"),
     );
   }
+});
+
+Deno.test("Controller: predicate generation on the main resource: a status write does not re-trigger", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  foos.put(foo("a", { generation: 1 }));
+  const c = new Controller<Foo>(foos as never, { predicate: predicates.generation });
+  const seen: string[] = [];
+  const run = start(c, (o) => {
+    seen.push(`${o.metadata.name}@${o.metadata.generation}`);
+    return Promise.resolve(Action.awaitChange());
+  }, {});
+  await until(() => seen.length === 1);
+  // A status write (same generation), then a spec change of b as a marker: events are handled
+  // in order, so once b is reconciled a's status write has been seen and filtered.
+  foos.put({ ...foo("a", { generation: 1 }), spec: { n: 1 } });
+  foos.put(foo("b", { generation: 1 }));
+  await until(() => seen.includes("b@1"));
+  foos.put(foo("a", { generation: 2 }));
+  await until(() => seen.includes("a@2"));
+  await run.stop();
+  assert.deepEqual(seen, ["a@1", "b@1", "a@2"]);
+  // The store still has every change.
+  assert.equal(c.store.get("ns/a")?.metadata.generation, 2);
+});
+
+Deno.test("Controller: a predicate on owns filters owned changes; deletes of owned objects still trigger", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  const bars = new FakeApi<Bar>(Bar as never);
+  foos.put(foo("owner"));
+  foos.put(foo("marker"));
+  const ref = fooRef("owner");
+  const markerRef = fooRef("marker");
+  const c = new Controller<Foo>(foos as never).owns(bars as never, {
+    predicate: predicates.labels,
+  });
+  const run = start(c, () => Promise.resolve(Action.awaitChange()), {});
+  await until(() => run.results.length === 2);
+  const cm = (labels: Record<string, string>, data: string): Bar => ({
+    metadata: { name: "cm", namespace: "ns", uid: "uid-cm", labels, ownerReferences: [ref] },
+    data: { v: data },
+  });
+  bars.put(cm({ x: "1" }, "1")); // new: triggers
+  await until(() => run.results.length === 3);
+  bars.put(cm({ x: "1" }, "2")); // data only: filtered
+  bars.put({ metadata: { name: "m", namespace: "ns", ownerReferences: [markerRef] } });
+  await until(() => run.results.some((r, i) => i >= 3 && r.key === "ns/marker"));
+  bars.put(cm({ x: "2" }, "2")); // labels changed: triggers
+  await until(() => run.results.length === 5);
+  bars.remove("cm", "ns"); // deleted: triggers
+  await until(() => run.results.length === 6);
+  await run.stop();
+  assert.deepEqual(run.results.slice(2).map((r) => r.key), [
+    "ns/owner",
+    "ns/marker",
+    "ns/owner",
+    "ns/owner",
+  ]);
 });

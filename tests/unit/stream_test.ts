@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import type { KubeObject } from "../../core/resource.ts";
+import { combinePredicates, predicates } from "../../runtime/predicate.ts";
 import {
   appliedObjects,
-  combinePredicates,
   modify,
   predicateFilter,
-  predicates,
   stripManagedFields,
   touchedObjects,
 } from "../../runtime/stream.ts";
@@ -124,4 +124,24 @@ Deno.test("stream: modify changes objects in place; stripManagedFields drops man
   }
   const o = withMf();
   assert.equal(stripManagedFields(o), o);
+});
+
+Deno.test("predicateFilter: a TTL bounds its memory (fake time)", async () => {
+  const clock = FakeTimers.install({ toFake: ["Date"], now: 0 });
+  try {
+    const a = obj("a", { generation: 1 });
+    const later = async function* (): AsyncGenerator<Obj> {
+      yield a;
+      yield a;
+      clock.tick(5_000);
+      yield a; // forgotten after the TTL: passes again
+      yield a;
+    };
+    const got = await collect(predicateFilter(later(), predicates.generation, { ttlMs: 5_000 }));
+    assert.equal(got.length, 2);
+    const plain = await collect(predicateFilter(from([a, a, a]), predicates.generation));
+    assert.equal(plain.length, 1);
+  } finally {
+    clock.uninstall();
+  }
 });
