@@ -308,8 +308,14 @@ const KNOWN_REASONS = new Set<string>([
 /**
  * The reason the server would give for an HTTP code, for responses that carry no Status
  * (the same mapping client-go applies to such responses). A 409 to a POST is `AlreadyExists`.
+ *
+ * @example
+ * ```ts
+ * import { reasonForCode } from "@kubeno/kube";
+ * console.log(reasonForCode(422, "POST")); // "Invalid"
+ * ```
  */
-function reasonForCode(code: number, method: string): StatusReason {
+export function reasonForCode(code: number, method: string): StatusReason {
   switch (code) {
     case 400:
       return "BadRequest";

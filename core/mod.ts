@@ -21,3 +21,4 @@ export * from "./watch.ts";
 export * from "./selector.ts";
 export * from "./dynamic.ts";
 export * from "./metadata.ts";
+export * from "./admission.ts";

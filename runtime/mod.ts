@@ -43,3 +43,4 @@ export * from "./lease.ts";
 export * from "./metrics.ts";
 export * from "./shutdown.ts";
 export * from "./controller.ts";
+export * from "./webhook.ts";

@@ -1,0 +1,489 @@
+/**
+ * Admission webhooks, the pure part: the `AdmissionReview` the apiserver sends (v1, and
+ * v1beta1 which has the same shape), the verdicts a webhook answers with ({@link allow},
+ * {@link deny}, {@link patch}), and {@link admissionReviewResponse} which wraps a verdict into
+ * the review the apiserver expects back (same `apiVersion`, `kind` and request `uid`).
+ * Serving them over HTTP is `admissionHandler` in the runtime.
+ *
+ * @module
+ */
+
+import { KubeError, reasonForCode, type Status } from "./error.ts";
+import type { KubeObject } from "./resource.ts";
+
+/**
+ * A review, a verdict or a patch that is not what the admission API allows; the message says
+ * which field and what to send instead.
+ *
+ * @example
+ * ```ts
+ * import { AdmissionError, parseAdmissionReview } from "@kubeno/kube";
+ * try {
+ *   parseAdmissionReview({ kind: "Pod" });
+ * } catch (e) {
+ *   if (e instanceof AdmissionError) console.log(e.message);
+ * }
+ * ```
+ */
+export class AdmissionError extends KubeError {
+  /** Class name. */
+  override name: string = "AdmissionError";
+}
+
+/**
+ * Whether a value is an {@link AdmissionError}.
+ *
+ * @example
+ * ```ts
+ * import { isAdmissionError } from "@kubeno/kube";
+ * console.log(isAdmissionError(new Error("x"))); // false
+ * ```
+ */
+export function isAdmissionError(e: unknown): e is AdmissionError {
+  return e instanceof AdmissionError;
+}
+
+/**
+ * The operation under review.
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionOperation } from "@kubeno/kube";
+ * const op: AdmissionOperation = "CREATE";
+ * ```
+ */
+export type AdmissionOperation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
+
+/**
+ * A group, version and kind as the review names them (`group` is `""` for the core group).
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionKind } from "@kubeno/kube";
+ * const k: AdmissionKind = { group: "", version: "v1", kind: "ConfigMap" };
+ * ```
+ */
+export interface AdmissionKind {
+  /** API group, `""` for the core group. */
+  group: string;
+  /** Version. */
+  version: string;
+  /** Kind. */
+  kind: string;
+}
+
+/**
+ * A group, version and resource (plural) as the review names them.
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionResource } from "@kubeno/kube";
+ * const r: AdmissionResource = { group: "", version: "v1", resource: "configmaps" };
+ * ```
+ */
+export interface AdmissionResource {
+  /** API group, `""` for the core group. */
+  group: string;
+  /** Version. */
+  version: string;
+  /** Resource (plural), e.g. `configmaps`. */
+  resource: string;
+}
+
+/**
+ * Who sent the request under review.
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionUserInfo } from "@kubeno/kube";
+ * const u: AdmissionUserInfo = { username: "alice", groups: ["system:authenticated"] };
+ * ```
+ */
+export interface AdmissionUserInfo {
+  /** User name. */
+  username?: string;
+  /** User uid. */
+  uid?: string;
+  /** Groups. */
+  groups?: string[];
+  /** Extra attributes from the authenticator. */
+  extra?: Record<string, string[]>;
+}
+
+/**
+ * The request inside an {@link AdmissionReview}: what is being done, to which object, by whom.
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionRequest } from "@kubeno/kube";
+ * import type { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * const r: AdmissionRequest<ConfigMap> = {
+ *   uid: "705ab4f5", operation: "CREATE", userInfo: { username: "alice" },
+ *   kind: { group: "", version: "v1", kind: "ConfigMap" },
+ *   resource: { group: "", version: "v1", resource: "configmaps" },
+ *   namespace: "default", object: { metadata: { name: "a" } },
+ * };
+ * ```
+ */
+export interface AdmissionRequest<K = KubeObject> {
+  /** Identifies this call; the response must carry it back. */
+  uid: string;
+  /** Kind of the object as sent to the webhook (after conversion to the version it asked for). */
+  kind: AdmissionKind;
+  /** Resource being accessed. */
+  resource: AdmissionResource;
+  /** Subresource, e.g. `status` or `scale`. */
+  subResource?: string;
+  /** Kind of the object in the original API request. */
+  requestKind?: AdmissionKind;
+  /** Resource of the original API request. */
+  requestResource?: AdmissionResource;
+  /** Subresource of the original API request. */
+  requestSubResource?: string;
+  /** Object name; may be empty on a CREATE with `generateName`. */
+  name?: string;
+  /** Namespace, for a namespaced resource. */
+  namespace?: string;
+  /** The operation. */
+  operation: AdmissionOperation;
+  /** Who made the request. */
+  userInfo: AdmissionUserInfo;
+  /** The new object (CREATE, UPDATE, CONNECT); absent or `null` on DELETE. */
+  object?: K | null;
+  /** The existing object (UPDATE, DELETE); absent or `null` on CREATE. */
+  oldObject?: K | null;
+  /** True for a dry run: a webhook with side effects must not perform them. */
+  dryRun?: boolean;
+  /** The operation's options (CreateOptions, UpdateOptions, DeleteOptions). */
+  options?: Record<string, unknown> | null;
+}
+
+/**
+ * The webhook's answer inside an {@link AdmissionReview}.
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionResponse } from "@kubeno/kube";
+ * const r: AdmissionResponse = { uid: "705ab4f5", allowed: false, status: { code: 403, message: "no" } };
+ * ```
+ */
+export interface AdmissionResponse {
+  /** The request's uid. */
+  uid: string;
+  /** Whether the request may go on. */
+  allowed: boolean;
+  /** On a denial: code (4xx/5xx) and message, returned to the client. */
+  status?: Status;
+  /** Base64 of a JSONPatch (RFC 6902) array; mutating webhooks only. */
+  patch?: string;
+  /** `JSONPatch`, the only type the apiserver takes, when `patch` is set. */
+  patchType?: "JSONPatch";
+  /** Annotations added to the audit record (keys are prefixed by the apiserver). */
+  auditAnnotations?: Record<string, string>;
+  /** Warnings returned to the client as `Warning` headers. */
+  warnings?: string[];
+}
+
+/**
+ * An `AdmissionReview` as sent (with `request`) and answered (with `response`).
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionReview } from "@kubeno/kube";
+ * const r: AdmissionReview = { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid: "1", allowed: true } };
+ * ```
+ */
+export interface AdmissionReview<K = KubeObject> {
+  /** `admission.k8s.io/v1` (or `admission.k8s.io/v1beta1`); answers use the request's. */
+  apiVersion: "admission.k8s.io/v1" | "admission.k8s.io/v1beta1";
+  /** Always `AdmissionReview`. */
+  kind: "AdmissionReview";
+  /** The request, in what the apiserver sends. */
+  request?: AdmissionRequest<K>;
+  /** The response, in what the webhook answers. */
+  response?: AdmissionResponse;
+}
+
+/**
+ * One RFC 6902 JSONPatch operation. Paths are JSON pointers: build them with
+ * {@link jsonPointer} so `/` and `~` in label keys are escaped.
+ *
+ * @example
+ * ```ts
+ * import type { JsonPatchOperation } from "@kubeno/kube";
+ * const op: JsonPatchOperation = { op: "add", path: "/metadata/labels/team", value: "blue" };
+ * ```
+ */
+export type JsonPatchOperation =
+  | { op: "add" | "replace" | "test"; path: string; value: unknown }
+  | { op: "remove"; path: string }
+  | { op: "move" | "copy"; from: string; path: string };
+
+/**
+ * A webhook's decision, without the uid: what {@link allow}, {@link deny} and {@link patch}
+ * return, and what an admission function gives to `admissionHandler`.
+ *
+ * @example
+ * ```ts
+ * import { type AdmissionVerdict, allow } from "@kubeno/kube";
+ * const v: AdmissionVerdict = allow({ warnings: ["deprecated label"] });
+ * ```
+ */
+export type AdmissionVerdict = Omit<AdmissionResponse, "uid">;
+
+/**
+ * Options common to every verdict.
+ *
+ * @example
+ * ```ts
+ * import type { VerdictOptions } from "@kubeno/kube";
+ * const o: VerdictOptions = { warnings: ["spec.replicas above 10 is slow"] };
+ * ```
+ */
+export interface VerdictOptions {
+  /** Warnings for the client (`Warning` headers; kubectl prints them). @default [] */
+  warnings?: string[];
+  /** Audit annotations. @default {} */
+  auditAnnotations?: Record<string, string>;
+}
+
+function extras(opts: VerdictOptions): Pick<AdmissionVerdict, "warnings" | "auditAnnotations"> {
+  const out: Pick<AdmissionVerdict, "warnings" | "auditAnnotations"> = {};
+  if (opts.warnings !== undefined) {
+    if (!Array.isArray(opts.warnings) || opts.warnings.some((w) => typeof w !== "string")) {
+      throw new AdmissionError("warnings must be an array of strings");
+    }
+    if (opts.warnings.length) out.warnings = [...opts.warnings];
+  }
+  if (opts.auditAnnotations !== undefined) {
+    out.auditAnnotations = { ...opts.auditAnnotations };
+  }
+  return out;
+}
+
+/**
+ * Lets the request through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { allow } from "@kubeno/kube";
+ * console.log(allow()); // { allowed: true }
+ * ```
+ */
+export function allow(opts: VerdictOptions = {}): AdmissionVerdict {
+  return { allowed: true, ...extras(opts) };
+}
+
+/**
+ * Rejects the request. The client sees an error with `code` and the message
+ * `admission webhook "<name>" denied the request: <reason>`.
+ *
+ * @param reason What is wrong and how to fix it; shown to the user.
+ * @param code HTTP status for the client, 400 to 599. @default 403
+ * @example
+ * ```ts
+ * import { deny } from "@kubeno/kube";
+ * const v = deny("label team is required", 422);
+ * console.log(v.status?.code, v.status?.reason); // 422 "Invalid"
+ * ```
+ */
+export function deny(reason: string, code = 403, opts: VerdictOptions = {}): AdmissionVerdict {
+  if (typeof reason !== "string" || reason === "") {
+    throw new AdmissionError("deny(reason): give a non-empty reason, shown to the user");
+  }
+  if (!Number.isInteger(code) || code < 400 || code > 599) {
+    // The apiserver turns a code below 400 into 400 anyway; say so rather than send nonsense.
+    throw new AdmissionError(`deny code ${code} is not an HTTP error: use 400 to 599`);
+  }
+  return {
+    allowed: false,
+    status: { status: "Failure", code, reason: reasonForCode(code, "POST"), message: reason },
+    ...extras(opts),
+  };
+}
+
+const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
+
+/**
+ * Allows the request with changes: a JSONPatch (RFC 6902) applied by the apiserver, sent
+ * base64-encoded with `patchType: "JSONPatch"` as the API requires. Only mutating webhooks
+ * may patch; an empty list is a plain {@link allow}.
+ *
+ * @example
+ * ```ts
+ * import { jsonPointer, patch } from "@kubeno/kube";
+ * const v = patch([{ op: "add", path: jsonPointer("metadata", "labels", "app.kubernetes.io/team"), value: "blue" }]);
+ * console.log(v.patchType, atob(v.patch!)); // JSONPatch [{"op":"add","path":"/metadata/labels/app.kubernetes.io~1team","value":"blue"}]
+ * ```
+ */
+export function patch(ops: JsonPatchOperation[], opts: VerdictOptions = {}): AdmissionVerdict {
+  if (!Array.isArray(ops)) throw new AdmissionError("patch(ops): ops must be a JSONPatch array");
+  ops.forEach((o, i) => {
+    const bad = patchOpProblem(o);
+    if (bad) throw new AdmissionError(`patch operation ${i}: ${bad}`);
+  });
+  if (ops.length === 0) return allow(opts);
+  return {
+    allowed: true,
+    patchType: "JSONPatch",
+    patch: base64(JSON.stringify(ops)),
+    ...extras(opts),
+  };
+}
+
+function patchOpProblem(o: unknown): string | undefined {
+  if (typeof o !== "object" || o === null) return "not an object";
+  const r = o as Record<string, unknown>;
+  if (typeof r.op !== "string" || !OPS.has(r.op)) {
+    return `op ${JSON.stringify(r.op)} is not one of ${[...OPS].join(", ")}`;
+  }
+  for (const k of r.op === "move" || r.op === "copy" ? ["path", "from"] : ["path"]) {
+    const p = r[k];
+    if (typeof p !== "string" || (p !== "" && !p.startsWith("/"))) {
+      return `${k} ${
+        JSON.stringify(p)
+      } is not a JSON pointer: start it with "/" (use jsonPointer())`;
+    }
+  }
+  if ((r.op === "add" || r.op === "replace" || r.op === "test") && !("value" in r)) {
+    return `op ${r.op} needs a value`;
+  }
+  return undefined;
+}
+
+/**
+ * A JSON pointer (RFC 6901) from path segments, escaping `~` and `/` (as in the label key
+ * `app.kubernetes.io/name`).
+ *
+ * @example
+ * ```ts
+ * import { jsonPointer } from "@kubeno/kube";
+ * console.log(jsonPointer("metadata", "labels", "a/b")); // "/metadata/labels/a~1b"
+ * ```
+ */
+export function jsonPointer(...segments: (string | number)[]): string {
+  return segments.map((s) => "/" + String(s).replaceAll("~", "~0").replaceAll("/", "~1")).join(
+    "",
+  );
+}
+
+function base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
+}
+
+const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
+const VERSIONS = new Set(["admission.k8s.io/v1", "admission.k8s.io/v1beta1"]);
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+function kindProblem(v: unknown, field: string, last: "kind" | "resource"): string | undefined {
+  if (!isRecord(v)) return `request.${field} must be an object`;
+  for (const k of ["group", "version", last]) {
+    if (typeof v[k] !== "string") return `request.${field}.${k} must be a string`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks that a decoded JSON value is an `AdmissionReview` with a request the webhook can
+ * answer, and returns it typed. Throws {@link AdmissionError} naming the first bad field.
+ * The objects inside are not validated: that is the webhook's job.
+ *
+ * @example
+ * ```ts
+ * import { parseAdmissionReview } from "@kubeno/kube";
+ * const review = parseAdmissionReview({
+ *   apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
+ *   request: {
+ *     uid: "1", operation: "DELETE", userInfo: {}, name: "a", namespace: "default",
+ *     kind: { group: "", version: "v1", kind: "ConfigMap" },
+ *     resource: { group: "", version: "v1", resource: "configmaps" },
+ *   },
+ * });
+ * console.log(review.request?.operation); // "DELETE"
+ * ```
+ */
+export function parseAdmissionReview(value: unknown): AdmissionReview {
+  const bad = (m: string) => new AdmissionError(`not an AdmissionReview request: ${m}`);
+  if (!isRecord(value)) throw bad("the body must be a JSON object");
+  if (value.kind !== "AdmissionReview") throw bad(`kind is ${JSON.stringify(value.kind)}`);
+  if (typeof value.apiVersion !== "string" || !VERSIONS.has(value.apiVersion)) {
+    throw bad(
+      `apiVersion ${
+        JSON.stringify(value.apiVersion)
+      } is not admission.k8s.io/v1: list "v1" in the configuration's admissionReviewVersions`,
+    );
+  }
+  const r = value.request;
+  if (!isRecord(r)) throw bad("request is missing");
+  if (typeof r.uid !== "string" || r.uid === "") {
+    throw bad("request.uid must be a non-empty string");
+  }
+  if (typeof r.operation !== "string" || !OPERATIONS.has(r.operation)) {
+    throw bad(
+      `request.operation ${JSON.stringify(r.operation)} is not CREATE/UPDATE/DELETE/CONNECT`,
+    );
+  }
+  const problem = kindProblem(r.kind, "kind", "kind") ??
+    kindProblem(r.resource, "resource", "resource");
+  if (problem) throw bad(problem);
+  if (r.userInfo !== undefined && !isRecord(r.userInfo)) {
+    throw bad("request.userInfo must be an object");
+  }
+  for (const k of ["object", "oldObject"]) {
+    if (r[k] !== undefined && r[k] !== null && !isRecord(r[k])) {
+      throw bad(`request.${k} must be an object or null`);
+    }
+  }
+  for (const k of ["name", "namespace", "subResource"]) {
+    if (r[k] !== undefined && typeof r[k] !== "string") throw bad(`request.${k} must be a string`);
+  }
+  if (r.dryRun !== undefined && typeof r.dryRun !== "boolean") {
+    throw bad("request.dryRun must be a boolean");
+  }
+  return {
+    ...(value as unknown as AdmissionReview),
+    request: { userInfo: {}, ...r } as AdmissionRequest,
+  };
+}
+
+/**
+ * The review to answer with: the request's `apiVersion` and `kind`, and the verdict with the
+ * request's `uid`, as the apiserver requires.
+ *
+ * @example
+ * ```ts
+ * import { admissionReviewResponse, allow, type AdmissionReview } from "@kubeno/kube";
+ * const req: AdmissionReview = {
+ *   apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
+ *   request: {
+ *     uid: "42", operation: "CREATE", userInfo: {},
+ *     kind: { group: "", version: "v1", kind: "ConfigMap" },
+ *     resource: { group: "", version: "v1", resource: "configmaps" },
+ *   },
+ * };
+ * console.log(admissionReviewResponse(req, allow()).response); // { uid: "42", allowed: true }
+ * ```
+ */
+export function admissionReviewResponse<K>(
+  review: AdmissionReview<K>,
+  verdict: AdmissionVerdict,
+): AdmissionReview<never> {
+  if (!review.request) throw new AdmissionError("the review has no request to answer");
+  if (!isRecord(verdict) || typeof verdict.allowed !== "boolean") {
+    throw new AdmissionError(
+      "a verdict needs allowed: true or false; build it with allow(), deny() or patch()",
+    );
+  }
+  return {
+    apiVersion: review.apiVersion,
+    kind: "AdmissionReview",
+    response: { ...verdict, uid: review.request.uid },
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * Serving admission webhooks: {@link admissionHandler} turns an admission function into a
+ * `(Request) => Promise<Response>` for `Deno.serve`. The body is read with a size cap and
+ * checked before the function sees it; a hostile or broken request gets a 4xx, never a crash.
+ *
+ * Not yet here (issue 16): TLS reloaded from files, generated webhook configurations,
+ * ConversionReview. Serve with `Deno.serve({ cert, key, ... }, handler)`.
+ *
+ * @module
+ */
+
+import {
+  type AdmissionRequest,
+  admissionReviewResponse,
+  type AdmissionVerdict,
+  deny,
+  parseAdmissionReview,
+} from "../core/admission.ts";
+import type { KubeObject, ResourceType } from "../core/resource.ts";
+
+/**
+ * The apiserver's own limit on a request body (3 MiB); no review it sends is larger.
+ *
+ * @example
+ * ```ts
+ * import { ADMISSION_MAX_BODY_BYTES } from "@kubeno/kube";
+ * console.log(ADMISSION_MAX_BODY_BYTES); // 3145728
+ * ```
+ */
+export const ADMISSION_MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/**
+ * An admission function: decides on one request.
+ *
+ * @example
+ * ```ts
+ * import { type AdmissionFn, allow, deny } from "@kubeno/kube";
+ * const fn: AdmissionFn = (req) => req.object?.metadata?.labels?.team ? allow() : deny("label team is required");
+ * ```
+ */
+export type AdmissionFn<K = KubeObject> = (
+  request: AdmissionRequest<K>,
+) => AdmissionVerdict | Promise<AdmissionVerdict>;
+
+/**
+ * Options of {@link admissionHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionHandlerOptions } from "@kubeno/kube";
+ * const o: AdmissionHandlerOptions = { maxBodyBytes: 1 << 20, onError: (e) => console.error(e) };
+ * ```
+ */
+export interface AdmissionHandlerOptions {
+  /** Largest body read; a larger one gets 413. @default ADMISSION_MAX_BODY_BYTES (3 MiB) */
+  maxBodyBytes?: number;
+  /**
+   * Told when the admission function throws (the apiserver then gets a denial with code 500
+   * and a generic message, so nothing in the error leaks to the client).
+   * @default console.error
+   */
+  onError?: (error: unknown, request: AdmissionRequest<unknown>) => void;
+}
+
+/**
+ * What a custom resource offers for validation: `safeParse` (and `safeParseUpdate`), as
+ * `customResource()` returns.
+ *
+ * @example
+ * ```ts
+ * import { customResource, type Validates } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * const v: Validates = Foo;
+ * ```
+ */
+export interface Validates {
+  /** Validates an object as on create. */
+  safeParse(obj: unknown): { success: true } | { success: false; error: { message: string } };
+  /** Validates an object as on update from `old`. */
+  safeParseUpdate?(
+    old: unknown,
+    obj: unknown,
+  ): { success: true } | { success: false; error: { message: string } };
+}
+
+const problem = (status: number, message: string) =>
+  new Response(message + "\n", {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+
+async function readCapped(req: Request, max: number): Promise<Uint8Array | "too large"> {
+  const declared = Number(req.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > max) {
+    await req.body?.cancel().catch(() => {});
+    return "too large";
+  }
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return "too large";
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Serves an admission webhook: a `(Request) => Promise<Response>` for `Deno.serve`.
+ * Only `POST` with a JSON `AdmissionReview` body is answered with a review (405, 415, 413 or
+ * 400 otherwise, which the apiserver treats as a failed call: `failurePolicy` decides). The
+ * answer carries the request's uid and apiVersion. A function that throws or returns no verdict
+ * becomes a denial with code 500.
+ *
+ * Bound to a descriptor (`admissionHandler(ConfigMap, fn)`), the request is typed and a review
+ * for any other kind is denied with 400 (the configuration's rules send the wrong objects).
+ *
+ * @example
+ * ```ts
+ * import { admissionHandler, allow, deny, jsonPointer, patch } from "@kubeno/kube";
+ * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ *
+ * const handler = admissionHandler(ConfigMap, (req) => {
+ *   const labels = req.object?.metadata.labels ?? {};
+ *   if (labels.forbidden) return deny("configmaps labelled forbidden are not allowed");
+ *   if (!labels.team) return patch([{ op: "add", path: jsonPointer("metadata", "labels"), value: { ...labels, team: "none" } }]);
+ *   return allow();
+ * });
+ * // Deno.serve({ port: 8443, cert, key }, handler);
+ * ```
+ */
+export function admissionHandler<K extends KubeObject>(
+  resource: ResourceType<K>,
+  fn: AdmissionFn<K>,
+  options?: AdmissionHandlerOptions,
+): (req: Request) => Promise<Response>;
+/**
+ * As above, for any kind: the request's objects are untyped {@link KubeObject}s.
+ *
+ * @example
+ * ```ts
+ * import { admissionHandler, allow } from "@kubeno/kube";
+ * const handler = admissionHandler((req) => allow({ warnings: [`seen ${req.kind.kind}`] }));
+ * ```
+ */
+export function admissionHandler(
+  fn: AdmissionFn<KubeObject>,
+  options?: AdmissionHandlerOptions,
+): (req: Request) => Promise<Response>;
+export function admissionHandler<K extends KubeObject>(
+  a: ResourceType<K> | AdmissionFn<KubeObject>,
+  b?: AdmissionFn<K> | AdmissionHandlerOptions,
+  c?: AdmissionHandlerOptions,
+): (req: Request) => Promise<Response> {
+  const resource = typeof a === "function" ? undefined : a;
+  const fn = (typeof a === "function" ? a : b) as AdmissionFn<unknown>;
+  const options = (typeof a === "function" ? b : c) as AdmissionHandlerOptions | undefined ?? {};
+  if (typeof fn !== "function") {
+    throw new TypeError("admissionHandler needs an admission function: (request) => verdict");
+  }
+  const max = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(max) || max <= 0) {
+    throw new RangeError(`maxBodyBytes ${max} must be a positive integer`);
+  }
+  const onError = options.onError ??
+    ((e: unknown) => console.error("admission function failed:", e));
+
+  return async (req) => {
+    if (req.method !== "POST") {
+      await req.body?.cancel().catch(() => {});
+      return new Response("admission webhooks take POST\n", {
+        status: 405,
+        headers: { allow: "POST" },
+      });
+    }
+    const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+    if (type !== "application/json") {
+      await req.body?.cancel().catch(() => {});
+      return problem(415, "send the AdmissionReview as Content-Type: application/json");
+    }
+    let bytes: Uint8Array | "too large";
+    try {
+      bytes = await readCapped(req, max);
+    } catch {
+      return problem(400, "the request body could not be read");
+    }
+    if (bytes === "too large") return problem(413, `the body is larger than ${max} bytes`);
+    let review;
+    try {
+      review = parseAdmissionReview(
+        JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)),
+      );
+    } catch (e) {
+      const why = e instanceof SyntaxError || e instanceof TypeError
+        ? "the body is not JSON"
+        : (e as Error).message;
+      return problem(400, why);
+    }
+    const request = review.request!;
+    let verdict: AdmissionVerdict;
+    if (resource && !sameKind(resource, request.kind)) {
+      const k = request.kind;
+      verdict = deny(
+        `this webhook serves ${resource.apiVersion} ${resource.kind}, not ${
+          k.group ? k.group + "/" : ""
+        }${k.version} ${k.kind}: fix the rules of its webhook configuration`,
+        400,
+      );
+    } else {
+      try {
+        verdict = await fn(request);
+        admissionReviewResponse(review, verdict); // checks the verdict's shape
+      } catch (e) {
+        onError(e, request);
+        verdict = deny("the admission webhook failed; see its logs", 500);
+      }
+    }
+    return Response.json(admissionReviewResponse(review, verdict));
+  };
+}
+
+function sameKind(r: ResourceType, k: { group: string; version: string; kind: string }): boolean {
+  return r.group === k.group && r.version === k.version && r.kind === k.kind;
+}
+
+/**
+ * An admission function that validates with a custom resource's own checks (`Foo.safeParse`,
+ * and `Foo.safeParseUpdate` on UPDATE): the same verdict as the CRD's schema and CEL rules,
+ * denied with 422 and every issue in the message. DELETE and CONNECT are allowed.
+ *
+ * @example
+ * ```ts
+ * import { admissionHandler, customResource, validateWith } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * const handler = admissionHandler(Foo, validateWith(Foo));
+ * ```
+ */
+export function validateWith<K = KubeObject>(resource: Validates): AdmissionFn<K> {
+  return (req) => {
+    if (req.operation !== "CREATE" && req.operation !== "UPDATE") return { allowed: true };
+    const r = req.operation === "UPDATE" && resource.safeParseUpdate
+      ? resource.safeParseUpdate(req.oldObject, req.object)
+      : resource.safeParse(req.object);
+    return r.success ? { allowed: true } : deny(r.error.message, 422);
+  };
+}

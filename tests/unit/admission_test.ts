@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { z } from "zod";
+import {
+  ADMISSION_MAX_BODY_BYTES,
+  AdmissionError,
+  admissionHandler,
+  type AdmissionRequest,
+  type AdmissionReview,
+  admissionReviewResponse,
+  allow,
+  customResource,
+  deny,
+  jsonPointer,
+  parseAdmissionReview,
+  patch,
+  validateWith,
+} from "../../mod.ts";
+import { ConfigMap } from "../../core/k8s/core/v1.ts";
+
+function request(over: Partial<AdmissionRequest> = {}): AdmissionRequest {
+  return {
+    uid: "b2c3-uid",
+    operation: "CREATE",
+    userInfo: { username: "alice" },
+    kind: { group: "", version: "v1", kind: "ConfigMap" },
+    resource: { group: "", version: "v1", resource: "configmaps" },
+    namespace: "default",
+    object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", labels: { x: "1" } } },
+    ...over,
+  };
+}
+
+function review(over: Partial<AdmissionRequest> = {}, apiVersion = "admission.k8s.io/v1") {
+  return { apiVersion, kind: "AdmissionReview", request: request(over) } as AdmissionReview;
+}
+
+function post(
+  body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>,
+  headers?: HeadersInit,
+) {
+  return new Request("https://127.0.0.1/validate", {
+    method: "POST",
+    headers: headers ?? { "content-type": "application/json" },
+    body,
+  });
+}
+
+Deno.test("allow, deny and patch build the verdicts the admission API expects", () => {
+  assert.deepEqual(allow(), { allowed: true });
+  assert.deepEqual(allow({ warnings: ["w1"] }), { allowed: true, warnings: ["w1"] });
+  assert.deepEqual(deny("no", 422), {
+    allowed: false,
+    status: { status: "Failure", code: 422, reason: "Invalid", message: "no" },
+  });
+  assert.equal(deny("no").status?.code, 403);
+  const ops = [
+    {
+      op: "add" as const,
+      path: jsonPointer("metadata", "labels", "app.kubernetes.io/é~"),
+      value: "ü",
+    },
+    { op: "remove" as const, path: "/spec/x" },
+  ];
+  const v = patch(ops, { warnings: ["patched"] });
+  assert.equal(v.allowed, true);
+  assert.equal(v.patchType, "JSONPatch");
+  assert.deepEqual(v.warnings, ["patched"]);
+  // base64 of UTF-8 JSON: decode the bytes back, not atob's Latin-1 string.
+  const bytes = Uint8Array.from(atob(v.patch!), (c) => c.charCodeAt(0));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes)), ops);
+  assert.equal(ops[0].path, "/metadata/labels/app.kubernetes.io~1é~0");
+  assert.deepEqual(patch([]), { allowed: true });
+});
+
+Deno.test("bad verdicts are refused with the fix", () => {
+  assert.throws(() => deny(""), AdmissionError);
+  assert.throws(() => deny("x", 200), /use 400 to 599/);
+  assert.throws(() => deny("x", 600), /use 400 to 599/);
+  assert.throws(() => patch([{ op: "add", path: "metadata/x", value: 1 }]), /start it with "\/"/);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => patch([{ op: "add", path: "/x" } as any]), /needs a value/);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => patch([{ op: "frobnicate", path: "/x" } as any]), /not one of/);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => allow({ warnings: [1 as any] }), /array of strings/);
+});
+
+Deno.test("the response echoes the request's uid, apiVersion and kind", () => {
+  for (const v of ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"]) {
+    const out = admissionReviewResponse(review({}, v), deny("no"));
+    assert.equal(out.apiVersion, v);
+    assert.equal(out.kind, "AdmissionReview");
+    assert.equal(out.response?.uid, "b2c3-uid");
+    assert.equal(out.response?.allowed, false);
+  }
+  assert.throws(
+    () =>
+      admissionReviewResponse(
+        { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" },
+        allow(),
+      ),
+    /no request/,
+  );
+});
+
+Deno.test("parseAdmissionReview names the first bad field", () => {
+  const good = review();
+  assert.equal(parseAdmissionReview(good).request?.uid, "b2c3-uid");
+  const cases: [unknown, RegExp][] = [
+    [null, /JSON object/],
+    [[], /JSON object/],
+    [{ ...good, kind: "Pod" }, /kind is "Pod"/],
+    [{ ...good, apiVersion: "admission.k8s.io/v2" }, /admissionReviewVersions/],
+    [{ ...good, request: undefined }, /request is missing/],
+    [{ ...good, request: { ...good.request, uid: "" } }, /uid/],
+    [{ ...good, request: { ...good.request, operation: "PATCH" } }, /operation "PATCH"/],
+    [
+      { ...good, request: { ...good.request, kind: "ConfigMap" } },
+      /request.kind must be an object/,
+    ],
+    [
+      { ...good, request: { ...good.request, resource: { group: "", version: "v1" } } },
+      /resource.resource/,
+    ],
+    [{ ...good, request: { ...good.request, object: "x" } }, /request.object/],
+    [{ ...good, request: { ...good.request, dryRun: "yes" } }, /dryRun/],
+  ];
+  for (const [value, re] of cases) assert.throws(() => parseAdmissionReview(value), re);
+  // userInfo is filled when the sender left it out
+  const { userInfo: _, ...noUser } = good.request!;
+  assert.deepEqual(parseAdmissionReview({ ...good, request: noUser }).request?.userInfo, {});
+});
+
+Deno.test("admissionHandler answers a review with the verdict and the request's uid", async () => {
+  const seen: AdmissionRequest[] = [];
+  const h = admissionHandler((req) => {
+    seen.push(req);
+    return req.object?.metadata?.labels?.deny
+      ? deny("labelled deny", 422)
+      : allow({ warnings: ["hi"] });
+  });
+  let res = await h(post(JSON.stringify(review())));
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type")!, /application\/json/);
+  assert.deepEqual(await res.json(), {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    response: { uid: "b2c3-uid", allowed: true, warnings: ["hi"] },
+  });
+  res = await h(post(JSON.stringify(
+    review({
+      uid: "u2",
+      object: { metadata: { name: "a", labels: { deny: "y" } } },
+    }, "admission.k8s.io/v1beta1"),
+  )));
+  const body = await res.json();
+  assert.equal(body.apiVersion, "admission.k8s.io/v1beta1");
+  assert.equal(body.response.uid, "u2");
+  assert.equal(body.response.status.code, 422);
+  assert.equal(seen.length, 2);
+});
+
+Deno.test("admissionHandler rejects hostile and malformed requests with a 4xx and never calls the function", async () => {
+  let calls = 0;
+  const h = admissionHandler(() => {
+    calls++;
+    return allow();
+  }, { maxBodyBytes: 1024 });
+  const ok = JSON.stringify(review());
+  const cases: [Request, number][] = [
+    [new Request("https://127.0.0.1/validate"), 405],
+    [post(ok, { "content-type": "text/plain" }), 415],
+    [post(ok, {}), 415],
+    [post("{", undefined), 400],
+    [post("", undefined), 400],
+    [post("null", undefined), 400],
+    [post('"AdmissionReview"', undefined), 400],
+    [post(JSON.stringify({ kind: "AdmissionReview", apiVersion: "v1" }), undefined), 400],
+    [post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 400], // not UTF-8
+    [post("[".repeat(500) + "]".repeat(500)), 400], // deep nesting, within the cap
+    [post("x".repeat(1025)), 413],
+  ];
+  for (const [req, status] of cases) {
+    const res = await h(req);
+    assert.equal(res.status, status, `${req.method} ${req.headers.get("content-type")}`);
+    await res.body?.cancel();
+  }
+  assert.equal(calls, 0);
+});
+
+Deno.test("admissionHandler stops reading a body past the cap, even without content-length", async () => {
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(c) {
+      pulled++;
+      c.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+    },
+  });
+  const h = admissionHandler(() => allow());
+  const res = await h(post(endless));
+  assert.equal(res.status, 413);
+  await res.body?.cancel();
+  // 3 MiB in 64 KiB chunks: stopped right after the cap, not read forever.
+  assert.ok(pulled <= ADMISSION_MAX_BODY_BYTES / (64 * 1024) + 2, `pulled ${pulled} chunks`);
+  const declared = await h(
+    post("{}", { "content-type": "application/json", "content-length": "99999999" }),
+  );
+  assert.equal(declared.status, 413);
+  await declared.body?.cancel();
+});
+
+Deno.test("a throwing or broken admission function becomes a denial with code 500, details only in onError", async () => {
+  const errors: unknown[] = [];
+  const secret = "token=abcdef";
+  for (
+    const fn of [
+      () => {
+        throw new Error(secret);
+      },
+      () => Promise.reject(new Error(secret)),
+      () => undefined as never,
+      () => ({ allowed: "yes" }) as never,
+    ]
+  ) {
+    const h = admissionHandler(fn, { onError: (e) => errors.push(e) });
+    const res = await h(post(JSON.stringify(review())));
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.ok(!text.includes(secret));
+    const body = JSON.parse(text);
+    assert.equal(body.response.uid, "b2c3-uid");
+    assert.equal(body.response.allowed, false);
+    assert.equal(body.response.status.code, 500);
+  }
+  assert.equal(errors.length, 4);
+});
+
+Deno.test("bound to a descriptor: typed request, other kinds denied with 400", async () => {
+  const h = admissionHandler(ConfigMap, (req) => {
+    const data: Record<string, string> | undefined = req.object?.data; // typed as ConfigMap
+    return data ? allow() : deny("data is required", 422);
+  });
+  let body = await (await h(post(JSON.stringify(review())))).json();
+  assert.equal(body.response.status.code, 422);
+  body = await (await h(post(JSON.stringify(review({
+    kind: { group: "apps", version: "v1", kind: "Deployment" },
+    resource: { group: "apps", version: "v1", resource: "deployments" },
+  }))))).json();
+  assert.equal(body.response.allowed, false);
+  assert.equal(body.response.status.code, 400);
+  assert.match(body.response.status.message, /serves v1 ConfigMap, not apps\/v1 Deployment/);
+});
+
+Deno.test("validateWith: a custom resource's own checks as a validating webhook", async () => {
+  const Foo = customResource({
+    group: "clux.dev",
+    version: "v1",
+    kind: "Foo",
+    namespaced: true,
+    spec: z.object({ n: z.int().max(5) }),
+  });
+  const h = admissionHandler(Foo, validateWith(Foo));
+  const foo = (n: unknown) => ({
+    apiVersion: "clux.dev/v1",
+    kind: "Foo",
+    metadata: { name: "f" },
+    spec: { n },
+  });
+  const kind = { group: "clux.dev", version: "v1", kind: "Foo" };
+  const resource = { group: "clux.dev", version: "v1", resource: "foos" };
+  const ask = async (over: Partial<AdmissionRequest>) =>
+    (await (await h(post(JSON.stringify(review({ kind, resource, ...over }))))).json()).response;
+  assert.equal((await ask({ object: foo(3) })).allowed, true);
+  const bad = await ask({ object: foo(9) });
+  assert.equal(bad.allowed, false);
+  assert.equal(bad.status.code, 422);
+  const expected = Foo.safeParse(foo(9));
+  assert.ok(!expected.success);
+  assert.equal(bad.status.message, expected.error.message);
+  assert.equal(
+    (await ask({ operation: "UPDATE", oldObject: foo(1), object: foo(9) })).allowed,
+    false,
+  );
+  assert.equal((await ask({ operation: "DELETE", object: null, oldObject: foo(9) })).allowed, true);
+});
+
+Deno.test("admissionHandler refuses bad options", () => {
+  assert.throws(() => admissionHandler(() => allow(), { maxBodyBytes: 0 }), RangeError);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => admissionHandler(ConfigMap, undefined as any), /admission function/);
+});
