@@ -17,6 +17,8 @@ export interface NodesEnv {
   nodeNames: string[];
   podsDir: string;
   sandboxDir: string;
+  /** The apiserver, `https://127.0.0.1:<port>`. */
+  server: string;
   /** The kubelet port every node advertises (node-streams). */
   nodePort: number;
   /** The cluster CA and the admin client certificate (PEM file paths). */
@@ -37,6 +39,7 @@ export function nodesEnv(): NodesEnv {
   const envPath = kubeconfig.replace(/[^/]*$/, "env.json");
   let e: {
     binDir: string;
+    server: string;
     ports: { nodeStreams: number };
     pki: { ca: string; adminCert: string; adminKey: string };
     nodes?: { names: string[]; podsDir: string; sandboxDir: string };
@@ -57,6 +60,7 @@ export function nodesEnv(): NodesEnv {
     nodeNames: e.nodes.names,
     podsDir: e.nodes.podsDir,
     sandboxDir: e.nodes.sandboxDir,
+    server: e.server,
     nodePort: e.ports.nodeStreams,
     pki: e.pki,
   };

@@ -239,4 +239,85 @@ if (requireCluster()) {
     assert.equal(await status(admin, exec), 403);
     assert.equal(await status(admin, "/portForward/default/p"), 403);
   });
+
+  /** Opens a WebSocket to a pod subresource with the admin certificate; collects the frames. */
+  async function podSocket(
+    path: string,
+    protocol: string,
+    onOpen: (ws: WebSocket) => void = () => {},
+    until: (frames: Uint8Array[]) => boolean = () => false,
+  ): Promise<{ protocol: string; frames: Uint8Array[] }> {
+    const env = nodesEnv();
+    const read = (p: string) => Deno.readTextFileSync(p);
+    using client = Deno.createHttpClient({
+      caCerts: [read(env.pki.ca)],
+      cert: read(env.pki.adminCert),
+      key: read(env.pki.adminKey),
+    });
+    const ws = new WebSocket(`${env.server.replace("https", "wss")}${path}`, {
+      protocols: [protocol],
+      client,
+    });
+    ws.binaryType = "arraybuffer";
+    const frames: Uint8Array[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => onOpen(ws);
+      ws.onmessage = (e) => {
+        frames.push(new Uint8Array(e.data as ArrayBuffer));
+        if (until(frames)) ws.close();
+      };
+      ws.onclose = () => resolve();
+      ws.onerror = (e) => reject(new Error(`WebSocket ${path}: ${(e as ErrorEvent).message}`));
+    });
+    return { protocol: ws.protocol, frames };
+  }
+
+  Deno.test("e2e nodes: exec and port-forward over a raw WebSocket from Deno (channel protocols v5, v4)", async () => {
+    await withKubectlNamespace("nodes-ws", async (ns) => {
+      await runPod(ns, "p");
+      const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+      const command = ["sh", "-c", "echo $((6*7)); echo err >&2; exit 3"];
+      const q = new URLSearchParams([...command.map((c) => ["command", c]), ["stdout", "true"], [
+        "stderr",
+        "true",
+      ]]);
+      for (const protocol of ["v5.channel.k8s.io", "v4.channel.k8s.io"]) {
+        const r = await podSocket(`/api/v1/namespaces/${ns}/pods/p/exec?${q}`, protocol);
+        assert.equal(r.protocol, protocol);
+        const channel = (c: number) =>
+          r.frames.filter((f) => f[0] === c).map((f) => decode(f.subarray(1))).join("");
+        assert.equal(channel(1), "42\n");
+        assert.equal(channel(2), "err\n");
+        const status = JSON.parse(channel(3));
+        assert.equal(status.reason, "NonZeroExitCode");
+        assert.deepEqual(status.details.causes, [{ reason: "ExitCode", message: "3" }]);
+      }
+
+      // Port-forward: the first frame of the data (0) and error (1) channels is the port,
+      // little-endian; then data frames on channel 0 both ways.
+      const echo = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const serving = (async () => {
+        for await (const conn of echo) conn.readable.pipeTo(conn.writable).catch(() => {});
+      })();
+      try {
+        mapPodPort(ns, "p", 8080, `127.0.0.1:${echo.addr.port}`);
+        const payload = new TextEncoder().encode("ping through the pod port");
+        const data = (frames: Uint8Array[]) =>
+          frames.filter((f) => f[0] === 0).slice(1).map((f) => decode(f.subarray(1))).join("");
+        const r = await podSocket(
+          `/api/v1/namespaces/${ns}/pods/p/portforward?ports=8080`,
+          "v4.channel.k8s.io",
+          (ws) => ws.send(new Uint8Array([0, ...payload])),
+          (frames) => data(frames).length >= payload.length,
+        );
+        const first = (c: number) => r.frames.find((f) => f[0] === c);
+        assert.deepEqual(first(0), new Uint8Array([0, 8080 & 0xff, 8080 >> 8]));
+        assert.deepEqual(first(1), new Uint8Array([1, 8080 & 0xff, 8080 >> 8]));
+        assert.equal(data(r.frames), decode(payload));
+      } finally {
+        echo.close();
+        await serving.catch(() => {});
+      }
+    });
+  });
 }
