@@ -48,7 +48,8 @@ export interface ReconcileInfo<K extends KubeObject> {
 
 /**
  * The reconcile function: makes the world match `obj`, returns what to do next. Throwing is
- * fine: the error policy decides when to retry. Returning anything but an {@link Action}
+ * fine: the error policy decides when to retry (except for a reconcile that fails after
+ * `info.signal` aborted at shutdown: nothing is retried then). Returning anything but an {@link Action}
  * (a forgotten `return`) counts as a failure with an {@link ActionError}.
  *
  * @example
@@ -71,7 +72,8 @@ export type Reconcile<K extends KubeObject, C> = (
  * What to do after a failed reconcile (kube-rs' `error_policy`). `info.attempt` counts the
  * consecutive failures including this one, for backoff (see {@link backoffDelay}). If it
  * throws or returns anything but an {@link Action}, that is logged and the key is requeued
- * after `backoffDelay(info.attempt)`.
+ * after `backoffDelay(info.attempt)`. It is not called for a reconcile that fails after its
+ * `info.signal` aborted at shutdown (see {@link ReconcileResult.aborted}).
  *
  * @example
  * ```ts
@@ -110,6 +112,12 @@ export interface ReconcileResult {
   action: Action;
   /** The error, for `error`. */
   error?: unknown;
+  /**
+   * True when the reconcile failed after its `info.signal` aborted at shutdown: the error
+   * policy was not called (there is no retry to plan), the failure does not count as an
+   * attempt, and metrics do not record it. `action` is then `Action.awaitChange()`.
+   */
+  aborted?: boolean;
   /** Wall time of the reconcile in milliseconds. */
   durationMs: number;
 }
@@ -611,6 +619,13 @@ export class Controller<K extends KubeObject> {
         failures.delete(key);
         result = { key, outcome: "success", action, durationMs: performance.now() - t0 };
       } catch (error) {
+        if (signal.aborted) {
+          // Stopped at shutdown: not a failure to retry, so no error policy and no backoff.
+          const action = Action.awaitChange();
+          const durationMs = performance.now() - t0;
+          results.push({ key, outcome: "error", action, error, aborted: true, durationMs });
+          return undefined;
+        }
         const attempt = (failures.get(key) ?? 0) + 1;
         failures.set(key, attempt);
         let action: Action;

@@ -702,3 +702,50 @@ Deno.test("Controller: a predicate on owns filters owned changes; deletes of own
     "ns/owner",
   ]);
 });
+
+Deno.test("Controller: the error policy is not called for a reconcile that fails because shutdown aborted it", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  for (const n of ["a", "b"]) foos.put(foo(n));
+  const c = new Controller<Foo>(foos as never);
+  const policyCalls: string[] = [];
+  const results: ReconcileResult[] = [];
+  const ac = new AbortController();
+  let blocked = false;
+  const done = (async () => {
+    for await (
+      const r of c.run(
+        async (o, _ctx, info) => {
+          if (o.metadata.name === "b") throw new Error("b fails on its own");
+          blocked = true;
+          // Like an API call given info.signal: it rejects when the signal aborts.
+          await new Promise<void>((_, reject) => {
+            const t = setTimeout(() => reject(new Error("not aborted in time")), 60_000);
+            info.signal.addEventListener(
+              "abort",
+              () => (clearTimeout(t), reject(info.signal.reason)),
+              {
+                once: true,
+              },
+            );
+          });
+          return Action.awaitChange();
+        },
+        (o, _err, _ctx, info) => {
+          policyCalls.push(`${info.key} attempt ${info.attempt}`);
+          return Action.awaitChange();
+        },
+        {},
+        { signal: ac.signal, graceMs: 20 },
+      )
+    ) results.push(r);
+  })();
+  await until(() => blocked && results.length === 1);
+  ac.abort(); // graceful: after 20 ms the running reconcile of a is aborted
+  await done;
+  assert.deepEqual(policyCalls, ["ns/b attempt 1"]);
+  const a = results.find((r) => r.key === "ns/a")!;
+  assert.equal(a.outcome, "error");
+  assert.equal(a.aborted, true);
+  assert.equal(a.action.requeueAfterMs, undefined);
+  assert.equal(results.find((r) => r.key === "ns/b")!.aborted, undefined);
+});
