@@ -2,14 +2,25 @@
  * Admission webhooks, the pure part: the `AdmissionReview` the apiserver sends (v1, and
  * v1beta1 which has the same shape), the verdicts a webhook answers with ({@link allow},
  * {@link deny}, {@link patch}), and {@link admissionReviewResponse} which wraps a verdict into
- * the review the apiserver expects back (same `apiVersion`, `kind` and request `uid`).
- * Serving them over HTTP is `admissionHandler` in the runtime.
+ * the review the apiserver expects back (same `apiVersion`, `kind` and request `uid`), and
+ * the webhook configurations that register a webhook ({@link validatingWebhookConfiguration},
+ * {@link mutatingWebhookConfiguration}). Serving over HTTP is `admissionHandler` in the runtime.
  *
  * @module
  */
 
 import { KubeError, reasonForCode, type Status } from "./error.ts";
 import type { KubeObject } from "./resource.ts";
+import type {
+  MatchCondition,
+  MutatingWebhook,
+  MutatingWebhookConfiguration,
+  RuleWithOperations,
+  ServiceReference,
+  ValidatingWebhook,
+  ValidatingWebhookConfiguration,
+} from "./k8s/admissionregistration.k8s.io/v1.ts";
+import type { LabelSelector } from "./k8s/meta/v1.ts";
 
 /**
  * A review, a verdict or a patch that is not what the admission API allows; the message says
@@ -485,5 +496,157 @@ export function admissionReviewResponse<K>(
     apiVersion: review.apiVersion,
     kind: "AdmissionReview",
     response: { ...verdict, uid: review.request.uid },
+  };
+}
+
+/**
+ * One webhook of a generated configuration; see {@link validatingWebhookConfiguration}.
+ * Give `url` (https) or `service`, not both.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookOptions } from "@kubeno/kube";
+ * const w: WebhookOptions = {
+ *   name: "deny.example.com", url: "https://127.0.0.1:8443/validate", caBundle: "-----BEGIN CERTIFICATE-----\n...",
+ *   rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps"] }],
+ * };
+ * ```
+ */
+export interface WebhookOptions {
+  /** The webhook's name: a qualified name with at least three segments, e.g. `deny.example.com`. */
+  name: string;
+  /** `https://host:port/path` the apiserver calls (outside the cluster, or on its own host). */
+  url?: string;
+  /** The in-cluster Service the apiserver calls instead of a URL. */
+  service?: ServiceReference;
+  /** The CA (PEM) that signed the webhook's serving certificate; base64-encoded for you. */
+  caBundle?: string;
+  /** Which operations on which resources are sent. */
+  rules: RuleWithOperations[];
+  /** What the apiserver does when the call fails. @default "Fail" */
+  failurePolicy?: "Fail" | "Ignore";
+  /** Whether the webhook changes anything besides its answer. @default "None" */
+  sideEffects?: "None" | "NoneOnDryRun";
+  /** How long the apiserver waits, 1 to 30 seconds. @default 10 */
+  timeoutSeconds?: number;
+  /** Only objects in namespaces whose labels match. @default everything */
+  namespaceSelector?: LabelSelector;
+  /** Only objects whose labels match. @default everything */
+  objectSelector?: LabelSelector;
+  /** `Equivalent` also sends the same resource through other groups/versions. @default "Equivalent" */
+  matchPolicy?: "Exact" | "Equivalent";
+  /** CEL conditions that must all hold for the call to be made. */
+  matchConditions?: MatchCondition[];
+  /** Mutating only: call again when a later webhook changed the object. @default "Never" */
+  reinvocationPolicy?: "Never" | "IfNeeded";
+}
+
+function webhookEntry(w: WebhookOptions, mutating: boolean): ValidatingWebhook & MutatingWebhook {
+  const bad = (m: string) => new AdmissionError(`webhook ${JSON.stringify(w?.name)}: ${m}`);
+  if (typeof w?.name !== "string" || w.name.split(".").length < 3) {
+    throw bad("name must be a qualified name with at least three segments, e.g. deny.example.com");
+  }
+  if ((w.url === undefined) === (w.service === undefined)) {
+    throw bad("give url or service, not both");
+  }
+  if (w.url !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(w.url);
+    } catch {
+      throw bad(`url ${JSON.stringify(w.url)} is not a URL`);
+    }
+    if (u.protocol !== "https:") {
+      throw bad("url must be https://: the apiserver only calls webhooks over TLS");
+    }
+    if (u.username || u.password || u.search || u.hash) {
+      throw bad("url must carry no user, query or fragment");
+    }
+  }
+  if (w.caBundle !== undefined && !w.caBundle.includes("-----BEGIN CERTIFICATE-----")) {
+    throw bad("caBundle must be PEM (-----BEGIN CERTIFICATE-----); it is base64-encoded for you");
+  }
+  const timeout = w.timeoutSeconds ?? 10;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 30) {
+    throw bad(`timeoutSeconds ${timeout} must be an integer from 1 to 30`);
+  }
+  if (!Array.isArray(w.rules) || w.rules.length === 0) throw bad("give at least one rule");
+  if (!mutating && w.reinvocationPolicy !== undefined) {
+    throw bad("reinvocationPolicy is for mutating webhooks only");
+  }
+  const out: ValidatingWebhook & MutatingWebhook = {
+    name: w.name,
+    admissionReviewVersions: ["v1"],
+    clientConfig: {
+      ...(w.url !== undefined ? { url: w.url } : { service: { ...w.service! } }),
+      ...(w.caBundle !== undefined ? { caBundle: base64(w.caBundle) } : {}),
+    },
+    rules: w.rules.map((r) => ({ ...r })),
+    failurePolicy: w.failurePolicy ?? "Fail",
+    sideEffects: w.sideEffects ?? "None",
+    timeoutSeconds: timeout,
+    matchPolicy: w.matchPolicy ?? "Equivalent",
+  };
+  if (w.namespaceSelector) out.namespaceSelector = w.namespaceSelector;
+  if (w.objectSelector) out.objectSelector = w.objectSelector;
+  if (w.matchConditions) out.matchConditions = w.matchConditions;
+  if (mutating) out.reinvocationPolicy = w.reinvocationPolicy ?? "Never";
+  return out;
+}
+
+/**
+ * A `ValidatingWebhookConfiguration` for the given webhooks, with kubeno's defaults
+ * (`admissionReviewVersions: ["v1"]`, `failurePolicy: Fail`, `sideEffects: None`,
+ * `timeoutSeconds: 10`) and the caBundle base64-encoded. Create or apply it with `Api`.
+ *
+ * @example
+ * ```ts
+ * import { validatingWebhookConfiguration } from "@kubeno/kube";
+ * const cfg = validatingWebhookConfiguration("deny-forbidden", [{
+ *   name: "deny.example.com", url: "https://127.0.0.1:8443/validate",
+ *   rules: [{ operations: ["CREATE", "UPDATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps"] }],
+ *   objectSelector: { matchLabels: { checked: "yes" } },
+ * }]);
+ * console.log(cfg.webhooks?.[0].failurePolicy); // "Fail"
+ * ```
+ */
+export function validatingWebhookConfiguration(
+  name: string,
+  webhooks: WebhookOptions[],
+): ValidatingWebhookConfiguration {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name },
+    webhooks: webhooks.map((w) => {
+      const { reinvocationPolicy: _, ...v } = webhookEntry(w, false);
+      return v;
+    }),
+  };
+}
+
+/**
+ * A `MutatingWebhookConfiguration`, as {@link validatingWebhookConfiguration} (plus
+ * `reinvocationPolicy`, default `Never`).
+ *
+ * @example
+ * ```ts
+ * import { mutatingWebhookConfiguration } from "@kubeno/kube";
+ * const cfg = mutatingWebhookConfiguration("add-team", [{
+ *   name: "team.example.com", url: "https://127.0.0.1:8443/mutate", failurePolicy: "Ignore",
+ *   rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps"] }],
+ * }]);
+ * console.log(cfg.webhooks?.[0].reinvocationPolicy); // "Never"
+ * ```
+ */
+export function mutatingWebhookConfiguration(
+  name: string,
+  webhooks: WebhookOptions[],
+): MutatingWebhookConfiguration {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "MutatingWebhookConfiguration",
+    metadata: { name },
+    webhooks: webhooks.map((w) => webhookEntry(w, true)),
   };
 }

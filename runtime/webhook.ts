@@ -3,8 +3,9 @@
  * `(Request) => Promise<Response>` for `Deno.serve`. The body is read with a size cap and
  * checked before the function sees it; a hostile or broken request gets a 4xx, never a crash.
  *
- * Not yet here (issue 16): TLS reloaded from files, generated webhook configurations,
- * ConversionReview. Serve with `Deno.serve({ cert, key, ... }, handler)`.
+ * Serve with `Deno.serve({ cert, key, ... }, handler)` and register it with
+ * `validatingWebhookConfiguration` / `mutatingWebhookConfiguration` from the core. Not yet
+ * here (issue 16): TLS reloaded from files on change, ConversionReview and `conversionHandler`.
  *
  * @module
  */

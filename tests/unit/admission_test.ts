@@ -11,9 +11,12 @@ import {
   customResource,
   deny,
   jsonPointer,
+  mutatingWebhookConfiguration,
   parseAdmissionReview,
   patch,
   validateWith,
+  validatingWebhookConfiguration,
+  type WebhookOptions,
 } from "../../mod.ts";
 import { ConfigMap } from "../../core/k8s/core/v1.ts";
 
@@ -288,4 +291,83 @@ Deno.test("admissionHandler refuses bad options", () => {
   assert.throws(() => admissionHandler(() => allow(), { maxBodyBytes: 0 }), RangeError);
   // deno-lint-ignore no-explicit-any
   assert.throws(() => admissionHandler(ConfigMap, undefined as any), /admission function/);
+});
+
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+const RULES = [{
+  operations: ["CREATE"],
+  apiGroups: [""],
+  apiVersions: ["v1"],
+  resources: ["configmaps"],
+}];
+
+Deno.test("webhook configurations: defaults, caBundle base64, selectors, mutating extras", () => {
+  const sel = { matchLabels: { a: "b" } };
+  const v = validatingWebhookConfiguration("cfg", [{
+    name: "v.example.com",
+    url: "https://127.0.0.1:8443/v",
+    caBundle: PEM,
+    rules: RULES,
+    namespaceSelector: sel,
+    objectSelector: sel,
+  }]);
+  assert.deepEqual(v, {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name: "cfg" },
+    webhooks: [{
+      name: "v.example.com",
+      admissionReviewVersions: ["v1"],
+      clientConfig: { url: "https://127.0.0.1:8443/v", caBundle: btoa(PEM) },
+      rules: RULES,
+      failurePolicy: "Fail",
+      sideEffects: "None",
+      timeoutSeconds: 10,
+      matchPolicy: "Equivalent",
+      namespaceSelector: sel,
+      objectSelector: sel,
+    }],
+  });
+  const m = mutatingWebhookConfiguration("cfg", [{
+    name: "m.example.com",
+    service: { namespace: "ops", name: "hook", path: "/m", port: 8443 },
+    rules: RULES,
+    failurePolicy: "Ignore",
+    sideEffects: "NoneOnDryRun",
+    timeoutSeconds: 3,
+    reinvocationPolicy: "IfNeeded",
+  }]);
+  const w = m.webhooks![0];
+  assert.equal(m.kind, "MutatingWebhookConfiguration");
+  assert.deepEqual(w.clientConfig, {
+    service: { namespace: "ops", name: "hook", path: "/m", port: 8443 },
+  });
+  assert.equal(w.failurePolicy, "Ignore");
+  assert.equal(w.sideEffects, "NoneOnDryRun");
+  assert.equal(w.timeoutSeconds, 3);
+  assert.equal(w.reinvocationPolicy, "IfNeeded");
+});
+
+Deno.test("webhook configurations refuse what the apiserver would reject, with the fix", () => {
+  const ok = { name: "v.example.com", url: "https://127.0.0.1/v", rules: RULES };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ name: "short.name" }, /at least three segments/],
+    [{ url: undefined }, /url or service/],
+    [{ service: { namespace: "a", name: "b" } }, /url or service/],
+    [{ url: "http://127.0.0.1/v" }, /https/],
+    [{ url: "https://u:p@127.0.0.1/v" }, /no user/],
+    [{ url: "not a url" }, /not a URL/],
+    [{ caBundle: btoa(PEM) }, /PEM/],
+    [{ timeoutSeconds: 31 }, /1 to 30/],
+    [{ timeoutSeconds: 0 }, /1 to 30/],
+    [{ rules: [] }, /at least one rule/],
+    [{ reinvocationPolicy: "IfNeeded" }, /mutating webhooks only/],
+  ];
+  for (const [over, re] of cases) {
+    assert.throws(
+      () => validatingWebhookConfiguration("c", [{ ...ok, ...over } as WebhookOptions]),
+      (e: unknown) => e instanceof AdmissionError && re.test(e.message),
+      JSON.stringify(over),
+    );
+  }
 });

@@ -1,0 +1,266 @@
+/**
+ * Admission webhooks served by this Deno process over TLS on 127.0.0.1 and called by the real
+ * kube-apiserver: a denial reaches `Api.create` as an ApiError with the webhook's message and
+ * code, a patch is stored, warnings arrive as Warning headers, and failurePolicy / timeoutSeconds
+ * decide when the webhook is down or slow.
+ */
+
+import assert from "node:assert/strict";
+import {
+  admissionHandler,
+  allow,
+  Api,
+  ApiError,
+  Client,
+  createRequest,
+  deny,
+  jsonPointer,
+  mutatingWebhookConfiguration,
+  patch,
+  validatingWebhookConfiguration,
+  type WebhookOptions,
+} from "../../mod.ts";
+import { ConfigMap } from "../../core/k8s/core/v1.ts";
+import {
+  MutatingWebhookConfiguration,
+  ValidatingWebhookConfiguration,
+} from "../../core/k8s/admissionregistration.k8s.io/v1.ts";
+import { requireCluster, withNamespace } from "./_cluster.ts";
+
+/** A CA and a serving certificate for IP:127.0.0.1 signed by it (EC P-256, openssl). */
+async function servingCertificate(): Promise<{ ca: string; cert: string; key: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "kubeno-webhook-pki-" });
+  try {
+    const script = `
+set -eu
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key
+openssl req -x509 -new -key ca.key -subj "/CN=kubeno-webhook-ca" -days 1 -sha256 -out ca.crt \\
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key
+openssl req -new -key tls.key -subj "/CN=kubeno-webhook" -out tls.csr
+printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\nextendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1\\n' > tls.ext
+openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -sha256 -extfile tls.ext -out tls.crt 2>/dev/null
+`;
+    const out = await new Deno.Command("sh", {
+      args: ["-c", script],
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output();
+    if (!out.success) throw new Error(`openssl failed: ${new TextDecoder().decode(out.stderr)}`);
+    const read = (f: string) => Deno.readTextFile(`${dir}/${f}`);
+    return { ca: await read("ca.crt"), cert: await read("tls.crt"), key: await read("tls.key") };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A port nothing listens on: bound, then released. */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+const L = "kubeno-e2e"; // label prefix routing objects to one webhook each
+
+async function expectApiError(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ApiError) return e;
+    throw e;
+  }
+  assert.fail("expected the create to fail");
+}
+
+if (requireCluster()) {
+  Deno.test({
+    name:
+      "e2e webhooks: deny, patch, warnings, failurePolicy and timeout through the real apiserver",
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
+    using client = await Client.tryDefault();
+    const pki = await servingCertificate();
+    const calls = { validate: 0, mutate: 0, slow: 0 };
+    let releaseSlow = () => {};
+    const slowReleased = new Promise<void>((r) => releaseSlow = r);
+
+    const validate = admissionHandler(ConfigMap, (req) => {
+      calls.validate++;
+      const labels = req.object?.metadata.labels ?? {};
+      if (labels[`${L}/deny`]) {
+        return deny(`configmaps labelled ${L}/deny are not allowed here`, 422);
+      }
+      if (labels[`${L}/warn`]) return allow({ warnings: ["kubeno: this configmap is watched"] });
+      return allow();
+    });
+    const mutate = admissionHandler(ConfigMap, (req) => {
+      calls.mutate++;
+      const labels = req.object?.metadata.labels;
+      return labels
+        ? patch([{
+          op: "add",
+          path: jsonPointer("metadata", "labels", `${L}/mutated`),
+          value: "yes",
+        }])
+        : patch([{ op: "add", path: "/metadata/labels", value: { [`${L}/mutated`]: "yes" } }]);
+    });
+    const slow = admissionHandler(async () => {
+      calls.slow++;
+      // Held until the test ends (bounded): the apiserver's 1 s timeout fires first.
+      await Promise.race([slowReleased, new Promise((r) => setTimeout(r, 20_000))]);
+      return allow();
+    });
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: pki.cert,
+      key: pki.key,
+      onListen: () => {},
+    }, (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/validate") return validate(req);
+      if (path === "/mutate") return mutate(req);
+      if (path === "/slow") return slow(req);
+      return new Response("not found", { status: 404 });
+    });
+    const base = `https://127.0.0.1:${server.addr.port}`;
+    const down = `https://127.0.0.1:${closedPort()}`;
+
+    await withNamespace(client, "e2e-webhook", async (ns) => {
+      const cms = Api.namespaced(client, ConfigMap, ns);
+      const rules: WebhookOptions["rules"] = [{
+        operations: ["CREATE", "UPDATE"],
+        apiGroups: [""],
+        apiVersions: ["v1"],
+        resources: ["configmaps"],
+      }];
+      const namespaceSelector = {
+        matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [ns] }],
+      };
+      const only = (key: string) => ({
+        matchExpressions: [{ key: `${L}/${key}`, operator: "Exists" }],
+      });
+      const without = (...keys: string[]) => ({
+        matchExpressions: keys.map((k) => ({ key: `${L}/${k}`, operator: "DoesNotExist" })),
+      });
+      const common = { caBundle: pki.ca, rules, namespaceSelector };
+      const vwc = validatingWebhookConfiguration(ns, [
+        {
+          ...common,
+          name: "validate.kubeno.test",
+          url: `${base}/validate`,
+          objectSelector: without("down-fail", "down-ignore", "slow"),
+        },
+        {
+          ...common,
+          name: "down-fail.kubeno.test",
+          url: `${down}/x`,
+          objectSelector: only("down-fail"),
+        },
+        {
+          ...common,
+          name: "down-ignore.kubeno.test",
+          url: `${down}/x`,
+          failurePolicy: "Ignore",
+          objectSelector: only("down-ignore"),
+        },
+        {
+          ...common,
+          name: "slow.kubeno.test",
+          url: `${base}/slow`,
+          timeoutSeconds: 1,
+          objectSelector: only("slow"),
+        },
+      ]);
+      const mwc = mutatingWebhookConfiguration(ns, [
+        {
+          ...common,
+          name: "mutate.kubeno.test",
+          url: `${base}/mutate`,
+          objectSelector: without("down-fail", "down-ignore", "slow"),
+        },
+      ]);
+      const vwcs = Api.all(client, ValidatingWebhookConfiguration);
+      const mwcs = Api.all(client, MutatingWebhookConfiguration);
+      await vwcs.create(vwc);
+      await mwcs.create(mwc);
+      try {
+        // The apiserver picks new configurations up from its informer: wait until it calls us.
+        let n = 0;
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const cm = await cms.create({ metadata: { name: `probe-${n++}` } });
+          if (cm.metadata.labels?.[`${L}/mutated`] === "yes" && calls.validate > 0) break;
+          assert.ok(Date.now() < deadline, "the apiserver did not call the webhooks within 60 s");
+          await new Promise((r) => setTimeout(r, 250));
+        }
+
+        // A denial: the webhook's message and code through Api.create.
+        const denied = await expectApiError(
+          cms.create({ metadata: { name: "denied", labels: { [`${L}/deny`]: "1" } } }),
+        );
+        console.log(`denied: ${denied.code} ${denied.reason}: ${denied.message}`);
+        assert.equal(denied.code, 422);
+        assert.match(
+          denied.status.message ?? "",
+          new RegExp(
+            `admission webhook "validate.kubeno.test" denied the request: configmaps labelled ${L}/deny are not allowed here`,
+          ),
+        );
+        await assert.rejects(cms.get("denied"), (e: ApiError) => e.code === 404);
+
+        // A patch: the stored object carries the label the mutating webhook added.
+        await cms.create({ metadata: { name: "mutated", labels: { keep: "me" } } });
+        const stored = await cms.get("mutated");
+        assert.deepEqual(stored.metadata.labels, { keep: "me", [`${L}/mutated`]: "yes" });
+
+        // Warnings: returned to the client as Warning headers.
+        const res = await client.requestRaw(createRequest(
+          { resource: ConfigMap, namespace: ns },
+          { metadata: { name: "warned", labels: { [`${L}/warn`]: "1" } } },
+        ));
+        assert.equal(res.status, 201);
+        const warning = res.headers.get("warning") ?? "";
+        console.log(`warning header: ${warning}`);
+        assert.match(warning, /^299 - "kubeno: this configmap is watched"$/);
+
+        // failurePolicy Fail with the webhook down: the apiserver's error; Ignore: created.
+        const failed = await expectApiError(
+          cms.create({ metadata: { name: "down-fail", labels: { [`${L}/down-fail`]: "1" } } }),
+        );
+        console.log(`down, Fail: ${failed.code} ${failed.reason}: ${failed.message}`);
+        assert.equal(failed.code, 500);
+        assert.match(
+          failed.status.message ?? "",
+          /failed calling webhook "down-fail\.kubeno\.test"/,
+        );
+        assert.match(failed.status.message ?? "", /connection refused/);
+        const ignored = await cms.create({
+          metadata: { name: "down-ignore", labels: { [`${L}/down-ignore`]: "1" } },
+        });
+        assert.equal(ignored.metadata.name, "down-ignore");
+
+        // A slow webhook: the apiserver gives up after timeoutSeconds (Fail: the create fails).
+        const timedOut = await expectApiError(
+          cms.create({ metadata: { name: "slow", labels: { [`${L}/slow`]: "1" } } }),
+        );
+        console.log(`slow, 1 s timeout: ${timedOut.code} ${timedOut.reason}: ${timedOut.message}`);
+        assert.ok(timedOut.code >= 500, `code ${timedOut.code}`);
+        assert.match(timedOut.status.message ?? "", /failed calling webhook "slow\.kubeno\.test"/);
+        assert.match(timedOut.status.message ?? "", /deadline exceeded|timeout/i);
+        assert.ok(calls.slow >= 1);
+        console.log(`calls: ${JSON.stringify(calls)}`);
+      } finally {
+        releaseSlow();
+        await vwcs.delete(vwc.metadata.name!).catch(() => {});
+        await mwcs.delete(mwc.metadata.name!).catch(() => {});
+      }
+    });
+    await server.shutdown();
+  });
+}
