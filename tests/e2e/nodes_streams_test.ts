@@ -194,6 +194,32 @@ if (requireCluster()) {
     });
   });
 
+  Deno.test("e2e nodes: kubectl exec -it runs on a terminal of the client's size", async () => {
+    await withKubectlNamespace("nodes-exec-t", async (ns) => {
+      await runPod(ns, "p");
+      const env = nodesEnv();
+      // kubectl wants a terminal for -t: `script` gives it one, 30 rows by 100 columns. The
+      // remote size arrives on the resize stream, possibly just after the command starts.
+      const remote = "test -t 0 && test -t 1 && echo on-a-tty; " +
+        'for i in $(seq 50); do s=$(stty size); [ "$s" = "30 100" ] && break; sleep 0.1; done; ' +
+        'echo "size $s"; exit 4';
+      const inner =
+        `stty rows 30 cols 100; exec '${env.kubectl}' --kubeconfig='${env.kubeconfig}' ` +
+        `exec -it -n ${ns} p -- sh -c '${remote.replaceAll("'", "'\\''")}'`;
+      const child = new Deno.Command("script", {
+        args: ["-q", "-e", "-c", inner, "/dev/null"],
+        stdin: "piped", // kept open: an ended input would end the session
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const out = await child.output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert.match(text, /on-a-tty\r\n/);
+      assert.match(text, /size 30 100\r\n/);
+      assert.equal(out.code, 4, text + new TextDecoder().decode(out.stderr));
+    });
+  });
+
   Deno.test("e2e nodes: kubectl exec -i passes stdin through to its end (10 MB, same SHA-256)", async () => {
     await withKubectlNamespace("nodes-exec-i", async (ns) => {
       await runPod(ns, "p");

@@ -7,6 +7,7 @@ module kubeno.dev/cluster/nodes
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	k8s.io/cri-api v0.36.1
 	k8s.io/cri-client v0.36.1
 	k8s.io/cri-streaming v0.36.1
@@ -26,7 +27,6 @@ require (
 	github.com/blang/semver/v4 v4.0.0 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/creack/pty v1.1.24 // indirect
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
 	github.com/emicklei/go-restful/v3 v3.13.0 // indirect
 	github.com/evanphx/json-patch/v5 v5.9.11 // indirect

@@ -10,7 +10,8 @@
 //   - logs: the CRI-format file <pods-dir>/<namespace>/<pod>/<container>.log;
 //   - attach: follows that file from its current end;
 //   - exec: a local process in <sandbox-dir>, with its exit code reported as a real node does
-//     (NonZeroExitCode) and stdin closed when the client closes it;
+//     (NonZeroExitCode) and stdin closed when the client closes it; with a TTY, on a local
+//     pseudo-terminal that follows the client's size;
 //   - port-forward: the TCP address written in <pods-dir>/<namespace>/<pod>/ports/<port>.
 package main
 
@@ -33,6 +34,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/creack/pty"
 	criapi "k8s.io/cri-api/pkg/apis"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	crilogs "k8s.io/cri-client/pkg/logs"
@@ -291,20 +293,20 @@ func (n *node) serveExec(w http.ResponseWriter, r *http.Request) {
 // ExecInContainer runs cmd as a local process in the sandbox directory. A non-zero exit comes
 // back as a utilexec.ExitError, which ServeExec turns into the NonZeroExitCode status a kubelet
 // sends; stdin is closed for the process when the client closes its stdin stream.
-func (n *node) ExecInContainer(ctx context.Context, name, _ string, container string, cmd []string, in io.Reader, out, errOut io.WriteCloser, tty bool, _ <-chan remotecommand.TerminalSize, _ time.Duration) error {
+func (n *node) ExecInContainer(ctx context.Context, name, _ string, container string, cmd []string, in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
 	ns, pod, err := splitPod(name)
 	if err != nil {
 		return err
-	}
-	if tty {
-		return errors.New("a TTY is not supported on kubeno's test nodes: exec without -t")
 	}
 	c := exec.CommandContext(ctx, cmd[0], cmd[1:]...)
 	c.Dir = n.sandboxDir
 	c.Env = append(os.Environ(), "HOSTNAME="+pod, "KUBENO_POD_NAMESPACE="+ns, "KUBENO_POD_NAME="+pod, "KUBENO_CONTAINER_NAME="+container)
 	// Its own process group, so that cancelling the stream stops what the command started.
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	if tty {
+		return execTTY(c, in, out, resize)
+	}
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Background children that keep stdout open must not hold the stream forever.
 	c.WaitDelay = 5 * time.Second
 	if out != nil {
@@ -329,12 +331,41 @@ func (n *node) ExecInContainer(ctx context.Context, name, _ string, container st
 			_ = stdin.Close()
 		}()
 	}
-	err = c.Wait()
+	return exitError(c.Wait())
+}
+
+// execTTY runs c on a new pseudo-terminal (its own session, the terminal as controlling tty):
+// one output stream, input as typed, the window size as the client reports it.
+func execTTY(c *exec.Cmd, in io.Reader, out io.Writer, resize <-chan remotecommand.TerminalSize) error {
+	f, err := pty.Start(c)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	go func() {
+		for size := range resize {
+			_ = pty.Setsize(f, &pty.Winsize{Rows: size.Height, Cols: size.Width})
+		}
+	}()
+	if in != nil {
+		go func() { _, _ = io.Copy(f, in) }()
+	}
+	if out == nil {
+		out = io.Discard
+	}
+	// Ends (EIO) once the command and whatever it started have closed the terminal.
+	_, _ = io.Copy(out, f)
+	return exitError(c.Wait())
+}
+
+// exitError turns a non-zero exit into the utilexec.ExitError that ServeExec reports as
+// NonZeroExitCode; a signal counts as 128+signal, as a shell reports it.
+func exitError(err error) error {
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
 		code := exitErr.ExitCode()
 		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = 128 + int(ws.Signal()) // as a shell reports it
+			code = 128 + int(ws.Signal())
 		}
 		return utilexec.CodeExitError{Err: err, Code: code}
 	}
