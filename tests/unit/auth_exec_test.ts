@@ -546,10 +546,10 @@ Deno.test("exec: a plugin slower than the request timeout (a login) does not tim
   const plugin = new RecordingPlugin(dir);
   await using api = apiAccepting((a) => a === "Bearer tok-1");
   const config = await configFor(dir, api.url.href, {
-    exec: execStanza(plugin, {}, { PLUGIN_SLEEP: "1.5" }),
+    exec: execStanza(plugin, {}, { PLUGIN_SLEEP: "4" }),
   });
-  // The request's 500 ms are for the server; the plugin has its own timeout.
-  using client = new Client(config, { timeoutMs: 500, retry: { maxRetries: 0 } });
+  // The request's 2 s are for the server; the plugin has its own timeout.
+  using client = new Client(config, { timeoutMs: 2_000, retry: { maxRetries: 0 } });
   assert.equal(await client.requestText(VERSION), `{"gitVersion":"v1"}`);
   assert.equal(plugin.runs().length, 1);
 });
