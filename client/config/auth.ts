@@ -3,7 +3,8 @@
  *
  * A {@link Config} carries one {@link AuthProvider}. The ones here cover static tokens,
  * token files that rotate (service accounts, `tokenFile` in a kubeconfig) and basic auth;
- * exec credential plugins are in `exec.ts` (`ExecAuth`).
+ * exec credential plugins are in `exec.ts` (`ExecAuth`), the `oidc` auth provider in `oidc.ts`
+ * (`OidcAuth`).
  *
  * @module
  */
