@@ -646,6 +646,11 @@ function writeEnv(e: ClusterEnv): void {
 // ---------------------------------------------------------------------------------------------
 // Commands
 
+/**
+ * Runs build.sh every time: it returns at once when its stamps match (hashes of both modules,
+ * node-streams' source and itself) and rebuilds what is stale otherwise, so that binaries built
+ * from an older checkout (without a flag this file now passes, say) are never started.
+ */
 async function ensureBinaries(): Promise<void> {
   const files = [...components.map(bin), bin("kubectl"), stagesFile];
   const missing = files.filter((f) => {
@@ -655,11 +660,13 @@ async function ensureBinaries(): Promise<void> {
       return true;
     }
   });
-  if (missing.length === 0) return;
-  console.error(`missing ${missing.join(", ")}: running tests/cluster/build.sh`);
-  console.error("(a cold build takes tens of minutes on 2 cores)");
+  if (missing.length > 0) {
+    console.error(`missing ${missing.join(", ")}: running tests/cluster/build.sh`);
+    console.error("(a cold build takes tens of minutes on 2 cores)");
+  }
+  // Its output goes to stderr: stdout stays the cluster's own summary.
   const st = await new Deno.Command("bash", {
-    args: [`${here}build.sh`],
+    args: ["-c", 'bash "$1" >&2', "bash", `${here}build.sh`],
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
