@@ -3,9 +3,10 @@
  * `(Request) => Promise<Response>` for `Deno.serve`. The body is read with a size cap and
  * checked before the function sees it; a hostile or broken request gets a 4xx, never a crash.
  *
- * Serve with `Deno.serve({ cert, key, ... }, handler)` and register it with
+ * Serve it with {@link serveTls} (certificate and key from files, rotated without dropping a
+ * call) or `Deno.serve({ cert, key }, handler)`, and register it with
  * `validatingWebhookConfiguration` / `mutatingWebhookConfiguration` from the core. Not yet
- * here (issue 16): TLS reloaded from files on change, ConversionReview and `conversionHandler`.
+ * here (issue 16): ConversionReview and `conversionHandler`.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import {
   parseAdmissionReview,
 } from "../core/admission.ts";
 import type { KubeObject, ResourceType } from "../core/resource.ts";
+import { KubeError } from "../core/error.ts";
 
 /**
  * The apiserver's own limit on a request body (3 MiB); no review it sends is larger.
@@ -258,5 +260,195 @@ export function validateWith<K = KubeObject>(resource: Validates): AdmissionFn<K
       ? resource.safeParseUpdate(req.oldObject, req.object)
       : resource.safeParse(req.object);
     return r.success ? { allowed: true } : deny(r.error.message, 422);
+  };
+}
+
+/**
+ * Options of {@link serveTls}.
+ *
+ * @example
+ * ```ts
+ * import type { ServeTlsOptions } from "@kubeno/kube";
+ * const o: ServeTlsOptions = { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key", port: 8443 };
+ * ```
+ */
+export interface ServeTlsOptions {
+  /** PEM certificate chain, re-read when it changes (a mounted Secret is swapped atomically). */
+  certFile: string;
+  /** PEM private key of the certificate. */
+  keyFile: string;
+  /** Address to listen on. @default "0.0.0.0" */
+  hostname?: string;
+  /** Port; `0` picks a free one (see {@link TlsServer.addr}). @default 8443 */
+  port?: number;
+  /** Stops the server (in-flight requests finish). */
+  signal?: AbortSignal;
+  /** How often the files are compared with what is served. @default 1000 */
+  reloadIntervalMs?: number;
+  /**
+   * Told after each attempt to serve changed files. A failed one (a key that does not match
+   * the certificate, a half-written file) keeps the previous certificate in service.
+   * @default failures go to console.error
+   */
+  onReload?: (result: { ok: true } | { ok: false; error: unknown }) => void;
+}
+
+/**
+ * A server from {@link serveTls}.
+ *
+ * @example
+ * ```ts
+ * import type { TlsServer } from "@kubeno/kube";
+ * const stop = async (s: TlsServer) => { await s.shutdown(); await s.finished; };
+ * ```
+ */
+export interface TlsServer extends AsyncDisposable {
+  /** The address clients connect to. */
+  readonly addr: Deno.NetAddr;
+  /** Resolves once the server has stopped. */
+  readonly finished: Promise<void>;
+  /** Re-reads the files now; true if a new certificate is being served. */
+  reload(): Promise<boolean>;
+  /** Stops accepting, lets in-flight requests finish. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Serves `handler` over TLS with the certificate and key read from files, and serves a new
+ * certificate without dropping a connection when the files change (certificate rotation,
+ * e.g. by cert-manager). Deno cannot swap the certificate of a running `Deno.serve`, and
+ * `reusePort` for TLS is unstable, so the public port is a plain TCP listener that passes
+ * each connection to the TLS server of the current certificate on 127.0.0.1; after a change,
+ * new connections go to a new TLS server and the old one drains. Needs `--allow-net` and
+ * `--allow-read` for the two files. (`remoteAddr` as the handler sees it is that relay's.)
+ *
+ * @example
+ * ```ts
+ * import { admissionHandler, allow, serveTls } from "@kubeno/kube";
+ * const server = await serveTls(admissionHandler(() => allow()), {
+ *   certFile: "/tls/tls.crt", keyFile: "/tls/tls.key", port: 8443,
+ * });
+ * await server.finished;
+ * ```
+ */
+export async function serveTls(
+  handler: (req: Request) => Response | Promise<Response>,
+  options: ServeTlsOptions,
+): Promise<TlsServer> {
+  const interval = options.reloadIntervalMs ?? 1000;
+  if (!Number.isFinite(interval) || interval <= 0) {
+    throw new RangeError(`reloadIntervalMs ${interval} must be a positive number`);
+  }
+  const onReload = options.onReload ?? ((r) => {
+    if (!r.ok) console.error("serveTls: keeping the previous certificate:", r.error);
+  });
+  const read = async () => ({
+    cert: await Deno.readTextFile(options.certFile),
+    key: await Deno.readTextFile(options.keyFile),
+  });
+  const start = (pem: { cert: string; key: string }) =>
+    Deno.serve({ hostname: "127.0.0.1", port: 0, ...pem, onListen: () => {} }, handler);
+
+  let pem: { cert: string; key: string };
+  let inner: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    pem = await read();
+    inner = start(pem);
+  } catch (e) {
+    throw new KubeError(
+      `cannot serve TLS from ${options.certFile} and ${options.keyFile}: ${(e as Error).message}` +
+        " (PEM certificate and its matching private key; --allow-read for both files)",
+      { cause: e },
+    );
+  }
+  const listener = Deno.listen({
+    hostname: options.hostname ?? "0.0.0.0",
+    port: options.port ?? 8443,
+  });
+  const draining = new Set<Promise<void>>();
+
+  const relay = async (conn: Deno.Conn) => {
+    let up: Deno.Conn;
+    try {
+      up = await Deno.connect({ hostname: "127.0.0.1", port: inner.addr.port });
+    } catch {
+      conn.close();
+      return;
+    }
+    await Promise.all([
+      conn.readable.pipeTo(up.writable).catch(() => {}),
+      up.readable.pipeTo(conn.writable).catch(() => {}),
+    ]);
+    for (const c of [conn, up]) {
+      try {
+        c.close();
+      } catch { /* already closed by the pipe */ }
+    }
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) relay(conn);
+  })().catch(() => {});
+
+  let chain: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const reload = (): Promise<boolean> => {
+    const next = chain.then(async () => {
+      if (stopped) return false;
+      let fresh: { cert: string; key: string };
+      try {
+        fresh = await read();
+      } catch (error) {
+        onReload({ ok: false, error });
+        return false;
+      }
+      if (fresh.cert === pem.cert && fresh.key === pem.key) return false;
+      let started: Deno.HttpServer<Deno.NetAddr>;
+      try {
+        started = start(fresh);
+      } catch (error) {
+        pem = fresh; // not retried until the files change again
+        onReload({ ok: false, error });
+        return false;
+      }
+      const old = inner;
+      inner = started;
+      pem = fresh;
+      const d = old.shutdown().finally(() => draining.delete(d));
+      draining.add(d);
+      onReload({ ok: true });
+      return true;
+    });
+    chain = next;
+    return next;
+  };
+  const timer = setInterval(() => void reload(), interval);
+
+  let done!: () => void;
+  const finished = new Promise<void>((r) => done = r);
+  const shutdown = async () => {
+    if (!stopped) {
+      stopped = true;
+      clearInterval(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      await chain.catch(() => {});
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      await accepting;
+      await Promise.all([inner.shutdown(), ...draining]);
+      done();
+    }
+    await finished;
+  };
+  const onAbort = () => void shutdown();
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  return {
+    addr: listener.addr as Deno.NetAddr,
+    finished,
+    reload,
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
   };
 }

@@ -2,7 +2,8 @@
  * Admission webhooks served by this Deno process over TLS on 127.0.0.1 and called by the real
  * kube-apiserver: a denial reaches `Api.create` as an ApiError with the webhook's message and
  * code, a patch is stored, warnings arrive as Warning headers, and failurePolicy / timeoutSeconds
- * decide when the webhook is down or slow.
+ * decide when the webhook is down or slow, and rotating the serving certificate (serveTls)
+ * while the apiserver keeps calling fails no admission.
  */
 
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import {
   jsonPointer,
   mutatingWebhookConfiguration,
   patch,
+  serveTls,
   validatingWebhookConfiguration,
   type WebhookOptions,
 } from "../../mod.ts";
@@ -26,35 +28,7 @@ import {
   ValidatingWebhookConfiguration,
 } from "../../core/k8s/admissionregistration.k8s.io/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
-
-/** A CA and a serving certificate for IP:127.0.0.1 signed by it (EC P-256, openssl). */
-async function servingCertificate(): Promise<{ ca: string; cert: string; key: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "kubeno-webhook-pki-" });
-  try {
-    const script = `
-set -eu
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key
-openssl req -x509 -new -key ca.key -subj "/CN=kubeno-webhook-ca" -days 1 -sha256 -out ca.crt \\
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key
-openssl req -new -key tls.key -subj "/CN=kubeno-webhook" -out tls.csr
-printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\nextendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1\\n' > tls.ext
-openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -sha256 -extfile tls.ext -out tls.crt 2>/dev/null
-`;
-    const out = await new Deno.Command("sh", {
-      args: ["-c", script],
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    })
-      .output();
-    if (!out.success) throw new Error(`openssl failed: ${new TextDecoder().decode(out.stderr)}`);
-    const read = (f: string) => Deno.readTextFile(`${dir}/${f}`);
-    return { ca: await read("ca.crt"), cert: await read("tls.crt"), key: await read("tls.key") };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { type Pem, webhookPki } from "../unit/_webhook_pki.ts";
 
 /** A port nothing listens on: bound, then released. */
 function closedPort(): number {
@@ -84,7 +58,14 @@ if (requireCluster()) {
     sanitizeOps: false,
   }, async () => {
     using client = await Client.tryDefault();
-    const pki = await servingCertificate();
+    const [one, two] = await webhookPki(2);
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-webhook-tls-" });
+    const certFile = `${dir}/tls.crt`, keyFile = `${dir}/tls.key`;
+    const install = async (p: Pem) => {
+      await Deno.writeTextFile(certFile, p.cert);
+      await Deno.writeTextFile(keyFile, p.key);
+    };
+    await install(one.serving);
     const calls = { validate: 0, mutate: 0, slow: 0 };
     let releaseSlow = () => {};
     const slowReleased = new Promise<void>((r) => releaseSlow = r);
@@ -115,19 +96,13 @@ if (requireCluster()) {
       await Promise.race([slowReleased, new Promise((r) => setTimeout(r, 20_000))]);
       return allow();
     });
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-      onListen: () => {},
-    }, (req) => {
+    const server = await serveTls((req) => {
       const path = new URL(req.url).pathname;
       if (path === "/validate") return validate(req);
       if (path === "/mutate") return mutate(req);
       if (path === "/slow") return slow(req);
       return new Response("not found", { status: 404 });
-    });
+    }, { certFile, keyFile, hostname: "127.0.0.1", port: 0, reloadIntervalMs: 3_600_000 });
     const base = `https://127.0.0.1:${server.addr.port}`;
     const down = `https://127.0.0.1:${closedPort()}`;
 
@@ -148,7 +123,8 @@ if (requireCluster()) {
       const without = (...keys: string[]) => ({
         matchExpressions: keys.map((k) => ({ key: `${L}/${k}`, operator: "DoesNotExist" })),
       });
-      const common = { caBundle: pki.ca, rules, namespaceSelector };
+      // Both CAs: the serving certificate is rotated from one to the other below.
+      const common = { caBundle: one.ca + two.ca, rules, namespaceSelector };
       const vwc = validatingWebhookConfiguration(ns, [
         {
           ...common,
@@ -254,6 +230,38 @@ if (requireCluster()) {
         assert.match(timedOut.status.message ?? "", /failed calling webhook "slow\.kubeno\.test"/);
         assert.match(timedOut.status.message ?? "", /deadline exceeded|timeout/i);
         assert.ok(calls.slow >= 1);
+
+        // Certificate rotation while the apiserver keeps calling (failurePolicy Fail): none fails.
+        let rotating = true, rotations = 0, created = 0;
+        const failures: string[] = [];
+        const rotator = (async () => {
+          try {
+            for (let i = 0; i < 6; i++) {
+              await install(i % 2 ? one.serving : two.serving);
+              if (await server.reload()) rotations++;
+              await new Promise((r) => setTimeout(r, 150));
+            }
+          } finally {
+            rotating = false;
+          }
+        })();
+        while (rotating || created < 10) {
+          try {
+            const cm = await cms.create({
+              metadata: { name: `rotation-${created + failures.length}` },
+            });
+            assert.equal(cm.metadata.labels?.[`${L}/mutated`], "yes");
+            created++;
+          } catch (e) {
+            failures.push(String(e));
+          }
+        }
+        await rotator;
+        console.log(
+          `rotation: ${rotations} rotations, ${created} creates, ${failures.length} failed`,
+        );
+        assert.equal(rotations, 6);
+        assert.deepEqual(failures, []);
         console.log(`calls: ${JSON.stringify(calls)}`);
       } finally {
         releaseSlow();
@@ -262,5 +270,6 @@ if (requireCluster()) {
       }
     });
     await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
   });
 }

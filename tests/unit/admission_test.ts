@@ -11,14 +11,17 @@ import {
   customResource,
   deny,
   jsonPointer,
+  KubeError,
   mutatingWebhookConfiguration,
   parseAdmissionReview,
   patch,
+  serveTls,
   validateWith,
   validatingWebhookConfiguration,
   type WebhookOptions,
 } from "../../mod.ts";
 import { ConfigMap } from "../../core/k8s/core/v1.ts";
+import { type Pem, webhookPki } from "./_webhook_pki.ts";
 
 function request(over: Partial<AdmissionRequest> = {}): AdmissionRequest {
   return {
@@ -369,5 +372,124 @@ Deno.test("webhook configurations refuse what the apiserver would reject, with t
       (e: unknown) => e instanceof AdmissionError && re.test(e.message),
       JSON.stringify(over),
     );
+  }
+});
+
+Deno.test({
+  name:
+    "serveTls: a rotated certificate is served without a failed request; a mismatched key keeps the old one",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const [one, two] = await webhookPki(2);
+  const dir = await Deno.makeTempDir({ prefix: "kubeno-servetls-" });
+  const certFile = `${dir}/tls.crt`, keyFile = `${dir}/tls.key`;
+  const write = async (p: Pem, which: "cert" | "key" | "both" = "both") => {
+    if (which !== "key") await Deno.writeTextFile(certFile, p.cert);
+    if (which !== "cert") await Deno.writeTextFile(keyFile, p.key);
+  };
+  await write(one.serving);
+  const results: ({ ok: true } | { ok: false; error: unknown })[] = [];
+  let reloaded = () => {};
+  const server = await serveTls(() => new Response("ok"), {
+    certFile,
+    keyFile,
+    hostname: "127.0.0.1",
+    port: 0,
+    reloadIntervalMs: 3_600_000, // phase 1 reloads explicitly
+    onReload: (r) => {
+      results.push(r);
+      if (r.ok) reloaded();
+    },
+  });
+  const url = `https://127.0.0.1:${server.addr.port}/`;
+  const trusting = (ca: string) => Deno.createHttpClient({ caCerts: [ca] });
+  const get = async (client: Deno.HttpClient) => {
+    try {
+      return await (await fetch(url, { client })).text();
+    } catch {
+      return "failed";
+    } finally {
+      client.close();
+    }
+  };
+  // A client trusting both CAs keeps calling through every rotation: none may fail.
+  const both = Deno.createHttpClient({ caCerts: [one.ca, two.ca] });
+  let stop = false, calls = 0;
+  const failures: unknown[] = [];
+  const load = (async () => {
+    while (!stop) {
+      try {
+        await (await fetch(url, { client: both, method: "POST", body: "x" })).text();
+        calls++;
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+  })();
+  try {
+    assert.equal(await get(trusting(one.ca)), "ok");
+    assert.equal(await get(trusting(two.ca)), "failed");
+
+    await write(two.serving, "key"); // half-way through a rotation: the key does not match
+    assert.equal(await server.reload(), false);
+    assert.equal(results.length, 1);
+    assert.ok(!results[0].ok);
+    assert.match(String((results[0] as { error: unknown }).error), /KeyMismatch|consistent/);
+    assert.equal(await get(trusting(one.ca)), "ok");
+
+    await write(two.serving, "cert");
+    assert.equal(await server.reload(), true);
+    assert.equal(await server.reload(), false); // unchanged files: nothing to do
+    assert.equal(await get(trusting(two.ca)), "ok");
+    assert.equal(await get(trusting(one.ca)), "failed");
+  } finally {
+    stop = true;
+    await load;
+    both.close();
+    await server.shutdown();
+  }
+  assert.ok(calls > 0);
+  assert.deepEqual(failures, []);
+
+  // Polling: a server that is told nothing picks up changed files.
+  await write(one.serving);
+  const polled = await serveTls(() => new Response("ok"), {
+    certFile,
+    keyFile,
+    hostname: "127.0.0.1",
+    port: 0,
+    reloadIntervalMs: 50,
+    onReload: (r) => r.ok && reloaded(),
+  });
+  try {
+    const seen = new Promise<void>((r) => reloaded = r);
+    await write(two.serving);
+    await seen;
+    const res = await fetch(`https://127.0.0.1:${polled.addr.port}/`, { client: trusting(two.ca) });
+    assert.equal(await res.text(), "ok");
+  } finally {
+    await polled.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serveTls refuses unreadable or mismatched files with what to do", async () => {
+  const [one, two] = await webhookPki(2);
+  const dir = await Deno.makeTempDir({ prefix: "kubeno-servetls-" });
+  try {
+    await Deno.writeTextFile(`${dir}/c`, one.serving.cert);
+    await Deno.writeTextFile(`${dir}/k`, two.serving.key);
+    const opts = { hostname: "127.0.0.1", port: 0 };
+    await assert.rejects(
+      serveTls(() => new Response(), { ...opts, certFile: `${dir}/c`, keyFile: `${dir}/k` }),
+      (e: Error) => e instanceof KubeError && /matching private key/.test(e.message),
+    );
+    await assert.rejects(
+      serveTls(() => new Response(), { ...opts, certFile: `${dir}/none`, keyFile: `${dir}/k` }),
+      (e: Error) => e instanceof KubeError && e.message.includes(`${dir}/none`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
