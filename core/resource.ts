@@ -454,9 +454,21 @@ export type ObjectOf<R> = R extends ResourceType<infer K> ? K : never;
  * objectKey({ metadata: { name: "a", namespace: "ns" } }); // "ns/a"
  * ```
  */
-export function objectKey(obj: { metadata: ObjectMeta }): string {
+export function objectKey(obj: { readonly metadata: NamedMeta }): string {
   return keyOf(obj.metadata.name ?? "", obj.metadata.namespace);
 }
+
+/**
+ * The part of {@link ObjectMeta} that names an object; read-only, so that read-only objects
+ * (as a store hands them out) are accepted too.
+ *
+ * @example
+ * ```ts
+ * import type { NamedMeta } from "@kubeno/kube";
+ * const m: NamedMeta = { name: "a", namespace: "ns", uid: "9f1c" };
+ * ```
+ */
+export type NamedMeta = Readonly<Pick<ObjectMeta, "name" | "namespace" | "uid">>;
 
 /**
  * The key for a name and optional namespace, as {@link objectKey}.
@@ -520,7 +532,7 @@ export interface ObjectRef {
  */
 export function objectRef<K extends KubeObject>(
   rt: ResourceType<K>,
-  obj: { metadata: ObjectMeta },
+  obj: { readonly metadata: NamedMeta },
 ): ObjectRef {
   const ref: ObjectRef = {
     apiVersion: rt.apiVersion,
@@ -547,7 +559,7 @@ export function objectRef<K extends KubeObject>(
  */
 export function ownerReference<K extends KubeObject>(
   rt: ResourceType<K>,
-  owner: { metadata: ObjectMeta },
+  owner: { readonly metadata: NamedMeta },
   opts: { controller?: boolean; blockOwnerDeletion?: boolean } = {},
 ): OwnerReference {
   const { name, uid } = owner.metadata;

@@ -26,6 +26,7 @@ import {
   Client,
   Controller,
   customResource,
+  type DeepReadonly,
   finalizer,
   type InferResource,
   LeaderElector,
@@ -86,7 +87,7 @@ export interface Context {
 type Condition = z.infer<typeof condition>;
 
 function readyCondition(
-  old: Condition[] | undefined,
+  old: readonly DeepReadonly<Condition>[] | undefined,
   generation: number | undefined,
   message: string,
 ): Condition {
@@ -107,7 +108,7 @@ function readyCondition(
 }
 
 async function apply(
-  cmg: ConfigMapGenerator,
+  cmg: DeepReadonly<ConfigMapGenerator>,
   ctx: Context,
   signal: AbortSignal,
 ): Promise<Action> {
@@ -187,7 +188,7 @@ async function apply(
 }
 
 async function cleanup(
-  cmg: ConfigMapGenerator,
+  cmg: DeepReadonly<ConfigMapGenerator>,
   ctx: Context,
   signal: AbortSignal,
 ): Promise<Action> {
@@ -219,7 +220,7 @@ async function cleanup(
  * ```
  */
 export async function reconcile(
-  cmg: ConfigMapGenerator,
+  cmg: DeepReadonly<ConfigMapGenerator>,
   ctx: Context,
   info: ReconcileInfo<ConfigMapGenerator>,
 ): Promise<Action> {
@@ -239,7 +240,7 @@ export async function reconcile(
  * ```
  */
 export function errorPolicy(
-  cmg: ConfigMapGenerator,
+  cmg: DeepReadonly<ConfigMapGenerator>,
   error: unknown,
   ctx: Context,
   info: ReconcileInfo<ConfigMapGenerator>,

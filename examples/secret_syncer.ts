@@ -15,6 +15,7 @@ import {
   backoffDelay,
   Client,
   Controller,
+  type DeepReadonly,
   finalizer,
   isNotFound,
   shutdownSignal,
@@ -28,7 +29,7 @@ interface Ctx {
   client: Client;
 }
 
-async function reconcile(cm: ConfigMap, ctx: Ctx): Promise<Action> {
+async function reconcile(cm: DeepReadonly<ConfigMap>, ctx: Ctx): Promise<Action> {
   const ns = cm.metadata.namespace!;
   const name = cm.metadata.name!;
   const secrets = Api.namespaced(ctx.client, Secret, ns);

@@ -14,7 +14,7 @@ import type { ControllerMetrics } from "./metrics.ts";
 import { type Predicate, PredicateCache, type PredicateConfig } from "./predicate.ts";
 import { backoffDelay, Scheduler } from "./scheduler.ts";
 import { shutdownSignal } from "./shutdown.ts";
-import { Store } from "./store.ts";
+import { type DeepReadonly, Store } from "./store.ts";
 import { type WatchableApi, watcher, type WatcherConfig, type WatcherError } from "./watcher.ts";
 
 /**
@@ -47,7 +47,8 @@ export interface ReconcileInfo<K extends KubeObject> {
 }
 
 /**
- * The reconcile function: makes the world match `obj`, returns what to do next. Throwing is
+ * The reconcile function: makes the world match `obj`, returns what to do next. `obj` is the
+ * store's own object, typed {@link DeepReadonly}: copy it (`structuredClone`) to change it. Throwing is
  * fine: the error policy decides when to retry (except for a reconcile that fails after
  * `info.signal` aborted at shutdown: nothing is retried then). Returning anything but an {@link Action}
  * (a forgotten `return`) counts as a failure with an {@link ActionError}.
@@ -63,7 +64,7 @@ export interface ReconcileInfo<K extends KubeObject> {
  * ```
  */
 export type Reconcile<K extends KubeObject, C> = (
-  obj: K,
+  obj: DeepReadonly<K>,
   ctx: C,
   info: ReconcileInfo<K>,
 ) => Promise<Action>;
@@ -86,7 +87,7 @@ export type Reconcile<K extends KubeObject, C> = (
  * ```
  */
 export type ErrorPolicy<K extends KubeObject, C> = (
-  obj: K,
+  obj: DeepReadonly<K>,
   error: unknown,
   ctx: C,
   info: ReconcileInfo<K>,

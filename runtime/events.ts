@@ -9,7 +9,7 @@
 import { Api } from "../client/api.ts";
 import type { Client } from "../client/client.ts";
 import { isNotFound } from "../core/error.ts";
-import type { KubeObject, ObjectRef, ResourceType } from "../core/resource.ts";
+import type { KubeObject, ObjectMeta, ObjectRef, ResourceType } from "../core/resource.ts";
 import { Event as EventV1 } from "../core/k8s/events.k8s.io/v1.ts";
 import type { Event as EventObject } from "../core/k8s/events.k8s.io/v1.ts";
 import type { ObjectReference } from "../core/k8s/core/v1.ts";
@@ -193,7 +193,11 @@ export class Recorder {
    */
   async publishFor<K extends KubeObject>(
     rt: ResourceType<K>,
-    obj: K,
+    obj: {
+      readonly metadata: Readonly<
+        Pick<ObjectMeta, "name" | "namespace" | "uid" | "resourceVersion">
+      >;
+    },
     event: EventRecord,
   ): Promise<EventObject> {
     const m = obj.metadata;

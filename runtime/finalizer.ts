@@ -7,8 +7,9 @@
 import { Api } from "../client/api.ts";
 import { KubeError } from "../core/error.ts";
 import type { JsonPatchOp } from "../core/params.ts";
-import type { KubeObject } from "../core/resource.ts";
+import type { KubeObject, NamedMeta } from "../core/resource.ts";
 import { Action } from "./action.ts";
+import type { DeepReadonly } from "./store.ts";
 
 /**
  * The two halves of a reconcile with a finalizer: `apply` while the object lives, `cleanup`
@@ -26,13 +27,13 @@ import { Action } from "./action.ts";
  */
 export interface FinalizerHandlers<K extends KubeObject> {
   /** Makes the world match the object. Runs only once our finalizer is on the object. */
-  apply(obj: K): Promise<Action>;
+  apply(obj: DeepReadonly<K>): Promise<Action>;
   /**
    * Undoes what `apply` did outside the cluster's garbage collection. The finalizer is removed
    * only after this resolves; if it throws, it is retried on the next reconcile. It must be
    * safe to run again (if the removal of the finalizer fails after it succeeded).
    */
-  cleanup(obj: K): Promise<Action>;
+  cleanup(obj: DeepReadonly<K>): Promise<Action>;
 }
 
 /**
@@ -105,10 +106,10 @@ const FINALIZER_NAME =
  *
  * @example
  * ```ts
- * import { Action, Api, Client, finalizer } from "@kubeno/kube";
+ * import { Action, Api, Client, type DeepReadonly, finalizer } from "@kubeno/kube";
  * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
  * const api = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
- * async function reconcile(cm: ConfigMap): Promise<Action> {
+ * async function reconcile(cm: DeepReadonly<ConfigMap>): Promise<Action> {
  *   return await finalizer(api, "example.com/cleanup", cm, {
  *     apply: async () => Action.requeue(300_000),
  *     cleanup: async () => Action.awaitChange(),
@@ -119,7 +120,7 @@ const FINALIZER_NAME =
 export async function finalizer<K extends KubeObject>(
   api: Api<K>,
   name: string,
-  obj: K,
+  obj: NoInfer<DeepReadonly<K>>,
   handlers: FinalizerHandlers<K>,
 ): Promise<Action> {
   if (!FINALIZER_NAME.test(name) || name.length > 316) {
@@ -182,7 +183,7 @@ export async function finalizer<K extends KubeObject>(
   return action;
 }
 
-function scoped<K extends KubeObject>(api: Api<K>, obj: K): Api<K> {
+function scoped<K extends KubeObject>(api: Api<K>, obj: { readonly metadata: NamedMeta }): Api<K> {
   const ns = obj.metadata.namespace;
   if (api.resource.namespaced && api.namespace === undefined && ns) {
     return Api.namespaced(api.client, api.resource, ns);
@@ -196,7 +197,7 @@ async function patch<K extends KubeObject>(
   ops: JsonPatchOp[],
   phase: FinalizerErrorPhase,
   what: string,
-  obj: K,
+  obj: Described,
 ): Promise<void> {
   try {
     await api.patch(name, { type: "json", body: ops });
@@ -207,7 +208,9 @@ async function patch<K extends KubeObject>(
   }
 }
 
-function describe(obj: KubeObject): string {
+type Described = { readonly kind?: string; readonly metadata: NamedMeta };
+
+function describe(obj: Described): string {
   const m = obj.metadata;
   return `${obj.kind ?? "object"} ${m.namespace ? `${m.namespace}/` : ""}${m.name}`;
 }

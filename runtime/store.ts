@@ -9,6 +9,32 @@ import { keyOf, type KubeObject, objectKey } from "../core/resource.ts";
 import type { WatcherEvent } from "./watcher.ts";
 
 /**
+ * A read-only view of `T`, all the way down: what {@link Store} hands out. The store's objects
+ * are its cache, shared by every reader (and, in a {@link Controller}, by every reconcile): a
+ * change made to one would be what the next reader sees, although the server never had it.
+ * Read them as they are; to change one, copy it first: `structuredClone(obj) as ConfigMap`
+ * (the copy is yours). Functions that only read an object (`objectKey`, `objectRef`,
+ * `ownerReference`, `finalizer`, `Recorder.publishFor`) accept the read-only view.
+ *
+ * Types only: nothing is frozen at run time.
+ *
+ * @example
+ * ```ts
+ * import type { DeepReadonly } from "@kubeno/kube";
+ * import type { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * function show(cm: DeepReadonly<ConfigMap>) {
+ *   // cm.data!.x = "y"; // a type error: copy first
+ *   const copy: ConfigMap = structuredClone(cm) as ConfigMap;
+ *   copy.data = { ...copy.data, x: "y" };
+ * }
+ * ```
+ */
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown ? T
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
+  : T;
+
+/**
  * Computes the index values of an object: one value, several, or none (`undefined` or `[]`:
  * the object is not in that index).
  *
@@ -78,7 +104,8 @@ type Index<K> = Map<string, Map<string, K>>;
  * aside and swaps it in at `InitDone`: readers never see a half-built cache, and objects deleted
  * while the watch was down are gone after the swap.
  *
- * The objects returned are the store's own: treat them as read-only (copy before changing).
+ * The objects returned are the store's own, typed {@link DeepReadonly} so that a reader cannot
+ * change the cache by accident: copy one before changing it.
  *
  * @example
  * ```ts
@@ -135,11 +162,12 @@ export class Store<K extends KubeObject> {
    * store.get("default/blog") === store.get("blog", "default"); // true
    * ```
    */
-  get(key: string): K | undefined;
+  get(key: string): DeepReadonly<K> | undefined;
   /** The object named `name` in `namespace`. */
-  get(name: string, namespace: string | undefined): K | undefined;
-  get(keyOrName: string, namespace?: string): K | undefined {
-    return this.#objects.get(arguments.length > 1 ? keyOf(keyOrName, namespace) : keyOrName);
+  get(name: string, namespace: string | undefined): DeepReadonly<K> | undefined;
+  get(keyOrName: string, namespace?: string): DeepReadonly<K> | undefined {
+    const key = arguments.length > 1 ? keyOf(keyOrName, namespace) : keyOrName;
+    return this.#objects.get(key) as DeepReadonly<K> | undefined;
   }
 
   /**
@@ -164,8 +192,8 @@ export class Store<K extends KubeObject> {
    * const names = new Store().list().map((o) => o.metadata.name);
    * ```
    */
-  list(): K[] {
-    return Array.from(this.#objects.values());
+  list(): DeepReadonly<K>[] {
+    return Array.from(this.#objects.values()) as DeepReadonly<K>[];
   }
 
   /**
@@ -235,9 +263,9 @@ export class Store<K extends KubeObject> {
    * const inDefault = store.byIndex("namespace", "default");
    * ```
    */
-  byIndex(name: string, value: string): K[] {
+  byIndex(name: string, value: string): DeepReadonly<K>[] {
     const bucket = this.#index(name).get(value);
-    return bucket ? Array.from(bucket.values()) : [];
+    return bucket ? Array.from(bucket.values()) as DeepReadonly<K>[] : [];
   }
 
   /**

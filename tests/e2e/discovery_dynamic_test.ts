@@ -11,6 +11,7 @@ import {
   Client,
   Config,
   Controller,
+  type DeepReadonly,
   Discovery,
   type DynamicObject,
   isStatus,
@@ -90,7 +91,7 @@ if (requireCluster()) {
       const seen = new Set<string>();
       const cac = new AbortController();
       const results = new Controller(cms, { labelSelector: "app=dyn" }).run(
-        (cm: DynamicObject) => {
+        (cm: DeepReadonly<DynamicObject>) => {
           seen.add(cm.metadata.name!);
           if (seen.size === 2) cac.abort();
           return Promise.resolve(Action.awaitChange());

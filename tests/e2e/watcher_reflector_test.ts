@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Api, Client, Config, isGone } from "../../mod.ts";
 import { ConfigMap } from "../../core/k8s/core/v1.ts";
 import { reflector } from "../../runtime/reflector.ts";
-import type { Store } from "../../runtime/store.ts";
+import type { DeepReadonly, Store } from "../../runtime/store.ts";
 import {
   metadataWatcher,
   type WatchableApi,
@@ -19,7 +19,7 @@ import { requireCluster, withNamespace } from "./_cluster.ts";
 requireCluster();
 
 /** `name@resourceVersion` of every object, sorted: equal iff same objects at same versions. */
-function fingerprint(objs: ConfigMap[]): string[] {
+function fingerprint(objs: readonly DeepReadonly<ConfigMap>[]): string[] {
   return objs.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
 }
 

@@ -7,6 +7,7 @@ import { Action, ActionError } from "../../runtime/action.ts";
 import { Controller, type ReconcileResult } from "../../runtime/controller.ts";
 import { LeadershipLostError } from "../../runtime/lease.ts";
 import { predicates } from "../../runtime/predicate.ts";
+import type { DeepReadonly } from "../../runtime/store.ts";
 import { ControllerMetrics, metricsHandler } from "../../runtime/metrics.ts";
 import type { WatchableApi } from "../../runtime/watcher.ts";
 
@@ -106,7 +107,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Runs a controller in the background, collecting results until stopped. */
 function start<C>(
   c: Controller<Foo>,
-  reconcile: (obj: Foo, ctx: C) => Promise<Action>,
+  reconcile: (obj: DeepReadonly<Foo>, ctx: C) => Promise<Action>,
   ctx: C,
   opts: {
     concurrency?: number;
@@ -748,4 +749,24 @@ Deno.test("Controller: the error policy is not called for a reconcile that fails
   assert.equal(a.aborted, true);
   assert.equal(a.action.requeueAfterMs, undefined);
   assert.equal(results.find((r) => r.key === "ns/b")!.aborted, undefined);
+});
+
+Deno.test("Controller: the reconcile and the error policy get read-only objects (types)", () => {
+  const c = new Controller<Foo>(new FakeApi<Foo>(Foo as never) as never);
+  // Never run: the type checker must reject the assignments.
+  const typed = () =>
+    c.run(
+      (o) => {
+        // @ts-expect-error: the reconcile's object is the store's, read-only
+        o.spec!.n = 2;
+        return Promise.resolve(Action.awaitChange());
+      },
+      (o) => {
+        // @ts-expect-error: the error policy's too
+        o.metadata.labels = {};
+        return Action.awaitChange();
+      },
+      {},
+    );
+  assert.equal(typeof typed, "function");
 });

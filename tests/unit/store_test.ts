@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { KubeObject } from "../../core/resource.ts";
-import { indexers, Store } from "../../runtime/store.ts";
+import { type DeepReadonly, indexers, Store } from "../../runtime/store.ts";
 import type { WatcherEvent } from "../../runtime/watcher.ts";
 
 interface Obj extends KubeObject {
@@ -12,7 +12,7 @@ function obj(name: string, namespace?: string, extra: Partial<Obj["metadata"]> =
   return { metadata: { name, namespace, ...extra } };
 }
 
-function names(list: Obj[]): string[] {
+function names(list: readonly DeepReadonly<Obj>[]): string[] {
   return list.map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`).sort();
 }
 
@@ -208,4 +208,25 @@ Deno.test("store: property: equals a model under random event sequences", () => 
     }),
     { numRuns: 300 },
   );
+});
+
+Deno.test("store: the objects it hands out are read-only in the types (a copy is not)", () => {
+  const s = new Store<Obj>({ indexers: { namespace: indexers.namespace } });
+  s.applyWatcherEvent({ type: "Apply", object: obj("a", "n", { labels: { x: "1" } }) });
+  const got = s.get("n/a")!;
+  // Never called: these lines are here for the type checker, which must reject each.
+  const mutations = () => {
+    // @ts-expect-error: a store object's fields are read-only
+    got.metadata.name = "b";
+    // @ts-expect-error: nested maps too
+    got.metadata.labels!.x = "2";
+    // @ts-expect-error: and arrays
+    s.list()[0].metadata.finalizers?.push("f");
+    // @ts-expect-error: byIndex as well
+    s.byIndex("namespace", "n")[0].metadata.namespace = "m";
+  };
+  assert.equal(typeof mutations, "function");
+  const copy = structuredClone(got) as Obj;
+  copy.metadata.labels = { x: "2" };
+  assert.equal(s.get("n/a")!.metadata.labels!.x, "1");
 });
