@@ -46,6 +46,7 @@ export type { Scale };
 import type { Client, RequestOptions } from "./client.ts";
 import { isNotFound } from "../core/error.ts";
 import { type LogParams, podLogs, podLogStream } from "./subresource/logs.ts";
+import { type AttachedProcess, type AttachParams, podAttach, podExec } from "./subresource/exec.ts";
 
 /**
  * A partial object for patches: every field optional, at every depth.
@@ -595,6 +596,48 @@ export class Api<K extends KubeObject> {
     opts: RequestOptions = {},
   ): Promise<ReadableStream<Uint8Array>> {
     return await podLogStream(this.client, this.#objectScope("logStream"), name, lp, opts);
+  }
+
+  /**
+   * Runs a command in a pod's container over a WebSocket (pods only). See {@link AttachedProcess}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await using p = await pods.exec("blog", ["sh", "-c", "echo $((6*7))"]);
+   * console.log(await new Response(p.stdout).text(), (await p.status).exitCode); // "42\n" 0
+   * ```
+   */
+  async exec(
+    name: string,
+    command: readonly string[],
+    ap: AttachParams = {},
+    opts: RequestOptions = {},
+  ): Promise<AttachedProcess> {
+    return await podExec(this.client, this.#objectScope("exec"), name, command, ap, opts);
+  }
+
+  /**
+   * Attaches to a pod's running container over a WebSocket (pods only). See
+   * {@link AttachedProcess}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await using p = await pods.attach("blog", { container: "app" });
+   * for await (const chunk of p.stdout) console.log(new TextDecoder().decode(chunk));
+   * ```
+   */
+  async attach(
+    name: string,
+    ap: AttachParams = {},
+    opts: RequestOptions = {},
+  ): Promise<AttachedProcess> {
+    return await podAttach(this.client, this.#objectScope("attach"), name, ap, opts);
   }
 
   /**

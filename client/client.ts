@@ -10,7 +10,7 @@ import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
 import { ConfigError } from "./config/error.ts";
 import type { HttpClientOptions } from "./config/tls.ts";
-import { HttpClients } from "./_http_clients.ts";
+import { HttpClients, type HttpLease } from "./_http_clients.ts";
 import { headerValueProblem, utf8HeaderValue } from "./config/_util.ts";
 import { isPermissionDenial, netPermission, permissionError } from "./permissions.ts";
 import { connectionCause } from "./connection_cause.ts";
@@ -310,6 +310,109 @@ export class Client implements Disposable {
     }, true);
   }
 
+  /**
+   * Opens a WebSocket to a path of the API server (pod exec, attach, port-forward) with the
+   * client's TLS material and credentials, offering `protocols` in order of preference. The
+   * socket comes back still connecting, so that handlers set at once miss no message; `opened`
+   * settles with the handshake (then `socket.protocol` says what the server chose). Its
+   * `binaryType` is `arraybuffer`. `opts.timeoutMs` bounds the handshake, `opts.signal` aborts
+   * it. A refused upgrade rejects `opened` with the server's Status as an `ApiError` (asked again
+   * over plain HTTP, since a handshake does not show the body of a refusal), and the socket is
+   * closed by then. Close the socket when done.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@kubeno/kube";
+   * const client = await Client.tryDefault();
+   * const query = new URLSearchParams([["command", "date"], ["stdout", "true"]]);
+   * const { socket, opened } = await client.webSocket(
+   *   { method: "GET", path: "/api/v1/namespaces/default/pods/blog/exec", query, headers: {} },
+   *   ["v5.channel.k8s.io", "v4.channel.k8s.io"],
+   * );
+   * socket.onmessage = (e) => console.log(e.data);
+   * await opened;
+   * console.log(socket.protocol);
+   * ```
+   */
+  async webSocket(
+    req: KubeRequest,
+    protocols: string[],
+    opts: RequestOptions = {},
+  ): Promise<WebSocketConnection> {
+    opts.signal?.throwIfAborted();
+    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+    const link = linkSignal(opts.signal);
+    let socket: WebSocket;
+    let url: URL;
+    try {
+      const prepared = await this.#prepare(req, link);
+      url = prepared.url;
+      link.onRelease(prepared.http.release);
+      url.protocol = url.protocol === "http:" ? "ws:" : "wss:";
+      try {
+        socket = new WebSocket(url, {
+          protocols,
+          headers: prepared.headers,
+          client: prepared.http.client,
+        });
+      } catch (err) {
+        if (isPermissionDenial(err)) {
+          throw permissionError(err, { net: netPermission(url) }, `connecting to ${url.origin}`);
+        }
+        throw new ConnectionError(`${req.path}: cannot open a WebSocket: ${errorText(err)}`, {
+          cause: err,
+        });
+      }
+    } catch (err) {
+      link.release();
+      throw err;
+    }
+    const ws = socket;
+    ws.binaryType = "arraybuffer";
+    const closed = new Promise<void>((r) =>
+      ws.addEventListener("close", () => r(), { once: true })
+    );
+    closed.then(() => link.release());
+    const opened = (async () => {
+      const outcome = await new Promise<true | { reason: unknown }>((resolve) => {
+        const signal = link.controller.signal;
+        const done = (v: true | { reason: unknown }) => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", onAbort);
+          ws.removeEventListener("open", onOpen);
+          ws.removeEventListener("error", onError);
+          resolve(v);
+        };
+        const timer = setTimeout(() =>
+          done({
+            reason: new TimeoutError(`${req.path}: no WebSocket handshake within ${timeoutMs} ms`),
+          }), timeoutMs);
+        const onAbort = () => done({ reason: signal.reason });
+        const onOpen = () => done(true);
+        const onError = (e: Event) =>
+          done({ reason: (e as ErrorEvent).message || "the handshake failed" });
+        signal.addEventListener("abort", onAbort, { once: true });
+        ws.addEventListener("open", onOpen);
+        ws.addEventListener("error", onError);
+      });
+      if (outcome === true) return;
+      ws.close();
+      await closed;
+      if (link.controller.signal.aborted) throw link.controller.signal.reason;
+      if (outcome.reason instanceof Error) throw outcome.reason;
+      // A refusal (no such pod, forbidden, a bad parameter) answers a plain GET alike, with the
+      // body the handshake hid; a plain GET never starts the stream (the upgrade is required).
+      await this.requestText({ ...req, method: "GET" }, { ...opts, timeoutMs });
+      throw new ConnectionError(
+        `${req.path}: the WebSocket handshake with ${this.config.clusterUrl.origin} failed: ${
+          String(outcome.reason)
+        }`,
+      );
+    })();
+    opened.catch(() => {}); // the caller may close before asking
+    return { socket: ws, opened };
+  }
+
   /** Closes the connection pool. */
   close(): void {
     this.#http.close();
@@ -447,8 +550,11 @@ export class Client implements Disposable {
     }
   }
 
-  /** fetch with redirects followed by hand, and only within the API server's origin. */
-  async #fetchFollowingRedirects(req: KubeRequest, link: Link): Promise<Response> {
+  /** The URL, headers (credentials included) and HttpClient of one attempt. */
+  async #prepare(
+    req: KubeRequest,
+    link: Link,
+  ): Promise<{ url: URL; headers: Headers; http: HttpLease }> {
     const signal = link.controller.signal;
     const url = new URL(this.config.clusterUrl.href.replace(/\/$/, "") + req.path);
     url.search = req.query.toString();
@@ -469,6 +575,13 @@ export class Client implements Disposable {
     }
     // After the credentials: an exec plugin's certificate comes from the same run.
     const http = await this.#http.acquire(signal);
+    return { url, headers, http };
+  }
+
+  /** fetch with redirects followed by hand, and only within the API server's origin. */
+  async #fetchFollowingRedirects(req: KubeRequest, link: Link): Promise<Response> {
+    const signal = link.controller.signal;
+    const { url, headers, http } = await this.#prepare(req, link);
     link.onRelease(http.release);
     link.credentialsReady?.();
     let target = url;
@@ -525,6 +638,25 @@ export class Client implements Disposable {
       }
     }
   }
+}
+
+/**
+ * A WebSocket from {@link Client.webSocket}: the socket, still connecting, and the handshake.
+ *
+ * @example
+ * ```ts
+ * import type { WebSocketConnection } from "@kubeno/kube";
+ * async function protocolOf(c: WebSocketConnection): Promise<string> {
+ *   await c.opened;
+ *   return c.socket.protocol;
+ * }
+ * ```
+ */
+export interface WebSocketConnection {
+  /** The socket; set its handlers at once. */
+  socket: WebSocket;
+  /** Settles with the handshake; rejects with the server's Status, a timeout or the abort. */
+  opened: Promise<void>;
 }
 
 /** One attempt's abort controller, and what to let go of when its response is done. */

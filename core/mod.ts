@@ -22,3 +22,4 @@ export * from "./selector.ts";
 export * from "./dynamic.ts";
 export * from "./metadata.ts";
 export * from "./admission.ts";
+export * from "./channel.ts";

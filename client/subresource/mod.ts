@@ -1,7 +1,16 @@
 /**
- * Pod streams: logs (and, in later parts, exec, attach and port-forward).
+ * Pod streams: logs, exec and attach (port-forward is not there yet).
  *
  * @module
  */
 
 export { logLines, type LogParams, logRequest, podLogs, podLogStream } from "./logs.ts";
+export {
+  AttachedProcess,
+  type AttachParams,
+  attachRequest,
+  execRequest,
+  type ExecStatus,
+  podAttach,
+  podExec,
+} from "./exec.ts";

@@ -12,6 +12,7 @@ import {
   kubectl,
   kubectlOk,
   runPod,
+  sha256,
   until,
   withKubectlNamespace,
 } from "./nodes_kit.ts";
@@ -98,6 +99,118 @@ if (requireCluster()) {
       assert.equal(await kubectlOk(["logs", "-n", ns, "p"]), lines.join("\n") + "\n");
       ac.abort(new Error("enough"));
       await assert.rejects(reading, /enough/);
+    });
+  });
+}
+
+/** Reads a stream whole. */
+async function bytesOf(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(s).arrayBuffer());
+}
+
+if (requireCluster()) {
+  Deno.test("e2e pod io: exec stdout, stderr and exit code equal kubectl's", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-exec", async (ns) => {
+      await runPod(ns, "p");
+      const pods = Api.namespaced(client, Pod, ns);
+      const commands = [
+        ["sh", "-c", "echo $((6*7)); echo err >&2; exit 3"],
+        ["sh", "-c", "echo ok"],
+        ["sh", "-c", "exit 0"],
+        ["sh", "-c", "printf '\\000\\001\\377\\376binary'; exit 255"],
+        ["sh", "-c", "head -c 10000000 /dev/zero | tr '\\0' 'x'; echo done >&2"],
+      ];
+      for (const command of commands) {
+        const want = await kubectl(["exec", "-n", ns, "p", "--", ...command]);
+        await using p = await pods.exec("p", command);
+        assert.equal(p.protocol, "v5.channel.k8s.io");
+        const [stdout, stderr, status] = await Promise.all([
+          bytesOf(p.stdout),
+          bytesOf(p.stderr),
+          p.status,
+        ]);
+        assert.equal(status.exitCode, want.code, `exit code of ${command}`);
+        assert.equal(await sha256(stdout), await sha256(want.stdout), `stdout of ${command}`);
+        // kubectl adds its own line for a non-zero exit; the command's stderr comes before it.
+        const wantStderr = want.stderr.replace(/command terminated with exit code \d+\n$/, "");
+        assert.equal(new TextDecoder().decode(stderr), wantStderr, `stderr of ${command}`);
+      }
+    });
+  });
+
+  Deno.test("e2e pod io: exec stdin of 10 MB arrives whole (same SHA-256), and its end reaches the command", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-stdin", async (ns) => {
+      await runPod(ns, "p");
+      const pods = Api.namespaced(client, Pod, ns);
+      const input = new Uint8Array(10 * 1024 * 1024);
+      for (let i = 0; i < input.length; i += 65536) {
+        crypto.getRandomValues(input.subarray(i, i + 65536));
+      }
+      await using p = await pods.exec("p", ["sha256sum"], { stdin: true });
+      const writing = (async () => {
+        const w = p.stdin!.getWriter();
+        await w.write(input);
+        await w.close();
+      })();
+      const [out, status] = await Promise.all([bytesOf(p.stdout), p.status, writing]);
+      assert.equal(status.exitCode, 0);
+      assert.equal(new TextDecoder().decode(out).split(" ")[0], await sha256(input));
+    });
+  });
+
+  Deno.test("e2e pod io: exec errors: no such pod, no such container, abort", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-execerr", async (ns) => {
+      await runPod(ns, "p");
+      const pods = Api.namespaced(client, Pod, ns);
+      await assert.rejects(
+        pods.exec("absent", ["true"]),
+        (e) => e instanceof ApiError && e.code === 404,
+      );
+      await assert.rejects(
+        pods.exec("p", ["true"], { container: "nope" }),
+        (e) => e instanceof ApiError && e.code === 400,
+      );
+      // An abort mid-command ends the streams and the status with its reason, and closes the socket.
+      const ac = new AbortController();
+      const p = await pods.exec("p", ["sh", "-c", "echo started; sleep 60"], {}, {
+        signal: ac.signal,
+      });
+      const reader = p.stdout.getReader();
+      const first = await reader.read();
+      assert.equal(new TextDecoder().decode(first.value), "started\n");
+      ac.abort(new Error("stop"));
+      await assert.rejects(p.status, /stop/);
+      await assert.rejects(reader.read(), /stop/);
+      await p.close();
+    });
+  });
+
+  Deno.test("e2e pod io: attach sees lines appended to the container's output", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-attach", async (ns) => {
+      await runPod(ns, "p");
+      const pods = Api.namespaced(client, Pod, ns);
+      const path = containerLogPath(ns, "p", "app");
+      Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "before"));
+      await using p = await pods.attach("p");
+      const lines: string[] = [];
+      const reading = (async () => {
+        for await (const l of logLines(p.stdout)) lines.push(l);
+      })();
+      // Appended until seen: attaching follows from the file's end at some moment after the open.
+      await until("an appended line through attach", async () => {
+        Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "after"), {
+          append: true,
+        });
+        await new Promise((r) => setTimeout(r, 200));
+        return lines.includes("after") || undefined;
+      });
+      assert.ok(!lines.includes("before"), lines.join("|"));
+      await p.close();
+      await reading;
     });
   });
 }
