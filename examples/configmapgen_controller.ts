@@ -159,7 +159,7 @@ async function apply(
       action: "ApplyConfigMap",
       note: what[1],
       related,
-    }).catch((err) => ctx.log(`event not published: ${err.message}`));
+    }, { signal }).catch((err) => ctx.log(`event not published: ${err.message}`));
   }
   const status = {
     observedGeneration: cmg.metadata.generation,
@@ -193,8 +193,6 @@ async function cleanup(
   signal: AbortSignal,
 ): Promise<Action> {
   const { name, namespace } = cmg.metadata as { name: string; namespace: string };
-  // The Recorder takes no signal: check before publishing, so a lost leader does not.
-  signal.throwIfAborted();
   // The ConfigMap goes with garbage collection (it is owned); what is left to do is ours.
   ctx.log(`${namespace}/${name}: cleanup (finalizer ${FINALIZER})`);
   await ctx.recorder.publishFor(ConfigMapGenerator, cmg, {
@@ -202,7 +200,7 @@ async function cleanup(
     reason: "CleanedUp",
     action: "Finalize",
     note: `cleanup ran for ${name}; its ConfigMap is left to garbage collection`,
-  });
+  }, { signal });
   return Action.awaitChange();
 }
 
@@ -228,7 +226,7 @@ export async function reconcile(
   return await finalizer(api, FINALIZER, cmg, {
     apply: (obj) => apply(obj, ctx, info.signal),
     cleanup: (obj) => cleanup(obj, ctx, info.signal),
-  });
+  }, { signal: info.signal });
 }
 
 /**

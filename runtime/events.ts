@@ -68,6 +68,24 @@ export interface EventRecord {
 }
 
 /**
+ * Options of {@link Recorder.publish}.
+ *
+ * @example
+ * ```ts
+ * import type { PublishOptions } from "@kubeno/kube";
+ * const o: PublishOptions = { signal: AbortSignal.timeout(5_000) };
+ * ```
+ */
+export interface PublishOptions {
+  /**
+   * Cuts off the publish: once aborted, nothing is sent (also when it was waiting behind an
+   * earlier publish of the same event) and the abort reason is thrown. Pass a reconcile's
+   * `info.signal`, so that a controller that lost its lease stops writing at once.
+   */
+  signal?: AbortSignal;
+}
+
+/**
  * Options of a {@link Recorder}.
  *
  * @example
@@ -149,6 +167,7 @@ export class Recorder {
    * Publishes `event` about the object `regarding`. Resolves to the Event as written (created or
    * patched). Errors from the server are thrown; events are best-effort, so a caller usually
    * logs and continues.
+   * `options.signal` cuts it off (see {@link PublishOptions}).
    *
    * @example
    * ```ts
@@ -160,7 +179,13 @@ export class Recorder {
    * );
    * ```
    */
-  async publish(event: EventRecord, regarding: ObjectRef | ObjectReference): Promise<EventObject> {
+  async publish(
+    event: EventRecord,
+    regarding: ObjectRef | ObjectReference,
+    options: PublishOptions = {},
+  ): Promise<EventObject> {
+    const signal = options.signal;
+    signal?.throwIfAborted();
     if (!event.reason || !event.action) {
       throw new TypeError("Recorder.publish: an event needs a reason and an action");
     }
@@ -168,7 +193,10 @@ export class Recorder {
     const key = seriesKey(this.reporter.controller, event, regarding);
     // Publishes of one event run one after the other, so that a repeat never races its create.
     const previous = this.#chains.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(() => this.#publishNow(key, event, regarding));
+    const run = previous.catch(() => {}).then(() => {
+      signal?.throwIfAborted(); // aborted while an earlier publish of this event ran
+      return this.#publishNow(key, event, regarding, signal);
+    });
     this.#chains.set(key, run);
     try {
       return await run;
@@ -199,19 +227,21 @@ export class Recorder {
       >;
     },
     event: EventRecord,
+    options: PublishOptions = {},
   ): Promise<EventObject> {
     const m = obj.metadata;
     const ref: ObjectReference = { apiVersion: rt.apiVersion, kind: rt.kind, name: m.name };
     if (m.namespace) ref.namespace = m.namespace;
     if (m.uid) ref.uid = m.uid;
     if (m.resourceVersion) ref.resourceVersion = m.resourceVersion;
-    return await this.publish(event, ref);
+    return await this.publish(event, ref, options);
   }
 
   async #publishNow(
     key: string,
     event: EventRecord,
     regarding: ObjectRef | ObjectReference,
+    signal: AbortSignal | undefined,
   ): Promise<EventObject> {
     const now = Date.now();
     const entry = this.#series.get(key);
@@ -219,10 +249,15 @@ export class Recorder {
     if (entry && now - entry.lastMs <= this.#windowMs) {
       const count = entry.count + 1;
       try {
-        const patched = await api.patch(entry.name, {
-          type: "merge",
-          body: { series: { count, lastObservedTime: microTime(now) } },
-        });
+        const patched = await api.patch(
+          entry.name,
+          {
+            type: "merge",
+            body: { series: { count, lastObservedTime: microTime(now) } },
+          },
+          {},
+          { signal },
+        );
         entry.count = count;
         entry.lastMs = now;
         return patched;
@@ -248,7 +283,7 @@ export class Recorder {
     };
     if (event.note !== undefined) body.note = truncate(event.note, 1024);
     if (event.related) body.related = toReference(event.related);
-    const created = await api.create(body);
+    const created = await api.create(body, {}, { signal });
     this.#series.delete(key); // re-inserted last: the map's order is the eviction order
     this.#series.set(key, {
       namespace: created.metadata.namespace ?? body.metadata.namespace!,

@@ -85,6 +85,24 @@ export class FinalizerError extends KubeError {
   }
 }
 
+/**
+ * Options of {@link finalizer}.
+ *
+ * @example
+ * ```ts
+ * import type { FinalizerOptions } from "@kubeno/kube";
+ * const o: FinalizerOptions = { signal: AbortSignal.timeout(10_000) };
+ * ```
+ */
+export interface FinalizerOptions {
+  /**
+   * Cuts off the finalizer's patches; once aborted, no handler starts and no patch is sent
+   * (the abort reason is thrown, or a {@link FinalizerError} with it as `cause`). Pass the
+   * reconcile's `info.signal`, so that a controller that lost its lease stops writing at once.
+   */
+  signal?: AbortSignal;
+}
+
 /** A finalizer name: a qualified name, `domain/name` by convention. */
 const FINALIZER_NAME =
   /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -102,18 +120,19 @@ const FINALIZER_NAME =
  * Both patches are JSON patches guarded by `test` operations on the finalizers array, so a
  * change someone made concurrently is never overwritten: the patch fails with 422 and the
  * reconcile is retried on fresh data. For an `Api.all(...)` of a namespaced resource the
- * object's own namespace is used.
+ * object's own namespace is used. `options.signal` stops it between steps and cuts off its
+ * patches (see {@link FinalizerOptions}).
  *
  * @example
  * ```ts
- * import { Action, Api, Client, type DeepReadonly, finalizer } from "@kubeno/kube";
+ * import { Action, Api, Client, type DeepReadonly, finalizer, type ReconcileInfo } from "@kubeno/kube";
  * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
  * const api = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
- * async function reconcile(cm: DeepReadonly<ConfigMap>): Promise<Action> {
+ * async function reconcile(cm: DeepReadonly<ConfigMap>, info: ReconcileInfo<ConfigMap>) {
  *   return await finalizer(api, "example.com/cleanup", cm, {
  *     apply: async () => Action.requeue(300_000),
  *     cleanup: async () => Action.awaitChange(),
- *   });
+ *   }, { signal: info.signal });
  * }
  * ```
  */
@@ -122,7 +141,9 @@ export async function finalizer<K extends KubeObject>(
   name: string,
   obj: NoInfer<DeepReadonly<K>>,
   handlers: FinalizerHandlers<K>,
+  options: FinalizerOptions = {},
 ): Promise<Action> {
+  const signal = options.signal;
   if (!FINALIZER_NAME.test(name) || name.length > 316) {
     throw new FinalizerError(
       "invalidFinalizer",
@@ -143,6 +164,7 @@ export async function finalizer<K extends KubeObject>(
   const index = finalizers.indexOf(name);
   const deleting = obj.metadata.deletionTimestamp !== undefined;
 
+  signal?.throwIfAborted();
   if (!deleting && index >= 0) {
     try {
       return await handlers.apply(obj);
@@ -163,7 +185,7 @@ export async function finalizer<K extends KubeObject>(
         { op: "test", path: "/metadata/finalizers", value: finalizers },
         { op: "add", path: "/metadata/finalizers/-", value: name },
       ];
-    await patch(target, objName, ops, "addFinalizer", `adding finalizer ${name} to`, obj);
+    await patch(target, objName, ops, "addFinalizer", `adding finalizer ${name} to`, obj, signal);
     return Action.awaitChange();
   }
   if (index < 0) return Action.awaitChange(); // not ours to clean up, or already done
@@ -179,7 +201,16 @@ export async function finalizer<K extends KubeObject>(
     { op: "test", path: `/metadata/finalizers/${index}`, value: name },
     { op: "remove", path: `/metadata/finalizers/${index}` },
   ];
-  await patch(target, objName, ops, "removeFinalizer", `removing finalizer ${name} from`, obj);
+  signal?.throwIfAborted(); // cleaned up, but stopped: the next reconcile removes it
+  await patch(
+    target,
+    objName,
+    ops,
+    "removeFinalizer",
+    `removing finalizer ${name} from`,
+    obj,
+    signal,
+  );
   return action;
 }
 
@@ -198,9 +229,10 @@ async function patch<K extends KubeObject>(
   phase: FinalizerErrorPhase,
   what: string,
   obj: Described,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   try {
-    await api.patch(name, { type: "json", body: ops });
+    await api.patch(name, { type: "json", body: ops }, {}, { signal });
   } catch (cause) {
     throw new FinalizerError(phase, `${what} ${describe(obj)} failed: ${message(cause)}`, {
       cause,

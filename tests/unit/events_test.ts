@@ -122,3 +122,34 @@ Deno.test("Recorder: a cluster-scoped object's events go to the default namespac
 Deno.test("microTime: six fractional digits", () => {
   assert.equal(microTime(Date.UTC(2025, 0, 2, 3, 4, 5, 678)), "2025-01-02T03:04:05.678000Z");
 });
+
+Deno.test("Recorder: a publish's signal cuts off the request, a queued repeat and an aborted start", async () => {
+  const held = Promise.withResolvers<void>();
+  await using srv = scriptedServer(async (req) => {
+    if (req.method === "POST") {
+      await held.promise; // the first create hangs until the test releases it
+      return json(JSON.parse(req.body), 201);
+    }
+    return status(405, "MethodNotAllowed", "no");
+  });
+  const rec = new Recorder(testClient(srv.url), { controller: "example.com/demo" });
+  const ev = { type: "Normal", reason: "R", action: "A" } as const;
+  // In flight: the abort reaches the request.
+  const inFlight = new AbortController();
+  const first = rec.publish(ev, regarding, { signal: inFlight.signal });
+  // Queued behind it (same event): aborted while waiting, it never sends.
+  const queued = new AbortController();
+  const second = rec.publish(ev, regarding, { signal: queued.signal });
+  while (srv.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+  queued.abort();
+  inFlight.abort();
+  await assert.rejects(first, (e: Error) => e.name === "AbortError");
+  await assert.rejects(second, (e: Error) => e.name === "AbortError");
+  // Aborted before the call: nothing is sent either.
+  await assert.rejects(
+    rec.publish({ ...ev, reason: "Other" }, regarding, { signal: AbortSignal.abort() }),
+    (e: Error) => e.name === "AbortError",
+  );
+  held.resolve();
+  assert.equal(srv.requests.length, 1);
+});

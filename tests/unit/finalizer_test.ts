@@ -127,3 +127,48 @@ Deno.test("finalizer: an apply error is wrapped with phase apply; a bad name is 
   const bad = await finalizer(api, "not a name!", cm(), handlers([])).catch((e) => e);
   assert.equal(bad.phase, "invalidFinalizer");
 });
+
+Deno.test("finalizer: its signal stops it before a handler, before the removal, and cuts off a patch", async () => {
+  const held = Promise.withResolvers<void>();
+  await using srv = scriptedServer(async () => {
+    await held.promise;
+    return json(cm());
+  });
+  const api = Api.namespaced(testClient(srv.url), ConfigMap, "ns");
+  const log: string[] = [];
+  // Aborted already: no handler runs, nothing is sent.
+  await assert.rejects(
+    finalizer(api, NAME, cm({ finalizers: [NAME] }), handlers(log), {
+      signal: AbortSignal.abort(),
+    }),
+    (e: Error) => e.name === "AbortError",
+  );
+  // Aborted during cleanup: the finalizer stays (the next reconcile cleans up again).
+  const during = new AbortController();
+  const deleting = cm({ finalizers: [NAME], deletionTimestamp: "2025-01-01T00:00:00Z" });
+  await assert.rejects(
+    finalizer(api, NAME, deleting, {
+      ...handlers(log),
+      cleanup: () => {
+        log.push("cleanup");
+        during.abort();
+        return Promise.resolve(Action.awaitChange());
+      },
+    }, { signal: during.signal }),
+    (e: Error) => e.name === "AbortError",
+  );
+  assert.deepEqual(log, ["cleanup"]);
+  assert.equal(srv.requests.length, 0);
+  // Aborted while the patch that adds the finalizer waits for the server.
+  const inFlight = new AbortController();
+  const adding = finalizer(api, NAME, cm(), handlers(log), { signal: inFlight.signal });
+  while (srv.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+  inFlight.abort();
+  await assert.rejects(adding, (e: unknown) => {
+    assert.ok(e instanceof FinalizerError);
+    assert.equal(e.phase, "addFinalizer");
+    assert.equal((e.cause as Error).name, "AbortError");
+    return true;
+  });
+  held.resolve();
+});
