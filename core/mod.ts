@@ -23,3 +23,4 @@ export * from "./dynamic.ts";
 export * from "./metadata.ts";
 export * from "./admission.ts";
 export * from "./channel.ts";
+export * from "./conversion.ts";

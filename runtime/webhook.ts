@@ -1,12 +1,12 @@
 /**
- * Serving admission webhooks: {@link admissionHandler} turns an admission function into a
+ * Serving the webhooks the apiserver calls: {@link admissionHandler} turns an admission function into a
  * `(Request) => Promise<Response>` for `Deno.serve`. The body is read with a size cap and
  * checked before the function sees it; a hostile or broken request gets a 4xx, never a crash.
  *
- * Serve it with {@link serveTls} (certificate and key from files, rotated without dropping a
- * call) or `Deno.serve({ cert, key }, handler)`, and register it with
- * `validatingWebhookConfiguration` / `mutatingWebhookConfiguration` from the core. Not yet
- * here (issue 16): ConversionReview and `conversionHandler`.
+ * {@link conversionHandler} does the same for CRD `ConversionReview`s. Serve either with
+ * {@link serveTls} (certificate and key from files, rotated without dropping a call) or
+ * `Deno.serve({ cert, key }, handler)`, and register admission webhooks with
+ * `validatingWebhookConfiguration` / `mutatingWebhookConfiguration` from the core.
  *
  * @module
  */
@@ -19,6 +19,7 @@ import {
   parseAdmissionReview,
 } from "../core/admission.ts";
 import type { KubeObject, ResourceType } from "../core/resource.ts";
+import { type Convert, convertReview, parseConversionReview } from "../core/conversion.ts";
 import { KubeError } from "../core/error.ts";
 
 /**
@@ -92,6 +93,35 @@ const problem = (status: number, message: string) =>
     status,
     headers: { "content-type": "text/plain; charset=utf-8" },
   });
+
+/** The JSON body of a webhook call, or the 4xx to answer instead. */
+async function readJson(
+  req: Request,
+  max: number,
+  what: string,
+): Promise<{ value: unknown } | Response> {
+  if (req.method !== "POST") {
+    await req.body?.cancel().catch(() => {});
+    return new Response("webhooks take POST\n", { status: 405, headers: { allow: "POST" } });
+  }
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") {
+    await req.body?.cancel().catch(() => {});
+    return problem(415, `send the ${what} as Content-Type: application/json`);
+  }
+  let bytes: Uint8Array | "too large";
+  try {
+    bytes = await readCapped(req, max);
+  } catch {
+    return problem(400, "the request body could not be read");
+  }
+  if (bytes === "too large") return problem(413, `the body is larger than ${max} bytes`);
+  try {
+    return { value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
+  } catch {
+    return problem(400, "the body is not JSON (UTF-8)");
+  }
+}
 
 async function readCapped(req: Request, max: number): Promise<Uint8Array | "too large"> {
   const declared = Number(req.headers.get("content-length"));
@@ -183,35 +213,13 @@ export function admissionHandler<K extends KubeObject>(
     ((e: unknown) => console.error("admission function failed:", e));
 
   return async (req) => {
-    if (req.method !== "POST") {
-      await req.body?.cancel().catch(() => {});
-      return new Response("admission webhooks take POST\n", {
-        status: 405,
-        headers: { allow: "POST" },
-      });
-    }
-    const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-    if (type !== "application/json") {
-      await req.body?.cancel().catch(() => {});
-      return problem(415, "send the AdmissionReview as Content-Type: application/json");
-    }
-    let bytes: Uint8Array | "too large";
-    try {
-      bytes = await readCapped(req, max);
-    } catch {
-      return problem(400, "the request body could not be read");
-    }
-    if (bytes === "too large") return problem(413, `the body is larger than ${max} bytes`);
+    const body = await readJson(req, max, "AdmissionReview");
+    if (body instanceof Response) return body;
     let review;
     try {
-      review = parseAdmissionReview(
-        JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)),
-      );
+      review = parseAdmissionReview(body.value);
     } catch (e) {
-      const why = e instanceof SyntaxError || e instanceof TypeError
-        ? "the body is not JSON"
-        : (e as Error).message;
-      return problem(400, why);
+      return problem(400, (e as Error).message);
     }
     const request = review.request!;
     let verdict: AdmissionVerdict;
@@ -450,5 +458,61 @@ export async function serveTls(
     reload,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
+  };
+}
+
+/**
+ * Options of {@link conversionHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { ConversionHandlerOptions } from "@kubeno/kube";
+ * const o: ConversionHandlerOptions = { onError: (e) => console.error(e) };
+ * ```
+ */
+export interface ConversionHandlerOptions {
+  /** Largest body read; a larger one gets 413. @default ADMISSION_MAX_BODY_BYTES (3 MiB) */
+  maxBodyBytes?: number;
+  /** Told when converting an object throws (the review then fails). @default console.error */
+  onError?: (error: unknown, obj: KubeObject) => void;
+}
+
+/**
+ * Serves a CRD conversion webhook: a `(Request) => Promise<Response>` for `Deno.serve` or
+ * {@link serveTls} that answers `ConversionReview`s with `convert` (see `hubAndSpoke`). Bad
+ * requests get 405, 415, 413 or 400, as in {@link admissionHandler}.
+ *
+ * @example
+ * ```ts
+ * import { conversionHandler, hubAndSpoke } from "@kubeno/kube";
+ * const handler = conversionHandler(hubAndSpoke({
+ *   hub: "clux.dev/v1",
+ *   spokes: { "clux.dev/v1alpha1": { toHub: (o) => o, fromHub: (o) => o } },
+ * }));
+ * // Deno.serve({ port: 8443, cert, key }, handler);
+ * ```
+ */
+export function conversionHandler(
+  convert: Convert,
+  options: ConversionHandlerOptions = {},
+): (req: Request) => Promise<Response> {
+  if (typeof convert !== "function") {
+    throw new TypeError(
+      "conversionHandler needs a converter: (object, desiredAPIVersion) => object",
+    );
+  }
+  const max = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(max) || max <= 0) {
+    throw new RangeError(`maxBodyBytes ${max} must be a positive integer`);
+  }
+  const onError = options.onError ?? ((e: unknown) => console.error("conversion failed:", e));
+  return async (req) => {
+    const body = await readJson(req, max, "ConversionReview");
+    if (body instanceof Response) return body;
+    try {
+      return Response.json(convertReview(parseConversionReview(body.value), convert, onError));
+    } catch (e) {
+      return problem(400, (e as Error).message);
+    }
   };
 }

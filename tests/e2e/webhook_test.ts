@@ -12,12 +12,17 @@ import {
   allow,
   Api,
   ApiError,
+  applyCrd,
   Client,
+  conversionHandler,
   createRequest,
   deny,
+  hubAndSpoke,
   jsonPointer,
+  type KubeObject,
   mutatingWebhookConfiguration,
   patch,
+  resourceType,
   serveTls,
   validatingWebhookConfiguration,
   type WebhookOptions,
@@ -27,6 +32,10 @@ import {
   MutatingWebhookConfiguration,
   ValidatingWebhookConfiguration,
 } from "../../core/k8s/admissionregistration.k8s.io/v1.ts";
+import {
+  type CustomResourceDefinition,
+  CustomResourceDefinition as CustomResourceDefinitionType,
+} from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
 import { type Pem, webhookPki } from "../unit/_webhook_pki.ts";
 
@@ -36,6 +45,10 @@ function closedPort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
+}
+
+interface Person extends KubeObject {
+  spec: { name?: string; firstName?: string; lastName?: string };
 }
 
 const L = "kubeno-e2e"; // label prefix routing objects to one webhook each
@@ -53,7 +66,7 @@ async function expectApiError(p: Promise<unknown>): Promise<ApiError> {
 if (requireCluster()) {
   Deno.test({
     name:
-      "e2e webhooks: deny, patch, warnings, failurePolicy and timeout through the real apiserver",
+      "e2e webhooks: deny, patch, warnings, failurePolicy, timeout and certificate rotation through the real apiserver",
     sanitizeResources: false,
     sanitizeOps: false,
   }, async () => {
@@ -271,5 +284,148 @@ if (requireCluster()) {
     });
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
+  });
+}
+
+if (requireCluster()) {
+  Deno.test({
+    name:
+      "e2e conversion webhook: a 2-version CRD reads, lists and watches each object in both versions",
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
+    using client = await Client.tryDefault();
+    const [{ ca, serving }] = await webhookPki();
+    let conversions = 0;
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, ...serving, onListen: () => {} },
+      conversionHandler((o, to) => {
+        conversions++;
+        return convertPerson(o, to);
+      }),
+    );
+    const group = `c${crypto.randomUUID().slice(0, 6)}.kubeno-e2e.dev`;
+    const convertPerson = hubAndSpoke({
+      hub: `${group}/v1`,
+      spokes: {
+        [`${group}/v1alpha1`]: {
+          toHub: (o) => {
+            const [firstName, ...rest] = (o as Person).spec.name!.split(" ");
+            return { ...o, spec: { firstName, lastName: rest.join(" ") } };
+          },
+          fromHub: (o) => {
+            const s = (o as Person).spec;
+            return { ...o, spec: { name: [s.firstName, s.lastName].filter(Boolean).join(" ") } };
+          },
+        },
+      },
+    });
+    const str = { type: "string" };
+    const version = (name: string, storage: boolean, props: Record<string, unknown>) => ({
+      name,
+      served: true,
+      storage,
+      schema: {
+        openAPIV3Schema: {
+          type: "object",
+          properties: { spec: { type: "object", properties: props } },
+        },
+      },
+    });
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `people.${group}` },
+      spec: {
+        group,
+        scope: "Namespaced",
+        names: { plural: "people", singular: "person", kind: "Person", listKind: "PersonList" },
+        versions: [
+          version("v1alpha1", false, { name: str }),
+          version("v1", true, { firstName: str, lastName: str }),
+        ],
+        conversion: {
+          strategy: "Webhook",
+          webhook: {
+            conversionReviewVersions: ["v1"],
+            clientConfig: {
+              url: `https://127.0.0.1:${server.addr.port}/convert`,
+              caBundle: btoa(ca),
+            },
+          },
+        },
+      },
+    } as CustomResourceDefinition;
+    const descriptor = (v: string) =>
+      resourceType<Person>({
+        group,
+        version: v,
+        kind: "Person",
+        plural: "people",
+        namespaced: true,
+      });
+    try {
+      await applyCrd(client, crd, { fieldManager: "kubeno-e2e", force: true, timeoutMs: 60_000 });
+      await withNamespace(client, "e2e-conversion", async (ns) => {
+        const alpha = Api.namespaced(client, descriptor("v1alpha1"), ns);
+        const v1 = Api.namespaced(client, descriptor("v1"), ns);
+        // The CRD's discovery and conversion client come up shortly after Established.
+        const deadline = Date.now() + 60_000;
+        let created: Person | undefined;
+        while (!created) {
+          try {
+            created = await alpha.create({
+              metadata: { name: "ada" },
+              spec: { name: "Ada King Lovelace" },
+            });
+          } catch (e) {
+            if (Date.now() > deadline) throw e;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+        // Written in v1alpha1, stored in v1, answered in v1alpha1: a lossless round trip.
+        assert.equal(created.apiVersion, `${group}/v1alpha1`);
+        assert.deepEqual(created.spec, { name: "Ada King Lovelace" });
+        assert.deepEqual((await v1.get("ada")).spec, {
+          firstName: "Ada",
+          lastName: "King Lovelace",
+        });
+        await v1.create({
+          metadata: { name: "grace" },
+          spec: { firstName: "Grace", lastName: "Hopper" },
+        });
+        assert.deepEqual((await alpha.get("grace")).spec, { name: "Grace Hopper" });
+
+        const list = await alpha.list();
+        assert.deepEqual(
+          list.items.map((p) => [p.apiVersion ?? list.apiVersion, p.metadata.name, p.spec.name])
+            .sort(),
+          [[`${group}/v1alpha1`, "ada", "Ada King Lovelace"], [
+            `${group}/v1alpha1`,
+            "grace",
+            "Grace Hopper",
+          ]],
+        );
+        // Watch in the old version: a change made in v1 arrives converted.
+        const watching = alpha.watch({ timeoutSeconds: 30 }, list.metadata.resourceVersion);
+        await v1.patch("grace", { type: "merge", body: { spec: { lastName: "Brewster Hopper" } } });
+        let seen: Person | undefined;
+        for await (const ev of watching) {
+          if (ev.type === "MODIFIED" && ev.object.metadata.name === "grace") {
+            seen = ev.object;
+            break;
+          }
+        }
+        assert.equal(seen?.apiVersion, `${group}/v1alpha1`);
+        assert.deepEqual(seen?.spec, { name: "Grace Brewster Hopper" });
+        console.log(`conversion webhook calls: ${conversions}`);
+        assert.ok(conversions > 0);
+      });
+    } finally {
+      await Api.all(client, CustomResourceDefinitionType).delete(crd.metadata.name!).catch(
+        () => {},
+      );
+      await server.shutdown();
+    }
   });
 }

@@ -1,0 +1,267 @@
+/**
+ * CRD conversion webhooks, the pure part: the `ConversionReview` (apiextensions.k8s.io/v1) the
+ * apiserver sends when a client reads or writes a custom resource in a version other than the
+ * stored one, hub-and-spoke converters ({@link hubAndSpoke}), and {@link convertReview} which
+ * answers a review while keeping what the apiserver requires: the uid, the objects in order,
+ * `apiVersion` set to the desired one and metadata unchanged but for labels and annotations.
+ * Serving it over HTTP is `conversionHandler` in the runtime.
+ *
+ * Partly done (issue 16): no multi-version `customResource` declaration yet, so `mergeCrds`
+ * still writes no `conversion`; set `spec.conversion` (strategy `Webhook`) yourself.
+ *
+ * @module
+ */
+
+import { KubeError, type Status } from "./error.ts";
+import type { KubeObject, ObjectMeta } from "./resource.ts";
+
+/**
+ * A conversion review or converter that breaks the API's rules; the message says which.
+ *
+ * @example
+ * ```ts
+ * import { ConversionError, parseConversionReview } from "@kubeno/kube";
+ * try {
+ *   parseConversionReview({});
+ * } catch (e) {
+ *   if (e instanceof ConversionError) console.log(e.message);
+ * }
+ * ```
+ */
+export class ConversionError extends KubeError {
+  /** Class name. */
+  override name: string = "ConversionError";
+}
+
+/**
+ * The request of a {@link ConversionReview}.
+ *
+ * @example
+ * ```ts
+ * import type { ConversionRequest } from "@kubeno/kube";
+ * const r: ConversionRequest = { uid: "1", desiredAPIVersion: "clux.dev/v1", objects: [] };
+ * ```
+ */
+export interface ConversionRequest {
+  /** Identifies this call; the response carries it back. */
+  uid: string;
+  /** `group/version` every object must be converted to. */
+  desiredAPIVersion: string;
+  /** The objects, in any stored or requested version. */
+  objects: KubeObject[];
+}
+
+/**
+ * The response of a {@link ConversionReview}.
+ *
+ * @example
+ * ```ts
+ * import type { ConversionResponse } from "@kubeno/kube";
+ * const r: ConversionResponse = { uid: "1", convertedObjects: [], result: { status: "Success" } };
+ * ```
+ */
+export interface ConversionResponse {
+  /** The request's uid. */
+  uid: string;
+  /** The converted objects, in the request's order. */
+  convertedObjects: KubeObject[];
+  /** `Success`, or `Failure` with a message. */
+  result: Status;
+}
+
+/**
+ * A `ConversionReview` as sent (with `request`) and answered (with `response`).
+ *
+ * @example
+ * ```ts
+ * import type { ConversionReview } from "@kubeno/kube";
+ * const r: ConversionReview = { apiVersion: "apiextensions.k8s.io/v1", kind: "ConversionReview" };
+ * ```
+ */
+export interface ConversionReview {
+  /** `apiextensions.k8s.io/v1` (or `v1beta1`); answers use the request's. */
+  apiVersion: "apiextensions.k8s.io/v1" | "apiextensions.k8s.io/v1beta1";
+  /** Always `ConversionReview`. */
+  kind: "ConversionReview";
+  /** What the apiserver sends. */
+  request?: ConversionRequest;
+  /** What the webhook answers. */
+  response?: ConversionResponse;
+}
+
+/**
+ * Converts one object to `desiredAPIVersion`. Only `apiVersion`, labels, annotations and the
+ * other fields (spec, status) may change; the rest of metadata is put back as it came.
+ *
+ * @example
+ * ```ts
+ * import type { Convert } from "@kubeno/kube";
+ * const same: Convert = (obj, to) => ({ ...obj, apiVersion: to });
+ * ```
+ */
+export type Convert = (obj: KubeObject, desiredAPIVersion: string) => KubeObject;
+
+/**
+ * Hub and spoke: each version other than the hub converts to and from the hub, so N versions
+ * need 2(N-1) functions, not N(N-1). Versions are `group/version` strings.
+ *
+ * @example
+ * ```ts
+ * import type { HubAndSpoke } from "@kubeno/kube";
+ * const h: HubAndSpoke = {
+ *   hub: "clux.dev/v1",
+ *   spokes: { "clux.dev/v1alpha1": { toHub: (o) => o, fromHub: (o) => o } },
+ * };
+ * ```
+ */
+export interface HubAndSpoke {
+  /** The hub version, usually the storage version. */
+  hub: string;
+  /** For each other version: to the hub (`apiVersion` already the hub's) and back. */
+  spokes: Record<string, {
+    toHub(obj: KubeObject): KubeObject;
+    fromHub(obj: KubeObject): KubeObject;
+  }>;
+}
+
+/**
+ * A {@link Convert} from hub-and-spoke converters: spoke → hub → spoke. Throws
+ * {@link ConversionError} for a version it does not know.
+ *
+ * @example
+ * ```ts
+ * import { hubAndSpoke, type KubeObject } from "@kubeno/kube";
+ * type Person = KubeObject & { spec: { name?: string; firstName?: string } };
+ * const convert = hubAndSpoke({
+ *   hub: "clux.dev/v1",
+ *   spokes: {
+ *     "clux.dev/v1alpha1": {
+ *       toHub: (o) => ({ ...o, spec: { firstName: (o as Person).spec.name } }) as Person,
+ *       fromHub: (o) => ({ ...o, spec: { name: (o as Person).spec.firstName } }) as Person,
+ *     },
+ *   },
+ * });
+ * const ada: Person = { apiVersion: "clux.dev/v1alpha1", kind: "Person", metadata: { name: "ada" }, spec: { name: "Ada" } };
+ * console.log((convert(ada, "clux.dev/v1") as Person).spec); // { firstName: "Ada" }
+ * ```
+ */
+export function hubAndSpoke(h: HubAndSpoke): Convert {
+  const known = [h.hub, ...Object.keys(h.spokes)];
+  const spoke = (v: string | undefined) => {
+    const s = v === undefined ? undefined : Object.hasOwn(h.spokes, v) ? h.spokes[v] : undefined;
+    if (!s && v !== h.hub) {
+      throw new ConversionError(
+        `no conversion for ${JSON.stringify(v)}: known versions are ${known.join(", ")}`,
+      );
+    }
+    return s;
+  };
+  return (obj, to) => {
+    const from = spoke(obj.apiVersion);
+    const into = spoke(to);
+    if (obj.apiVersion === to) return obj;
+    const hub = from
+      ? { ...from.toHub(structuredClone(obj)), apiVersion: h.hub }
+      : structuredClone(obj);
+    return into ? { ...into.fromHub(hub), apiVersion: to } : hub;
+  };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Checks that a decoded JSON value is a `ConversionReview` request and returns it typed;
+ * throws {@link ConversionError} naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import { parseConversionReview } from "@kubeno/kube";
+ * const r = parseConversionReview({
+ *   apiVersion: "apiextensions.k8s.io/v1", kind: "ConversionReview",
+ *   request: { uid: "1", desiredAPIVersion: "clux.dev/v1", objects: [] },
+ * });
+ * console.log(r.request?.desiredAPIVersion); // "clux.dev/v1"
+ * ```
+ */
+export function parseConversionReview(value: unknown): ConversionReview {
+  const bad = (m: string) => new ConversionError(`not a ConversionReview request: ${m}`);
+  if (!isRecord(value)) throw bad("the body must be a JSON object");
+  if (value.kind !== "ConversionReview") throw bad(`kind is ${JSON.stringify(value.kind)}`);
+  if (
+    value.apiVersion !== "apiextensions.k8s.io/v1" &&
+    value.apiVersion !== "apiextensions.k8s.io/v1beta1"
+  ) {
+    throw bad(`apiVersion ${JSON.stringify(value.apiVersion)} is not apiextensions.k8s.io/v1`);
+  }
+  const r = value.request;
+  if (!isRecord(r)) throw bad("request is missing");
+  if (typeof r.uid !== "string" || r.uid === "") {
+    throw bad("request.uid must be a non-empty string");
+  }
+  if (typeof r.desiredAPIVersion !== "string" || !r.desiredAPIVersion.includes("/")) {
+    throw bad("request.desiredAPIVersion must be group/version");
+  }
+  if (!Array.isArray(r.objects) || r.objects.some((o) => !isRecord(o))) {
+    throw bad("request.objects must be an array of objects");
+  }
+  return value as unknown as ConversionReview;
+}
+
+/**
+ * Answers a conversion review: every object through `convert`, in order, with `apiVersion`
+ * set to the desired one and metadata kept as sent except labels and annotations (what the
+ * apiserver checks). If any object fails, the whole review fails with `Failure` and a message
+ * naming the object (the error's own text goes to `onError`, not to the client).
+ *
+ * @example
+ * ```ts
+ * import { convertReview } from "@kubeno/kube";
+ * const out = convertReview({
+ *   apiVersion: "apiextensions.k8s.io/v1", kind: "ConversionReview",
+ *   request: { uid: "1", desiredAPIVersion: "clux.dev/v1", objects: [{ apiVersion: "clux.dev/v1alpha1", kind: "Foo", metadata: { name: "a" } }] },
+ * }, (o, to) => ({ ...o, apiVersion: to }));
+ * console.log(out.response?.convertedObjects[0].apiVersion); // "clux.dev/v1"
+ * ```
+ */
+export function convertReview(
+  review: ConversionReview,
+  convert: Convert,
+  onError?: (error: unknown, obj: KubeObject) => void,
+): ConversionReview {
+  if (!review.request) throw new ConversionError("the review has no request to answer");
+  const { uid, desiredAPIVersion: to, objects } = review.request;
+  const answer = (convertedObjects: KubeObject[], result: Status): ConversionReview => ({
+    apiVersion: review.apiVersion,
+    kind: "ConversionReview",
+    response: { uid, convertedObjects, result },
+  });
+  const out: KubeObject[] = [];
+  for (const obj of objects) {
+    let c: KubeObject;
+    try {
+      c = convert(obj, to);
+      if (!isRecord(c)) throw new ConversionError("the converter returned no object");
+    } catch (e) {
+      onError?.(e, obj);
+      const name = [obj.metadata?.namespace, obj.metadata?.name].filter(Boolean).join("/");
+      return answer([], {
+        status: "Failure",
+        message: `converting ${
+          obj.kind ?? "object"
+        } ${name} from ${obj.apiVersion} to ${to} failed`,
+      });
+    }
+    const meta: ObjectMeta = { ...obj.metadata };
+    if (isRecord(c.metadata)) {
+      // Labels and annotations are the converter's to change; a result without metadata keeps them.
+      const cm = c.metadata as ObjectMeta;
+      if (cm.labels !== undefined) meta.labels = cm.labels;
+      else delete meta.labels;
+      if (cm.annotations !== undefined) meta.annotations = cm.annotations;
+      else delete meta.annotations;
+    }
+    out.push({ ...c, apiVersion: to, kind: obj.kind, metadata: meta });
+  }
+  return answer(out, { status: "Success" });
+}

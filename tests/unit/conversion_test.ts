@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import {
+  ConversionError,
+  conversionHandler,
+  type ConversionReview,
+  convertReview,
+  hubAndSpoke,
+  type KubeObject,
+  parseConversionReview,
+} from "../../mod.ts";
+
+type Spec = Record<string, string>;
+const spec = (o: KubeObject) => (o as KubeObject & { spec: Spec }).spec;
+
+/** v1alpha1 { name } <-> v1 { firstName, lastName }, hub v1. */
+const convert = hubAndSpoke({
+  hub: "clux.dev/v1",
+  spokes: {
+    "clux.dev/v1alpha1": {
+      toHub: (o) => {
+        const [firstName, ...rest] = spec(o).name.split(" ");
+        return { ...o, spec: { firstName, lastName: rest.join(" ") } };
+      },
+      fromHub: (o) => ({
+        ...o,
+        spec: { name: [spec(o).firstName, spec(o).lastName].filter(Boolean).join(" ") },
+      }),
+    },
+  },
+});
+
+const alpha = (name: string, meta: Record<string, unknown> = {}): KubeObject =>
+  ({
+    apiVersion: "clux.dev/v1alpha1",
+    kind: "Person",
+    metadata: { name: "p", ...meta },
+    spec: { name },
+  }) as KubeObject;
+
+function review(objects: KubeObject[], desiredAPIVersion = "clux.dev/v1"): ConversionReview {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "ConversionReview",
+    request: { uid: "c-1", desiredAPIVersion, objects },
+  };
+}
+
+Deno.test("hubAndSpoke converts both ways through the hub and leaves its input alone", () => {
+  const a = alpha("Ada King Lovelace");
+  const v1 = convert(a, "clux.dev/v1");
+  assert.equal(v1.apiVersion, "clux.dev/v1");
+  assert.deepEqual(spec(v1), { firstName: "Ada", lastName: "King Lovelace" });
+  assert.deepEqual(spec(a), { name: "Ada King Lovelace" });
+  const back = convert(v1, "clux.dev/v1alpha1");
+  assert.deepEqual(back, a);
+  assert.equal(convert(a, "clux.dev/v1alpha1"), a);
+  assert.throws(
+    () => convert(a, "clux.dev/v2"),
+    (e: unknown) =>
+      e instanceof ConversionError &&
+      /known versions are clux.dev\/v1, clux.dev\/v1alpha1/.test(e.message),
+  );
+});
+
+Deno.test("convertReview: uid and apiVersion echoed, order kept, metadata kept but labels and annotations", () => {
+  const sneaky = (o: KubeObject, to: string) => {
+    const c = convert(o, to);
+    return {
+      ...c,
+      metadata: { ...c.metadata, name: "renamed", uid: "x", labels: { converted: "yes" } },
+    };
+  };
+  const out = convertReview(
+    review([alpha("A B", { uid: "u1", annotations: { a: "1" } }), alpha("C", { name: "q" })]),
+    sneaky,
+  );
+  assert.equal(out.apiVersion, "apiextensions.k8s.io/v1");
+  assert.equal(out.kind, "ConversionReview");
+  assert.equal(out.response?.uid, "c-1");
+  assert.deepEqual(out.response?.result, { status: "Success" });
+  const [x, y] = out.response!.convertedObjects;
+  assert.deepEqual(x.metadata, {
+    name: "p",
+    uid: "u1",
+    annotations: { a: "1" },
+    labels: { converted: "yes" },
+  });
+  assert.equal(y.metadata.name, "q");
+  assert.deepEqual(spec(x), { firstName: "A", lastName: "B" });
+  assert.equal(y.apiVersion, "clux.dev/v1");
+  // A converter that returns no metadata keeps labels and annotations.
+  const bare = convertReview(
+    review([alpha("A", { labels: { l: "1" } })]),
+    (o) => ({ ...o, metadata: undefined as never }),
+  );
+  assert.deepEqual(bare.response!.convertedObjects[0].metadata, { name: "p", labels: { l: "1" } });
+});
+
+Deno.test("convertReview: a failing object fails the review, the error's text only to onError", () => {
+  const errors: unknown[] = [];
+  const out = convertReview(
+    review([alpha("A"), alpha("B", { name: "bad", namespace: "ns" })]),
+    (o, to) => {
+      if (o.metadata.name === "bad") throw new Error("secret=xyz");
+      return convert(o, to);
+    },
+    (e) => errors.push(e),
+  );
+  assert.equal(out.response?.result.status, "Failure");
+  assert.deepEqual(out.response?.convertedObjects, []);
+  assert.match(
+    out.response?.result.message ?? "",
+    /converting Person ns\/bad from clux.dev\/v1alpha1 to clux.dev\/v1 failed/,
+  );
+  assert.ok(!JSON.stringify(out).includes("secret=xyz"));
+  assert.equal(errors.length, 1);
+});
+
+Deno.test("parseConversionReview names the first bad field", () => {
+  const good = review([]);
+  assert.equal(parseConversionReview(good).request?.uid, "c-1");
+  const cases: [unknown, RegExp][] = [
+    [[], /JSON object/],
+    [{ ...good, kind: "AdmissionReview" }, /kind is "AdmissionReview"/],
+    [{ ...good, apiVersion: "v1" }, /apiVersion "v1"/],
+    [{ ...good, request: null }, /request is missing/],
+    [{ ...good, request: { ...good.request, uid: 1 } }, /uid/],
+    [{ ...good, request: { ...good.request, desiredAPIVersion: "v1" } }, /group\/version/],
+    [{ ...good, request: { ...good.request, objects: [1] } }, /objects/],
+  ];
+  for (const [v, re] of cases) assert.throws(() => parseConversionReview(v), re);
+});
+
+Deno.test("conversionHandler answers reviews and rejects hostile requests with a 4xx", async () => {
+  let calls = 0;
+  const h = conversionHandler((o, to) => {
+    calls++;
+    return convert(o, to);
+  }, { maxBodyBytes: 4096 });
+  const post = (body: string, type = "application/json") =>
+    new Request("https://127.0.0.1/convert", {
+      method: "POST",
+      headers: { "content-type": type },
+      body,
+    });
+  const res = await h(post(JSON.stringify(review([alpha("A B")]))));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.response.uid, "c-1");
+  assert.deepEqual(body.response.convertedObjects[0].spec, { firstName: "A", lastName: "B" });
+  assert.equal(calls, 1);
+  const cases: [Request, number][] = [
+    [new Request("https://127.0.0.1/convert"), 405],
+    [post("{}", "text/plain"), 415],
+    [post("{"), 400],
+    [post(JSON.stringify({ kind: "ConversionReview" })), 400],
+    [post(JSON.stringify(review([alpha("x".repeat(5000))]))), 413],
+  ];
+  for (const [req, status] of cases) {
+    const r = await h(req);
+    assert.equal(r.status, status);
+    await r.body?.cancel();
+  }
+  assert.equal(calls, 1);
+  assert.throws(() => conversionHandler(undefined as never), /converter/);
+});
