@@ -326,11 +326,11 @@ type WatchEnd =
  *
  * @example
  * ```ts
- * import { Api, Client, watcher } from "@kubeno/kube";
+ * import { Api, Client, shutdownSignal, watcher } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
- * const ac = new AbortController();
- * for await (const ev of watcher(pods, { labelSelector: "app=blog", signal: ac.signal })) {
+ * const signal = shutdownSignal(); // Ctrl-C or SIGTERM ends the loop
+ * for await (const ev of watcher(pods, { labelSelector: "app=blog", signal })) {
  *   if (ev.type === "Apply") console.log("changed", ev.object.metadata.name);
  * }
  * ```
@@ -525,6 +525,8 @@ async function* runWatcher<K extends KubeObject>(
       // its sources, and once collected, an abort would no longer reach the connection.
       const onStop = () => watchCtl.abort(signal.reason);
       signal.addEventListener("abort", onStop, { once: true });
+      // An abort while the consumer held InitDone has fired already: the listener never will.
+      if (signal.aborted) onStop();
       try {
         it = openWatch(api, wp, from, { ...callOptions("watch"), signal: watchCtl.signal });
         for (;;) {
@@ -801,9 +803,10 @@ export function metadataApi(api: ApiLocation): WatchableApi<PartialObjectMetadat
  *
  * @example
  * ```ts
- * import { Api, Client, metadataWatcher } from "@kubeno/kube";
+ * import { Api, Client, metadataWatcher, shutdownSignal } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
- * for await (const ev of metadataWatcher(Api.all(await Client.tryDefault(), Pod))) {
+ * const pods = Api.all(await Client.tryDefault(), Pod);
+ * for await (const ev of metadataWatcher(pods, { signal: shutdownSignal() })) {
  *   if (ev.type === "Apply") console.log(ev.object.metadata.labels);
  * }
  * ```

@@ -613,6 +613,21 @@ Deno.test("watcher: abort while blocked on a read ends promptly and closes the c
   await until(() => watch.cancelled, "the server to see the connection closed");
 });
 
+Deno.test("watcher: an abort while the consumer holds InitDone ends the stream, no watch hangs on", async () => {
+  const watch = new WatchStream(); // never answers unless cancelled
+  await using srv = server([() => list([cm("a", "5")], "10")], [watch]);
+  const ac = new AbortController();
+  const it = watcher(srv.api, { signal: ac.signal, onError: () => {} });
+  const types = (await take(it, 3)).map((e) => e.type);
+  assert.deepEqual(types, ["Init", "InitApply", "InitDone"]);
+  ac.abort(); // before asking for the next event, as `await r.ready(); stop.abort()` does
+  // Before the fix the watch opened with the abort missed and this waited for the server.
+  const r = await Promise.race([it.next(), realSleep(20_000).then(() => "still waiting")]);
+  assert.notEqual(r, "still waiting", "the stream ends after the abort");
+  assert.equal((r as IteratorResult<unknown>).done, true);
+  if (srv.watchRequests().length > 0) await until(() => watch.cancelled, "the watch closed");
+});
+
 Deno.test("watcher: leaving the loop closes the connection", async () => {
   const watch = new WatchStream();
   await using srv = server([() => list([], "10")], [watch]);
