@@ -47,6 +47,12 @@ import type { Client, RequestOptions } from "./client.ts";
 import { isNotFound } from "../core/error.ts";
 import { type LogParams, podLogs, podLogStream } from "./subresource/logs.ts";
 import { type AttachedProcess, type AttachParams, podAttach, podExec } from "./subresource/exec.ts";
+import {
+  type LocalForward,
+  podForward,
+  podPortForward,
+  type PortForward,
+} from "./subresource/portforward.ts";
 
 /**
  * A partial object for patches: every field optional, at every depth.
@@ -638,6 +644,50 @@ export class Api<K extends KubeObject> {
     opts: RequestOptions = {},
   ): Promise<AttachedProcess> {
     return await podAttach(this.client, this.#objectScope("attach"), name, ap, opts);
+  }
+
+  /**
+   * Connections to some ports of a pod over one WebSocket (`v4.channel.k8s.io`; pods only).
+   * See {@link PortForward}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await using pf = await pods.portForward("web", [80]);
+   * const { readable, writable } = pf.stream(80);
+   * ```
+   */
+  async portForward(
+    name: string,
+    ports: readonly number[],
+    opts: RequestOptions = {},
+  ): Promise<PortForward> {
+    return await podPortForward(this.client, this.#objectScope("portForward"), name, ports, opts);
+  }
+
+  /**
+   * Listens on 127.0.0.1:`localPort` (0: any free port) and forwards each connection to a pod
+   * port (pods only). See {@link podForward}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await using fwd = await pods.forward("web", 0, 80);
+   * console.log(`listening on 127.0.0.1:${fwd.port}`);
+   * ```
+   */
+  async forward(
+    name: string,
+    localPort: number,
+    podPort: number,
+    opts: RequestOptions = {},
+  ): Promise<LocalForward> {
+    const scope = this.#objectScope("forward");
+    return await podForward(this.client, scope, name, localPort, podPort, opts);
   }
 
   /**

@@ -12,14 +12,13 @@ import {
   CHANNEL_V5,
   closeFrame,
   decodeFrame,
-  encodeFrame,
   exitCodeOf,
   resizeFrame,
 } from "../../core/channel.ts";
 import { apiErrorFromStatus, KubeError, type Status } from "../../core/error.ts";
 import { type KubeRequest, resourcePath, type ResourceScope } from "../../core/request.ts";
 import type { Client, RequestOptions } from "../client.ts";
-import { assertPods } from "./_pods.ts";
+import { assertPods, sendChannel } from "./_pods.ts";
 
 /**
  * Which streams to connect, and the container.
@@ -58,10 +57,6 @@ export interface ExecStatus {
   /** The server's Status. */
   status: Status;
 }
-
-/** Stdin is sent in pieces of this size, and waits while this much is still unsent. */
-const STDIN_PIECE = 32 * 1024;
-const STDIN_HIGH_WATER = 1024 * 1024;
 
 /**
  * The request that opens an exec stream (its WebSocket handshake is a GET).
@@ -178,12 +173,10 @@ export class AttachedProcess implements AsyncDisposable {
   readonly #ws: WebSocket;
   readonly #closed: Promise<void>;
   readonly #tty: boolean;
-  readonly #what: string;
 
   /** Takes over a WebSocket from `Client.webSocket`; use `pods.exec` / `pods.attach` instead. */
   constructor(ws: WebSocket, ap: AttachParams, what: string, signal?: AbortSignal) {
     this.#ws = ws;
-    this.#what = what;
     this.#tty = ap.tty ?? false;
     let out!: ReadableStreamDefaultController<Uint8Array>;
     let err!: ReadableStreamDefaultController<Uint8Array>;
@@ -246,12 +239,7 @@ export class AttachedProcess implements AsyncDisposable {
     });
     this.stdin = ap.stdin
       ? new WritableStream<Uint8Array>({
-        write: async (chunk) => {
-          for (let i = 0; i < chunk.length; i += STDIN_PIECE) {
-            await this.#drain();
-            ws.send(encodeFrame(Channel.stdin, chunk.subarray(i, i + STDIN_PIECE)));
-          }
-        },
+        write: (chunk) => sendChannel(ws, Channel.stdin, chunk, `${what} stdin`),
         close: () => {
           // v4 has no way to say so: the command sees end of file when the stream closes.
           if (ws.protocol === CHANNEL_V5 && ws.readyState === WebSocket.OPEN) {
@@ -300,17 +288,6 @@ export class AttachedProcess implements AsyncDisposable {
   /** {@link AttachedProcess.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  /** Waits while much of stdin is still unsent; fails once the stream is gone. */
-  async #drain(): Promise<void> {
-    while (true) {
-      if (this.#ws.readyState !== WebSocket.OPEN) {
-        throw new KubeError(`${this.#what}: stdin cannot be written, the stream has ended`);
-      }
-      if (this.#ws.bufferedAmount < STDIN_HIGH_WATER) return;
-      await new Promise((r) => setTimeout(r, 2));
-    }
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Pod streams: logs, exec and attach (port-forward is not there yet).
+ * Pod streams: logs, exec, attach and port-forward.
  *
  * @module
  */
@@ -14,3 +14,12 @@ export {
   podAttach,
   podExec,
 } from "./exec.ts";
+export {
+  type LocalForward,
+  podForward,
+  podPortForward,
+  PortForward,
+  PortForwardError,
+  portForwardRequest,
+  type PortStream,
+} from "./portforward.ts";

@@ -2,7 +2,7 @@
 // same release as the oracle on the same pod: logs (and exec, attach below).
 
 import assert from "node:assert/strict";
-import { Api, ApiError, Client, logLines } from "../../mod.ts";
+import { Api, ApiError, Client, logLines, PortForwardError } from "../../mod.ts";
 import { Pod } from "../../core/k8s/core/v1.ts";
 import { requireCluster } from "./_cluster.ts";
 import {
@@ -11,6 +11,7 @@ import {
   criTime,
   kubectl,
   kubectlOk,
+  mapPodPort,
   runPod,
   sha256,
   until,
@@ -211,6 +212,120 @@ if (requireCluster()) {
       assert.ok(!lines.includes("before"), lines.join("|"));
       await p.close();
       await reading;
+    });
+  });
+}
+
+/** A TCP echo server on 127.0.0.1:0; closing it ends its connections. */
+function echoServer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.TcpConn>();
+  const serving = (async () => {
+    const done: Promise<void>[] = [];
+    for await (const c of listener) {
+      conns.add(c);
+      done.push(c.readable.pipeTo(c.writable).catch(() => {}).finally(() => conns.delete(c)));
+    }
+    await Promise.all(done);
+  })().catch(() => {});
+  return {
+    address: `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await serving;
+    },
+  };
+}
+
+/** Deterministic pseudo-random bytes (fast; crypto.getRandomValues caps at 64 KiB a call). */
+function bytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Writes `input` and reads until as many bytes came back. */
+async function echoThrough(
+  readable: ReadableStream<Uint8Array>,
+  writable: WritableStream<Uint8Array>,
+  input: Uint8Array,
+): Promise<Uint8Array> {
+  const w = writable.getWriter();
+  const writing = w.write(input).then(() => w.releaseLock());
+  const out = new Uint8Array(input.length);
+  let got = 0;
+  const reader = readable.getReader();
+  while (got < input.length) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    out.set(value, got);
+    got += value.length;
+  }
+  reader.releaseLock();
+  await writing;
+  assert.equal(got, input.length, "bytes echoed back");
+  return out;
+}
+
+if (requireCluster()) {
+  Deno.test("e2e pod io: port-forward echoes 100 MB unchanged (same SHA-256), and an unmapped port is a PortForwardError", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-pf", async (ns) => {
+      await runPod(ns, "p");
+      await using echo = echoServer();
+      mapPodPort(ns, "p", 7000, echo.address);
+      const pods = Api.namespaced(client, Pod, ns);
+      const input = bytes(100 * 1024 * 1024, 7);
+      {
+        await using pf = await pods.portForward("p", [7000]);
+        const s = pf.stream(7000);
+        const out = await echoThrough(s.readable, s.writable, input);
+        assert.equal(await sha256(out), await sha256(input));
+      }
+      await using bad = await pods.portForward("p", [7001]);
+      const r = bad.stream(7001).readable.getReader();
+      const w = bad.stream(7001).writable.getWriter();
+      await w.write(new TextEncoder().encode("x")).catch(() => {});
+      await assert.rejects(
+        (async () => {
+          while (!(await r.read()).done) { /* until the error */ }
+        })(),
+        (e) => e instanceof PortForwardError && e.port === 7001 && /ports\/7001/.test(e.message),
+      );
+    });
+  });
+
+  Deno.test("e2e pod io: forward(0, port) serves 20 concurrent connections, each echoed unchanged", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-fwd", async (ns) => {
+      await runPod(ns, "p");
+      await using echo = echoServer();
+      mapPodPort(ns, "p", 7000, echo.address);
+      const pods = Api.namespaced(client, Pod, ns);
+      await using fwd = await pods.forward("p", 0, 7000);
+      assert.ok(fwd.port > 0);
+      const results = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: fwd.port });
+        try {
+          const input = bytes(256 * 1024 + i, i + 1);
+          const out = await echoThrough(conn.readable, conn.writable, input);
+          return (await sha256(out)) === (await sha256(input));
+        } finally {
+          conn.close();
+        }
+      }));
+      assert.deepEqual(results, Array(20).fill(true));
     });
   });
 }
