@@ -15,7 +15,13 @@ import { type Predicate, PredicateCache, type PredicateConfig } from "./predicat
 import { backoffDelay, Scheduler } from "./scheduler.ts";
 import { shutdownSignal } from "./shutdown.ts";
 import { type DeepReadonly, Store } from "./store.ts";
-import { type WatchableApi, watcher, type WatcherConfig, type WatcherError } from "./watcher.ts";
+import {
+  type WatchableApi,
+  watcher,
+  type WatcherConfig,
+  type WatcherError,
+  type WatcherEvent,
+} from "./watcher.ts";
 
 /**
  * What a reconcile knows besides the object and the user's context: its key, the
@@ -187,6 +193,21 @@ export interface ControllerWatchConfig<K extends KubeObject = KubeObject> extend
   /** The memory bound of `predicate` (a TTL, default one hour). */
   predicateConfig?: PredicateConfig;
 }
+
+/**
+ * The options of {@link Controller.ownsStream} and {@link Controller.watchesStream}: a
+ * predicate, as in {@link ControllerWatchConfig} (the stream's watcher has its own options).
+ *
+ * @example
+ * ```ts
+ * import { predicates, type StreamTriggerConfig } from "@kubeno/kube";
+ * const config: StreamTriggerConfig = { predicate: predicates.labels };
+ * ```
+ */
+export type StreamTriggerConfig<K extends KubeObject = KubeObject> = Pick<
+  ControllerWatchConfig<K>,
+  "predicate" | "predicateConfig"
+>;
 
 /** The watcher's part of a {@link ControllerWatchConfig}, and a cache for its predicate. */
 function splitConfig<K extends KubeObject>(
@@ -382,11 +403,63 @@ export class Controller<K extends KubeObject> {
     api: Api<O> | WatchableApi<O>,
     config: ControllerWatchConfig<O> = {},
   ): this {
+    return this.watches(api, config, this.#ownerKeys<O>("owns"), "owns");
+  }
+
+  /**
+   * As {@link Controller.owns}, with the owned objects' watcher events taken from `events`
+   * (kube-rs' `owns_stream`): typically a subscription of a {@link sharedReflector}, so that
+   * several controllers share one watch of the owned resource. The trigger counts as synced
+   * at the stream's first `InitDone`; the controller closes the stream when it stops.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller, sharedReflector, watcher } from "@kubeno/kube";
+   * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const configMaps = sharedReflector(watcher(Api.all(client, ConfigMap)));
+   * const a = new Controller(Api.all(client, Secret)).ownsStream(configMaps.subscribe());
+   * const b = new Controller(Api.all(client, Secret)).ownsStream(configMaps.subscribe());
+   * ```
+   */
+  ownsStream<O extends KubeObject>(
+    events: AsyncIterable<WatcherEvent<O>>,
+    config: StreamTriggerConfig<O> = {},
+  ): this {
+    return this.#trigger("owns stream", () => events, this.#ownerKeys<O>("ownsStream"), config);
+  }
+
+  /**
+   * As {@link Controller.watches}, with the related objects' watcher events taken from
+   * `events` (kube-rs' `watches_stream`), e.g. a subscription of a {@link sharedReflector}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller, sharedReflector, watcher } from "@kubeno/kube";
+   * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const configMaps = sharedReflector(watcher(Api.namespaced(client, ConfigMap, "default")));
+   * new Controller(Api.namespaced(client, Secret, "default")).watchesStream(
+   *   configMaps.subscribe(),
+   *   (cm) => cm.metadata.labels?.secret ? [`default/${cm.metadata.labels.secret}`] : [],
+   * );
+   * ```
+   */
+  watchesStream<O extends KubeObject>(
+    events: AsyncIterable<WatcherEvent<O>>,
+    mapper: (obj: O) => Iterable<ObjectKeyLike>,
+    config: StreamTriggerConfig<O> = {},
+  ): this {
+    return this.#trigger("watches stream", () => events, mapper, config);
+  }
+
+  /** The mapper of `owns`: the controller owner references of the main resource's kind. */
+  #ownerKeys<O extends KubeObject>(method: string): (obj: O) => string[] {
     const main = this.#resource;
     if (!main) {
-      throw new TypeError("Controller.owns needs the main Api's resource type (pass an Api)");
+      throw new TypeError(`Controller.${method} needs the main Api's resource type (pass an Api)`);
     }
-    return this.watches(api, config, (obj: O) => {
+    return (obj: O) => {
       const keys: string[] = [];
       for (const ref of obj.metadata.ownerReferences ?? []) {
         if (!ref.controller || ref.kind !== main.kind) continue;
@@ -394,7 +467,7 @@ export class Controller<K extends KubeObject> {
         keys.push(keyOf(ref.name, main.namespaced ? obj.metadata.namespace : undefined));
       }
       return keys;
-    }, "owns");
+    };
   }
 
   /**
@@ -420,15 +493,28 @@ export class Controller<K extends KubeObject> {
     kind: string = "watches",
   ): this {
     const name = `${kind} ${(api as Api<O>).resource?.plural ?? "objects"}`;
-    const { watch, cache } = splitConfig(config);
+    const { predicate, predicateConfig, ...watch } = config;
+    const events = (signal: AbortSignal) => watcher(api, this.#watcherConfig(watch, signal, name));
+    return this.#trigger(name, events, mapper, { predicate, predicateConfig });
+  }
+
+  /** A trigger: schedules what `mapper` returns for each change in the events `open` gives. */
+  #trigger<O extends KubeObject>(
+    name: string,
+    open: (signal: AbortSignal) => AsyncIterable<WatcherEvent<O>>,
+    mapper: (obj: O) => Iterable<ObjectKeyLike>,
+    config: StreamTriggerConfig<O>,
+  ): this {
+    const cache = config.predicate
+      ? new PredicateCache(config.predicate, config.predicateConfig)
+      : undefined;
     this.#triggers.push({
       name,
       syncs: true,
       run: async (schedule, signal, synced) => {
         let lists = 0;
-        const events = watcher(api, this.#watcherConfig(watch, signal, name));
         try {
-          for await (const ev of untilAborted(events, signal)) {
+          for await (const ev of untilAborted(open(signal), signal)) {
             if (ev.type === "Init" && ++lists > 1) {
               this.#metrics?.watchRestarts.inc(this.#labels(name));
             }

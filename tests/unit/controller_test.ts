@@ -9,7 +9,8 @@ import { LeadershipLostError } from "../../runtime/lease.ts";
 import { predicates } from "../../runtime/predicate.ts";
 import type { DeepReadonly } from "../../runtime/store.ts";
 import { ControllerMetrics, metricsHandler } from "../../runtime/metrics.ts";
-import type { WatchableApi } from "../../runtime/watcher.ts";
+import { sharedReflector } from "../../runtime/reflector.ts";
+import { type WatchableApi, watcher } from "../../runtime/watcher.ts";
 
 interface Foo extends KubeObject {
   spec?: { n?: number };
@@ -769,4 +770,52 @@ Deno.test("Controller: the reconcile and the error policy get read-only objects 
       {},
     );
   assert.equal(typeof typed, "function");
+});
+
+Deno.test("Controller: two controllers own through one shared watch (ownsStream, watchesStream)", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  const bars = new FakeApi<Bar>(Bar as never);
+  let watches = 0;
+  const counted = {
+    resource: bars.resource,
+    list: (lp?: ListParams) => bars.list(lp),
+    watch: (wp?: WatchParams, rv?: string, opts?: { signal?: AbortSignal }) => {
+      watches++;
+      return bars.watch(wp, rv, opts);
+    },
+  };
+  foos.put(foo("owner"));
+  const stopShared = new AbortController();
+  const shared = sharedReflector(watcher(counted as never as WatchableApi<Bar>, {
+    signal: stopShared.signal,
+  }));
+  const owning = new Controller<Foo>(foos as never).ownsStream(shared.subscribe(), {
+    predicate: predicates.labels,
+  });
+  // The second maps a Bar to the Foo named in its data.target.
+  const relating = new Controller<Foo>(foos as never).watchesStream(
+    shared.subscribe(),
+    (bar: Bar) => bar.data?.target ? [`ns/${bar.data.target}`] : [],
+  );
+  const a = start(owning, () => Promise.resolve(Action.awaitChange()), {});
+  const b = start(relating, () => Promise.resolve(Action.awaitChange()), {});
+  await Promise.all([owning.ready(), relating.ready()]);
+  await until(() => a.results.length === 1 && b.results.length === 1);
+  const ref = fooRef("owner");
+  const bar = (labels: Record<string, string>): Bar => ({
+    metadata: { name: "cm", namespace: "ns", uid: "u-cm", labels, ownerReferences: [ref] },
+    data: { target: "owner" },
+  });
+  bars.put(bar({ x: "1" }));
+  await until(() => a.results.length === 2 && b.results.length === 2);
+  bars.put(bar({ x: "1" })); // same labels: the owning controller's predicate drops it
+  await until(() => b.results.length === 3);
+  bars.put(bar({ x: "2" }));
+  await until(() => a.results.length === 3 && b.results.length === 4);
+  await a.stop();
+  await b.stop();
+  stopShared.abort();
+  assert.equal(watches, 1); // one watch connection served both controllers
+  assert.equal(a.results.length, 3);
+  assert.deepEqual(b.results.map((r) => r.key), ["ns/owner", "ns/owner", "ns/owner", "ns/owner"]);
 });
