@@ -19,6 +19,7 @@ import type {
   ServiceReference,
   ValidatingWebhook,
   ValidatingWebhookConfiguration,
+  WebhookClientConfig,
 } from "./k8s/admissionregistration.k8s.io/v1.ts";
 import type { LabelSelector } from "./k8s/meta/v1.ts";
 
@@ -512,15 +513,9 @@ export function admissionReviewResponse<K>(
  * };
  * ```
  */
-export interface WebhookOptions {
+export interface WebhookOptions extends WebhookTarget {
   /** The webhook's name: a qualified name with at least three segments, e.g. `deny.example.com`. */
   name: string;
-  /** `https://host:port/path` the apiserver calls (outside the cluster, or on its own host). */
-  url?: string;
-  /** The in-cluster Service the apiserver calls instead of a URL. */
-  service?: ServiceReference;
-  /** The CA (PEM) that signed the webhook's serving certificate; base64-encoded for you. */
-  caBundle?: string;
   /** Which operations on which resources are sent. */
   rules: RuleWithOperations[];
   /** What the apiserver does when the call fails. @default "Fail" */
@@ -541,20 +536,49 @@ export interface WebhookOptions {
   reinvocationPolicy?: "Never" | "IfNeeded";
 }
 
-function webhookEntry(w: WebhookOptions, mutating: boolean): ValidatingWebhook & MutatingWebhook {
-  const bad = (m: string) => new AdmissionError(`webhook ${JSON.stringify(w?.name)}: ${m}`);
-  if (typeof w?.name !== "string" || w.name.split(".").length < 3) {
-    throw bad("name must be a qualified name with at least three segments, e.g. deny.example.com");
-  }
-  if ((w.url === undefined) === (w.service === undefined)) {
+/**
+ * Where the apiserver calls a webhook: an https `url` or an in-cluster `service`, and the CA
+ * (PEM) of its serving certificate.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookTarget } from "@kubeno/kube";
+ * const t: WebhookTarget = { service: { namespace: "ops", name: "webhook", path: "/convert" } };
+ * ```
+ */
+export interface WebhookTarget {
+  /** `https://host:port/path` the apiserver calls (outside the cluster, or on its own host). */
+  url?: string;
+  /** The in-cluster Service the apiserver calls instead of a URL. */
+  service?: ServiceReference;
+  /** The CA (PEM) that signed the webhook's serving certificate; base64-encoded for you. */
+  caBundle?: string;
+}
+
+/**
+ * The `clientConfig` of a webhook (admission or CRD conversion: the same shape), checked:
+ * `url` or `service` but not both, https, no credentials in the URL, a PEM caBundle
+ * (base64-encoded here, as the API wants it).
+ *
+ * @example
+ * ```ts
+ * import { webhookClientConfig } from "@kubeno/kube";
+ * console.log(webhookClientConfig({ url: "https://127.0.0.1:8443/convert" })); // { url: "https://127.0.0.1:8443/convert" }
+ * ```
+ */
+export function webhookClientConfig(
+  t: WebhookTarget,
+  bad: (message: string) => Error = (m) => new AdmissionError(`webhook clientConfig: ${m}`),
+): WebhookClientConfig {
+  if ((t.url === undefined) === (t.service === undefined)) {
     throw bad("give url or service, not both");
   }
-  if (w.url !== undefined) {
+  if (t.url !== undefined) {
     let u: URL;
     try {
-      u = new URL(w.url);
+      u = new URL(t.url);
     } catch {
-      throw bad(`url ${JSON.stringify(w.url)} is not a URL`);
+      throw bad(`url ${JSON.stringify(t.url)} is not a URL`);
     }
     if (u.protocol !== "https:") {
       throw bad("url must be https://: the apiserver only calls webhooks over TLS");
@@ -563,9 +587,21 @@ function webhookEntry(w: WebhookOptions, mutating: boolean): ValidatingWebhook &
       throw bad("url must carry no user, query or fragment");
     }
   }
-  if (w.caBundle !== undefined && !w.caBundle.includes("-----BEGIN CERTIFICATE-----")) {
+  if (t.caBundle !== undefined && !t.caBundle.includes("-----BEGIN CERTIFICATE-----")) {
     throw bad("caBundle must be PEM (-----BEGIN CERTIFICATE-----); it is base64-encoded for you");
   }
+  return {
+    ...(t.url !== undefined ? { url: t.url } : { service: { ...t.service! } }),
+    ...(t.caBundle !== undefined ? { caBundle: base64(t.caBundle) } : {}),
+  };
+}
+
+function webhookEntry(w: WebhookOptions, mutating: boolean): ValidatingWebhook & MutatingWebhook {
+  const bad = (m: string) => new AdmissionError(`webhook ${JSON.stringify(w?.name)}: ${m}`);
+  if (typeof w?.name !== "string" || w.name.split(".").length < 3) {
+    throw bad("name must be a qualified name with at least three segments, e.g. deny.example.com");
+  }
+  const clientConfig = webhookClientConfig(w, bad);
   const timeout = w.timeoutSeconds ?? 10;
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 30) {
     throw bad(`timeoutSeconds ${timeout} must be an integer from 1 to 30`);
@@ -577,10 +613,7 @@ function webhookEntry(w: WebhookOptions, mutating: boolean): ValidatingWebhook &
   const out: ValidatingWebhook & MutatingWebhook = {
     name: w.name,
     admissionReviewVersions: ["v1"],
-    clientConfig: {
-      ...(w.url !== undefined ? { url: w.url } : { service: { ...w.service! } }),
-      ...(w.caBundle !== undefined ? { caBundle: base64(w.caBundle) } : {}),
-    },
+    clientConfig,
     rules: w.rules.map((r) => ({ ...r })),
     failurePolicy: w.failurePolicy ?? "Fail",
     sideEffects: w.sideEffects ?? "None",

@@ -6,14 +6,18 @@
  * `apiVersion` set to the desired one and metadata unchanged but for labels and annotations.
  * Serving it over HTTP is `conversionHandler` in the runtime.
  *
- * Partly done (issue 16): no multi-version `customResource` declaration yet, so `mergeCrds`
- * still writes no `conversion`; set `spec.conversion` (strategy `Webhook`) yourself.
+ * {@link withConversionWebhook} sets a merged CRD's `spec.conversion` and
+ * {@link checkRoundTrips} reports what a round trip through each version loses. Partly done
+ * (issue 16): `customResource` cannot yet declare its conversions itself, and `mergeCrds`
+ * writes no `conversion`: pass its result to `withConversionWebhook`.
  *
  * @module
  */
 
 import { KubeError, type Status } from "./error.ts";
 import type { KubeObject, ObjectMeta } from "./resource.ts";
+import { webhookClientConfig, type WebhookTarget } from "./admission.ts";
+import type { CustomResourceDefinition } from "./k8s/apiextensions.k8s.io/v1.ts";
 
 /**
  * A conversion review or converter that breaks the API's rules; the message says which.
@@ -264,4 +268,151 @@ export function convertReview(
     out.push({ ...c, apiVersion: to, kind: obj.kind, metadata: meta });
   }
   return answer(out, { status: "Success" });
+}
+
+/**
+ * Options of {@link withConversionWebhook}: where the apiserver calls the conversion webhook.
+ *
+ * @example
+ * ```ts
+ * import type { ConversionWebhookOptions } from "@kubeno/kube";
+ * const o: ConversionWebhookOptions = { service: { namespace: "ops", name: "people-webhook", path: "/convert" } };
+ * ```
+ */
+export interface ConversionWebhookOptions extends WebhookTarget {
+  /** ConversionReview versions the webhook understands. @default ["v1"] */
+  conversionReviewVersions?: string[];
+}
+
+/**
+ * A copy of a multi-version CRD with `spec.conversion` set to strategy `Webhook` (url or
+ * service, caBundle base64-encoded). Throws {@link ConversionError} for a CRD with fewer than
+ * two versions or not exactly one storage version.
+ *
+ * @example
+ * ```ts
+ * import { withConversionWebhook } from "@kubeno/kube";
+ * import type { CustomResourceDefinition } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
+ * declare const crd: CustomResourceDefinition; // e.g. mergeCrds([PersonV1alpha1, PersonV1])
+ * const withHook = withConversionWebhook(crd, { service: { namespace: "ops", name: "people-webhook", path: "/convert" } });
+ * ```
+ */
+export function withConversionWebhook(
+  crd: CustomResourceDefinition,
+  opts: ConversionWebhookOptions,
+): CustomResourceDefinition {
+  const bad = (m: string) =>
+    new ConversionError(`conversion webhook of ${crd.metadata?.name}: ${m}`);
+  const versions = crd.spec?.versions ?? [];
+  if (versions.length < 2) throw bad("a CRD with one version needs no conversion");
+  if (versions.filter((v) => v.storage).length !== 1) {
+    throw bad("mark exactly one version storage: true");
+  }
+  return {
+    ...crd,
+    spec: {
+      ...crd.spec,
+      preserveUnknownFields: false, // the apiserver refuses Webhook conversion otherwise
+      conversion: {
+        strategy: "Webhook",
+        webhook: {
+          conversionReviewVersions: opts.conversionReviewVersions ?? ["v1"],
+          clientConfig: webhookClientConfig(opts, bad),
+        },
+      },
+    },
+  };
+}
+
+/**
+ * One difference found by {@link checkRoundTrips}: the sample, the version it went through,
+ * the JSON path, and the values before and after (or the error a converter threw).
+ *
+ * @example
+ * ```ts
+ * import type { RoundTripDifference } from "@kubeno/kube";
+ * const d: RoundTripDifference = { sample: 0, from: "clux.dev/v1", via: "clux.dev/v1alpha1", path: "spec.lastName", before: "Hopper", after: undefined };
+ * ```
+ */
+export interface RoundTripDifference {
+  /** Index of the sample. */
+  sample: number;
+  /** The sample's own version. */
+  from: string;
+  /** The version it was converted to and back from. */
+  via: string;
+  /** Where the value changed (`""` for the whole object). */
+  path: string;
+  /** Value in the sample. */
+  before?: unknown;
+  /** Value after the round trip. */
+  after?: unknown;
+  /** What a converter threw, if one did. */
+  error?: unknown;
+}
+
+function diff(
+  a: unknown,
+  b: unknown,
+  path: string,
+  out: Omit<RoundTripDifference, "sample" | "from" | "via">[],
+) {
+  if (Object.is(a, b)) return;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) diff(a[i], b[i], `${path}[${i}]`, out);
+    return;
+  }
+  if (isRecord(a) && isRecord(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      diff(a[k], b[k], path ? `${path}.${k}` : k, out);
+    }
+    return;
+  }
+  out.push({ path, before: a, after: b });
+}
+
+/**
+ * Runs every sample through every other version and back (`convert(convert(s, v), s.apiVersion)`)
+ * and lists what changed. Lossless conversions return `[]`; use it in a unit test of your
+ * converters before the apiserver stores anything with them.
+ *
+ * @example
+ * ```ts
+ * import { checkRoundTrips, hubAndSpoke, type KubeObject } from "@kubeno/kube";
+ * type P = KubeObject & { spec: { name?: string; firstName?: string } };
+ * const convert = hubAndSpoke({
+ *   hub: "clux.dev/v1",
+ *   spokes: { "clux.dev/v1alpha1": {
+ *     toHub: (o) => ({ ...o, spec: { firstName: (o as P).spec.name } }) as P,
+ *     fromHub: (o) => ({ ...o, spec: { name: (o as P).spec.firstName } }) as P,
+ *   } },
+ * });
+ * const sample: P = { apiVersion: "clux.dev/v1alpha1", kind: "Person", metadata: { name: "a" }, spec: { name: "Ada" } };
+ * console.log(checkRoundTrips(convert, [sample], ["clux.dev/v1", "clux.dev/v1alpha1"])); // []
+ * ```
+ */
+export function checkRoundTrips(
+  convert: Convert,
+  samples: KubeObject[],
+  versions: string[],
+): RoundTripDifference[] {
+  const found: RoundTripDifference[] = [];
+  samples.forEach((s, sample) => {
+    const from = s.apiVersion ?? "";
+    for (const via of versions) {
+      if (via === from) continue;
+      const original = structuredClone(s);
+      let back: KubeObject;
+      try {
+        back = convert(convert(original, via), from);
+      } catch (error) {
+        found.push({ sample, from, via, path: "", error });
+        continue;
+      }
+      const out: Omit<RoundTripDifference, "sample" | "from" | "via">[] = [];
+      diff(s, back, "", out);
+      for (const d of out) found.push({ sample, from, via, ...d });
+    }
+  });
+  return found;
 }

@@ -13,6 +13,7 @@ import {
   Api,
   ApiError,
   applyCrd,
+  checkRoundTrips,
   Client,
   conversionHandler,
   createRequest,
@@ -26,6 +27,7 @@ import {
   serveTls,
   validatingWebhookConfiguration,
   type WebhookOptions,
+  withConversionWebhook,
 } from "../../mod.ts";
 import { ConfigMap } from "../../core/k8s/core/v1.ts";
 import {
@@ -344,18 +346,12 @@ if (requireCluster()) {
           version("v1alpha1", false, { name: str }),
           version("v1", true, { firstName: str, lastName: str }),
         ],
-        conversion: {
-          strategy: "Webhook",
-          webhook: {
-            conversionReviewVersions: ["v1"],
-            clientConfig: {
-              url: `https://127.0.0.1:${server.addr.port}/convert`,
-              caBundle: btoa(ca),
-            },
-          },
-        },
       },
     } as CustomResourceDefinition;
+    const crdWithHook = withConversionWebhook(crd, {
+      url: `https://127.0.0.1:${server.addr.port}/convert`,
+      caBundle: ca,
+    });
     const descriptor = (v: string) =>
       resourceType<Person>({
         group,
@@ -365,7 +361,11 @@ if (requireCluster()) {
         namespaced: true,
       });
     try {
-      await applyCrd(client, crd, { fieldManager: "kubeno-e2e", force: true, timeoutMs: 60_000 });
+      await applyCrd(client, crdWithHook, {
+        fieldManager: "kubeno-e2e",
+        force: true,
+        timeoutMs: 60_000,
+      });
       await withNamespace(client, "e2e-conversion", async (ns) => {
         const alpha = Api.namespaced(client, descriptor("v1alpha1"), ns);
         const v1 = Api.namespaced(client, descriptor("v1"), ns);
@@ -396,6 +396,12 @@ if (requireCluster()) {
         });
         assert.deepEqual((await alpha.get("grace")).spec, { name: "Grace Hopper" });
 
+        // The converters are lossless for the stored objects, in both directions.
+        const stored = [created, await v1.get("grace")];
+        assert.deepEqual(
+          checkRoundTrips(convertPerson, stored, [`${group}/v1alpha1`, `${group}/v1`]),
+          [],
+        );
         const list = await alpha.list();
         assert.deepEqual(
           list.items.map((p) => [p.apiVersion ?? list.apiVersion, p.metadata.name, p.spec.name])

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  checkRoundTrips,
   ConversionError,
   conversionHandler,
   type ConversionReview,
@@ -7,7 +8,9 @@ import {
   hubAndSpoke,
   type KubeObject,
   parseConversionReview,
+  withConversionWebhook,
 } from "../../mod.ts";
+import type { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 
 type Spec = Record<string, string>;
 const spec = (o: KubeObject) => (o as KubeObject & { spec: Spec }).spec;
@@ -163,4 +166,95 @@ Deno.test("conversionHandler answers reviews and rejects hostile requests with a
   }
   assert.equal(calls, 1);
   assert.throws(() => conversionHandler(undefined as never), /converter/);
+});
+
+Deno.test("checkRoundTrips: [] for lossless converters, every changed field and thrown error otherwise", () => {
+  const samples = [alpha("Ada King Lovelace"), {
+    apiVersion: "clux.dev/v1",
+    kind: "Person",
+    metadata: { name: "g" },
+    spec: { firstName: "Grace", lastName: "Hopper" },
+  } as KubeObject];
+  const versions = ["clux.dev/v1alpha1", "clux.dev/v1"];
+  assert.deepEqual(checkRoundTrips(convert, samples, versions), []);
+  // Lossy: a v1 object without a first name comes back with the last name in firstName.
+  const lossy = { ...samples[1], spec: { lastName: "Hopper" } } as KubeObject;
+  assert.deepEqual(checkRoundTrips(convert, [lossy], versions), [
+    {
+      sample: 0,
+      from: "clux.dev/v1",
+      via: "clux.dev/v1alpha1",
+      path: "spec.lastName",
+      before: "Hopper",
+      after: "",
+    },
+    {
+      sample: 0,
+      from: "clux.dev/v1",
+      via: "clux.dev/v1alpha1",
+      path: "spec.firstName",
+      before: undefined,
+      after: "Hopper",
+    },
+  ]);
+  const thrown = checkRoundTrips(
+    () => {
+      throw new Error("boom");
+    },
+    [samples[0]],
+    versions,
+  );
+  assert.equal(thrown.length, 1);
+  assert.equal(thrown[0].via, "clux.dev/v1");
+  assert.match(String(thrown[0].error), /boom/);
+  assert.deepEqual(spec(samples[0]), { name: "Ada King Lovelace" }); // samples untouched
+});
+
+Deno.test("withConversionWebhook sets strategy Webhook with a checked clientConfig, and refuses what cannot convert", () => {
+  const version = (name: string, storage: boolean) => ({ name, served: true, storage });
+  const crd = {
+    metadata: { name: "people.clux.dev" },
+    spec: {
+      group: "clux.dev",
+      scope: "Namespaced",
+      names: { plural: "people", kind: "Person" },
+      versions: [version("v1alpha1", false), version("v1", true)],
+    },
+  } as CustomResourceDefinition;
+  const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const out = withConversionWebhook(crd, { url: "https://127.0.0.1:9443/convert", caBundle: pem });
+  assert.deepEqual(out.spec.conversion, {
+    strategy: "Webhook",
+    webhook: {
+      conversionReviewVersions: ["v1"],
+      clientConfig: { url: "https://127.0.0.1:9443/convert", caBundle: btoa(pem) },
+    },
+  });
+  assert.equal(out.spec.preserveUnknownFields, false);
+  assert.equal(crd.spec.conversion, undefined); // a copy
+  const svc = withConversionWebhook(crd, {
+    service: { namespace: "ops", name: "hook", path: "/c" },
+  });
+  assert.deepEqual(svc.spec.conversion?.webhook?.clientConfig, {
+    service: { namespace: "ops", name: "hook", path: "/c" },
+  });
+  const fails: [CustomResourceDefinition, Record<string, unknown>, RegExp][] = [
+    [
+      { ...crd, spec: { ...crd.spec, versions: [version("v1", true)] } },
+      { url: "https://a/c" },
+      /one version/,
+    ],
+    [{ ...crd, spec: { ...crd.spec, versions: [version("a", true), version("b", true)] } }, {
+      url: "https://a/c",
+    }, /exactly one/],
+    [crd, {}, /url or service/],
+    [crd, { url: "http://a/c" }, /https/],
+    [crd, { url: "https://a/c", caBundle: "MIIB" }, /PEM/],
+  ];
+  for (const [c, o, re] of fails) {
+    assert.throws(
+      () => withConversionWebhook(c, o),
+      (e: unknown) => e instanceof ConversionError && re.test(e.message),
+    );
+  }
 });
