@@ -53,6 +53,7 @@ import {
   podPortForward,
   type PortForward,
 } from "./subresource/portforward.ts";
+import { podEvict } from "./subresource/eviction.ts";
 
 /**
  * A partial object for patches: every field optional, at every depth.
@@ -688,6 +689,22 @@ export class Api<K extends KubeObject> {
   ): Promise<LocalForward> {
     const scope = this.#objectScope("forward");
     return await podForward(this.client, scope, name, localPort, podPort, opts);
+  }
+
+  /**
+   * Evicts a pod (policy/v1 Eviction; pods only): a delete that a PodDisruptionBudget may refuse
+   * with 429 (`isTooManyRequests`). See {@link podEvict}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await pods.evict("blog", { gracePeriodSeconds: 30 });
+   * ```
+   */
+  async evict(name: string, dp: DeleteParams = {}, opts: RequestOptions = {}): Promise<Status> {
+    return await podEvict(this.client, this.#objectScope("evict"), name, dp, opts);
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * Pod streams: logs, exec, attach and port-forward.
+ * Pod subresources: logs, exec, attach, port-forward and eviction.
  *
  * @module
  */
@@ -23,3 +23,4 @@ export {
   portForwardRequest,
   type PortStream,
 } from "./portforward.ts";
+export { evictRequest, podEvict } from "./eviction.ts";

@@ -2,7 +2,15 @@
 // same release as the oracle on the same pod: logs (and exec, attach below).
 
 import assert from "node:assert/strict";
-import { Api, ApiError, Client, logLines, PortForwardError } from "../../mod.ts";
+import {
+  Api,
+  ApiError,
+  Client,
+  Config,
+  isTooManyRequests,
+  logLines,
+  PortForwardError,
+} from "../../mod.ts";
 import { Pod } from "../../core/k8s/core/v1.ts";
 import { requireCluster } from "./_cluster.ts";
 import {
@@ -326,6 +334,46 @@ if (requireCluster()) {
         }
       }));
       assert.deepEqual(results, Array(20).fill(true));
+    });
+  });
+}
+
+if (requireCluster()) {
+  Deno.test("e2e pod io: evict is refused with a typed 429 while a PodDisruptionBudget forbids it, then evicts", async () => {
+    using client = new Client(await Config.infer(), { retry: { maxRetries: 0 } });
+    await withKubectlNamespace("podio-evict", async (ns) => {
+      await runPod(ns, "p");
+      await kubectlOk(["label", "-n", ns, "pod/p", "app=guarded"]);
+      const pdb = {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: "keep", namespace: ns },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: "guarded" } } },
+      };
+      await kubectlOk(["create", "-f", "-"], { stdin: JSON.stringify(pdb) });
+      const pods = Api.namespaced(client, Pod, ns);
+      // Once the disruption controller has counted the pod, the budget allows no disruption.
+      await until("the budget to be observed", async () => {
+        const status = JSON.parse(await kubectlOk(["get", "-n", ns, "pdb/keep", "-o", "json"]))
+          .status;
+        return status?.observedGeneration === 1 && status.currentHealthy === 1 || undefined;
+      });
+      await assert.rejects(pods.evict("p"), (e) => {
+        assert.ok(isTooManyRequests(e), String(e));
+        assert.ok(e instanceof ApiError && /disruption budget/.test(e.message), String(e));
+        return true;
+      });
+      assert.equal((await pods.get("p")).metadata.deletionTimestamp, undefined);
+      // A dry run of a permitted eviction leaves the pod; the real one deletes it.
+      await kubectlOk(["delete", "-n", ns, "pdb/keep"]);
+      const dry = await pods.evict("p", { dryRun: true });
+      assert.equal(dry.status, "Success");
+      assert.equal((await pods.get("p")).metadata.deletionTimestamp, undefined);
+      assert.equal((await pods.evict("p")).status, "Success");
+      await until("the pod to be deleted", async () => {
+        const got = await pods.getOpt("p");
+        return got === undefined || got.metadata.deletionTimestamp !== undefined || undefined;
+      });
     });
   });
 }
