@@ -316,6 +316,8 @@ export class Controller<K extends KubeObject> {
   readonly #resource: ResourceType<K> | undefined;
   readonly #config: WatcherConfig;
   readonly #predicates: PredicateCache<K> | undefined;
+  /** The main resource's events, for a controller made by {@link Controller.forStream}. */
+  #mainEvents: AsyncIterable<WatcherEvent<K>> | undefined;
   readonly #triggers: { name: string; run: Trigger; syncs: boolean }[] = [];
   #signals: AbortSignal[] = [];
   #running = false;
@@ -342,6 +344,43 @@ export class Controller<K extends KubeObject> {
     // Marked handled: a controller stopped before it synced must not crash a program that
     // never asked for `ready()`.
     this.#ready.promise.catch(() => {});
+  }
+
+  /**
+   * A controller whose main resource's watcher events come from `events` (kube-rs'
+   * `for_stream` / `for_shared_stream`), typically a subscription of a {@link sharedReflector},
+   * so that several controllers of one resource share one watch. `resource` names what the
+   * events are about (for {@link Controller.owns}). The controller keeps its own store, fed by
+   * the stream; it syncs at the stream's first `InitDone`, closes the stream when it stops, and
+   * stops (gracefully) if the stream ends.
+   *
+   * @example
+   * ```ts
+   * import { Action, Api, Client, Controller, predicates, sharedReflector, watcher } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const secrets = sharedReflector(watcher(Api.all(client, Secret)));
+   * const audit = Controller.forStream(Secret, secrets.subscribe());
+   * const sync = Controller.forStream(Secret, secrets.subscribe(), {
+   *   predicate: predicates.generation,
+   * });
+   * const idle = async () => Action.awaitChange();
+   * await Promise.all([audit, sync].map(async (c) => {
+   *   for await (const r of c.run(idle, () => Action.requeue(5_000), {})) console.log(r.key);
+   * }));
+   * ```
+   */
+  static forStream<K extends KubeObject>(
+    resource: ResourceType<K>,
+    events: AsyncIterable<WatcherEvent<K>>,
+    config: StreamTriggerConfig<K> = {},
+  ): Controller<K> {
+    const unused = () => {
+      throw new Error("Controller.forStream: the stream is the source, not an Api");
+    };
+    const c = new Controller<K>({ resource, list: unused, watch: unused } as never, config);
+    c.#mainEvents = events;
+    return c;
   }
 
   /**
@@ -791,13 +830,19 @@ export class Controller<K extends KubeObject> {
       (async () => {
         let lists = 0;
         const config = this.#watcherConfig(this.#config, watches.signal, mainName);
-        for await (const ev of untilAborted(watcher(this.#api, config), watches.signal)) {
+        const events = this.#mainEvents ?? watcher(this.#api, config);
+        for await (const ev of untilAborted(events, watches.signal)) {
           store.applyWatcherEvent(ev);
           if (ev.type === "Init" && ++lists > 1) metrics?.watchRestarts.inc(this.#labels(mainName));
           const triggers = this.#predicates ? this.#predicates.observe(ev) : true;
           if (triggers && (ev.type === "Apply" || ev.type === "InitApply")) {
             schedule(objectKey(ev.object));
           }
+        }
+        // Only a stream given to forStream ends before shutdown: no more input, so stop.
+        if (!watches.signal.aborted) {
+          console.warn(`${who}: the stream of ${plural} ended, stopping`);
+          stop.abort();
         }
       })().catch((err) => {
         // Without its main watch the controller cannot work: stop cleanly and let run throw.

@@ -98,6 +98,22 @@ function foo(name: string, extra: Partial<Foo["metadata"]> = {}): Foo {
   return { metadata: { name, namespace: "ns", uid: `uid-${name}`, ...extra }, spec: { n: 1 } };
 }
 
+/** `api`, counting its watch calls (connections). */
+function countingWatches<K extends KubeObject>(api: FakeApi<K>) {
+  const counted = {
+    watches: 0,
+    api: {
+      resource: api.resource,
+      list: (lp?: ListParams) => api.list(lp),
+      watch: (wp?: WatchParams, rv?: string, opts?: { signal?: AbortSignal }) => {
+        counted.watches++;
+        return api.watch(wp, rv, opts);
+      },
+    } as never as WatchableApi<K>,
+  };
+  return counted;
+}
+
 /** A controller reference to the Foo `name`. */
 function fooRef(name: string) {
   return { apiVersion: "example.com/v1", kind: "Foo", name, uid: `uid-${name}`, controller: true };
@@ -732,7 +748,7 @@ Deno.test("Controller: the error policy is not called for a reconcile that fails
           });
           return Action.awaitChange();
         },
-        (o, _err, _ctx, info) => {
+        (_o, _err, _ctx, info) => {
           policyCalls.push(`${info.key} attempt ${info.attempt}`);
           return Action.awaitChange();
         },
@@ -775,18 +791,10 @@ Deno.test("Controller: the reconcile and the error policy get read-only objects 
 Deno.test("Controller: two controllers own through one shared watch (ownsStream, watchesStream)", async () => {
   const foos = new FakeApi<Foo>(Foo as never);
   const bars = new FakeApi<Bar>(Bar as never);
-  let watches = 0;
-  const counted = {
-    resource: bars.resource,
-    list: (lp?: ListParams) => bars.list(lp),
-    watch: (wp?: WatchParams, rv?: string, opts?: { signal?: AbortSignal }) => {
-      watches++;
-      return bars.watch(wp, rv, opts);
-    },
-  };
+  const counted = countingWatches(bars);
   foos.put(foo("owner"));
   const stopShared = new AbortController();
-  const shared = sharedReflector(watcher(counted as never as WatchableApi<Bar>, {
+  const shared = sharedReflector(watcher(counted.api, {
     signal: stopShared.signal,
   }));
   const owning = new Controller<Foo>(foos as never).ownsStream(shared.subscribe(), {
@@ -815,7 +823,41 @@ Deno.test("Controller: two controllers own through one shared watch (ownsStream,
   await a.stop();
   await b.stop();
   stopShared.abort();
-  assert.equal(watches, 1); // one watch connection served both controllers
+  assert.equal(counted.watches, 1); // one watch connection served both controllers
   assert.equal(a.results.length, 3);
   assert.deepEqual(b.results.map((r) => r.key), ["ns/owner", "ns/owner", "ns/owner", "ns/owner"]);
+});
+
+Deno.test("Controller.forStream: two controllers of one resource on one shared watch; the end of the stream stops them", async () => {
+  const foos = new FakeApi<Foo>(Foo as never);
+  const counted = countingWatches(foos);
+  foos.put(foo("a", { generation: 1 }));
+  const stopShared = new AbortController();
+  const shared = sharedReflector(watcher(counted.api, {
+    signal: stopShared.signal,
+  }));
+  const every = Controller.forStream(Foo, shared.subscribe());
+  const spec = Controller.forStream(Foo, shared.subscribe(), { predicate: predicates.generation });
+  const seen = { every: [] as string[], spec: [] as string[] };
+  const runOf = (c: Controller<Foo>, log: string[]) =>
+    (async () => {
+      for await (
+        const _ of c.run((o) => {
+          log.push(`${o.metadata.name}@${o.metadata.resourceVersion}`);
+          return Promise.resolve(Action.awaitChange());
+        }, () =>
+          Action.awaitChange(), {})
+      );
+    })();
+  const runs = [runOf(every, seen.every), runOf(spec, seen.spec)];
+  await until(() => seen.every.length === 1 && seen.spec.length === 1);
+  foos.put(foo("a", { generation: 1 })); // a status write: rv 3
+  foos.put(foo("a", { generation: 2 })); // a spec change: rv 4
+  await until(() => seen.spec.length === 2 && seen.every.includes("a@4"));
+  assert.deepEqual(seen.spec, ["a@2", "a@4"]);
+  // The shared watcher stops: both streams end, and both controllers stop with them.
+  stopShared.abort();
+  await Promise.all(runs);
+  assert.equal(counted.watches, 1);
+  assert.equal(every.store.get("ns/a")?.metadata.generation, 2);
 });
