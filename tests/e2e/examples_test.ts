@@ -15,6 +15,7 @@ import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1
 import { requireCluster, withNamespace } from "./_cluster.ts";
 import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
 import { execStanza, RecordingPlugin } from "../unit/_auth_plugin.ts";
+import { containerLogPath, cri, criTime, runPod, withKubectlNamespace } from "./nodes_kit.ts";
 
 const root = new URL("../../", import.meta.url);
 const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
@@ -416,6 +417,71 @@ if (requireCluster()) {
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
+    },
+  );
+}
+
+if (requireCluster()) {
+  Deno.test(
+    { name: "e2e examples: log_stream prints a pod's log and follows it (kwok node)", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      await withKubectlNamespace("e2e-ex-logs", async (ns) => {
+        await runPod(ns, "p");
+        const path = containerLogPath(ns, "p", "app");
+        Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "first ✓"));
+        await withExample("log_stream", client, ["p", "-n", ns, "-f"], async (ex) => {
+          await ex.waitFor(/^first ✓\n/);
+          Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "second"), {
+            append: true,
+          });
+          await ex.waitFor(/^first ✓\nsecond\n$/);
+          assertClean(ex, await ex.stop());
+        });
+      });
+    },
+  );
+
+  Deno.test(
+    {
+      name: "e2e examples: pod_exec passes stdout, stderr, stdin and the exit code (kwok node)",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      await withKubectlNamespace("e2e-ex-exec", async (ns) => {
+        await runPod(ns, "p");
+        const run = async (args: string[], stdin?: string) => {
+          const child = new Deno.Command(Deno.execPath(), {
+            args: ["run", "--no-prompt", ...flags(client), "examples/pod_exec.ts", ...args],
+            cwd: root,
+            stdin: stdin === undefined ? "null" : "piped",
+            stdout: "piped",
+            stderr: "piped",
+            env: { NO_COLOR: "1" },
+          }).spawn();
+          if (stdin !== undefined) {
+            const w = child.stdin.getWriter();
+            await w.write(new TextEncoder().encode(stdin));
+            await w.close();
+          }
+          const out = await child.output();
+          const dec = new TextDecoder();
+          return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+        };
+        const r = await run([
+          "p",
+          "-n",
+          ns,
+          "--",
+          "sh",
+          "-c",
+          "echo $((6*7)); echo err >&2; exit 3",
+        ]);
+        assert.deepEqual(r, { code: 3, stdout: "42\n", stderr: "err\n" });
+        const cat = await run(["p", "-n", ns, "-i", "--", "tr", "a-z", "A-Z"], "piped in\n");
+        assert.deepEqual(cat, { code: 0, stdout: "PIPED IN\n", stderr: "" });
+      });
     },
   );
 }
