@@ -435,3 +435,82 @@ if (requireCluster()) {
     }
   });
 }
+
+if (requireCluster()) {
+  Deno.test({
+    name:
+      "e2e examples/admission_controller.ts: denies, patches, and removes its configurations on SIGTERM",
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
+    using client = await Client.tryDefault();
+    const [{ ca, serving }] = await webhookPki();
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-admission-example-" });
+    for (const [f, text] of [["tls.crt", serving.cert], ["tls.key", serving.key], ["ca.crt", ca]]) {
+      await Deno.writeTextFile(`${dir}/${f}`, text);
+    }
+    await withNamespace(client, "e2e-admission-example", async (ns) => {
+      const example = new URL("../../examples/admission_controller.ts", import.meta.url).pathname;
+      const proc = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-net=127.0.0.1",
+          "--allow-read",
+          "--allow-env",
+          example,
+          `--cert-file=${dir}/tls.crt`,
+          `--key-file=${dir}/tls.key`,
+          `--ca-file=${dir}/ca.crt`,
+          "--port=0",
+          `--namespace=${ns}`,
+          `--name=${ns}`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let out = "";
+      const outDone = proc.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+        new WritableStream({ write: (s) => void (out += s) }),
+      );
+      const errText = new Response(proc.stderr).text();
+      const waitFor = async (re: RegExp) => {
+        for (let i = 0; i < 1200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.match(out, re, `example output:\n${out}`);
+      };
+      const cms = Api.namespaced(client, ConfigMap, ns);
+      try {
+        await waitFor(/webhooks registered/);
+        // The apiserver picks the configurations up shortly after: retry until denied.
+        let denied: ApiError | undefined;
+        for (let i = 0; !denied && i < 240; i++) {
+          try {
+            await cms.create({ metadata: { name: `forbidden-${i}`, labels: { forbidden: "" } } });
+            await new Promise((r) => setTimeout(r, 250));
+          } catch (e) {
+            if (!(e instanceof ApiError) || e.code !== 422) throw e;
+            denied = e;
+          }
+        }
+        assert.match(denied?.message ?? "", /configmaps labelled forbidden are not allowed/);
+        await cms.create({ metadata: { name: "plain" } });
+        assert.deepEqual((await cms.get("plain")).metadata.labels, { team: "none" });
+        await waitFor(new RegExp(`CREATE ${ns}/plain: patched`));
+      } finally {
+        proc.kill("SIGTERM");
+      }
+      const status = await proc.status;
+      await outDone;
+      assert.equal(status.code, 0, `stderr: ${await errText}`);
+      assert.match(out, /webhooks removed, stopped/);
+      await assert.rejects(
+        Api.all(client, ValidatingWebhookConfiguration).get(ns),
+        (e: ApiError) => e.code === 404,
+      );
+      await assert.rejects(
+        Api.all(client, MutatingWebhookConfiguration).get(ns),
+        (e: ApiError) => e.code === 404,
+      );
+    });
+    await Deno.remove(dir, { recursive: true });
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * admission_controller: a validating and mutating admission webhook for ConfigMaps, as kube-rs'
+ * example of the same name. It denies ConfigMaps labelled `forbidden`, adds the label
+ * `team: none` where there is no `team`, serves over TLS from files (a rotated certificate is
+ * picked up without a restart), registers its webhook configurations (url on this host, with
+ * the CA from `--ca-file`) and deletes them on SIGTERM / Ctrl-C.
+ *
+ *   deno run --allow-net --allow-read --allow-env examples/admission_controller.ts \
+ *     --cert-file tls.crt --key-file tls.key --ca-file ca.crt --port 8443 --namespace default
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  admissionHandler,
+  allow,
+  Api,
+  Client,
+  deny,
+  jsonPointer,
+  mutatingWebhookConfiguration,
+  patch,
+  serveTls,
+  shutdownSignal,
+  validatingWebhookConfiguration,
+  type WebhookOptions,
+} from "../mod.ts";
+import { ConfigMap } from "../core/k8s/core/v1.ts";
+import {
+  MutatingWebhookConfiguration,
+  ValidatingWebhookConfiguration,
+} from "../core/k8s/admissionregistration.k8s.io/v1.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    "cert-file": { type: "string" },
+    "key-file": { type: "string" },
+    "ca-file": { type: "string" },
+    port: { type: "string", default: "8443" },
+    namespace: { type: "string", default: "default" },
+    name: { type: "string", default: "kubeno-admission-example" },
+  },
+});
+const certFile = values["cert-file"], keyFile = values["key-file"], caFile = values["ca-file"];
+if (!certFile || !keyFile || !caFile) {
+  console.error(
+    "usage: admission_controller.ts --cert-file F --key-file F --ca-file F [--port N] [--namespace NS]",
+  );
+  Deno.exit(2);
+}
+const port = Number(values.port);
+const ns = values.namespace, name = values.name;
+
+const handler = admissionHandler(ConfigMap, (req) => {
+  const obj = req.object;
+  const labels = obj?.metadata.labels ?? {};
+  const what = `${req.operation} ${req.namespace}/${obj?.metadata.name ?? req.name}`;
+  if (labels.forbidden !== undefined) {
+    console.log(`${what}: denied`);
+    return deny("configmaps labelled forbidden are not allowed", 422);
+  }
+  if (labels.team === undefined) {
+    console.log(`${what}: patched`);
+    return obj?.metadata.labels
+      ? patch([{ op: "add", path: jsonPointer("metadata", "labels", "team"), value: "none" }])
+      : patch([{ op: "add", path: "/metadata/labels", value: { team: "none" } }]);
+  }
+  console.log(`${what}: allowed`);
+  return allow();
+});
+
+const signal = shutdownSignal();
+const server = await serveTls((req) => {
+  const path = new URL(req.url).pathname;
+  return path === "/validate" || path === "/mutate"
+    ? handler(req)
+    : new Response("not found", { status: 404 });
+}, { certFile, keyFile, port, hostname: "127.0.0.1", signal });
+console.log(`serving on https://127.0.0.1:${server.addr.port}`);
+
+const client = await Client.tryDefault();
+const webhook = (path: string): WebhookOptions => ({
+  name: `${path}.admission.kubeno.example`,
+  url: `https://127.0.0.1:${server.addr.port}/${path}`,
+  caBundle: Deno.readTextFileSync(caFile),
+  rules: [{
+    operations: ["CREATE", "UPDATE"],
+    apiGroups: [""],
+    apiVersions: ["v1"],
+    resources: ["configmaps"],
+  }],
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+  failurePolicy: "Fail",
+  timeoutSeconds: 5,
+});
+const vwcs = Api.all(client, ValidatingWebhookConfiguration);
+const mwcs = Api.all(client, MutatingWebhookConfiguration);
+const apply = { fieldManager: "admission-controller-example", force: true };
+await vwcs.patch(name, {
+  type: "apply",
+  body: validatingWebhookConfiguration(name, [webhook("validate")]),
+}, apply);
+await mwcs.patch(name, {
+  type: "apply",
+  body: mutatingWebhookConfiguration(name, [webhook("mutate")]),
+}, apply);
+console.log(`webhooks registered for configmaps in ${ns}`);
+
+await server.finished;
+// Unregister, or the apiserver would fail every ConfigMap write here (failurePolicy Fail).
+await vwcs.delete(name).catch(() => {});
+await mwcs.delete(name).catch(() => {});
+client.close();
+console.log("webhooks removed, stopped");
