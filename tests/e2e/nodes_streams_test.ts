@@ -267,12 +267,12 @@ if (requireCluster()) {
   });
 
   /** Opens a WebSocket to a pod subresource with the admin certificate; collects the frames. */
-  async function podSocket(
+  const podSocket = async (
     path: string,
     protocol: string,
     onOpen: (ws: WebSocket) => void = () => {},
     until: (frames: Uint8Array[]) => boolean = () => false,
-  ): Promise<{ protocol: string; frames: Uint8Array[] }> {
+  ): Promise<{ protocol: string; frames: Uint8Array[] }> => {
     const env = nodesEnv();
     const read = (p: string) => Deno.readTextFileSync(p);
     using client = Deno.createHttpClient({
@@ -296,7 +296,7 @@ if (requireCluster()) {
       ws.onerror = (e) => reject(new Error(`WebSocket ${path}: ${(e as ErrorEvent).message}`));
     });
     return { protocol: ws.protocol, frames };
-  }
+  };
 
   Deno.test("e2e nodes: exec and port-forward over a raw WebSocket from Deno (channel protocols v5, v4)", async () => {
     await withKubectlNamespace("nodes-ws", async (ns) => {
