@@ -102,6 +102,21 @@ export interface RecorderOptions {
   seriesWindowMs?: number;
   /** Most series remembered; the oldest are forgotten first. Default 4096. */
   cacheSize?: number;
+  /**
+   * The spam filter, as client-go's event correlator: Events (new ones and repeats alike)
+   * about one object may burst to this many, then one more per `spamRefillMs`; the rest are
+   * dropped without a request ({@link Recorder.publish} resolves to `undefined`), so a hot
+   * loop cannot flood the apiserver. Default 25, as client-go.
+   */
+  spamBurst?: number;
+  /** Milliseconds to earn back one Event of the burst. Default 300 000 (5 min, as client-go). */
+  spamRefillMs?: number;
+}
+
+/** A token bucket of the spam filter, per regarding object. */
+interface SpamBucket {
+  tokens: number;
+  lastMs: number;
 }
 
 interface SeriesEntry {
@@ -140,6 +155,9 @@ export class Recorder {
   readonly reporter: Required<Reporter>;
   readonly #windowMs: number;
   readonly #cacheSize: number;
+  readonly #spamBurst: number;
+  readonly #spamRefillMs: number;
+  readonly #buckets = new Map<string, SpamBucket>();
   readonly #series = new Map<string, SeriesEntry>();
   readonly #chains = new Map<string, Promise<EventObject>>();
   #seq = 0;
@@ -161,12 +179,39 @@ export class Recorder {
     };
     this.#windowMs = options.seriesWindowMs ?? 6 * 60_000;
     this.#cacheSize = options.cacheSize ?? 4096;
+    this.#spamBurst = options.spamBurst ?? 25;
+    this.#spamRefillMs = options.spamRefillMs ?? 300_000;
+    if (!(this.#spamBurst >= 1) || !(this.#spamRefillMs > 0)) {
+      throw new RangeError(
+        "Recorder: spamBurst must be at least 1 and spamRefillMs a positive number of ms",
+      );
+    }
+  }
+
+  /** Takes a token of the object's bucket; false if it is empty (the Event is dropped). */
+  #allow(regarding: ObjectRef | ObjectReference, now: number): boolean {
+    const r = toReference(regarding);
+    const key = JSON.stringify([r.apiVersion, r.kind, r.namespace, r.name, r.uid]);
+    const b = this.#buckets.get(key) ?? { tokens: this.#spamBurst, lastMs: now };
+    b.tokens = Math.min(this.#spamBurst, b.tokens + (now - b.lastMs) / this.#spamRefillMs);
+    b.lastMs = now;
+    // Re-inserted last: the map's order is the eviction order, as for series.
+    this.#buckets.delete(key);
+    this.#buckets.set(key, b);
+    for (const k of this.#buckets.keys()) {
+      if (this.#buckets.size <= this.#cacheSize) break;
+      this.#buckets.delete(k);
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   /**
    * Publishes `event` about the object `regarding`. Resolves to the Event as written (created or
-   * patched). Errors from the server are thrown; events are best-effort, so a caller usually
-   * logs and continues.
+   * patched), or to `undefined` when the spam filter dropped it (see
+   * {@link RecorderOptions.spamBurst}). Errors from the server are thrown; events are
+   * best-effort, so a caller usually logs and continues.
    * `options.signal` cuts it off (see {@link PublishOptions}).
    *
    * @example
@@ -183,13 +228,14 @@ export class Recorder {
     event: EventRecord,
     regarding: ObjectRef | ObjectReference,
     options: PublishOptions = {},
-  ): Promise<EventObject> {
+  ): Promise<EventObject | undefined> {
     const signal = options.signal;
     signal?.throwIfAborted();
     if (!event.reason || !event.action) {
       throw new TypeError("Recorder.publish: an event needs a reason and an action");
     }
     if (!regarding.name) throw new TypeError("Recorder.publish: the regarding object needs a name");
+    if (!this.#allow(regarding, Date.now())) return undefined;
     const key = seriesKey(this.reporter.controller, event, regarding);
     // Publishes of one event run one after the other, so that a repeat never races its create.
     const previous = this.#chains.get(key) ?? Promise.resolve();
@@ -228,7 +274,7 @@ export class Recorder {
     },
     event: EventRecord,
     options: PublishOptions = {},
-  ): Promise<EventObject> {
+  ): Promise<EventObject | undefined> {
     const m = obj.metadata;
     const ref: ObjectReference = { apiVersion: rt.apiVersion, kind: rt.kind, name: m.name };
     if (m.namespace) ref.namespace = m.namespace;

@@ -153,3 +153,36 @@ Deno.test("Recorder: a publish's signal cuts off the request, a queued repeat an
   held.resolve();
   assert.equal(srv.requests.length, 1);
 });
+
+Deno.test("Recorder: the spam filter drops Events about one object beyond its burst, one more per refill", async () => {
+  const clock = FakeTimers.install({ toFake: ["Date"], now: 1_000_000 });
+  try {
+    await using srv = echoServer();
+    const rec = new Recorder(testClient(srv.url), { controller: "example.com/demo" }, {
+      spamBurst: 3,
+      spamRefillMs: 1_000,
+    });
+    const ev = { type: "Normal", reason: "Hot", action: "Loop" } as const;
+    const sent: boolean[] = [];
+    // A hot loop: 3 go out (a create, then 2 series patches), the rest are dropped unsent.
+    for (let i = 0; i < 6; i++) sent.push((await rec.publish(ev, regarding)) !== undefined);
+    assert.deepEqual(sent, [true, true, true, false, false, false]);
+    assert.deepEqual(srv.requests.map((r) => r.method), ["POST", "PATCH", "PATCH"]);
+    // Another object has its own bucket.
+    assert.ok(await rec.publish(ev, { ...regarding, name: "bar", uid: "u2" }));
+    // One refill period later: one more, then dropped again.
+    clock.tick(1_000);
+    assert.ok(await rec.publish(ev, regarding));
+    assert.equal(await rec.publish(ev, regarding), undefined);
+    assert.equal(srv.requests.length, 5);
+  } finally {
+    clock.uninstall();
+  }
+  assert.throws(
+    () =>
+      new Recorder(testClient(new URL("http://127.0.0.1:1")), { controller: "c" }, {
+        spamBurst: 0,
+      }),
+    RangeError,
+  );
+});
