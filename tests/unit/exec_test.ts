@@ -133,3 +133,41 @@ Deno.test("exec: a refused handshake gives the server's Status from a plain GET"
     (e) => e instanceof ApiError && e.code === 404 && /pods "absent" not found/.test(e.message),
   );
 });
+
+Deno.test("exec: an abort before or during the handshake rejects with its reason, leaving nothing open", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => release = r);
+  let arrived!: () => void;
+  const arriving = new Promise<void>((r) => arrived = r);
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+    async () => {
+      arrived();
+      await held;
+      return new Response("gone", { status: 503 });
+    },
+  );
+  try {
+    using client = testClient(new URL(`http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`));
+    const pods = Api.namespaced(client, Pod, "ns");
+    await assert.rejects(
+      pods.exec("p", ["x"], {}, { signal: AbortSignal.abort(new Error("early")) }),
+      /early/,
+    );
+    const stop = new AbortController();
+    const pending = pods.exec("p", ["x"], {}, { signal: stop.signal });
+    await arriving;
+    stop.abort(new Error("during the handshake"));
+    await assert.rejects(pending, /during the handshake/);
+    const slow = pods.exec("p", ["x"], {}, { timeoutMs: 50 });
+    await assert.rejects(
+      slow,
+      (e) => e instanceof KubeError && /no WebSocket handshake within 50 ms/.test(e.message),
+    );
+  } finally {
+    release();
+    ac.abort();
+    await server.finished;
+  }
+});

@@ -76,3 +76,34 @@ Deno.test("forward: a local connection reaches the pod port; close ends the list
   await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: fwd.port }));
   assert.equal(server.seen[0].url.searchParams.get("ports"), "8080");
 });
+
+Deno.test("forward without --allow-net=127.0.0.1 says which flag to add", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const script = `
+    import { Api } from "${root}mod.ts";
+    import { Pod } from "${root}core/k8s/core/v1.ts";
+    import { testClient } from "${root}tests/unit/_client.ts";
+    using client = testClient(new URL("http://192.0.2.1:9"));
+    try {
+      await Api.namespaced(client, Pod, "ns").forward("p", 0, 80);
+      console.log("listened");
+    } catch (e) {
+      console.log(e.name + ": " + e.message);
+    }
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--no-lock", "--allow-net=192.0.2.1:9", "-"],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(enc.encode(script));
+  await w.close();
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.match(text, /PermissionError: .*--allow-net=127\.0\.0\.1/);
+});
