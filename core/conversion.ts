@@ -285,6 +285,27 @@ export interface ConversionWebhookOptions extends WebhookTarget {
 }
 
 /**
+ * What {@link withConversionWebhook} needs of a CRD: the generated `CustomResourceDefinition`
+ * and the one `mergeCrds` returns both fit.
+ *
+ * @example
+ * ```ts
+ * import type { ConvertibleCrd } from "@kubeno/kube";
+ * const c: ConvertibleCrd = { metadata: { name: "people.clux.dev" }, spec: { versions: [{ name: "v1", storage: true }] } };
+ * ```
+ */
+export interface ConvertibleCrd {
+  /** The CRD's metadata; its name is used in errors. */
+  metadata: { name?: string };
+  /** The versions; one of them `storage: true`. */
+  spec: {
+    versions: readonly { name: string; storage: boolean }[];
+    conversion?: unknown;
+    preserveUnknownFields?: boolean;
+  };
+}
+
+/**
  * A copy of a multi-version CRD with `spec.conversion` set to strategy `Webhook` (url or
  * service, caBundle base64-encoded). Throws {@link ConversionError} for a CRD with fewer than
  * two versions or not exactly one storage version.
@@ -297,10 +318,10 @@ export interface ConversionWebhookOptions extends WebhookTarget {
  * const withHook = withConversionWebhook(crd, { service: { namespace: "ops", name: "people-webhook", path: "/convert" } });
  * ```
  */
-export function withConversionWebhook(
-  crd: CustomResourceDefinition,
+export function withConversionWebhook<C extends ConvertibleCrd = CustomResourceDefinition>(
+  crd: C,
   opts: ConversionWebhookOptions,
-): CustomResourceDefinition {
+): C {
   const bad = (m: string) =>
     new ConversionError(`conversion webhook of ${crd.metadata?.name}: ${m}`);
   const versions = crd.spec?.versions ?? [];

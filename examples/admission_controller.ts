@@ -11,7 +11,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   admissionHandler,
   allow,
@@ -26,32 +25,18 @@ import {
   validatingWebhookConfiguration,
   type WebhookOptions,
 } from "../mod.ts";
+import { webhookArgs } from "./_webhook_args.ts";
 import { ConfigMap } from "../core/k8s/core/v1.ts";
 import {
   MutatingWebhookConfiguration,
   ValidatingWebhookConfiguration,
 } from "../core/k8s/admissionregistration.k8s.io/v1.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    "cert-file": { type: "string" },
-    "key-file": { type: "string" },
-    "ca-file": { type: "string" },
-    port: { type: "string", default: "8443" },
-    namespace: { type: "string", default: "default" },
-    name: { type: "string", default: "kubeno-admission-example" },
-  },
+const { certFile, keyFile, caFile, ...args } = webhookArgs("admission_controller.ts", 8443, {
+  name: "name",
+  default: "kubeno-admission-example",
 });
-const certFile = values["cert-file"], keyFile = values["key-file"], caFile = values["ca-file"];
-if (!certFile || !keyFile || !caFile) {
-  console.error(
-    "usage: admission_controller.ts --cert-file F --key-file F --ca-file F [--port N] [--namespace NS]",
-  );
-  Deno.exit(2);
-}
-const port = Number(values.port);
-const ns = values.namespace, name = values.name;
+const port = args.port, ns = args.namespace, name = args.extra;
 
 const handler = admissionHandler(ConfigMap, (req) => {
   const obj = req.object;

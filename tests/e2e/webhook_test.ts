@@ -436,6 +436,41 @@ if (requireCluster()) {
   });
 }
 
+/** An example run as a subprocess with narrow permissions, its stdout collected. */
+function runExample(file: string, args: string[]) {
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      "--allow-env",
+      new URL(`../../examples/${file}`, import.meta.url).pathname,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const run = { out: "", waitFor, stop };
+  const outDone = proc.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (s) => void (run.out += s) }),
+  );
+  const errText = new Response(proc.stderr).text();
+  async function waitFor(re: RegExp) {
+    for (let i = 0; i < 1200 && !re.test(run.out); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(run.out, re, `${file} output:\n${run.out}`);
+  }
+  /** SIGTERM, then expects a clean exit. */
+  async function stop() {
+    try {
+      proc.kill("SIGTERM");
+    } catch { /* already exited */ }
+    const status = await proc.status;
+    await outDone;
+    assert.equal(status.code, 0, `${file} stderr: ${await errText}`);
+  }
+  return run;
+}
+
 if (requireCluster()) {
   Deno.test({
     name:
@@ -450,36 +485,17 @@ if (requireCluster()) {
       await Deno.writeTextFile(`${dir}/${f}`, text);
     }
     await withNamespace(client, "e2e-admission-example", async (ns) => {
-      const example = new URL("../../examples/admission_controller.ts", import.meta.url).pathname;
-      const proc = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-net=127.0.0.1",
-          "--allow-read",
-          "--allow-env",
-          example,
-          `--cert-file=${dir}/tls.crt`,
-          `--key-file=${dir}/tls.key`,
-          `--ca-file=${dir}/ca.crt`,
-          "--port=0",
-          `--namespace=${ns}`,
-          `--name=${ns}`,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let out = "";
-      const outDone = proc.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({ write: (s) => void (out += s) }),
-      );
-      const errText = new Response(proc.stderr).text();
-      const waitFor = async (re: RegExp) => {
-        for (let i = 0; i < 1200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-        assert.match(out, re, `example output:\n${out}`);
-      };
+      const run = runExample("admission_controller.ts", [
+        `--cert-file=${dir}/tls.crt`,
+        `--key-file=${dir}/tls.key`,
+        `--ca-file=${dir}/ca.crt`,
+        "--port=0",
+        `--namespace=${ns}`,
+        `--name=${ns}`,
+      ]);
       const cms = Api.namespaced(client, ConfigMap, ns);
       try {
-        await waitFor(/webhooks registered/);
+        await run.waitFor(/webhooks registered/);
         // The apiserver picks the configurations up shortly after: retry until denied.
         let denied: ApiError | undefined;
         for (let i = 0; !denied && i < 240; i++) {
@@ -494,20 +510,57 @@ if (requireCluster()) {
         assert.match(denied?.message ?? "", /configmaps labelled forbidden are not allowed/);
         await cms.create({ metadata: { name: "plain" } });
         assert.deepEqual((await cms.get("plain")).metadata.labels, { team: "none" });
-        await waitFor(new RegExp(`CREATE ${ns}/plain: patched`));
+        await run.waitFor(new RegExp(`CREATE ${ns}/plain: patched`));
       } finally {
-        proc.kill("SIGTERM");
+        await run.stop();
       }
-      const status = await proc.status;
-      await outDone;
-      assert.equal(status.code, 0, `stderr: ${await errText}`);
-      assert.match(out, /webhooks removed, stopped/);
+      assert.match(run.out, /webhooks removed, stopped/);
       await assert.rejects(
         Api.all(client, ValidatingWebhookConfiguration).get(ns),
         (e: ApiError) => e.code === 404,
       );
       await assert.rejects(
         Api.all(client, MutatingWebhookConfiguration).get(ns),
+        (e: ApiError) => e.code === 404,
+      );
+    });
+    await Deno.remove(dir, { recursive: true });
+  });
+}
+
+if (requireCluster()) {
+  Deno.test({
+    name:
+      "e2e examples/crd_conversion.ts: written in v1alpha1, read in v1 through its webhook; CRD deleted on SIGTERM",
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
+    using client = await Client.tryDefault();
+    const [{ ca, serving }] = await webhookPki();
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-conversion-example-" });
+    for (const [f, text] of [["tls.crt", serving.cert], ["tls.key", serving.key], ["ca.crt", ca]]) {
+      await Deno.writeTextFile(`${dir}/${f}`, text);
+    }
+    const group = `x${crypto.randomUUID().slice(0, 6)}.kubeno-e2e.dev`;
+    await withNamespace(client, "e2e-conversion-example", async (ns) => {
+      const run = runExample("crd_conversion.ts", [
+        `--cert-file=${dir}/tls.crt`,
+        `--key-file=${dir}/tls.key`,
+        `--ca-file=${dir}/ca.crt`,
+        "--port=0",
+        `--namespace=${ns}`,
+        `--group=${group}`,
+      ]);
+      try {
+        await run.waitFor(/ada as v1alpha1: /);
+        assert.match(run.out, /ada as v1: \{"firstName":"Ada","lastName":"King Lovelace"\}/);
+        assert.match(run.out, /ada as v1alpha1: \{"name":"Ada King Lovelace"\}/);
+      } finally {
+        await run.stop();
+      }
+      assert.match(run.out, /CRD deleted, stopped/);
+      await assert.rejects(
+        Api.all(client, CustomResourceDefinitionType).get(`people.${group}`),
         (e: ApiError) => e.code === 404,
       );
     });
