@@ -223,11 +223,13 @@ export class AttachedProcess implements AsyncDisposable {
             settle.reject(failure);
           }
         } else {
-          failure = signal?.aborted ? signal.reason : new KubeError(
-            `${what}: the stream closed (${e.code}${
-              e.reason ? " " + e.reason : ""
-            }) before the server said how the command ended`,
-          );
+          // Deno reports a lost connection as code 0 (or 1006) without a close frame.
+          const how = e.code === 0 || e.code === 1006
+            ? "the connection was lost"
+            : `the stream closed (${e.code}${e.reason ? " " + e.reason : ""})`;
+          failure = signal?.aborted
+            ? signal.reason
+            : new KubeError(`${what}: ${how} before the server said how the command ended`);
           settle.reject(failure);
         }
         // Output already received is kept; an abort errors what is left unread.

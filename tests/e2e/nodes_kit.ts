@@ -174,6 +174,12 @@ export async function runPod(ns: string, name: string): Promise<void> {
     metadata: { name, namespace: ns },
     spec: { containers: [{ name: "app", image: "kubeno.invalid/app:1" }] },
   };
+  // Admission refuses a pod until kube-controller-manager has made the namespace's default
+  // ServiceAccount, which a fresh namespace may not have yet.
+  await until(`the default ServiceAccount in ${ns}`, async () => {
+    const r = await kubectl(["get", "serviceaccount", "default", "-n", ns, "-o", "name"]);
+    return r.code === 0 || undefined;
+  });
   await kubectlOk(["create", "-f", "-"], { stdin: JSON.stringify(pod) });
   await kubectlOk(["wait", "-n", ns, "--for=condition=Ready", `pod/${name}`, "--timeout=90s"]);
 }

@@ -1,5 +1,6 @@
 // Pod I/O through the real kube-apiserver to the test nodes (node-streams), with kubectl of the
-// same release as the oracle on the same pod: logs (and exec, attach below).
+// same release as the oracle on the same pod: logs, exec, attach, port-forward, eviction, and
+// an apiserver restart mid-stream.
 
 import assert from "node:assert/strict";
 import {
@@ -7,7 +8,9 @@ import {
   ApiError,
   Client,
   Config,
+  ConnectionError,
   isTooManyRequests,
+  KubeError,
   logLines,
   PortForwardError,
 } from "../../mod.ts";
@@ -374,6 +377,47 @@ if (requireCluster()) {
         const got = await pods.getOpt("p");
         return got === undefined || got.metadata.deletionTimestamp !== undefined || undefined;
       });
+    });
+  });
+}
+
+if (requireCluster()) {
+  // Last in the file: it restarts this cluster's kube-apiserver (etcd and the nodes stay).
+  Deno.test("e2e pod io: an apiserver restart mid-stream ends a follow and an exec with clear errors", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-restart", async (ns) => {
+      await runPod(ns, "p");
+      const pods = Api.namespaced(client, Pod, ns);
+      Deno.writeTextFileSync(
+        containerLogPath(ns, "p", "app"),
+        cri(criTime(new Date()), "stdout", "F", "line"),
+      );
+      const bound = AbortSignal.timeout(120_000); // a hang fails the test instead of stalling it
+      const stream = await pods.logStream("p", { follow: true }, { signal: bound });
+      await using p = await pods.exec("p", ["sleep", "100"], {}, { signal: bound });
+      const lines: string[] = [];
+      const follow = (async () => {
+        for await (const l of logLines(stream)) lines.push(l);
+      })().then(() => "ended", (e) => e);
+      const status = p.status.then(() => "exited", (e) => e);
+      await until("the follow's first line", () => Promise.resolve(lines.length > 0 || undefined));
+      const restart = await new Deno.Command(Deno.execPath(), {
+        args: ["task", "-q", "cluster", "restart"],
+        cwd: new URL("../../", import.meta.url).pathname,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(restart.code, 0, new TextDecoder().decode(restart.stderr));
+      const followEnd = await follow;
+      assert.ok(followEnd instanceof ConnectionError, String(followEnd));
+      assert.match(followEnd.message, /pods\/p\/log: the stream from .* broke off/);
+      const execEnd = await status;
+      assert.ok(execEnd instanceof KubeError, String(execEnd));
+      assert.match(
+        execEnd.message,
+        /pods\/p\/exec: the connection was lost before the server said/,
+      );
+      assert.ok(!bound.aborted, "ended by the restart, not by the bound");
     });
   });
 }
