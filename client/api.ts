@@ -708,6 +708,105 @@ export class Api<K extends KubeObject> {
   }
 
   /**
+   * Reads any subresource of an object (`ephemeralcontainers`, `resize`, ...). `T` is what the
+   * subresource returns; nothing is checked.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * const pod = await pods.getSubresource<Pod>("ephemeralcontainers", "blog");
+   * ```
+   */
+  async getSubresource<T = unknown>(
+    subresource: string,
+    name: string,
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    const req = getRequest(this.#objectScope("getSubresource"), name, {}, subresource);
+    return await this.client.request<T>(req, opts);
+  }
+
+  /**
+   * POSTs to a subresource of an object (a ServiceAccount's `token`, a pod's `eviction`, ...).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { ServiceAccount } from "@kubeno/kube/k8s/core/v1";
+   * import type { TokenRequest } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
+   * const sas = Api.namespaced(await Client.tryDefault(), ServiceAccount, "default");
+   * const tr = await sas.createSubresource<TokenRequest>("token", "default", {
+   *   apiVersion: "authentication.k8s.io/v1",
+   *   kind: "TokenRequest",
+   *   spec: { audiences: ["my-api"], expirationSeconds: 600 },
+   * });
+   * console.log(tr.status?.expirationTimestamp);
+   * ```
+   */
+  async createSubresource<T = unknown>(
+    subresource: string,
+    name: string,
+    body: unknown,
+    pp: PostParams = {},
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    const req = createRequest(this.#objectScope("createSubresource"), body, pp, name, subresource);
+    return await this.client.request<T>(req, opts);
+  }
+
+  /**
+   * Patches a subresource of an object (a pod's `ephemeralcontainers`, ...). An `apply` patch
+   * needs its own `apiVersion` and `kind` in the body.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { Pod } from "@kubeno/kube/k8s/core/v1";
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await pods.patchSubresource<Pod>("ephemeralcontainers", "blog", {
+   *   type: "strategic",
+   *   body: { spec: { ephemeralContainers: [{ name: "debug", image: "busybox" }] } },
+   * });
+   * ```
+   */
+  async patchSubresource<T = unknown>(
+    subresource: string,
+    name: string,
+    patch: Patch,
+    pp: PatchParams = {},
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    const scope = this.#objectScope("patchSubresource");
+    return await this.client.request<T>(patchRequest(scope, name, patch, pp, subresource), opts);
+  }
+
+  /**
+   * Replaces a subresource of an object (a CertificateSigningRequest's `approval`, ...).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client } from "@kubeno/kube";
+   * import { CertificateSigningRequest } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
+   * const csrs = Api.all(await Client.tryDefault(), CertificateSigningRequest);
+   * const csr = await csrs.get("node-csr");
+   * csr.status = { conditions: [{ type: "Approved", status: "True", reason: "ByMe", message: "ok" }] };
+   * await csrs.replaceSubresource("approval", "node-csr", csr);
+   * ```
+   */
+  async replaceSubresource<T = unknown>(
+    subresource: string,
+    name: string,
+    body: unknown,
+    pp: PostParams = {},
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    const scope = this.#objectScope("replaceSubresource");
+    return await this.client.request<T>(replaceRequest(scope, name, body, pp, subresource), opts);
+  }
+
+  /**
    * The entry API (kube-rs `Api::entry`): reads the object, or learns it is absent, for
    * `orInsert`, `andModify` and `commit` (which retries conflicts by re-reading and re-running).
    *
