@@ -24,3 +24,4 @@ export {
   type PortStream,
 } from "./portforward.ts";
 export { evictRequest, podEvict } from "./eviction.ts";
+export { approveCsr, type CsrDecisionOptions, denyCsr } from "./approval.ts";
