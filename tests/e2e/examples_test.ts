@@ -15,7 +15,14 @@ import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1
 import { requireCluster, withNamespace } from "./_cluster.ts";
 import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
 import { execStanza, RecordingPlugin } from "../unit/_auth_plugin.ts";
-import { containerLogPath, cri, criTime, runPod, withKubectlNamespace } from "./nodes_kit.ts";
+import {
+  containerLogPath,
+  cri,
+  criTime,
+  mapPodPort,
+  runPod,
+  withKubectlNamespace,
+} from "./nodes_kit.ts";
 
 const root = new URL("../../", import.meta.url);
 const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
@@ -481,6 +488,46 @@ if (requireCluster()) {
         assert.deepEqual(r, { code: 3, stdout: "42\n", stderr: "err\n" });
         const cat = await run(["p", "-n", ns, "-i", "--", "tr", "a-z", "A-Z"], "piped in\n");
         assert.deepEqual(cat, { code: 0, stdout: "PIPED IN\n", stderr: "" });
+      });
+    },
+  );
+}
+
+if (requireCluster()) {
+  Deno.test(
+    {
+      name: "e2e examples: pod_portforward forwards a local port to a pod port (kwok node)",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      await withKubectlNamespace("e2e-ex-pf", async (ns) => {
+        await runPod(ns, "p");
+        const echo = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const serving = (async () => {
+          for await (const c of echo) c.readable.pipeTo(c.writable).catch(() => {});
+        })().catch(() => {});
+        try {
+          mapPodPort(ns, "p", 7000, `127.0.0.1:${(echo.addr as Deno.NetAddr).port}`);
+          await withExample("pod_portforward", client, ["p", "0:7000", "-n", ns], async (ex) => {
+            const port = Number(
+              (await ex.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 7000/))[1],
+            );
+            const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+            try {
+              await conn.write(new TextEncoder().encode("ping"));
+              const buf = new Uint8Array(16);
+              const n = await conn.read(buf);
+              assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "ping");
+            } finally {
+              conn.close();
+            }
+            assertClean(ex, await ex.stop());
+          }, { flags: [`--allow-net=${new URL(client.config.clusterUrl).host},127.0.0.1`] });
+        } finally {
+          echo.close();
+          await serving;
+        }
       });
     },
   );
