@@ -97,8 +97,15 @@ export function isStatus(value: unknown): value is Status {
  * const cms = Api.namespaced(client, ConfigMap, "default");
  * await cms.create({ metadata: { name: "hello" }, data: { greeting: "hi" } });
  * const cm = await cms.get("hello");
- * await cms.patch("hello", { type: "apply", body: { apiVersion: "v1", kind: "ConfigMap", data: { greeting: "ho" } } }, { fieldManager: "example" });
+ * console.log(cm.data?.greeting); // "hi"
+ * // Server-side apply as manager "example": `force` takes data.greeting over from the
+ * // manager that created it (without it, a 409 Conflict names that manager).
+ * await cms.patch("hello", { type: "apply", body: { data: { greeting: "ho" } } }, {
+ *   fieldManager: "example",
+ *   force: true,
+ * });
  * await cms.delete("hello");
+ * client.close();
  * ```
  */
 export class Api<K extends KubeObject> {
@@ -312,7 +319,7 @@ export class Api<K extends KubeObject> {
    * import { Api, Client } from "@kubeno/kube";
    * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
    * const cms = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
-   * const created = await cms.create({ metadata: { name: "a" }, data: { k: "v" } }, { fieldManager: "me" });
+   * const created = await cms.create({ metadata: { name: "b" }, data: { k: "v" } }, { fieldManager: "me" });
    * ```
    */
   async create(obj: K, pp: PostParams = {}, opts: RequestOptions = {}): Promise<K> {
@@ -351,8 +358,8 @@ export class Api<K extends KubeObject> {
    * ```ts
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
-   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "apps");
-   * await pods.patch("blog", { type: "apply", body: { apiVersion: "v1", kind: "Pod", spec: { activeDeadlineSeconds: 5 } } }, {
+   * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
+   * await pods.patch("blog", { type: "apply", body: { metadata: { labels: { tier: "web" } } } }, {
    *   fieldManager: "my_controller",
    * });
    * ```
@@ -397,7 +404,7 @@ export class Api<K extends KubeObject> {
    * ```ts
    * import { Api, Client } from "@kubeno/kube";
    * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
-   * await Api.namespaced(await Client.tryDefault(), ConfigMap, "test").deleteCollection({}, { labelSelector: "tmp=true" });
+   * await Api.namespaced(await Client.tryDefault(), ConfigMap, "default").deleteCollection({}, { labelSelector: "tmp=true" });
    * ```
    */
   async deleteCollection(

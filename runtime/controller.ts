@@ -396,6 +396,7 @@ export class Controller<K extends KubeObject> {
    * const client = await Client.tryDefault();
    * const controller = new Controller(Api.all(client, Secret)).owns(Api.all(client, ConfigMap));
    * const metrics = new ControllerMetrics("secrets");
+   * // doc:no-run: serves on port 8080 until stopped
    * // /readyz answers 503 until the controller's watches have synced, then 200.
    * Deno.serve(
    *   { hostname: "0.0.0.0", port: 8080 },
@@ -415,7 +416,8 @@ export class Controller<K extends KubeObject> {
    * ```ts
    * import { Action, Api, Client, Controller } from "@kubeno/kube";
    * import { Secret } from "@kubeno/kube/k8s/core/v1";
-   * const controller = new Controller(Api.all(await Client.tryDefault(), Secret));
+   * const controller = new Controller(Api.all(await Client.tryDefault(), Secret))
+   *   .shutdownOnSignal(); // Ctrl-C or SIGTERM ends the loop below
    * const results = controller.run(async () => Action.awaitChange(), () => Action.awaitChange(), {});
    * controller.ready().then(() => console.log("synced"));
    * for await (const r of results) console.log(r.key);

@@ -107,17 +107,15 @@ const JITTER = 1.2;
  *
  * @example
  * ```ts
- * import { Client, LeaderElector } from "@kubeno/kube";
+ * import { Client, LeaderElector, shutdownSignal } from "@kubeno/kube";
  * const client = await Client.tryDefault();
  * const elector = new LeaderElector(client, {
  *   namespace: "default", name: "my-operator", identity: crypto.randomUUID(),
  * });
- * const ac = new AbortController();
- * Deno.addSignalListener("SIGINT", () => ac.abort());
  * await elector.run(async (leading) => {
  *   console.log("leading");
  *   await new Promise((r) => leading.addEventListener("abort", r)); // run the controller here
- * }, { signal: ac.signal });
+ * }, { signal: shutdownSignal() }); // until Ctrl-C or SIGTERM; then the lease is released
  * ```
  */
 export class LeaderElector {
@@ -213,7 +211,7 @@ export class LeaderElector {
    * await elector.run(async (leading, lost) => {
    *   while (!leading.aborted) await new Promise((r) => setTimeout(r, 1_000));
    *   if (!lost.aborted) console.log("shutting down cleanly, still holding the lease");
-   * }, { signal: AbortSignal.timeout(60_000) });
+   * }, { signal: AbortSignal.timeout(10_000) });
    * ```
    */
   async run(

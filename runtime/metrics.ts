@@ -455,6 +455,7 @@ export interface MetricsHandlerOptions {
  * ```ts
  * import { Action, Api, Client, Controller, ControllerMetrics, metricsHandler } from "@kubeno/kube";
  * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+ * // doc:no-run: serves on port 8080 until stopped
  * const controller = new Controller(Api.all(await Client.tryDefault(), ConfigMap));
  * const metrics = new ControllerMetrics("configmaps");
  * Deno.serve(

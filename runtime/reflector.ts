@@ -84,7 +84,10 @@ function reflect<K extends KubeObject>(
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const r = reflector(watcher(Api.all(await Client.tryDefault(), Pod)));
  * for await (const ev of r) {
- *   if (ev.type === "InitDone") console.log(r.store.size, "pods");
+ *   if (ev.type === "InitDone") {
+ *     console.log(r.store.size, "pods");
+ *     break; // leaving the loop stops the watcher
+ *   }
  * }
  * ```
  */
@@ -137,9 +140,9 @@ export class Reflector<K extends KubeObject> implements AsyncIterable<WatcherEve
    *
    * @example
    * ```ts
-   * import { Api, Client, reflector, watcher } from "@kubeno/kube";
+   * import { Api, Client, reflector, shutdownSignal, watcher } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
-   * const r = reflector(watcher(Api.all(await Client.tryDefault(), Pod)));
+   * const r = reflector(watcher(Api.all(await Client.tryDefault(), Pod), { signal: shutdownSignal() }));
    * r.run();
    * await r.ready();
    * ```
@@ -164,10 +167,12 @@ export class Reflector<K extends KubeObject> implements AsyncIterable<WatcherEve
  *
  * @example
  * ```ts
- * import { Api, Client, indexers, reflector, watcher } from "@kubeno/kube";
+ * import { Api, Client, indexers, reflector, shutdownSignal, watcher } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const pods = Api.all(await Client.tryDefault(), Pod);
- * const r = reflector(watcher(pods), { indexers: { namespace: indexers.namespace } });
+ * const r = reflector(watcher(pods, { signal: shutdownSignal() }), {
+ *   indexers: { namespace: indexers.namespace },
+ * });
  * r.run();
  * await r.ready();
  * console.log(r.store.byIndex("namespace", "kube-system").length);
@@ -243,9 +248,9 @@ class Subscriber<K> {
  *
  * @example
  * ```ts
- * import { Api, Client, sharedReflector, watcher } from "@kubeno/kube";
+ * import { Api, Client, sharedReflector, shutdownSignal, watcher } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
- * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod)));
+ * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod), { signal: shutdownSignal() }));
  * const a = shared.subscribe();
  * const b = shared.subscribe();
  * (async () => { for await (const ev of a) console.log("a", ev.type); })();
@@ -273,9 +278,9 @@ export class SharedReflector<K extends KubeObject> {
    *
    * @example
    * ```ts
-   * import { Api, Client, sharedReflector, watcher } from "@kubeno/kube";
+   * import { Api, Client, sharedReflector, shutdownSignal, watcher } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
-   * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod)));
+   * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod), { signal: shutdownSignal() }));
    * shared.run();
    * await shared.ready();
    * ```
@@ -289,9 +294,9 @@ export class SharedReflector<K extends KubeObject> {
    *
    * @example
    * ```ts
-   * import { Api, Client, sharedReflector, watcher } from "@kubeno/kube";
+   * import { Api, Client, sharedReflector, shutdownSignal, watcher } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
-   * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod)));
+   * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod), { signal: shutdownSignal() }));
    * shared.run();
    * await shared.ready();
    * ```
@@ -311,9 +316,9 @@ export class SharedReflector<K extends KubeObject> {
    *
    * @example
    * ```ts
-   * import { Api, Client, appliedObjects, sharedReflector, watcher } from "@kubeno/kube";
+   * import { Api, appliedObjects, Client, sharedReflector, shutdownSignal, watcher } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
-   * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod)));
+   * const shared = sharedReflector(watcher(Api.all(await Client.tryDefault(), Pod), { signal: shutdownSignal() }));
    * for await (const pod of appliedObjects(shared.subscribe())) console.log(pod.metadata.name);
    * ```
    */

@@ -109,10 +109,10 @@ type Index<K> = Map<string, Map<string, K>>;
  *
  * @example
  * ```ts
- * import { Api, Client, reflector, watcher } from "@kubeno/kube";
+ * import { Api, Client, reflector, shutdownSignal, watcher } from "@kubeno/kube";
  * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
  * const cms = Api.namespaced(await Client.tryDefault(), ConfigMap, "default");
- * const r = reflector(watcher(cms));
+ * const r = reflector(watcher(cms, { signal: shutdownSignal() }));
  * r.run();
  * await r.store.ready();
  * console.log(r.store.size, r.store.get("kube-root-ca.crt", "default")?.data);

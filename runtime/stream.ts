@@ -15,9 +15,10 @@ import type { WatcherEvent } from "./watcher.ts";
  *
  * @example
  * ```ts
- * import { Api, Client, appliedObjects, watcher } from "@kubeno/kube";
+ * import { Api, appliedObjects, Client, shutdownSignal, watcher } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
- * for await (const pod of appliedObjects(watcher(Api.all(await Client.tryDefault(), Pod)))) {
+ * const pods = Api.all(await Client.tryDefault(), Pod);
+ * for await (const pod of appliedObjects(watcher(pods, { signal: shutdownSignal() }))) {
  *   console.log(pod.metadata.name);
  * }
  * ```
@@ -39,9 +40,10 @@ export async function* appliedObjects<K>(
  *
  * @example
  * ```ts
- * import { Api, Client, touchedObjects, watcher } from "@kubeno/kube";
+ * import { Api, Client, shutdownSignal, touchedObjects, watcher } from "@kubeno/kube";
  * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
- * for await (const cm of touchedObjects(watcher(Api.all(await Client.tryDefault(), ConfigMap)))) {
+ * const cms = Api.all(await Client.tryDefault(), ConfigMap);
+ * for await (const cm of touchedObjects(watcher(cms, { signal: shutdownSignal() }))) {
  *   console.log(cm.metadata.name);
  * }
  * ```
@@ -66,10 +68,11 @@ export async function* touchedObjects<K>(
  *
  * @example
  * ```ts
- * import { Api, Client, appliedObjects, predicateFilter, predicates, watcher } from "@kubeno/kube";
+ * import { Api, appliedObjects, Client, predicateFilter, predicates, shutdownSignal, watcher } from "@kubeno/kube";
  * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
  * const deployments = Api.all(await Client.tryDefault(), Deployment);
- * for await (const d of predicateFilter(appliedObjects(watcher(deployments)), predicates.generation)) {
+ * const signal = shutdownSignal();
+ * for await (const d of predicateFilter(appliedObjects(watcher(deployments, { signal })), predicates.generation)) {
  *   console.log("spec changed:", d.metadata.name);
  * }
  * ```

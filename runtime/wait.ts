@@ -47,6 +47,7 @@ export interface AwaitConditionOptions {
  *
  * @example
  * ```ts
+ * // doc:no-run: waits for a CRD your program installed (applyCrd does this wait itself)
  * import { Api, awaitCondition, Client, conditions } from "@kubeno/kube";
  * import { CustomResourceDefinition } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
  * const crds = Api.all(await Client.tryDefault(), CustomResourceDefinition);

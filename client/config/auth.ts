@@ -165,6 +165,7 @@ export interface TokenFileAuthOptions {
  *
  * @example
  * ```ts
+ * // doc:no-run: reads a pod's service account token
  * import { TokenFileAuth } from "@kubeno/kube/client";
  * const auth = await TokenFileAuth.create({ path: "/var/run/secrets/kubernetes.io/serviceaccount/token" });
  * const header = await auth.authorization(); // "Bearer eyJ..."
@@ -202,7 +203,8 @@ export class TokenFileAuth implements AuthProvider {
    * @example
    * ```ts
    * import { TokenFileAuth } from "@kubeno/kube/client";
-   * const auth = await TokenFileAuth.create({ path: "/tmp/token" });
+   * await Deno.writeTextFile("token", "abc");
+   * const auth = await TokenFileAuth.create({ path: "token" });
    * ```
    */
   static async create(opts: TokenFileAuthOptions): Promise<TokenFileAuth> {

@@ -207,8 +207,9 @@ export async function configFromKubeconfig(opts: KubeconfigOptions = {}): Promis
  * @example
  * ```ts
  * import { configFromCustomKubeconfig, parseKubeconfig } from "@kubeno/kube/client";
- * const kc = parseKubeconfig(await Deno.readTextFile("./kubeconfig"), "./kubeconfig");
- * const config = await configFromCustomKubeconfig(kc, { context: "dev" });
+ * const path = Deno.env.get("KUBECONFIG") ?? `${Deno.env.get("HOME")}/.kube/config`;
+ * const kc = parseKubeconfig(await Deno.readTextFile(path), path);
+ * const config = await configFromCustomKubeconfig(kc, { context: kc["current-context"] });
  * ```
  */
 export async function configFromCustomKubeconfig(
@@ -565,6 +566,7 @@ async function pemFromFile(path: string, where: { file: string; field: string })
  *
  * @example
  * ```ts
+ * // doc:no-run: runs in a pod
  * import { inClusterConfig } from "@kubeno/kube/client";
  * const config = await inClusterConfig();
  * ```
@@ -768,8 +770,8 @@ export interface ConfigLoaders {
  * @example
  * ```ts
  * import { Config } from "@kubeno/kube/client";
- * const local = await Config.fromKubeconfig({ context: "admin" });
- * const inPod = await Config.inCluster();
+ * const local = await Config.fromKubeconfig(); // the current context; or { context: "admin" }
+ * const where = Deno.env.get("KUBERNETES_SERVICE_HOST") ? await Config.inCluster() : local;
  * ```
  */
 export const Config: ConfigLoaders = Object.freeze({

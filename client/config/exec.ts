@@ -109,6 +109,7 @@ export interface ExecClusterInfo {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a credential plugin of your own on PATH
  * import type { ExecAuthOptions } from "@kubeno/kube/client";
  * const o: ExecAuthOptions = {
  *   exec: { apiVersion: "client.authentication.k8s.io/v1", command: "my-plugin", interactiveMode: "Never" },

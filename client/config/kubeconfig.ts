@@ -562,7 +562,7 @@ function namedList<T, K extends string>(
  * @example
  * ```ts
  * import { readKubeconfig } from "@kubeno/kube/client";
- * const kc = await readKubeconfig("/root/.kube/config");
+ * const kc = await readKubeconfig(Deno.env.get("KUBECONFIG") ?? `${Deno.env.get("HOME")}/.kube/config`);
  * ```
  */
 export async function readKubeconfig(path: string): Promise<Kubeconfig> {

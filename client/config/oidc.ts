@@ -54,6 +54,7 @@ export interface OidcConfig {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs an OIDC issuer
  * import type { OidcAuthOptions } from "@kubeno/kube/client";
  * const o: OidcAuthOptions = {
  *   config: { issuerUrl: "https://issuer.example", clientId: "k8s", refreshToken: "..." },
@@ -456,6 +457,7 @@ export class OidcAuth implements AuthProvider {
  *
  * @example
  * ```ts
+ * // doc:no-run: rewrites your kubeconfig
  * import { persistOidcTokens } from "@kubeno/kube/client";
  * await persistOidcTokens("/root/.kube/config", "me", { idToken: "eyJ...", refreshToken: "..." });
  * ```

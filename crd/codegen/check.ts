@@ -9,6 +9,7 @@
  *
  * @example
  * ```ts
+ * // doc:no-run: regenerates from the k8s.io/kubernetes Go module (a repository tool)
  * import { checkGenerated } from "./check.ts";
  * const problems = await checkGenerated();
  * if (problems.length > 0) console.error(problems.join("\n"));
@@ -37,6 +38,7 @@ async function listTs(dir: string, rel = ""): Promise<string[]> {
  *
  * @example
  * ```ts
+ * // doc:no-run: regenerates from the k8s.io/kubernetes Go module (a repository tool)
  * import { checkGenerated } from "./check.ts";
  * console.log(await checkGenerated()); // []
  * ```

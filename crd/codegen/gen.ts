@@ -13,6 +13,7 @@
  *
  * @example
  * ```ts
+ * // doc:no-run: needs the k8s.io/kubernetes Go module (a repository tool)
  * import { generate } from "./gen.ts";
  * const { files } = await generate({ out: await Deno.makeTempDir() });
  * console.log(files.length);
@@ -153,6 +154,7 @@ async function walk(dir: string, rel = ""): Promise<string[]> {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs the k8s.io/kubernetes Go module (a repository tool)
  * import { generate } from "./gen.ts";
  * const r = await generate({ out: await Deno.makeTempDir() });
  * console.log(r.resources);
