@@ -233,6 +233,7 @@ export class Discovery {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a CRD for sea.example Octopus installed
    * import { Api, Client, Discovery, resourceType, type KubeObject } from "@kubeno/kube";
    * interface Octopus extends KubeObject { spec: { arms: number } }
    * const guessed = resourceType<Octopus>({ group: "sea.example", version: "v1", kind: "Octopus", namespaced: true });

@@ -109,7 +109,6 @@ export interface ExecClusterInfo {
  *
  * @example
  * ```ts
- * // doc:no-run: needs a credential plugin of your own on PATH
  * import type { ExecAuthOptions } from "@kubeno/kube/client";
  * const o: ExecAuthOptions = {
  *   exec: { apiVersion: "client.authentication.k8s.io/v1", command: "my-plugin", interactiveMode: "Never" },
@@ -379,6 +378,7 @@ interface Credential {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a credential plugin of your own on PATH
  * import { ExecAuth } from "@kubeno/kube/client";
  * const auth = new ExecAuth({
  *   exec: { apiVersion: "client.authentication.k8s.io/v1", command: "my-plugin", interactiveMode: "Never" },

@@ -54,7 +54,6 @@ export interface OidcConfig {
  *
  * @example
  * ```ts
- * // doc:no-run: needs an OIDC issuer
  * import type { OidcAuthOptions } from "@kubeno/kube/client";
  * const o: OidcAuthOptions = {
  *   config: { issuerUrl: "https://issuer.example", clientId: "k8s", refreshToken: "..." },
@@ -208,6 +207,7 @@ function jwtExpiry(token: string): number | string {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs an OIDC issuer
  * import { OidcAuth } from "@kubeno/kube/client";
  * const auth = new OidcAuth({
  *   config: { issuerUrl: "https://issuer.example", clientId: "k8s", refreshToken: "..." },
