@@ -245,10 +245,11 @@ export class PredicateCache<K extends KubeObject> {
    *
    * @example
    * ```ts
-   * import { Api, Client, PredicateCache, predicates, watcher } from "@kubeno/kube";
+   * import { Api, Client, PredicateCache, predicates, shutdownSignal, watcher } from "@kubeno/kube";
    * import { Deployment } from "@kubeno/kube/k8s/apps/v1";
    * const cache = new PredicateCache(predicates.generation);
-   * for await (const ev of watcher(Api.all(await Client.tryDefault(), Deployment))) {
+   * const deployments = Api.all(await Client.tryDefault(), Deployment);
+   * for await (const ev of watcher(deployments, { signal: shutdownSignal() })) {
    *   if (cache.observe(ev) && "object" in ev) console.log("spec changed:", ev.object.metadata.name);
    * }
    * ```

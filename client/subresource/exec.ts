@@ -144,6 +144,7 @@ function streamRequest(
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
  * import { Api, Client } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -258,6 +259,7 @@ export class AttachedProcess implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -275,6 +277,7 @@ export class AttachedProcess implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -308,6 +311,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
  * import { Api, Client, podExec } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const client = await Client.tryDefault();
@@ -331,6 +335,7 @@ export async function podExec(
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
  * import { Client, podAttach } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const client = await Client.tryDefault();

@@ -88,6 +88,7 @@ export function logRequest(scope: ResourceScope, name: string, lp: LogParams = {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
  * import { Api, Client } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -115,6 +116,7 @@ export async function podLogs(
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
  * import { Api, Client, logLines } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
