@@ -332,6 +332,7 @@ export interface TlsServer extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * // doc:no-run: serves a webhook with your certificate until stopped
  * import { admissionHandler, allow, serveTls } from "@kubeno/kube";
  * const server = await serveTls(admissionHandler(() => allow()), {
  *   certFile: "/tls/tls.crt", keyFile: "/tls/tls.key", port: 8443,
