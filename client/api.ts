@@ -581,6 +581,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -617,6 +618,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -639,6 +641,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");

@@ -322,6 +322,7 @@ export class Client implements Disposable {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet); the e2e tests run these
    * import { Client } from "@kubeno/kube";
    * const client = await Client.tryDefault();
    * const query = new URLSearchParams([["command", "date"], ["stdout", "true"]]);
