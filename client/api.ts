@@ -663,6 +663,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet)
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -684,6 +685,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet)
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -743,6 +745,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: creates a token for a ServiceAccount of your own
    * import { Api, Client } from "@kubeno/kube";
    * import { ServiceAccount } from "@kubeno/kube/k8s/core/v1";
    * import type { TokenRequest } from "@kubeno/kube/k8s/authentication.k8s.io/v1";
@@ -797,6 +800,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a pending CertificateSigningRequest
    * import { Api, Client } from "@kubeno/kube";
    * import { CertificateSigningRequest } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
    * const csrs = Api.all(await Client.tryDefault(), CertificateSigningRequest);

@@ -312,6 +312,7 @@ export interface ConvertibleCrd {
  *
  * @example
  * ```ts
+ * // doc:no-run: declares the CRD it converts instead of building it
  * import { withConversionWebhook } from "@kubeno/kube";
  * import type { CustomResourceDefinition } from "@kubeno/kube/k8s/apiextensions.k8s.io/v1";
  * declare const crd: CustomResourceDefinition; // e.g. mergeCrds([PersonV1alpha1, PersonV1])

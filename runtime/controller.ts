@@ -356,10 +356,11 @@ export class Controller<K extends KubeObject> {
    *
    * @example
    * ```ts
-   * import { Action, Api, Client, Controller, predicates, sharedReflector, watcher } from "@kubeno/kube";
+   * import { Action, Api, Client, Controller, predicates, sharedReflector, shutdownSignal, watcher } from "@kubeno/kube";
    * import { Secret } from "@kubeno/kube/k8s/core/v1";
    * const client = await Client.tryDefault();
-   * const secrets = sharedReflector(watcher(Api.all(client, Secret)));
+   * // The controllers stop when the stream ends: on Ctrl-C or SIGTERM.
+   * const secrets = sharedReflector(watcher(Api.all(client, Secret), { signal: shutdownSignal() }));
    * const audit = Controller.forStream(Secret, secrets.subscribe());
    * const sync = Controller.forStream(Secret, secrets.subscribe(), {
    *   predicate: predicates.generation,

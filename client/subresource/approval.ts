@@ -32,6 +32,7 @@ export interface CsrDecisionOptions extends RequestOptions {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a pending CertificateSigningRequest
  * import { Api, approveCsr, Client } from "@kubeno/kube";
  * import { CertificateSigningRequest } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
  * const csrs = Api.all(await Client.tryDefault(), CertificateSigningRequest);
@@ -52,6 +53,7 @@ export async function approveCsr(
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a pending CertificateSigningRequest
  * import { Api, Client, denyCsr } from "@kubeno/kube";
  * import { CertificateSigningRequest } from "@kubeno/kube/k8s/certificates.k8s.io/v1";
  * const csrs = Api.all(await Client.tryDefault(), CertificateSigningRequest);

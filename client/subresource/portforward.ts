@@ -98,6 +98,7 @@ export interface PortStream {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet)
  * import { Api, Client } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -170,6 +171,7 @@ export class PortForward implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet)
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -188,6 +190,7 @@ export class PortForward implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * // doc:no-run: needs a running Pod (a node with a kubelet)
    * import { Api, Client } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pf = await Api.namespaced(await Client.tryDefault(), Pod, "default").portForward("web", [80]);
@@ -210,6 +213,7 @@ export class PortForward implements AsyncDisposable {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet)
  * import { Client, podPortForward } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const client = await Client.tryDefault();
@@ -244,6 +248,7 @@ export async function podPortForward(
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet)
  * import { Api, Client } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");
@@ -265,6 +270,7 @@ export interface LocalForward extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * // doc:no-run: needs a running Pod (a node with a kubelet)
  * import { Client, podForward } from "@kubeno/kube";
  * import { Pod } from "@kubeno/kube/k8s/core/v1";
  * const client = await Client.tryDefault();
