@@ -688,12 +688,17 @@ export class RestMapper {
   /**
    * Expands what `kubectl get` takes as its type argument: a comma-separated list of names,
    * each a category (`all`) or a name for {@link RestMapper.resolve}. Duplicates are dropped.
+   * A category no resource belongs to is resolved as a name, so it throws
+   * {@link UnknownResourceError} as `kubectl get all` fails on such a server.
    *
    * @example
    * ```ts
-   * // doc:no-run: throws UnknownResourceError here, not [] (code and doc disagree: for the owner of core/dynamic.ts)
-   * import { RestMapper } from "@kubeno/kube";
-   * new RestMapper([]).expand("all"); // [] when no resource is in the category
+   * import { RestMapper, UnknownResourceError } from "@kubeno/kube";
+   * try {
+   *   new RestMapper([]).expand("all");
+   * } catch (e) {
+   *   console.log(e instanceof UnknownResourceError); // true: nothing is in "all" here
+   * }
    * ```
    */
   expand(arg: string, opts: ResolveOptions = {}): ApiResource[] {

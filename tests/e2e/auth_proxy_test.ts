@@ -148,7 +148,11 @@ async function listAndWatch(proxied: Client, admin: Client): Promise<void> {
   await withNamespace(admin, "e2e-proxy", async (ns) => {
     const cms = Api.namespaced(proxied, ConfigMap, ns);
     const list = await cms.list();
-    const events = cms.watch({ timeoutSeconds: 30 }, list.metadata.resourceVersion);
+    // The controller-manager publishes kube-root-ca.crt into every new namespace, at any moment.
+    const events = cms.watch(
+      { timeoutSeconds: 30, fieldSelector: "metadata.name=through-proxy" },
+      list.metadata.resourceVersion,
+    );
     const first = events.next();
     await Api.namespaced(admin, ConfigMap, ns).create({ metadata: { name: "through-proxy" } });
     const ev = await first;
