@@ -598,6 +598,7 @@ export class Api<K extends KubeObject> {
    *
    * @example
    * ```ts
+   * // doc:no-run: follows the log until the container ends; tests/e2e/pod_io_test.ts runs it
    * import { Api, Client, logLines } from "@kubeno/kube";
    * import { Pod } from "@kubeno/kube/k8s/core/v1";
    * const pods = Api.namespaced(await Client.tryDefault(), Pod, "default");

@@ -60,7 +60,10 @@ export interface ClientOptions {
 export interface RequestOptions {
   /** Aborts the call, including waits between retries and the reading of a stream. */
   signal?: AbortSignal;
-  /** Overrides the client's per-request timeout; for streams it bounds the wait for headers. */
+  /**
+   * Overrides the client's per-request timeout; for streams it bounds the wait for headers.
+   * `Infinity` waits as long as it takes (the signal still aborts).
+   */
   timeoutMs?: number;
   /** Told before each retry (of a 429, a 5xx or a lost connection) and its wait. */
   onRetry?: (retry: RetryNotice) => void;
@@ -446,6 +449,8 @@ export class Client implements Disposable {
       // by its own timeout, not by the one meant for the server.
       let timer: ReturnType<typeof setTimeout> | undefined;
       link.credentialsReady = () => {
+        // Infinity: no timer (a followed log gets its headers only with its first line).
+        if (!Number.isFinite(timeoutMs)) return;
         timer = setTimeout(
           () =>
             link.controller.abort(

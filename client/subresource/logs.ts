@@ -113,6 +113,8 @@ export async function podLogs(
  * A pod's log as a byte stream. With `follow` it stays open until the container ends, the pod
  * goes away, or `opts.signal` aborts (then a pending read rejects with the signal's reason);
  * cancelling the stream closes the connection. Read it line by line with {@link logLines}.
+ * A followed log waits for its first line without a timeout unless `opts.timeoutMs` is set (a
+ * kubelet answers only with the first line, and a quiet container may print none for long).
  *
  * @example
  * ```ts
@@ -131,7 +133,13 @@ export async function podLogStream(
   lp: LogParams = {},
   opts: RequestOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
-  return await client.requestStream(logRequest(scope, name, lp), opts);
+  // A kubelet answers a followed log with its first line, which a quiet container may never
+  // print: like `kubectl logs -f`, wait without a timeout unless the caller set one.
+  const waitForever = lp.follow && opts.timeoutMs === undefined;
+  return await client.requestStream(
+    logRequest(scope, name, lp),
+    waitForever ? { ...opts, timeoutMs: Infinity } : opts,
+  );
 }
 
 /**

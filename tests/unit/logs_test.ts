@@ -173,3 +173,31 @@ Deno.test("pods.logStream: follows until the server ends, and an abort ends a pe
   await assert.rejects(pending, /stop/);
   reader.releaseLock();
 });
+
+Deno.test("pods.logStream: a followed log waits for its headers past the client's timeout (a quiet container)", async () => {
+  // A kubelet sends the headers of a followed log with its first line; until then there is no
+  // answer. Only the caller's own timeoutMs (or signal) may end that wait.
+  let answer!: () => void;
+  const answered = new Promise<void>((r) => answer = r);
+  await using server = scriptedServer(async () => {
+    await answered;
+    return new Response("late line\n");
+  });
+  using client = testClient(server.url, { timeoutMs: 50, retry: { maxRetries: 0 } });
+  const pods = Api.namespaced(client, Pod, "ns");
+  // Not followed: the client's 50 ms timeout applies.
+  await assert.rejects(
+    pods.logStream("p"),
+    (e) => e instanceof KubeError && /no answer/.test(e.message),
+  );
+  // Followed: still waiting well past it, then the line arrives.
+  const followed = pods.logStream("p", { follow: true });
+  let settled = false;
+  followed.then(() => settled = true, () => settled = true);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(settled, false);
+  answer();
+  const lines: string[] = [];
+  for await (const l of logLines(await followed)) lines.push(l);
+  assert.deepEqual(lines, ["late line"]);
+});
