@@ -559,10 +559,23 @@ if (requireCluster()) {
         await run.stop();
       }
       assert.match(run.out, /CRD deleted, stopped/);
-      await assert.rejects(
-        Api.all(client, CustomResourceDefinitionType).get(`people.${group}`),
-        (e: ApiError) => e.code === 404,
-      );
+      // A deleted CRD lingers while the apiserver's cleanup finalizer removes its objects.
+      const crds = Api.all(client, CustomResourceDefinitionType);
+      let gone = false;
+      for (let i = 0; i < 300 && !gone; i++) {
+        gone = await crds.get(`people.${group}`).then(
+          (crd) => {
+            assert.ok(crd.metadata.deletionTimestamp, "the example deleted its CRD");
+            return false;
+          },
+          (e: ApiError) => {
+            if (e.code !== 404) throw e;
+            return true;
+          },
+        );
+        if (!gone) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(gone, `CRD people.${group} still there after 30 s`);
     });
     await Deno.remove(dir, { recursive: true });
   });
