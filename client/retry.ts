@@ -4,6 +4,8 @@
  * @module
  */
 
+import { log } from "../core/log.ts";
+
 /**
  * How the client retries failed requests. Waits grow exponentially from `baseDelayMs` to
  * `maxDelayMs`, each wait drawn between half and all of its step (jitter); a `Retry-After` header from the server takes precedence
@@ -72,7 +74,7 @@ export function notifyRetry(
   try {
     onRetry?.(notice);
   } catch (err) {
-    console.error("client: onRetry threw:", err);
+    log({ level: "error", source: "client", message: "client: onRetry threw:", error: err });
   }
 }
 

@@ -24,3 +24,4 @@ export * from "./metadata.ts";
 export * from "./admission.ts";
 export * from "./channel.ts";
 export * from "./conversion.ts";
+export * from "./log.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { log } from "../core/log.ts";
 import type { Api } from "../client/api.ts";
 import { isGone } from "../core/error.ts";
 import { keyOf, type KubeObject, objectKey, type ResourceType } from "../core/resource.ts";
@@ -570,14 +571,23 @@ export class Controller<K extends KubeObject> {
               for (const k of mapper(ev.object)) schedule(toKey(k));
             } catch (err) {
               // One object the mapper cannot handle must not stop the trigger for all others.
-              console.error(
-                `controller: ${name}: the mapper threw for ${describeObject(ev.object)}:`,
-                err,
-              );
+              log({
+                level: "error",
+                source: "controller",
+                message: `controller: ${name}: the mapper threw for ${describeObject(ev.object)}:`,
+                error: err,
+                fields: { trigger: name },
+              });
             }
           }
         } catch (err) {
-          console.error(`controller: ${name}: the watch ended, stopping the controller:`, err);
+          log({
+            level: "error",
+            source: "controller",
+            message: `controller: ${name}: the watch ended, stopping the controller:`,
+            error: err,
+            fields: { trigger: name },
+          });
           this.#fail(err);
         }
       },
@@ -681,7 +691,9 @@ export class Controller<K extends KubeObject> {
       onError: (err: WatcherError) => {
         this.#metrics?.watchErrors.inc(this.#labels(name));
         if (user) user(err);
-        else if (!(err.relist && isGone(err.cause))) console.warn(`controller: ${err.message}`);
+        else if (!(err.relist && isGone(err.cause))) {
+          log({ level: "warn", source: "controller", message: `controller: ${err.message}` });
+        }
       },
     };
   }
@@ -767,10 +779,14 @@ export class Controller<K extends KubeObject> {
           );
         } catch (policyError) {
           action = Action.requeue(backoffDelay(attempt));
-          console.error(
-            `${who}: the error policy failed for ${key}; requeueing in ${action.requeueAfterMs} ms:`,
-            policyError,
-          );
+          log({
+            level: "error",
+            source: "controller",
+            message:
+              `${who}: the error policy failed for ${key}; requeueing in ${action.requeueAfterMs} ms:`,
+            error: policyError,
+            fields: { key },
+          });
         }
         result = { key, outcome: "error", action, error, durationMs: performance.now() - t0 };
       }
@@ -780,13 +796,22 @@ export class Controller<K extends KubeObject> {
     }, {
       concurrency: options.concurrency ?? 0,
       debounceMs: options.debounce ?? 0,
-      onWorkerError: (key, err) => console.error(`controller: reconcile of ${key} failed:`, err),
+      onWorkerError: (key, err) =>
+        log({
+          level: "error",
+          source: "controller",
+          message: `controller: reconcile of ${key} failed:`,
+          error: err,
+          fields: { key },
+        }),
       onAbandoned: (keys) =>
-        console.warn(
-          `controller: gave up waiting for reconciles that ignored their abort signal: ${
+        log({
+          level: "warn",
+          source: "controller",
+          message: `controller: gave up waiting for reconciles that ignored their abort signal: ${
             keys.join(", ")
           }`,
-        ),
+        }),
     });
     // Graceful stop (`stop`) drains within graceMs; stopping now aborts running reconciles'
     // signals synchronously, so that a lost leader stops before a successor may start.
@@ -844,12 +869,21 @@ export class Controller<K extends KubeObject> {
         }
         // Only a stream given to forStream ends before shutdown: no more input, so stop.
         if (!watches.signal.aborted) {
-          console.warn(`${who}: the stream of ${plural} ended, stopping`);
+          log({
+            level: "warn",
+            source: "controller",
+            message: `${who}: the stream of ${plural} ended, stopping`,
+          });
           stop.abort();
         }
       })().catch((err) => {
         // Without its main watch the controller cannot work: stop cleanly and let run throw.
-        console.error(`${who}: the watch of ${plural} ended, stopping:`, err);
+        log({
+          level: "error",
+          source: "controller",
+          message: `${who}: the watch of ${plural} ended, stopping:`,
+          error: err,
+        });
         this.#fail(err);
       }),
     );
@@ -862,7 +896,13 @@ export class Controller<K extends KubeObject> {
       };
       loops.push(
         t.run((key) => schedule(key), watches.signal, syncedOnce).catch((err) => {
-          console.error(`${who}: trigger ${t.name} failed and stopped:`, err);
+          log({
+            level: "error",
+            source: "controller",
+            message: `${who}: trigger ${t.name} failed and stopped:`,
+            error: err,
+            fields: { trigger: t.name },
+          });
         }),
       );
     }
@@ -877,7 +917,11 @@ export class Controller<K extends KubeObject> {
       this.#ready.reject(new Error("the controller stopped before its watches synced"));
       const clean = await scheduler.shutdown(halted ? 0 : options.graceMs ?? 30_000);
       if (!clean && !halted) {
-        console.warn("controller: reconciles still running after the grace period were aborted");
+        log({
+          level: "warn",
+          source: "controller",
+          message: "controller: reconciles still running after the grace period were aborted",
+        });
       }
       watches.abort();
       // Watches close promptly on abort; do not let one that does not hold up the shutdown.
@@ -891,11 +935,13 @@ export class Controller<K extends KubeObject> {
       clearTimeout(timer);
       if (!closed) {
         const names = [mainName, ...this.#triggers.map((t) => t.name)];
-        console.warn(
-          `controller: watches not closed 5 s after shutdown: ${
+        log({
+          level: "warn",
+          source: "controller",
+          message: `controller: watches not closed 5 s after shutdown: ${
             [...open].map((i) => names[i]).join(", ")
           }`,
-        );
+        });
       }
       for (const s of external) s.removeEventListener("abort", onStop);
       halt?.removeEventListener("abort", stopNow);

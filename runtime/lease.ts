@@ -5,6 +5,7 @@
  * @module
  */
 
+import { log } from "../core/log.ts";
 import { Api } from "../client/api.ts";
 import type { Client } from "../client/client.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../core/error.ts";
@@ -231,7 +232,13 @@ export class LeaderElector {
       lost.signal.addEventListener("abort", stopOnLoss, { once: true });
       const renewing = this.#renewLoop(lost, workDone.signal).catch((err) => {
         // A renewal loop that broke cannot vouch for the lease any more: the work must stop.
-        console.error(`leader election: renewing lease ${this.name} failed:`, err);
+        log({
+          level: "error",
+          source: "leader-election",
+          message: `leader election: renewing lease ${this.name} failed:`,
+          error: err,
+          fields: { lease: this.name },
+        });
         this.#leading = false;
         lost.abort(new LeadershipLostError(this.name, this.#identity));
       });
@@ -352,7 +359,12 @@ export class LeaderElector {
         if (await this.tryAcquireOrRenew(signal)) return true;
       } catch (err) {
         if (signal?.aborted) return false;
-        console.warn(`leader election: acquiring lease ${this.name}: ${message(err)}`);
+        log({
+          level: "warn",
+          source: "leader-election",
+          message: `leader election: acquiring lease ${this.name}: ${message(err)}`,
+          fields: { lease: this.name },
+        });
       }
       // client-go's wait.JitterUntil(retryPeriod, 1.2): retryPeriod * (1 + random * 1.2).
       const wait = this.#retryPeriodMs * (1 + Math.random() * JITTER);
@@ -388,7 +400,12 @@ export class LeaderElector {
           if (stop.aborted) return;
           if (!warned) {
             warned = true; // once per renewal round: retries come every few dozen ms
-            console.warn(`leader election: renewing lease ${this.name}: ${message(err)}`);
+            log({
+              level: "warn",
+              source: "leader-election",
+              message: `leader election: renewing lease ${this.name}: ${message(err)}`,
+              fields: { lease: this.name },
+            });
           }
         }
         if (renewed) break;
@@ -445,7 +462,12 @@ export class LeaderElector {
           continue;
         }
         // The server is away: the lease expires on its own.
-        console.warn(`leader election: releasing lease ${this.name}: ${message(err)}`);
+        log({
+          level: "warn",
+          source: "leader-election",
+          message: `leader election: releasing lease ${this.name}: ${message(err)}`,
+          fields: { lease: this.name },
+        });
         return;
       }
     }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { log } from "../core/log.ts";
+
 /**
  * A repeat within this time of the first signal is the same request delivered twice, not a
  * second Ctrl-C: a terminal's Ctrl-C reaches every process of the foreground group, and a
@@ -36,7 +38,11 @@ export function shutdownSignal(
   const onSignal = (name: Deno.Signal) => () => {
     if (ac.signal.aborted) {
       if (performance.now() - first < SAME_REQUEST_MS) return;
-      console.error(`${name} again: exiting without waiting`);
+      log({
+        level: "error",
+        source: "shutdown",
+        message: `${name} again: exiting without waiting`,
+      });
       Deno.exit(130);
     }
     first = performance.now();

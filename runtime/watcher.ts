@@ -6,6 +6,7 @@
  * @module
  */
 
+import { log } from "../core/log.ts";
 import {
   ApiError,
   isForbidden,
@@ -291,8 +292,8 @@ function hint(api: WatchableApi<unknown>, err: unknown): string {
 function defaultOnError(err: WatcherError): void {
   if (err.relist && isGone(err.cause)) return; // routine: etcd compacted the history
   const c = err.cause;
-  if (isForbidden(c) || isNotFound(c) || isUnauthorized(c)) console.error(err.message);
-  else console.warn(err.message);
+  const level = isForbidden(c) || isNotFound(c) || isUnauthorized(c) ? "error" : "warn";
+  log({ level, source: "watcher", message: err.message, fields: { phase: err.phase } });
 }
 
 /** Why a watch connection ended. */
@@ -375,7 +376,7 @@ async function* runWatcher<K extends KubeObject>(
       onError(err);
     } catch (e) {
       // A throwing callback must not end the stream it is there to keep alive.
-      console.error("watcher: onError threw:", e);
+      log({ level: "error", source: "watcher", message: "watcher: onError threw:", error: e });
     }
   };
   /** Reports an error and waits; false if the signal aborted in the meantime. */

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { log } from "../core/log.ts";
 import {
   type AdmissionRequest,
   admissionReviewResponse,
@@ -61,7 +62,7 @@ export interface AdmissionHandlerOptions {
   /**
    * Told when the admission function throws (the apiserver then gets a denial with code 500
    * and a generic message, so nothing in the error leaks to the client).
-   * @default console.error
+   * @default the log handler (`setLogHandler`)
    */
   onError?: (error: unknown, request: AdmissionRequest<unknown>) => void;
 }
@@ -210,7 +211,8 @@ export function admissionHandler<K extends KubeObject>(
     throw new RangeError(`maxBodyBytes ${max} must be a positive integer`);
   }
   const onError = options.onError ??
-    ((e: unknown) => console.error("admission function failed:", e));
+    ((e: unknown) =>
+      log({ level: "error", source: "webhook", message: "admission function failed:", error: e }));
 
   return async (req) => {
     const body = await readJson(req, max, "AdmissionReview");
@@ -296,7 +298,7 @@ export interface ServeTlsOptions {
   /**
    * Told after each attempt to serve changed files. A failed one (a key that does not match
    * the certificate, a half-written file) keeps the previous certificate in service.
-   * @default failures go to console.error
+   * @default failures go to the log handler (`setLogHandler`)
    */
   onReload?: (result: { ok: true } | { ok: false; error: unknown }) => void;
 }
@@ -349,7 +351,14 @@ export async function serveTls(
     throw new RangeError(`reloadIntervalMs ${interval} must be a positive number`);
   }
   const onReload = options.onReload ?? ((r) => {
-    if (!r.ok) console.error("serveTls: keeping the previous certificate:", r.error);
+    if (!r.ok) {
+      log({
+        level: "error",
+        source: "webhook",
+        message: "serveTls: keeping the previous certificate:",
+        error: r.error,
+      });
+    }
   });
   const read = async () => ({
     cert: await Deno.readTextFile(options.certFile),
@@ -474,7 +483,7 @@ export async function serveTls(
 export interface ConversionHandlerOptions {
   /** Largest body read; a larger one gets 413. @default ADMISSION_MAX_BODY_BYTES (3 MiB) */
   maxBodyBytes?: number;
-  /** Told when converting an object throws (the review then fails). @default console.error */
+  /** Told when converting an object throws (the review then fails). @default the log handler */
   onError?: (error: unknown, obj: KubeObject) => void;
 }
 
@@ -506,7 +515,9 @@ export function conversionHandler(
   if (!Number.isSafeInteger(max) || max <= 0) {
     throw new RangeError(`maxBodyBytes ${max} must be a positive integer`);
   }
-  const onError = options.onError ?? ((e: unknown) => console.error("conversion failed:", e));
+  const onError = options.onError ??
+    ((e: unknown) =>
+      log({ level: "error", source: "webhook", message: "conversion failed:", error: e }));
   return async (req) => {
     const body = await readJson(req, max, "ConversionReview");
     if (body instanceof Response) return body;

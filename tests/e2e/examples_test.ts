@@ -268,6 +268,40 @@ if (requireCluster()) {
     },
   );
 
+  Deno.test(
+    { name: "e2e examples: json_logs writes every line as JSON, a failed reconcile too", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      await withNamespace(client, "e2e-ex-jsonlogs", async (ns) => {
+        const cms = Api.namespaced(client, ConfigMap, ns);
+        await withExample("json_logs", client, [ns], async (ex) => {
+          await ex.waitFor(/"msg":"synced"/);
+          await cms.create({ metadata: { name: "good" } });
+          await cms.create({ metadata: { name: "bad", labels: { broken: "true" } } });
+          await ex.waitFor(/"msg":"reconcile failed"/);
+          await ex.waitFor(new RegExp(`"msg":"reconciled","key":"${ns}/good"`));
+          assertClean(ex, await ex.stop());
+          const lines = ex.out.trimEnd().split("\n");
+          const records = lines.map((l) => {
+            try {
+              return JSON.parse(l);
+            } catch {
+              assert.fail(`not a JSON line: ${l}\n${ex.output}`);
+            }
+          });
+          const failed = records.find((r) => r.msg === "reconcile failed");
+          assert.equal(failed.level, "error", ex.output);
+          assert.equal(failed.source, "json-logs");
+          assert.equal(failed.key, `${ns}/bad`);
+          assert.equal(failed.attempt, 1); // the error policy counts this failure
+          assert.deepEqual(failed.error, { name: "Error", message: "bad is labelled broken=true" });
+          assert.ok(!Number.isNaN(Date.parse(failed.time)), failed.time);
+          assert.equal(records.at(-1).msg, "stopped", ex.output);
+        });
+      });
+    },
+  );
+
   Deno.test({ name: "e2e examples: event_watcher prints a new Event", ...opts }, async () => {
     using client = await Client.tryDefault();
     await withNamespace(client, "e2e-ex-events", async (ns) => {

@@ -8,6 +8,7 @@ import FakeTimers from "@sinonjs/fake-timers";
 import { Api } from "../../client/api.ts";
 import { ApiError, isForbidden, WatchDecodeError } from "../../core/error.ts";
 import { ConfigMap } from "../../core/k8s/core/v1.ts";
+import { type LogRecord, setLogHandler } from "../../core/log.ts";
 import { ExponentialBackoff, ResetTimerBackoff } from "../../runtime/backoff.ts";
 import { reflector, sharedReflector } from "../../runtime/reflector.ts";
 import { stripManagedFields, touchedObjects } from "../../runtime/stream.ts";
@@ -558,6 +559,36 @@ Deno.test("watcher: the default onError logs 403 with console.error", async () =
   }
   assert.equal(logged.length, 1);
   assert.match(logged[0], /403 Forbidden/);
+});
+
+Deno.test("watcher: with a replaced log handler, its messages go there and not to the console", async () => {
+  await using srv = server([
+    () => statusResponse(403, "Forbidden", "no"),
+    () => statusResponse(500, "InternalError", "etcd is away"),
+    () => list([], "5"),
+  ], []);
+  const records: LogRecord[] = [];
+  const consoleLines: string[] = [];
+  const [origError, origWarn] = [console.error, console.warn];
+  console.error = console.warn = (...args: unknown[]) => consoleLines.push(args.join(" "));
+  const previous = setLogHandler((r) => records.push(r));
+  try {
+    const ac = new AbortController();
+    const it = watcher(srv.api, { backoff: fast(), signal: ac.signal });
+    await take(it, 4);
+    ac.abort();
+    await it.return();
+  } finally {
+    setLogHandler(previous);
+    [console.error, console.warn] = [origError, origWarn];
+  }
+  assert.deepEqual(consoleLines, []);
+  assert.deepEqual(records.map((r) => [r.level, r.source, r.fields?.phase]), [
+    ["error", "watcher", "list"],
+    ["warn", "watcher", "list"],
+  ]);
+  assert.match(records[0].message, /403 Forbidden/);
+  assert.match(records[1].message, /etcd is away/);
 });
 
 Deno.test("watcher: a delete during a disconnect shows up as missing after the relist", async () => {
