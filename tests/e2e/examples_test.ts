@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Api, Client, customResource, type InferResource } from "../../mod.ts";
+import { Api, Client, customResource, type InferResource, watcher } from "../../mod.ts";
 import { ConfigMap, Node, Pod, ServiceAccount } from "../../core/k8s/core/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
@@ -19,8 +19,12 @@ import {
   containerLogPath,
   cri,
   criTime,
+  kubectl,
+  kubectlJson,
+  kubectlOk,
   mapPodPort,
   runPod,
+  until,
   withKubectlNamespace,
 } from "./nodes_kit.ts";
 
@@ -562,6 +566,284 @@ if (requireCluster()) {
           echo.close();
           await serving;
         }
+      });
+    },
+  );
+}
+
+/** Runs an example to its end with the narrow flags; stdin is written and closed (or null). */
+async function runExample(
+  client: Client,
+  name: string,
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", ...flags(client), `examples/${name}.ts`, ...args],
+    cwd: root,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+if (requireCluster()) {
+  Deno.test(
+    {
+      name: "e2e examples: pod_attach prints what the container prints from now on (kwok node)",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      await withKubectlNamespace("e2e-ex-attach", async (ns) => {
+        await runPod(ns, "p");
+        const path = containerLogPath(ns, "p", "app");
+        Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "before"));
+        await withExample("pod_attach", client, ["p", "-n", ns], async (ex) => {
+          // Attaching follows from the output's end at some moment after the start: append
+          // until a line shows.
+          let n = 0;
+          await ex.waitFor(/^after \d+ ✓$/m, 60_000, async () => {
+            Deno.writeTextFileSync(
+              path,
+              cri(criTime(new Date()), "stdout", "F", `after ${++n} ✓`),
+              {
+                append: true,
+              },
+            );
+            await Promise.resolve();
+          });
+          Deno.writeTextFileSync(path, cri(criTime(new Date()), "stderr", "F", "to stderr"), {
+            append: true,
+          });
+          const end = Date.now() + 30_000;
+          while (!ex.err.includes("to stderr\n")) {
+            assert.ok(Date.now() < end, `stderr line not passed on\n${ex.output}`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          assert.ok(!ex.out.includes("before"), ex.output);
+          assert.match(ex.err, new RegExp(`^attached to ${ns}/p \\(v5\\.channel\\.k8s\\.io\\)`));
+          assertClean(ex, await ex.stop());
+        });
+        // The container goes on: a detach is not a stop.
+        assert.equal(
+          (await Api.namespaced(client, Pod, ns).get("p")).status?.phase,
+          "Running",
+        );
+      });
+    },
+  );
+
+  Deno.test(
+    {
+      name:
+        "e2e examples: pod_evict reports a PodDisruptionBudget's 429 clearly (exit 75), then evicts (kwok node)",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      await withKubectlNamespace("e2e-ex-evict", async (ns) => {
+        await runPod(ns, "p");
+        await kubectlOk(["label", "-n", ns, "pod/p", "app=guarded"]);
+        await kubectlOk([
+          "create",
+          "-n",
+          ns,
+          "pdb",
+          "keep",
+          "--selector=app=guarded",
+          "--min-available=1",
+        ]);
+        await until("the budget to count the pod", async () => {
+          const s = (await kubectlJson<
+            { status?: { currentHealthy?: number; observedGeneration?: number } }
+          >(
+            ["get", "-n", ns, "pdb/keep"],
+          )).status;
+          return s?.observedGeneration === 1 && s.currentHealthy === 1 || undefined;
+        });
+        const pods = Api.namespaced(client, Pod, ns);
+        const refused = await runExample(client, "pod_evict", ["p", "-n", ns]);
+        assert.deepEqual(refused, {
+          code: 75,
+          stdout: "",
+          stderr: `cannot evict ${ns}/p now: 429 TooManyRequests: ` +
+            "Cannot evict pod as it would violate the pod's disruption budget.\n" +
+            "a PodDisruptionBudget protects it; try again later\n",
+        });
+        assert.equal((await pods.get("p")).metadata.deletionTimestamp, undefined);
+        const missing = await runExample(client, "pod_evict", ["absent", "-n", ns]);
+        assert.equal(missing.code, 1, missing.stderr);
+        assert.equal(
+          missing.stderr,
+          `pod_evict: POST /api/v1/namespaces/${ns}/pods/absent/eviction: 404 NotFound: pods "absent" not found\n`,
+        );
+        await kubectlOk(["delete", "-n", ns, "pdb/keep"]);
+        const dry = await runExample(client, "pod_evict", ["p", "-n", ns, "--dry-run"]);
+        assert.deepEqual(dry, {
+          code: 0,
+          stdout: `evicted ${ns}/p (server dry run)\n`,
+          stderr: "",
+        });
+        assert.equal((await pods.get("p")).metadata.deletionTimestamp, undefined);
+        const done = await runExample(client, "pod_evict", ["p", "-n", ns]);
+        assert.deepEqual(done, { code: 0, stdout: `evicted ${ns}/p\n`, stderr: "" });
+        await until("the evicted pod to go", async () => {
+          const got = await pods.getOpt("p");
+          return got === undefined || got.metadata.deletionTimestamp !== undefined || undefined;
+        });
+      });
+    },
+  );
+
+  Deno.test(
+    {
+      name:
+        "e2e examples: job_api runs a Job to completion, reads its pod's log, deletes it in the foreground (kwok node)",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      await withKubectlNamespace("e2e-ex-job", async (ns) => {
+        await defaultServiceAccount(client, ns);
+        // kwok only pretends to run the pod: its log is what this test writes, as soon as the
+        // pod exists (long before the Job can complete: scheduling, two kwok status updates and
+        // the Job controller's sync come between).
+        const stop = new AbortController();
+        const written = new Set<string>();
+        const writing = (async () => {
+          for await (
+            const ev of watcher(Api.namespaced(client, Pod, ns), { signal: stop.signal })
+          ) {
+            if (ev.type !== "Apply" && ev.type !== "InitApply") continue;
+            const name = ev.object.metadata.name!;
+            if (written.has(name)) continue;
+            written.add(name);
+            Deno.writeTextFileSync(
+              containerLogPath(ns, name, "countdown"),
+              ["3", "2", "1"].map((t) => cri(criTime(new Date()), "stdout", "F", t)).join(""),
+            );
+          }
+        })().catch(() => {});
+        try {
+          await withExample("job_api", client, [ns], async (ex) => {
+            assertClean(ex, await ex.exit(150_000));
+            const pod = [...written][0];
+            assert.equal(written.size, 1, `${[...written]}\n${ex.output}`);
+            assert.equal(
+              ex.out,
+              `created job ${ns}/countdown\n` +
+                "job countdown completed: 1 pod(s) succeeded\n" +
+                `log of pod ${pod} (Succeeded):\n3\n2\n1\n` +
+                "deleted job countdown (Foreground): 1 pod(s) before, 0 left\n",
+              ex.output,
+            );
+          });
+        } finally {
+          stop.abort();
+          await writing;
+        }
+        const left = await kubectl(["get", "-n", ns, "jobs,pods", "-o", "name"]);
+        assert.deepEqual([left.code, left.out], [0, ""], left.stderr);
+      });
+    },
+  );
+
+  Deno.test(
+    {
+      name:
+        "e2e examples: pod_shell on a real pty: raw mode, remote echo, resize on SIGWINCH, exit code, terminal restored (kwok node)",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      await withKubectlNamespace("e2e-ex-shell", async (ns) => {
+        await runPod(ns, "p");
+        type Steps = Record<string, unknown>[];
+        const onPty = async (args: string[], steps: Steps) => {
+          const out = await new Deno.Command("python3", {
+            args: [
+              new URL("./_pty.py", import.meta.url).pathname,
+              JSON.stringify(steps),
+              "--",
+              Deno.execPath(),
+              "run",
+              "--no-prompt",
+              ...flags(client),
+              "examples/pod_shell.ts",
+              ...args,
+            ],
+            cwd: root,
+            stdin: "null",
+            stdout: "piped",
+            stderr: "piped",
+            env: { NO_COLOR: "1" },
+          }).output();
+          assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+          const r = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+            code: number | null;
+            signal: number | null;
+            output: string;
+            modes: boolean[];
+            restored: boolean;
+            error: string | null;
+          };
+          // Deno's own progress-line clearing, before the program runs.
+          r.output = r.output.replaceAll("\x1b[0G\x1b[2K\x1b[J", "");
+          return r;
+        };
+        // The typed line: the remote terminal echoes it; a local terminal not in raw mode would
+        // echo it a second time. Its output (`mark-42`) is not in the line itself.
+        const typed = 'echo "ma""rk-$((6*7))"';
+        const shell = await onPty(["p", "-n", ns], [
+          { expect: "[$#] $", timeout: 60 },
+          { mode: "raw" },
+          { send: `${typed}\r` },
+          { expect: "mark-42" },
+          { resize: [101, 31] },
+          // SIGWINCH -> resize frame and the typed command travel apart: type until seen.
+          { until: "\\b31 101\\b", send: "stty size\r", tries: 10, every: 1 },
+          { send: "exit 3\r" },
+        ]);
+        assert.equal(shell.error, null, shell.output);
+        assert.equal(shell.code, 3, shell.output);
+        assert.deepEqual(shell.modes, [true], "raw mode while the shell runs");
+        assert.ok(shell.restored, `terminal attributes restored\n${shell.output}`);
+        assert.equal(shell.output.split(typed).length - 1, 1, `echoed once\n${shell.output}`);
+        assert.match(shell.output, /\r\nmark-42\r\r?\n/);
+        assert.match(shell.output, /exit 3\r\r?\n$/);
+
+        const stopped = await onPty(["p", "-n", ns], [
+          { expect: "[$#] $", timeout: 60 },
+          { mode: "raw" },
+          { signal: "SIGTERM" },
+        ]);
+        assert.equal(stopped.error, null, stopped.output);
+        assert.deepEqual([stopped.code, stopped.modes, stopped.restored], [143, [true], true]);
+
+        const absent = await onPty(["absent", "-n", ns], []);
+        assert.equal(absent.code, 1, absent.output);
+        assert.ok(absent.restored);
+        assert.equal(
+          absent.output,
+          `pod_shell: GET /api/v1/namespaces/${ns}/pods/absent/exec: 404 NotFound: pods "absent" not found\r\n`,
+        );
+
+        const piped = await runExample(client, "pod_shell", ["p", "-n", ns], "ls\n");
+        assert.deepEqual(piped, {
+          code: 2,
+          stdout: "",
+          stderr: "pod_shell.ts needs a terminal on stdin; for pipes use pod_exec.ts -i\n",
+        });
       });
     },
   );
