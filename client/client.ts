@@ -5,7 +5,7 @@
  * @module
  */
 
-import { apiErrorFromResponse, KubeError } from "../core/error.ts";
+import { apiErrorFromResponse, apiErrorFromStatus, KubeError } from "../core/error.ts";
 import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
 import { ConfigError } from "./config/error.ts";
@@ -321,7 +321,10 @@ export class Client implements Disposable {
    * `binaryType` is `arraybuffer`. `opts.timeoutMs` bounds the handshake, `opts.signal` aborts
    * it. A refused upgrade rejects `opened` with the server's Status as an `ApiError` (asked again
    * over plain HTTP, since a handshake does not show the body of a refusal), and the socket is
-   * closed by then. Close the socket when done.
+   * closed by then. A 401 rejects with an `ApiError` 401 at once and tells the AuthProvider
+   * (`invalidate`), so that the next call renews the credential (an exec plugin runs again, a
+   * token file is read again): `pods.exec`, `attach` and `portForward` make that second call
+   * once, as requests are retried once after a 401. Close the socket when done.
    *
    * @example
    * ```ts
@@ -404,6 +407,19 @@ export class Client implements Disposable {
       await closed;
       if (link.controller.signal.aborted) throw link.controller.signal.reason;
       if (outcome.reason instanceof Error) throw outcome.reason;
+      if (handshakeStatus(outcome.reason) === 401) {
+        // Not asked again over plain HTTP: that GET would renew the credential itself and hide
+        // the 401 behind the 400 a GET without an upgrade gets. The next call renews it.
+        this.config.auth.invalidate?.(link.authorization);
+        throw apiErrorFromStatus({
+          kind: "Status",
+          status: "Failure",
+          code: 401,
+          reason: "Unauthorized",
+          message: `the WebSocket handshake with ${this.config.clusterUrl.origin} was refused: ` +
+            "Unauthorized",
+        }, { method: "GET", path: req.path });
+      }
       // A refusal (no such pod, forbidden, a bad parameter) answers a plain GET alike, with the
       // body the handshake hid; a plain GET never starts the stream (the upgrade is required).
       await this.requestText({ ...req, method: "GET" }, { ...opts, timeoutMs });
@@ -749,6 +765,16 @@ function impersonationHeaders(config: Config): [string, string][] {
     values.forEach((v, i) => add(name, `extra.${key}[${i}]`, v));
   }
   return out;
+}
+
+/**
+ * The HTTP status of a refused WebSocket handshake, from the message of Deno's error event
+ * (Deno 2.9: "failed to connect to WebSocket: Invalid status code: 401"); undefined when the
+ * message does not say.
+ */
+function handshakeStatus(reason: unknown): number | undefined {
+  const m = /Invalid status code:? (\d{3})\b/i.exec(String(reason));
+  return m ? Number(m[1]) : undefined;
 }
 
 function errorText(err: unknown): string {

@@ -171,3 +171,24 @@ export function hasCredentials(url: string): boolean {
     return true;
   }
 }
+
+/** Longest delay setTimeout keeps (a larger one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The plugin timeout `value` (default 120 s) after a check: a positive number of milliseconds
+ * up to about 24.8 days, or `Infinity` for none. `what` names the option in the `RangeError`.
+ */
+export function checkExecTimeout(value: number | undefined, what: string): number {
+  if (value === undefined) return 120_000;
+  if (
+    typeof value !== "number" || Number.isNaN(value) || value <= 0 ||
+    (Number.isFinite(value) && value > MAX_TIMER_MS)
+  ) {
+    throw new RangeError(
+      `${what} must be a positive number of milliseconds (at most ${MAX_TIMER_MS}) or ` +
+        `Infinity for no timeout, not ${String(value)}`,
+    );
+  }
+  return value;
+}

@@ -25,6 +25,7 @@ import {
 import { PermissionError, withPermissionHintAsync } from "../permissions.ts";
 import {
   base64ToBytes,
+  checkExecTimeout,
   checkTlsServerName,
   errorKind,
   hasCredentials,
@@ -133,6 +134,22 @@ export interface KubeconfigOptions {
   namespace?: string;
   /** Reads `KUBECONFIG` and `HOME`; default the process environment. */
   env?: EnvReader;
+  /**
+   * How long one run of the user's exec credential plugin may take before it is stopped
+   * (kubectl has no limit; a plugin that opens a browser for a login may need more than the
+   * default). `Infinity` waits as long as it takes. Not a positive number: a `RangeError`.
+   * Without an `exec` user it is checked and unused.
+   *
+   * @default {120_000}
+   *
+   * @example
+   * ```ts
+   * import { Client, Config } from "@kubeno/kube";
+   * // A login through a browser (kubelogin, gke-gcloud-auth-plugin) may take a while.
+   * const client = new Client(await Config.infer({ execTimeoutMs: 10 * 60_000 }));
+   * ```
+   */
+  execTimeoutMs?: number;
 }
 
 /**
@@ -216,6 +233,8 @@ export async function configFromCustomKubeconfig(
   kubeconfig: Kubeconfig | LoadedKubeconfig,
   opts: Omit<KubeconfigOptions, "path" | "env"> = {},
 ): Promise<Config> {
+  // Checked whether or not the user runs a plugin: a wrong value is wrong everywhere.
+  const execTimeoutMs = checkExecTimeout(opts.execTimeoutMs, "execTimeoutMs");
   const loaded = "origins" in kubeconfig
     ? kubeconfig
     : mergeKubeconfigs([{ file: "(inline)", kubeconfig }]);
@@ -423,6 +442,7 @@ export async function configFromCustomKubeconfig(
       exec,
       cluster: execClusterInfo(c, config),
       origin: `${w.field} in kubeconfig ${w.file}`,
+      timeoutMs: execTimeoutMs,
     });
   }
 
@@ -678,6 +698,7 @@ async function readServiceAccountFile(path: string, what: string): Promise<strin
  * ```
  */
 export async function inferConfig(opts: InferOptions = {}): Promise<Config> {
+  checkExecTimeout(opts.execTimeoutMs, "execTimeoutMs");
   const env = opts.env ?? processEnv;
   let found: Awaited<ReturnType<typeof findKubeconfigFiles>>;
   try {

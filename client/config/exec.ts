@@ -27,7 +27,7 @@ import type { AuthProvider, ClientCertificate } from "./auth.ts";
 import { ConfigError } from "./error.ts";
 import { isPermissionDenial, permissionError } from "../permissions.ts";
 import type { Cluster } from "./kubeconfig.ts";
-import { bytesToBase64, untilAborted } from "./_util.ts";
+import { bytesToBase64, checkExecTimeout, untilAborted } from "./_util.ts";
 
 /** The `client.authentication.k8s.io` versions kubeno speaks (v1alpha1 is gone from kubectl). */
 export const EXEC_API_VERSIONS: readonly string[] = [
@@ -124,7 +124,9 @@ export interface ExecAuthOptions {
   /** Where the stanza came from, for errors: `users[0].user.exec in kubeconfig /x`. */
   origin?: string;
   /**
-   * How long one run may take before the plugin is killed.
+   * How long one run may take before the plugin is killed; `Infinity` waits as long as the
+   * plugin takes (a login in a browser). A kubeconfig user gets it from
+   * `KubeconfigOptions.execTimeoutMs`. Anything else than a positive number is a `RangeError`.
    * @default {120_000}
    */
   timeoutMs?: number;
@@ -409,7 +411,7 @@ export class ExecAuth implements AuthProvider {
     this.exec = opts.exec;
     this.#cluster = opts.cluster;
     this.#origin = opts.origin ? ` (${opts.origin})` : "";
-    this.#timeoutMs = opts.timeoutMs ?? 120_000;
+    this.#timeoutMs = checkExecTimeout(opts.timeoutMs, "ExecAuthOptions.timeoutMs");
     this.#refreshBeforeMs = opts.refreshBeforeMs ?? 10_000;
     this.#now = opts.now ?? Date.now;
     this.#isTerminal = opts.stdinIsTerminal ?? (() => Deno.stdin.isTerminal());
@@ -504,7 +506,8 @@ export class ExecAuth implements AuthProvider {
     const output = child.output();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<undefined>((r) => {
-      timer = setTimeout(() => r(undefined), this.#timeoutMs);
+      // Infinity: no timer (setTimeout would fire at once for it).
+      if (Number.isFinite(this.#timeoutMs)) timer = setTimeout(() => r(undefined), this.#timeoutMs);
     });
     const out = await Promise.race([output, timeout]).finally(() => clearTimeout(timer));
     if (out === undefined) {

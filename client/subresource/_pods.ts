@@ -1,8 +1,9 @@
 // What the pod stream subresources share. Internal.
 
 import { encodeFrame } from "../../core/channel.ts";
-import { KubeError } from "../../core/error.ts";
-import type { ResourceScope } from "../../core/request.ts";
+import { ApiError, KubeError } from "../../core/error.ts";
+import type { KubeRequest, ResourceScope } from "../../core/request.ts";
+import type { Client, RequestOptions } from "../client.ts";
 
 /** Logs, exec, attach and port-forward are subresources of core/v1 pods only. */
 export function assertPods(scope: ResourceScope, verb: string): void {
@@ -38,5 +39,33 @@ export async function sendChannel(
       await new Promise((r) => setTimeout(r, 2));
     }
     ws.send(encodeFrame(channel, chunk.subarray(at, at + PIECE)));
+  }
+}
+
+/**
+ * Opens a pod stream: `adopt` takes the socket over while it is still connecting (so that no
+ * early message is missed), and is closed again if the handshake fails. A 401 is tried once
+ * more when the credential can be renewed (`Client.webSocket` has told the AuthProvider), as
+ * the client retries a request once after a 401.
+ */
+export async function openPodStream<T extends { close(): Promise<void> }>(
+  client: Client,
+  req: KubeRequest,
+  protocols: string[],
+  opts: RequestOptions,
+  adopt: (socket: WebSocket) => T,
+): Promise<{ stream: T; socket: WebSocket }> {
+  for (let attempt = 0;; attempt++) {
+    const { socket, opened } = await client.webSocket(req, protocols, opts);
+    const stream = adopt(socket);
+    try {
+      await opened;
+      return { stream, socket };
+    } catch (err) {
+      await stream.close();
+      const renewable = client.config.auth.invalidate !== undefined;
+      if (attempt === 0 && renewable && err instanceof ApiError && err.code === 401) continue;
+      throw err;
+    }
   }
 }

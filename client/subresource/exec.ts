@@ -18,7 +18,7 @@ import {
 import { apiErrorFromStatus, KubeError, type Status } from "../../core/error.ts";
 import { type KubeRequest, resourcePath, type ResourceScope } from "../../core/request.ts";
 import type { Client, RequestOptions } from "../client.ts";
-import { assertPods, sendChannel } from "./_pods.ts";
+import { assertPods, openPodStream, sendChannel } from "./_pods.ts";
 
 /**
  * Which streams to connect, and the container.
@@ -359,15 +359,14 @@ async function open(
   ap: AttachParams,
   opts: RequestOptions,
 ): Promise<AttachedProcess> {
-  const { socket, opened } = await client.webSocket(req, [CHANNEL_V5, CHANNEL_V4], opts);
-  // Before the handshake ends, so that no early message or close is missed.
-  const process = new AttachedProcess(socket, ap, req.path, opts.signal);
-  try {
-    await opened;
-  } catch (err) {
-    await process.close();
-    throw err;
-  }
+  const { stream: process, socket } = await openPodStream(
+    client,
+    req,
+    [CHANNEL_V5, CHANNEL_V4],
+    opts,
+    // Before the handshake ends, so that no early message or close is missed.
+    (socket) => new AttachedProcess(socket, ap, req.path, opts.signal),
+  );
   if (socket.protocol !== CHANNEL_V5 && socket.protocol !== CHANNEL_V4) {
     await process.close();
     throw new KubeError(

@@ -13,7 +13,7 @@ import { KubeError } from "../../core/error.ts";
 import { type KubeRequest, resourcePath, type ResourceScope } from "../../core/request.ts";
 import type { Client, RequestOptions } from "../client.ts";
 import { isPermissionDenial, permissionError } from "../permissions.ts";
-import { assertPods, sendChannel } from "./_pods.ts";
+import { assertPods, openPodStream, sendChannel } from "./_pods.ts";
 
 /**
  * The request that opens a port-forward stream.
@@ -228,14 +228,13 @@ export async function podPortForward(
   opts: RequestOptions = {},
 ): Promise<PortForward> {
   const req = portForwardRequest(scope, name, ports);
-  const { socket, opened } = await client.webSocket(req, [CHANNEL_V4], opts);
-  const pf = new PortForward(socket, ports, opts.signal);
-  try {
-    await opened;
-  } catch (err) {
-    await pf.close();
-    throw err;
-  }
+  const { stream: pf, socket } = await openPodStream(
+    client,
+    req,
+    [CHANNEL_V4],
+    opts,
+    (socket) => new PortForward(socket, ports, opts.signal),
+  );
   if (socket.protocol !== CHANNEL_V4) {
     await pf.close();
     throw new KubeError(`${req.path}: the server did not agree ${CHANNEL_V4}`);

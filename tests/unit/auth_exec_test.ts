@@ -278,6 +278,57 @@ Deno.test("exec: a hanging plugin is stopped after timeoutMs", async () => {
   }
 });
 
+Deno.test("exec: KubeconfigOptions.execTimeoutMs reaches the plugin of a kubeconfig user; bad values are a RangeError", async () => {
+  const dir = tempDir();
+  const plugin = new RecordingPlugin(dir);
+  await using api = apiAccepting((a) => a === "Bearer tok-2");
+  const path = `${dir}/kubeconfig`;
+  // Run 1 takes 2 s (over a 300 ms limit: stopped); run 2 answers at once.
+  await Deno.writeTextFile(
+    `${dir}/slow-once.sh`,
+    `#!/usr/bin/env bash
+n=$(grep -c '^RUN' "$PLUGIN_LOG" 2>/dev/null || true)
+if [ "$n" = "0" ]; then export PLUGIN_SLEEP=2; fi
+exec ${plugin.path}
+`,
+    { mode: 0o755 },
+  );
+  const stanza = { ...execStanza(plugin), command: `${dir}/slow-once.sh` };
+  await Deno.writeTextFile(path, kubeconfigYaml({ server: api.url.href, user: { exec: stanza } }));
+  using client = new Client(await configFromKubeconfig({ path, execTimeoutMs: 300 }), {
+    retry: { maxRetries: 0 },
+  });
+  const err = await client.requestText(VERSION).then(() => undefined, (e) => e);
+  assert.ok(err instanceof ExecPluginError, String(err));
+  assert.match(err.message, /no answer within 300 ms; the plugin was stopped/);
+  assert.equal(api.requests.length, 0);
+  // The next request runs it again, in time, and gets through.
+  assert.equal(await client.requestText(VERSION), `{"gitVersion":"v1"}`);
+
+  // Infinity: no limit (a 1 s run is waited for; setTimeout(Infinity) would fire at once).
+  const dir2 = tempDir();
+  const plugin2 = new RecordingPlugin(dir2);
+  await using api2 = apiAccepting((a) => a === "Bearer tok-1");
+  // (configFor writes the kubeconfig; it is loaded again with the option.)
+  await configFor(dir2, api2.url.href, { exec: execStanza(plugin2, {}, { PLUGIN_SLEEP: "1" }) });
+  const path2 = `${dir2}/kubeconfig`;
+  using c2 = new Client(await configFromKubeconfig({ path: path2, execTimeoutMs: Infinity }));
+  assert.equal(await c2.requestText(VERSION), `{"gitVersion":"v1"}`);
+  assert.equal(plugin2.runs().length, 1);
+
+  for (const bad of [0, -1, NaN, 2 ** 31, "5" as unknown as number]) {
+    await assert.rejects(
+      configFromKubeconfig({ path: path2, execTimeoutMs: bad }),
+      (e: unknown) =>
+        e instanceof RangeError && /execTimeoutMs must be a positive number/.test(e.message),
+    );
+    assert.throws(
+      () => new ExecAuth({ exec: pluginExec(plugin2), timeoutMs: bad }),
+      /ExecAuthOptions.timeoutMs must be a positive number/,
+    );
+  }
+});
+
 Deno.test("exec: failing plugins and malformed output name the plugin and field, never the token", async () => {
   const dir = tempDir();
   const plugin = new RecordingPlugin(dir);
