@@ -21,8 +21,7 @@ import type { ListParams, WatchParams } from "../core/params.ts";
 import { listRequest, type ResourceScope, watchRequest } from "../core/request.ts";
 import type { KubeObject, ObjectList, ResourceType } from "../core/resource.ts";
 import {
-  decodeWatchEvent,
-  decodeWatchStream,
+  decodeWatchBatches,
   INITIAL_EVENTS_END_ANNOTATION,
   type WatchEvent,
 } from "../core/watch.ts";
@@ -31,7 +30,6 @@ import {
   PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
   type PartialObjectMetadata,
 } from "../core/metadata.ts";
-import { Api } from "../client/api.ts";
 import type { Client } from "../client/client.ts";
 import { PermissionError } from "../client/permissions.ts";
 import { type RetryNotice, sleep } from "../client/retry.ts";
@@ -86,6 +84,15 @@ export interface WatchableApi<K> {
     resourceVersion?: string,
     opts?: WatchableCallOptions,
   ): AsyncIterable<WatchEvent<K>>;
+  /**
+   * The same watch in batches (the events of one network read together, as `Api.watchBatches`
+   * and `decodeWatchBatches` give them); the watcher prefers it to `watch` when it is there.
+   */
+  watchBatches?(
+    wp?: WatchParams,
+    resourceVersion?: string,
+    opts?: WatchableCallOptions,
+  ): AsyncIterable<readonly WatchEvent<K>[]>;
   /** The resource, used to name it in errors. */
   readonly resource?: { readonly kind: string; readonly plural: string };
   /** The namespace, used to name it in errors. */
@@ -624,36 +631,14 @@ async function* runWatcher<K extends KubeObject>(
   }
 }
 
-/** Marks a {@link WatchableApi} whose watches can be read in batches straight off the wire. */
-const WIRE: unique symbol = Symbol("kubeno.watchWire");
-
-/** How to open a watch directly: where, and with which Accept header. */
-interface Wire {
-  location: ApiLocation;
-  accept?: string;
-}
-
-function wireOf(api: WatchableApi<unknown>): Wire | undefined {
-  const marked = (api as { [WIRE]?: Wire })[WIRE];
-  if (marked) return marked;
-  // The typed Api: its own watch() is per event; reading its client directly skips a stream
-  // and three promise hops per event (the watcher's hottest path).
-  if (api instanceof Api) return { location: api as Api<KubeObject> };
-  return undefined;
-}
-
-/**
- * One watch connection as batches of events: all events of one network read at once. Uses the
- * wire when the API allows it, else `api.watch` one event per batch.
- */
+/** One watch connection as batches of events: `api.watchBatches` if it has one. */
 function openWatch<K>(
   api: WatchableApi<K>,
   wp: WatchParams,
   resourceVersion: string | undefined,
   opts: WatchableCallOptions,
 ): AsyncIterator<readonly WatchEvent<K>[]> {
-  const wire = wireOf(api);
-  if (wire) return wireBatches<K>(wire, wp, resourceVersion, opts);
+  if (api.watchBatches) return api.watchBatches(wp, resourceVersion, opts)[Symbol.asyncIterator]();
   const it = api.watch(wp, resourceVersion, opts)[Symbol.asyncIterator]();
   return {
     async next() {
@@ -665,74 +650,6 @@ function openWatch<K>(
       return { done: true, value: undefined };
     },
   };
-}
-
-/** Reads a watch response and decodes the complete lines of each read into one batch. */
-async function* wireBatches<K>(
-  wire: Wire,
-  wp: WatchParams,
-  resourceVersion: string | undefined,
-  opts: WatchableCallOptions,
-): AsyncGenerator<readonly WatchEvent<K>[], void, undefined> {
-  const { location, accept } = wire;
-  const req = watchRequest(
-    { resource: location.resource, namespace: location.namespace },
-    resourceVersion,
-    wp,
-  );
-  if (accept) req.headers.accept = accept;
-  const body = await location.client.requestStream(req, opts);
-  const reader = body.getReader();
-  const decoder = new TextDecoder("utf-8");
-  let buf = ""; // text after the last newline
-  let scanned = 0; // how much of `buf` is known to hold no newline
-  const line = (text: string, out: WatchEvent<K>[]) => {
-    let end = text.length;
-    if (end > 0 && text.charCodeAt(end - 1) === 13) end--; // CRLF
-    if (end === 0) return;
-    const l = end === text.length ? text : text.slice(0, end);
-    if (l.charCodeAt(0) !== 123 && l.trim() === "") return;
-    out.push(decodeWatchEvent<K>(l));
-  };
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        const tail = buf + decoder.decode();
-        const out: WatchEvent<K>[] = [];
-        if (tail.length > 0) line(tail, out);
-        if (out.length > 0) yield out;
-        return;
-      }
-      const text = decoder.decode(value, { stream: true });
-      if (text.length === 0) continue;
-      const data = buf.length === 0 ? text : buf + text;
-      let nl = data.indexOf("\n", buf.length === 0 ? 0 : scanned);
-      if (nl < 0) {
-        buf = data;
-        scanned = data.length;
-        continue;
-      }
-      const out: WatchEvent<K>[] = [];
-      let start = 0;
-      try {
-        while (nl >= 0) {
-          line(data.slice(start, nl), out);
-          start = nl + 1;
-          nl = data.indexOf("\n", start);
-        }
-      } catch (err) {
-        // The good events before a bad line still count (they move the resume point).
-        if (out.length > 0) yield out;
-        throw err;
-      }
-      buf = start === data.length ? "" : data.slice(start);
-      scanned = buf.length;
-      if (out.length > 0) yield out;
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
 }
 
 // The metadata-only representation lives in core (Api.getMetadata uses it too); re-exported
@@ -779,8 +696,17 @@ export interface ApiLocation {
 export function metadataApi(api: ApiLocation): WatchableApi<PartialObjectMetadata> {
   const scope: ResourceScope = { resource: api.resource, namespace: api.namespace };
   const client = api.client;
-  const meta: WatchableApi<PartialObjectMetadata> & { [WIRE]: Wire } = {
-    [WIRE]: { location: api, accept: PARTIAL_OBJECT_METADATA_ACCEPT },
+  const batches = async function* (
+    wp: WatchParams = {},
+    resourceVersion?: string,
+    opts: WatchableCallOptions = {},
+  ): AsyncGenerator<readonly WatchEvent<PartialObjectMetadata>[], void, undefined> {
+    const req = watchRequest(scope, resourceVersion, wp);
+    req.headers.accept = PARTIAL_OBJECT_METADATA_ACCEPT;
+    const body = await client.requestStream(req, opts);
+    yield* decodeWatchBatches<PartialObjectMetadata>(body);
+  };
+  const meta: WatchableApi<PartialObjectMetadata> = {
     resource: api.resource,
     namespace: api.namespace,
     async list(lp: ListParams = {}, opts: WatchableCallOptions = {}) {
@@ -788,12 +714,10 @@ export function metadataApi(api: ApiLocation): WatchableApi<PartialObjectMetadat
       req.headers.accept = PARTIAL_OBJECT_METADATA_LIST_ACCEPT;
       return await client.request<ObjectList<PartialObjectMetadata>>(req, opts);
     },
-    async *watch(wp: WatchParams = {}, resourceVersion?: string, opts = {}) {
-      const req = watchRequest(scope, resourceVersion, wp);
-      req.headers.accept = PARTIAL_OBJECT_METADATA_ACCEPT;
-      const body = await client.requestStream(req, opts);
-      yield* decodeWatchStream<PartialObjectMetadata>(body);
+    async *watch(wp?: WatchParams, resourceVersion?: string, opts?: WatchableCallOptions) {
+      for await (const batch of batches(wp, resourceVersion, opts)) yield* batch;
     },
+    watchBatches: batches,
   };
   return meta;
 }

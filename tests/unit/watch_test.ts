@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  decodeWatchBatches,
   decodeWatchEvent,
   decodeWatchStream,
   DEFAULT_MAX_WATCH_LINE_BYTES,
@@ -368,4 +369,81 @@ Deno.test("watch: fuzz: arbitrary bytes give events or a WatchDecodeError, never
     ),
     { seed: FUZZ_SEED, numRuns: 500, interruptAfterTimeLimit: 4000 },
   );
+});
+
+async function batches<K>(
+  chunks: Uint8Array[],
+  maxLineBytes?: number,
+): Promise<{ batches: WatchEvent<K>[][]; error: unknown }> {
+  const out: WatchEvent<K>[][] = [];
+  try {
+    for await (const b of decodeWatchBatches<K>(streamOf(chunks), { maxLineBytes })) {
+      out.push([...b]);
+    }
+  } catch (error) {
+    return { batches: out, error };
+  }
+  return { batches: out, error: undefined };
+}
+
+Deno.test("watch: decodeWatchBatches gives the events of each read together, none empty", async () => {
+  const line = (n: string) =>
+    enc.encode(JSON.stringify({ type: "ADDED", object: { metadata: { name: n } } }) + "\n");
+  const [a, b, c] = [line("a"), line("b"), line("c")];
+  const ab = new Uint8Array([...a, ...b]);
+  // Read 1: two lines; read 2: half a line; read 3: its rest and a third line.
+  const r = await batches([ab, c.subarray(0, 10), new Uint8Array([...c.subarray(10), ...a])]);
+  assert.equal(r.error, undefined);
+  const names = r.batches.map((batch) =>
+    batch.map((e) => (e.object as { metadata: { name: string } }).metadata.name)
+  );
+  assert.deepEqual(names, [["a", "b"], ["c", "a"]]);
+});
+
+Deno.test("watch: property: batches flattened equal the event stream at any chunking", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.integer({ min: 0, max: sampleBytes.length }), { maxLength: 40 }),
+      async (cuts) => {
+        const chunks = cut(sampleBytes, cuts.sort((a, b) => a - b));
+        const r = await batches(chunks);
+        assert.equal(r.error, undefined);
+        assert.ok(r.batches.every((b) => b.length > 0));
+        assert.deepEqual(r.batches.flat(), events);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("watch: decodeWatchBatches yields the good events of a read before its bad line", async () => {
+  const good = JSON.stringify(events[0]) + "\n";
+  const r = await batches([enc.encode(good + good + "not json\n" + good)]);
+  assert.equal(r.batches.length, 1);
+  assert.equal(r.batches[0].length, 2);
+  assert.ok(r.error instanceof WatchDecodeError);
+  assert.equal(r.error.line, "not json");
+});
+
+Deno.test("watch: decodeWatchBatches caps a line as the stream does (a hostile server, no newline)", async () => {
+  let sent = 0;
+  const filler = enc.encode("y".repeat(64 * 1024));
+  const endless = new ReadableStream<Uint8Array>({
+    pull(c) {
+      sent += filler.length;
+      c.enqueue(sent === filler.length ? enc.encode('{"type":"ADDED","object":{"x":"') : filler);
+    },
+  });
+  let error: unknown;
+  try {
+    for await (const _ of decodeWatchBatches(endless, { maxLineBytes: 1024 * 1024 })) {
+      assert.fail("no event expected");
+    }
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof WatchDecodeError, String(error));
+  assert.match(error.message, /line longer than 1048576 bytes/);
+  // Refused within one chunk of the cap: what was read is bounded by it.
+  assert.ok(sent <= 1024 * 1024 + 2 * filler.length, `read ${sent} bytes`);
 });
