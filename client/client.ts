@@ -5,7 +5,7 @@
  * @module
  */
 
-import { apiErrorFromResponse, apiErrorFromStatus, KubeError } from "../core/error.ts";
+import { ApiError, apiErrorFromResponse, apiErrorFromStatus, KubeError } from "../core/error.ts";
 import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
 import { ConfigError } from "./config/error.ts";
@@ -315,13 +315,13 @@ export class Client implements Disposable {
 
   /**
    * Opens a WebSocket to a path of the API server (pod exec, attach, port-forward) with the
-   * client's TLS material and credentials, offering `protocols` in order of preference. The
+   * client's TLS material, credentials and proxy (`proxyUrl`, else `HTTPS_PROXY`), offering `protocols` in order of preference. The
    * socket comes back still connecting, so that handlers set at once miss no message; `opened`
    * settles with the handshake (then `socket.protocol` says what the server chose). Its
    * `binaryType` is `arraybuffer`. `opts.timeoutMs` bounds the handshake, `opts.signal` aborts
    * it. A refused upgrade rejects `opened` with the server's Status as an `ApiError` (asked again
    * over plain HTTP, since a handshake does not show the body of a refusal), and the socket is
-   * closed by then. A 401 rejects with an `ApiError` 401 at once and tells the AuthProvider
+   * closed by then. A 401 rejects with an `ApiError` 401 and tells the AuthProvider
    * (`invalidate`), so that the next call renews the credential (an exec plugin runs again, a
    * token file is read again): `pods.exec`, `attach` and `portForward` make that second call
    * once, as requests are retried once after a 401. Close the socket when done.
@@ -408,8 +408,7 @@ export class Client implements Disposable {
       if (link.controller.signal.aborted) throw link.controller.signal.reason;
       if (outcome.reason instanceof Error) throw outcome.reason;
       if (handshakeStatus(outcome.reason) === 401) {
-        // Not asked again over plain HTTP: that GET would renew the credential itself and hide
-        // the 401 behind the 400 a GET without an upgrade gets. The next call renews it.
+        // Over HTTP/1.1 Deno says the status: no need to ask again. The next call renews it.
         this.config.auth.invalidate?.(link.authorization);
         throw apiErrorFromStatus({
           kind: "Status",
@@ -420,9 +419,25 @@ export class Client implements Disposable {
             "Unauthorized",
         }, { method: "GET", path: req.path });
       }
-      // A refusal (no such pod, forbidden, a bad parameter) answers a plain GET alike, with the
-      // body the handshake hid; a plain GET never starts the stream (the upgrade is required).
-      await this.requestText({ ...req, method: "GET" }, { ...opts, timeoutMs });
+      // A refusal (no such pod, forbidden, a bad parameter, a refused credential) answers a
+      // plain GET alike, with the body the handshake hid (over HTTP/2, Deno does not even give
+      // the status); a plain GET never starts the stream (the upgrade is required). Without the
+      // retry after a 401 that requests get: that would renew the credential and hide the 401
+      // behind the 400 of a GET without an upgrade.
+      try {
+        await this.#send(
+          { ...req, method: "GET" },
+          { ...opts, timeoutMs },
+          async (res) => await res.text(),
+          false,
+          false,
+        );
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 401) {
+          this.config.auth.invalidate?.(link.authorization);
+        }
+        throw err;
+      }
       throw new ConnectionError(
         `${req.path}: the WebSocket handshake with ${this.config.clusterUrl.origin} failed: ${
           String(outcome.reason)
@@ -445,16 +460,18 @@ export class Client implements Disposable {
 
   /**
    * One logical call: attempts with retries; `read` consumes a 2xx response. For streams the
-   * per-attempt timeout stops guarding once the headers are in.
+   * per-attempt timeout stops guarding once the headers are in. `authRetry` false: a 401 is the
+   * answer, with no renewal of the credential and no second attempt.
    */
   async #send<T>(
     req: KubeRequest,
     opts: RequestOptions,
     read: (res: Response) => T | Promise<T>,
     streaming = false,
+    authRetry = true,
   ): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
-    let authRetried = false;
+    let authRetried = !authRetry;
     for (let attempt = 0;; attempt++) {
       opts.signal?.throwIfAborted();
       // One controller per attempt, fed by the caller's signal and the timeout through plain

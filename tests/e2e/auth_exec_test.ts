@@ -1,11 +1,12 @@
 // Exec credential plugins against the real kube-apiserver: it accepts a plugin's token and a
 // plugin's client certificate (signed by the cluster CA); an expiring credential is renewed;
-// a refused one is re-fetched exactly once.
+// a refused one is re-fetched exactly once, for requests and WebSocket handshakes (pod exec).
 
 import assert from "node:assert/strict";
 import { Api, ApiError, Client, configFromKubeconfig, ExecAuth } from "../../mod.ts";
 import { SelfSubjectReview } from "../../core/k8s/authentication.k8s.io/v1.ts";
-import { Namespace } from "../../core/k8s/core/v1.ts";
+import { Namespace, Pod } from "../../core/k8s/core/v1.ts";
+import { runPod, withKubectlNamespace } from "./nodes_kit.ts";
 import { requireCluster } from "./_cluster.ts";
 import { clusterEnv, signedClientCert, writeClusterKubeconfig } from "./_auth.ts";
 import { execStanza, RecordingPlugin } from "../unit/_auth_plugin.ts";
@@ -140,6 +141,42 @@ if (requireCluster()) {
           assert.ok(err instanceof ApiError && err.code === 401, String(err));
           assert.equal(plugin.runs().length, 2);
         }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+  Deno.test(
+    {
+      name: "e2e exec: a 401 on a pod exec handshake runs the plugin once more and retries it",
+      ...opts,
+    },
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "kubeno-e2e-exec-" });
+      try {
+        await withKubectlNamespace("e2e-exec-ws", async (ns) => {
+          await runPod(ns, "p");
+          const plugin = new RecordingPlugin(dir);
+          using client = await pluginClient(dir, plugin, [
+            token("revoked-token"),
+            token(clusterEnv().tokens.admin),
+          ]);
+          // The first call the plugin serves is the handshake: the apiserver refuses its token.
+          await using p = await Api.namespaced(client, Pod, ns).exec("p", ["sh", "-c", "echo hi"]);
+          assert.equal(await new Response(p.stdout).text(), "hi\n");
+          assert.equal((await p.status).exitCode, 0);
+          assert.equal(plugin.runs().length, 2);
+          // Refused for good: one re-run, then the apiserver's 401 (over HTTP/2 Deno hides the
+          // handshake's status; the plain GET that tells it does not renew the token itself).
+          plugin.reset();
+          using refused = await pluginClient(dir, plugin, token("revoked-token"));
+          const err = await Api.namespaced(refused, Pod, ns).exec("p", ["true"]).then(
+            () => undefined,
+            (e) => e,
+          );
+          assert.ok(err instanceof ApiError && err.code === 401, String(err));
+          assert.equal(plugin.runs().length, 2);
+        });
       } finally {
         await Deno.remove(dir, { recursive: true });
       }

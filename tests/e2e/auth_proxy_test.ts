@@ -1,14 +1,15 @@
 // proxy-url through real proxy servers from Debian (tinyproxy for HTTP CONNECT, microsocks for
-// SOCKS5; tests/cluster/proxies.sh installs them): ordinary requests and watches reach the
-// apiserver through the proxy, the credentials in the proxy URL are the proxy's (a wrong
-// password fails), and kubectl agrees on which requests go through it (HTTPS_PROXY is not used
-// for a loopback server, by either).
+// SOCKS5; tests/cluster/proxies.sh installs them): ordinary requests, watches and WebSocket
+// upgrades (pod exec, port-forward) reach the apiserver through the proxy, the credentials in the
+// proxy URL are the proxy's (a wrong password fails), and kubectl agrees on which requests go
+// through it (HTTPS_PROXY is not used for a loopback server, by either).
 
 import assert from "node:assert/strict";
 import { Api, Client, configFromKubeconfig, ConnectionError } from "../../mod.ts";
-import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
+import { ConfigMap, Namespace, Pod } from "../../core/k8s/core/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
 import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
+import { mapPodPort, runPod, withKubectlNamespace } from "./nodes_kit.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
@@ -115,6 +116,85 @@ class ProxyServer implements AsyncDisposable {
     } catch { /* gone */ }
     await this.proc.status;
   }
+}
+
+/**
+ * The processes (names) that have an established TCP connection to 127.0.0.1:`port`, from
+ * `ss -tnp`: while a stream is open through a proxy, the proxy holds the connection to the
+ * apiserver, and this test process does not.
+ */
+async function holdersOf(port: number): Promise<string[]> {
+  const out = await new Deno.Command("ss", {
+    args: ["-Htnp", "state", "established", "dst", `127.0.0.1:${port}`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`ss: ${new TextDecoder().decode(out.stderr)}`);
+  const names = [...new TextDecoder().decode(out.stdout).matchAll(/\(\("([^"]+)",pid=(\d+)/g)]
+    .map((m) => Number(m[2]) === Deno.pid ? "(this test)" : m[1]);
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Through `client`: an exec whose stdin is held open while the apiserver's side of the stream is
+ * looked at (who holds a connection to it: `via`, the proxy process), then ended; a port-forward
+ * round trip; both on pod `p` of `ns`.
+ */
+async function streamsThrough(client: Client, ns: string, via: string): Promise<void> {
+  const e = clusterEnv();
+  const pods = Api.namespaced(client, Pod, ns);
+  await using p = await pods.exec("p", ["sh", "-c", "cat; echo done"], { stdin: true });
+  assert.equal(p.protocol, "v5.channel.k8s.io");
+  const holders = await holdersOf(e.ports.apiserver);
+  assert.ok(holders.includes(via), `${via} holds no connection to the apiserver: ${holders}`);
+  if (via !== "(this test)") {
+    // (Every client of this file is closed by then: no pooled connection of this process.)
+    assert.ok(!holders.includes("(this test)"), `the stream went straight: ${holders}`);
+  }
+  const w = p.stdin!.getWriter();
+  await w.write(new TextEncoder().encode("through the proxy\n"));
+  await w.close();
+  assert.equal(await new Response(p.stdout).text(), "through the proxy\ndone\n");
+  assert.equal((await p.status).exitCode, 0);
+  // Port 8080 of the pod is mapped to an echo server here.
+  await using pf = await pods.portForward("p", [8080]);
+  const s = pf.stream(8080);
+  const pw = s.writable.getWriter();
+  await pw.write(new TextEncoder().encode("ping"));
+  const reader = s.readable.getReader();
+  let got = "";
+  while (got.length < 4) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    got += new TextDecoder().decode(value);
+  }
+  assert.equal(got, "ping");
+  reader.releaseLock();
+  pw.releaseLock();
+}
+
+/** A TCP echo server on 127.0.0.1. */
+function echoServer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.TcpConn>();
+  const serving = (async () => {
+    for await (const c of listener) {
+      conns.add(c);
+      c.readable.pipeTo(c.writable).catch(() => {}).finally(() => conns.delete(c));
+    }
+  })().catch(() => {});
+  return {
+    address: `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await serving;
+    },
+  };
 }
 
 /** A kubeconfig for the cluster as the admin (client certificate), with `cluster` fields. */
@@ -290,6 +370,88 @@ if (requireCluster()) {
       // HTTPS_PROXY to it too (README: set NO_PROXY=127.0.0.1,localhost). proxy-url and
       // NO_PROXY agree.
       assert.deepEqual(counts.kubeno, [1, 1, 0]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+  Deno.test({
+    name:
+      "e2e proxies: pod exec and port-forward (WebSocket) through tinyproxy, socat TLS + tinyproxy, microsocks and HTTPS_PROXY",
+    ...opts,
+  }, async () => {
+    await ProxyServer.install();
+    const e = clusterEnv();
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-e2e-ws-proxy-" });
+    await using echo = echoServer();
+    try {
+      await withKubectlNamespace("e2e-ws-proxy", async (ns) => {
+        await runPod(ns, "p");
+        mapPodPort(ns, "p", 8080, echo.address);
+        await using tiny = await ProxyServer.tinyproxy(dir, e.ports.apiserver);
+        await using tls = await ProxyServer.tlsFront(tiny);
+        await using socks = await ProxyServer.microsocks();
+        const connects = () =>
+          tiny.connects().filter((l) => l.includes(`CONNECT 127.0.0.1:${e.ports.apiserver} `))
+            .length;
+        const client = async (cluster: Record<string, unknown>) =>
+          new Client(await configFromKubeconfig({ path: kubeconfigFile(dir, cluster) }), {
+            retry: { maxRetries: 0 },
+          });
+
+        // http://: each stream is one CONNECT in tinyproxy's own log, tinyproxy holds the
+        // connection to the apiserver.
+        let before = connects();
+        {
+          using c = await client({ "proxy-url": `http://kubeno:proxy-pw@${tiny.url}` });
+          await streamsThrough(c, ns, "tinyproxy");
+        }
+        assert.equal(connects() - before, 2, "exec and port-forward: one CONNECT each");
+
+        // https://: TLS to socat, then the same CONNECTs reach tinyproxy.
+        before = connects();
+        {
+          using c = await client({ "proxy-url": `https://kubeno:proxy-pw@${tls.url}` });
+          await streamsThrough(c, ns, "tinyproxy");
+        }
+        assert.equal(connects() - before, 2);
+
+        // socks5://: microsocks holds the connection; a wrong password is refused.
+        {
+          using c = await client({ "proxy-url": `socks5://kubeno:socks-pw@${socks.url}` });
+          await streamsThrough(c, ns, "microsocks");
+          using bad = await client({ "proxy-url": `socks5://kubeno:wrong@${socks.url}` });
+          await assert.rejects(
+            Api.namespaced(bad, Pod, ns).exec("p", ["true"]),
+            (err: unknown) =>
+              err instanceof ConnectionError && !String(err).includes("wrong") &&
+              !String(err).includes("socks-pw"),
+          );
+        }
+
+        // HTTPS_PROXY (no proxy-url): used, unless NO_PROXY names the server.
+        const saved = ["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"].map(
+          (k) => [k, Deno.env.get(k)] as const,
+        );
+        try {
+          for (const [k] of saved) Deno.env.delete(k);
+          Deno.env.set("HTTPS_PROXY", `http://kubeno:proxy-pw@${tiny.url}`);
+          before = connects();
+          {
+            using c = await client({});
+            await streamsThrough(c, ns, "tinyproxy");
+          }
+          assert.equal(connects() - before, 2);
+          Deno.env.set("NO_PROXY", "127.0.0.1");
+          before = connects();
+          {
+            using c = await client({});
+            await streamsThrough(c, ns, "(this test)");
+          }
+          assert.equal(connects() - before, 0);
+        } finally {
+          for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+        }
+      });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
