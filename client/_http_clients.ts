@@ -6,6 +6,8 @@
 import type { Config } from "./config/config.ts";
 import type { ClientCertificate } from "./config/auth.ts";
 import { createHttpClient, type HttpClientOptions } from "./config/tls.ts";
+import { needsRelay, ProxyRelay } from "./_proxy_relay.ts";
+import { isPermissionDenial, permissionError } from "./permissions.ts";
 
 /** An HttpClient lent to one request; `release` once its response is consumed. */
 export interface HttpLease {
@@ -23,6 +25,9 @@ interface Entry {
 export class HttpClients {
   readonly #config: Config;
   readonly #options: HttpClientOptions | undefined;
+  /** What the HttpClients are given as proxyUrl: the config's, or the relay's. */
+  readonly #proxyUrl: string | undefined;
+  readonly #relay: ProxyRelay | undefined;
   #current: Entry;
   #closed = false;
 
@@ -30,12 +35,27 @@ export class HttpClients {
   constructor(config: Config, options?: HttpClientOptions) {
     this.#config = config;
     this.#options = options;
-    this.#current = {
-      client: createHttpClient(config, options),
-      cert: undefined,
-      users: 0,
-      retired: false,
-    };
+    this.#relay = startRelay(config);
+    this.#proxyUrl = this.#relay?.url ?? config.proxyUrl;
+    try {
+      this.#current = {
+        client: this.#create(config.clientCert, config.clientKey),
+        cert: undefined,
+        users: 0,
+        retired: false,
+      };
+    } catch (err) {
+      this.#relay?.close();
+      throw err;
+    }
+  }
+
+  #create(clientCert: string | undefined, clientKey: string | undefined): Deno.HttpClient {
+    // proxyUrl and clientKey by name: they are kept out of copies of a Config (config.ts).
+    return createHttpClient(
+      { ...this.#config, proxyUrl: this.#proxyUrl, clientCert, clientKey },
+      this.#options,
+    );
   }
 
   async acquire(signal?: AbortSignal): Promise<HttpLease> {
@@ -44,16 +64,7 @@ export class HttpClients {
       const cert = await source.call(this.#config.auth, signal);
       if (cert !== undefined && cert !== this.#current.cert && !this.#closed) {
         const next: Entry = {
-          client: createHttpClient(
-            // proxyUrl by name: with a password it is kept out of copies (config.ts).
-            {
-              ...this.#config,
-              proxyUrl: this.#config.proxyUrl,
-              clientCert: cert.cert,
-              clientKey: cert.key,
-            },
-            this.#options,
-          ),
+          client: this.#create(cert.cert, cert.key),
           cert,
           users: 0,
           retired: false,
@@ -79,10 +90,40 @@ export class HttpClients {
   close(): void {
     this.#closed = true;
     this.#current.client.close();
+    this.#relay?.close();
   }
 
   #retire(entry: Entry): void {
     entry.retired = true;
     if (entry.users === 0) entry.client.close();
+  }
+}
+
+/**
+ * The relay for an http:// proxy with credentials in front of an https server (see
+ * _proxy_relay.ts), else undefined. It needs `--allow-net` for the proxy (its own connection)
+ * and for 127.0.0.1 (where it listens); a missing one names both flags.
+ */
+function startRelay(config: Config): ProxyRelay | undefined {
+  const proxyUrl = config.proxyUrl;
+  if (!needsRelay(proxyUrl, config.clusterUrl)) return undefined;
+  const u = config.clusterUrl;
+  const proxy = new URL(proxyUrl!);
+  const proxyHost = `${proxy.hostname}:${proxy.port || "80"}`;
+  const need = { net: `${proxyHost},127.0.0.1` };
+  const what = `the http:// proxy ${proxyHost} with a password: kubeno relays through ` +
+    "127.0.0.1 so that the password goes to the proxy only (Deno would repeat it to the API " +
+    "server)";
+  // Asked now, so that a denial names the flags instead of failing every tunnel later.
+  const granted = (host: string) =>
+    Deno.permissions.querySync({ name: "net", host }).state === "granted";
+  if (!granted(proxyHost) || !granted("127.0.0.1:0")) {
+    throw permissionError(new Deno.errors.NotCapable(`net access to ${proxyHost}`), need, what);
+  }
+  try {
+    return new ProxyRelay({ proxyUrl: proxyUrl!, authority: `${u.hostname}:${u.port || "443"}` });
+  } catch (err) {
+    if (isPermissionDenial(err)) throw permissionError(err, need, what);
+    throw err;
   }
 }

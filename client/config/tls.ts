@@ -8,7 +8,7 @@
  * | ----------------------- | ------------------------------------- | ----- |
  * | `caCerts`               | `caCerts: string[]` (PEM)             | trusted in addition to the system roots, where kubectl trusts only them |
  * | `clientCert`/`clientKey`| `cert`, `key` (PEM, `keyFormat: "pem"`)| RSA, EC and PKCS#8 keys |
- * | `proxyUrl`              | `proxy: { url, basicAuth? }`          | http, https, socks5; credentials in the URL become `basicAuth` |
+ * | `proxyUrl`              | `proxy: { url, basicAuth? }`          | http, https, socks5; credentials in the URL become `basicAuth` (see below for http) |
  * | `insecureSkipTlsVerify` | none                                  | only the process-wide `--unsafely-ignore-certificate-errors=<host>` flag |
  * | `tlsServerName`         | none                                  | Deno verifies the URL's host: another name is refused |
  *
@@ -140,6 +140,12 @@ function proxyOption(proxyUrl: string, source: string): Deno.Proxy {
  *   name) needs a `server` whose host the certificate names.
  *
  * A client certificate or key Deno cannot read becomes a ConfigError naming the field.
+ *
+ * An `http://` proxy with a password: Deno 2.9 repeats the `Proxy-Authorization` header
+ * inside the tunnel, so an HttpClient made here sends the proxy's password to an https server
+ * too. A {@link Client} does not use this HttpClient as is for such a proxy: it relays through
+ * 127.0.0.1 so that the password goes to the proxy only (`--allow-net` for the proxy and
+ * 127.0.0.1). Use a `Client`, or an `https://` or `socks5://` proxy, which do not leak.
  *
  * @example
  * ```ts

@@ -203,6 +203,20 @@ Deno.test("request errors never show the bearer token", async (t) => {
     );
     assertNoSecret(await caught(Api.namespaced(down, ConfigMap, "ns").get("a")), "refused");
   });
+  await t.step("https through an http:// proxy with a password (the relay), refused", async () => {
+    using down = new Client(
+      config(
+        new URL(`https://127.0.0.1:${closedPort}`),
+        `http://me:${PASSWORD}@127.0.0.1:${closedPort}`,
+      ),
+      { retry: { maxRetries: 0 } },
+    );
+    const err = await caught(Api.namespaced(down, ConfigMap, "ns").get("a"));
+    assertNoSecret(err, "relay refused");
+    // Nor the relay's one-time secret, nor its address in place of the proxy's.
+    assert.doesNotMatch(String(err) + Deno.inspect(err), /kubeno-relay/);
+    assert.ok(!Deno.inspect(down).includes("kubeno-relay"), Deno.inspect(down));
+  });
   await t.step("a watch that fails", async () => {
     const err = await caught((async () => {
       for await (const _ of cms.watch({}, "1")) break;
