@@ -13,8 +13,9 @@
 // credentials to the real proxy, and once that answers 2xx pipes the bytes both ways. TLS stays
 // end to end between Deno and the API server (client certificates keep working).
 //
-// Bounded: a request or answer head of at most 16 KiB, 30 s to send it; anything else is
-// refused with a status and the connection closed. Internal to client.
+// Bounded: a request or answer head of at most 16 KiB, 30 s to send it, 512 connections held at
+// once (anyone on the machine may connect); anything else is refused with a status and the
+// connection closed. Internal to client.
 
 import { bytesToBase64 } from "./config/_util.ts";
 
@@ -40,6 +41,8 @@ export interface RelayTarget {
   proxyUrl: string;
   /** `host:port` of the API server, as Deno writes it in its CONNECT. */
   authority: string;
+  /** Connections held at most (both sides of every tunnel, and heads being read); default 512. */
+  maxConnections?: number;
 }
 
 export class ProxyRelay {
@@ -50,6 +53,7 @@ export class ProxyRelay {
   readonly #upstream: { hostname: string; port: number; authorization: string | undefined };
   readonly #authority: string;
   readonly #conns = new Set<Deno.Conn>();
+  readonly #maxConns: number;
   #closed = false;
 
   /** Listens on 127.0.0.1 at once (throws as Deno.listen does: a missing --allow-net). */
@@ -66,6 +70,7 @@ export class ProxyRelay {
         : undefined,
     };
     this.#authority = target.authority.toLowerCase();
+    this.#maxConns = target.maxConnections ?? 512;
     const secret = bytesToBase64(crypto.getRandomValues(new Uint8Array(32)))
       .replace(/[+/=]/g, "");
     this.#expected = `Basic ${bytesToBase64(enc.encode(`${USER}:${secret}`))}`;
@@ -92,15 +97,23 @@ export class ProxyRelay {
   }
 
   async #serve(): Promise<void> {
-    try {
-      for await (const conn of this.#listener) {
-        if (this.#closed) {
-          closeQuietly(conn);
-          break;
-        }
-        this.#handle(conn).catch(() => {});
+    while (!this.#closed) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (err) {
+        if (this.#closed || err instanceof Deno.errors.BadResource) return;
+        // Out of file descriptors, say: keep serving once some are free.
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
       }
-    } catch { /* the listener was closed */ }
+      if (this.#closed || this.#conns.size >= this.#maxConns) {
+        // Anyone on this machine may connect: beyond this many, no memory is spent on them.
+        closeQuietly(conn);
+        continue;
+      }
+      this.#handle(conn).catch(() => {});
+    }
   }
 
   async #handle(client: Deno.Conn): Promise<void> {

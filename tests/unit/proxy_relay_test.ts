@@ -68,8 +68,12 @@ async function readAll(conn: Deno.Conn, max = 1 << 20): Promise<string> {
 
 const TARGET = "api.example:6443";
 
-function relayTo(port: number, auth = "user:p%40ss"): ProxyRelay {
-  return new ProxyRelay({ proxyUrl: `http://${auth}@127.0.0.1:${port}`, authority: TARGET });
+function relayTo(port: number, auth = "user:p%40ss", maxConnections?: number): ProxyRelay {
+  return new ProxyRelay({
+    proxyUrl: `http://${auth}@127.0.0.1:${port}`,
+    authority: TARGET,
+    ...(maxConnections !== undefined ? { maxConnections } : {}),
+  });
 }
 
 /** The relay's address and the Proxy-Authorization it expects, from its URL. */
@@ -346,4 +350,33 @@ console.log("end");`;
   assert.equal(dec.decode(out.stdout), "TimeoutError\nend\n", dec.decode(out.stderr));
   assert.equal(out.code, 0);
   assert.equal(up.heads.length, 1);
+});
+
+Deno.test("relay: idle connections beyond the limit (512; 16 here) are closed at once; it serves again when they go", async () => {
+  await using up = upstream(async (c) => {
+    await write(c, "HTTP/1.1 200 OK\r\n\r\n");
+    await readAll(c);
+  });
+  const relay = relayTo(up.port, undefined, 16);
+  const idle: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 16; i++) idle.push(await connectTo(relay));
+    // Let the relay take them all before the one too many.
+    await new Promise((r) => setTimeout(r, 200));
+    const extra = await connectTo(relay);
+    assert.equal(await readAll(extra), "");
+    extra.close();
+    for (const c of idle.splice(0)) c.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const c = await connectTo(relay);
+    await write(
+      c,
+      `CONNECT ${TARGET} HTTP/1.1\r\nProxy-Authorization: ${relayParts(relay).auth}\r\n\r\n`,
+    );
+    assert.equal((await readHead(c, 5_000))?.head, "HTTP/1.1 200 Connection Established");
+    c.close();
+  } finally {
+    for (const c of idle) c.close();
+    relay.close();
+  }
 });
