@@ -5,6 +5,7 @@
  * @module
  */
 
+import { errorText } from "../core/_util.ts";
 import { ApiError, apiErrorFromResponse, apiErrorFromStatus, KubeError } from "../core/error.ts";
 import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
@@ -792,10 +793,6 @@ function impersonationHeaders(config: Config): [string, string][] {
 function handshakeStatus(reason: unknown): number | undefined {
   const m = /Invalid status code:? (\d{3})\b/i.exec(String(reason));
   return m ? Number(m[1]) : undefined;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function excerpt(text: string): string {

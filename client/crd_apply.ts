@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sleep } from "../core/_util.ts";
 import { Api } from "./api.ts";
 import type { Client } from "./client.ts";
 import type { ObjectMeta } from "../core/resource.ts";
@@ -81,21 +82,6 @@ function cond(
   type: string,
 ): CustomResourceDefinitionCondition | undefined {
   return crd.status?.conditions?.find((c) => c.type === type);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

@@ -13,7 +13,8 @@ import type { PostParams } from "../core/params.ts";
 import type { KubeObject } from "../core/resource.ts";
 import type { Api } from "./api.ts";
 import type { RequestOptions } from "./client.ts";
-import { sleep } from "./retry.ts";
+import { exponentialDelay } from "../core/backoff.ts";
+import { sleep } from "../core/_util.ts";
 
 /**
  * Options of {@link Entry.commit}.
@@ -193,7 +194,9 @@ export class Entry<K extends KubeObject> {
           }
           throw err;
         }
-        await sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt), request.signal);
+        // Full jitter: writers that collided should not collide again in lockstep.
+        const wait = exponentialDelay(attempt, { initialMs: 10, maxMs: 1000, jitter: 1 });
+        await sleep(wait, request.signal);
         this.#server = await this.api.getOpt(this.name, {}, request);
         this.#current = this.#server && structuredClone(this.#server);
         for (const op of this.#ops) this.#apply(op);

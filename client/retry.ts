@@ -4,6 +4,7 @@
  * @module
  */
 
+import { exponentialDelay } from "../core/backoff.ts";
 import { log } from "../core/log.ts";
 
 /**
@@ -108,8 +109,12 @@ export function retryDelayMs(
 ): number {
   const after = parseRetryAfter(retryAfter);
   if (after !== undefined) return Math.min(after, policy.maxRetryAfterMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return exponentialDelay(attempt, {
+    initialMs: policy.baseDelayMs,
+    maxMs: policy.maxDelayMs,
+    jitter: 0.5,
+    random,
+  });
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
@@ -122,17 +127,4 @@ function parseRetryAfter(value: string | null): number | undefined {
 }
 
 /** Sleeps `ms`, rejecting at once with the signal's reason when it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export { sleep } from "../core/_util.ts";

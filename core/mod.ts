@@ -25,3 +25,4 @@ export * from "./admission.ts";
 export * from "./channel.ts";
 export * from "./conversion.ts";
 export * from "./log.ts";
+export * from "./backoff.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { errorText } from "../core/_util.ts";
 import { Api } from "../client/api.ts";
 import { KubeError } from "../core/error.ts";
 import type { JsonPatchOp } from "../core/params.ts";
@@ -169,7 +170,7 @@ export async function finalizer<K extends KubeObject>(
     try {
       return await handlers.apply(obj);
     } catch (cause) {
-      throw new FinalizerError("apply", `apply of ${describe(obj)} failed: ${message(cause)}`, {
+      throw new FinalizerError("apply", `apply of ${describe(obj)} failed: ${errorText(cause)}`, {
         cause,
       });
     }
@@ -193,7 +194,7 @@ export async function finalizer<K extends KubeObject>(
   try {
     action = await handlers.cleanup(obj);
   } catch (cause) {
-    throw new FinalizerError("cleanup", `cleanup of ${describe(obj)} failed: ${message(cause)}`, {
+    throw new FinalizerError("cleanup", `cleanup of ${describe(obj)} failed: ${errorText(cause)}`, {
       cause,
     });
   }
@@ -234,7 +235,7 @@ async function patch<K extends KubeObject>(
   try {
     await api.patch(name, { type: "json", body: ops }, {}, { signal });
   } catch (cause) {
-    throw new FinalizerError(phase, `${what} ${describe(obj)} failed: ${message(cause)}`, {
+    throw new FinalizerError(phase, `${what} ${describe(obj)} failed: ${errorText(cause)}`, {
       cause,
     });
   }
@@ -245,8 +246,4 @@ type Described = { readonly kind?: string; readonly metadata: NamedMeta };
 function describe(obj: Described): string {
   const m = obj.metadata;
   return `${obj.kind ?? "object"} ${m.namespace ? `${m.namespace}/` : ""}${m.name}`;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -6,6 +6,7 @@
  */
 
 import { log } from "../core/log.ts";
+import { errorText, pause } from "../core/_util.ts";
 import { Api } from "../client/api.ts";
 import type { Client } from "../client/client.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../core/error.ts";
@@ -362,13 +363,13 @@ export class LeaderElector {
         log({
           level: "warn",
           source: "leader-election",
-          message: `leader election: acquiring lease ${this.name}: ${message(err)}`,
+          message: `leader election: acquiring lease ${this.name}: ${errorText(err)}`,
           fields: { lease: this.name },
         });
       }
       // client-go's wait.JitterUntil(retryPeriod, 1.2): retryPeriod * (1 + random * 1.2).
       const wait = this.#retryPeriodMs * (1 + Math.random() * JITTER);
-      if (!await sleep(wait, signal)) return false;
+      if (!await pause(wait, signal)) return false;
     }
     return false;
   }
@@ -385,7 +386,7 @@ export class LeaderElector {
   async #renewLoop(lost: AbortController, stop: AbortSignal): Promise<void> {
     let lastRenew = Date.now();
     while (!stop.aborted) {
-      if (!await sleep(this.#retryPeriodMs, stop)) return;
+      if (!await pause(this.#retryPeriodMs, stop)) return;
       const deadline = lastRenew + this.#renewDeadlineMs;
       let renewed = false;
       let warned = false;
@@ -403,7 +404,7 @@ export class LeaderElector {
             log({
               level: "warn",
               source: "leader-election",
-              message: `leader election: renewing lease ${this.name}: ${message(err)}`,
+              message: `leader election: renewing lease ${this.name}: ${errorText(err)}`,
               fields: { lease: this.name },
             });
           }
@@ -411,7 +412,7 @@ export class LeaderElector {
         if (renewed) break;
         const holder = this.#observed?.spec?.holderIdentity ?? "";
         if (holder !== "" && holder !== this.#identity) break; // taken over: lost for sure
-        await sleep(
+        await pause(
           Math.min(this.#retryPeriodMs / 4, Math.max(0, deadline - Date.now())),
           stop,
         );
@@ -465,31 +466,11 @@ export class LeaderElector {
         log({
           level: "warn",
           source: "leader-election",
-          message: `leader election: releasing lease ${this.name}: ${message(err)}`,
+          message: `leader election: releasing lease ${this.name}: ${errorText(err)}`,
           fields: { lease: this.name },
         });
         return;
       }
     }
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Waits `ms`; false if the signal aborted first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

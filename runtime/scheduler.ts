@@ -22,6 +22,8 @@
  * @module
  */
 
+import { exponentialDelay } from "../core/backoff.ts";
+
 /**
  * Options of a {@link Scheduler}.
  *
@@ -555,7 +557,15 @@ export function backoffDelay(
   maxMs: number = 300_000,
   jitter: number = 0.1,
 ): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 40)));
-  // Clamped after the jitter: the cap is a promise to the user, not a base to add 10% to.
-  return Math.min(maxMs, Math.round(exp * (1 + Math.random() * jitter)));
+  // Lengthening a step by up to `jitter` is the common jitter (which shortens) applied to a step
+  // (1 + jitter) times as long, by up to jitter / (1 + jitter). Clamped after the jitter: the
+  // cap is a promise to the user, not a base to add 10% to.
+  const grown = 1 + Math.max(0, jitter);
+  const wait = exponentialDelay(Math.max(0, attempt - 1), {
+    initialMs: baseMs * grown,
+    maxMs: maxMs * grown,
+    jitter: (grown - 1) / grown,
+    random: () => 1 - Math.random(), // so that a larger draw is a longer wait, as before
+  });
+  return Math.min(maxMs, wait);
 }

@@ -32,7 +32,8 @@ import {
 } from "../core/metadata.ts";
 import type { Client } from "../client/client.ts";
 import { PermissionError } from "../client/permissions.ts";
-import { type RetryNotice, sleep } from "../client/retry.ts";
+import type { RetryNotice } from "../client/retry.ts";
+import { errorText, sleep } from "../core/_util.ts";
 import { type Backoff, defaultBackoff } from "./backoff.ts";
 
 /**
@@ -276,10 +277,6 @@ function jsonText(value: unknown): string {
   } catch {
     return String(value);
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A hint for the failures a person must fix. */

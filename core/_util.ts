@@ -1,0 +1,32 @@
+/**
+ * Small helpers every layer needs: waiting with an abort signal, an error's text. Internal: not
+ * exported from any entry point.
+ *
+ * @module
+ */
+
+/** Sleeps `ms`, rejecting at once with the signal's reason when it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Waits `ms`; false (never a rejection) if the signal aborted first. */
+export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return sleep(ms, signal).then(() => true, () => false);
+}
+
+/** An error's message, or the value as text. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
