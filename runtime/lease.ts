@@ -9,7 +9,7 @@ import { log } from "../core/log.ts";
 import { errorText, pause } from "../core/_util.ts";
 import { Api } from "../client/api.ts";
 import type { Client } from "../client/client.ts";
-import { isAlreadyExists, isConflict, isNotFound } from "../core/error.ts";
+import { isAlreadyExists, isConflict, isNotFound, KubeError } from "../core/error.ts";
 import { Lease, type LeaseSpec } from "../core/k8s/coordination.k8s.io/v1.ts";
 import { microTime } from "./events.ts";
 
@@ -77,9 +77,13 @@ export interface LeaderElectionConfig {
  * console.log(ac.signal.reason instanceof LeadershipLostError); // true
  * ```
  */
-export class LeadershipLostError extends Error {
+export class LeadershipLostError extends KubeError {
   /** Class name. */
   override name: string = "LeadershipLostError";
+  /** The Lease's name. */
+  readonly lease: string;
+  /** The candidate that lost it. */
+  readonly identity: string;
   /**
    * The error for `identity` having lost the Lease `lease`.
    *
@@ -88,7 +92,24 @@ export class LeadershipLostError extends Error {
    */
   constructor(lease: string, identity: string) {
     super(`leader election: ${identity} lost lease ${lease}; stopping at once`);
+    this.lease = lease;
+    this.identity = identity;
   }
+}
+
+/**
+ * Whether `err` (an error, or an aborted signal's reason) says that leadership was lost.
+ *
+ * @example
+ * ```ts
+ * import { isLeadershipLost, LeadershipLostError } from "@kubeno/kube";
+ * const ac = new AbortController();
+ * ac.abort(new LeadershipLostError("my-operator", "pod-0"));
+ * console.log(isLeadershipLost(ac.signal.reason)); // true
+ * ```
+ */
+export function isLeadershipLost(err: unknown): err is LeadershipLostError {
+  return err instanceof LeadershipLostError;
 }
 
 /** client-go's jitter factor on the retry period of candidates. */

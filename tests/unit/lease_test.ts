@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Client } from "../../client/client.ts";
-import { ApiError } from "../../core/error.ts";
+import { ApiError, KubeError } from "../../core/error.ts";
 import type { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
 import type { KubeRequest } from "../../core/request.ts";
-import { LeaderElector, LeadershipLostError } from "../../runtime/lease.ts";
+import { isLeadershipLost, LeaderElector, LeadershipLostError } from "../../runtime/lease.ts";
 import { testClient } from "./_client.ts";
 import { json, scriptedServer, status } from "./_scripted.ts";
 
@@ -421,4 +421,15 @@ Deno.test("LeaderElector: a renewal loop that breaks is reported and counts as l
     console.error = origError;
     await ls.srv.close();
   }
+});
+
+Deno.test("LeadershipLostError is a KubeError with the lease and identity; isLeadershipLost", () => {
+  const e = new LeadershipLostError("op", "pod-0");
+  assert.ok(e instanceof KubeError);
+  assert.equal(e.lease, "op");
+  assert.equal(e.identity, "pod-0");
+  assert.equal(e.name, "LeadershipLostError");
+  assert.ok(isLeadershipLost(e));
+  assert.ok(!isLeadershipLost(new KubeError("x")));
+  assert.ok(!isLeadershipLost(undefined));
 });
