@@ -6,7 +6,7 @@
 import type { Config } from "./config/config.ts";
 import type { ClientCertificate } from "./config/auth.ts";
 import { createHttpClient, type HttpClientOptions } from "./config/tls.ts";
-import { needsRelay, ProxyRelay } from "./_proxy_relay.ts";
+import { envProxyWithPassword, needsRelay, ProxyRelay } from "./_proxy_relay.ts";
 import { isPermissionDenial, permissionError } from "./permissions.ts";
 
 /** An HttpClient lent to one request; `release` once its response is consumed. */
@@ -105,7 +105,9 @@ export class HttpClients {
  * and for 127.0.0.1 (where it listens); a missing one names both flags.
  */
 function startRelay(config: Config): ProxyRelay | undefined {
-  const proxyUrl = config.proxyUrl;
+  // Without proxy-url, an HTTPS_PROXY with a password leaks alike through Deno's fetch.
+  const proxyUrl = config.proxyUrl ??
+    (config.clusterUrl.protocol === "https:" ? envProxyWithPassword() : undefined);
   if (!needsRelay(proxyUrl, config.clusterUrl)) return undefined;
   const u = config.clusterUrl;
   const proxy = new URL(proxyUrl!);

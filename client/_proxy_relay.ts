@@ -35,6 +35,39 @@ export function needsRelay(proxyUrl: string | undefined, clusterUrl: URL): boole
   return url.protocol === "http:" && (url.username !== "" || url.password !== "");
 }
 
+/** The variables Deno reads for the proxy of an https URL. */
+const ENV_PROXY_VARS = [
+  "HTTPS_PROXY",
+  "https_proxy",
+  "ALL_PROXY",
+  "all_proxy",
+  "NO_PROXY",
+  "no_proxy",
+];
+
+/**
+ * The `http://user:pass@` proxy Deno would take from the environment for an https server,
+ * when that is unambiguous: `HTTPS_PROXY` / `https_proxy` give one value with credentials, and
+ * `ALL_PROXY` and `NO_PROXY` (either case) are unset, so Deno proxies every https request
+ * through it. Undefined otherwise, and when the variables may not be read (no prompt): Deno
+ * then applies them itself, as before.
+ */
+export function envProxyWithPassword(
+  get: (name: string) => string | undefined = (name) => Deno.env.get(name),
+  mayRead: (name: string) => boolean = (variable) =>
+    Deno.permissions.querySync({ name: "env", variable }).state === "granted",
+): string | undefined {
+  if (!ENV_PROXY_VARS.every(mayRead)) return undefined;
+  const v = (name: string) => get(name) || undefined;
+  if (v("ALL_PROXY") || v("all_proxy") || v("NO_PROXY") || v("no_proxy")) return undefined;
+  const upper = v("HTTPS_PROXY");
+  const lower = v("https_proxy");
+  if (upper !== undefined && lower !== undefined && upper !== lower) return undefined;
+  const value = upper ?? lower;
+  if (value === undefined) return undefined;
+  return needsRelay(value, new URL("https://server")) ? value : undefined;
+}
+
 /** The upstream proxy and the one target the relay tunnels to. */
 export interface RelayTarget {
   /** The http:// proxy URL with its credentials. */

@@ -458,7 +458,7 @@ if (requireCluster()) {
   });
   Deno.test({
     name:
-      "e2e proxy-url http://user:pass@ (tinyproxy): the proxy's password never reaches the server, requests and WebSocket handshakes alike",
+      "e2e proxy-url and HTTPS_PROXY http://user:pass@ (tinyproxy): the proxy's password never reaches the server, requests and WebSocket handshakes alike",
     ...opts,
   }, async () => {
     await ProxyServer.install();
@@ -484,13 +484,14 @@ if (requireCluster()) {
     });
     try {
       await using proxy = await ProxyServer.tinyproxy(dir, server.addr.port);
-      const path = writeClusterKubeconfig(`${dir}/kubeconfig`, {
-        token: "bearer-for-the-server",
-      }, {
-        server: `https://127.0.0.1:${server.addr.port}`,
+      const server_ = { server: `https://127.0.0.1:${server.addr.port}` };
+      const user = { token: "bearer-for-the-server" };
+      const viaUrl = writeClusterKubeconfig(`${dir}/kubeconfig`, user, {
+        ...server_,
         "proxy-url": `http://kubeno:proxy-pw@${proxy.url}`,
       });
-      {
+      const plain = writeClusterKubeconfig(`${dir}/kubeconfig-plain`, user, server_);
+      const exchange = async (path: string) => {
         using client = new Client(await configFromKubeconfig({ path }));
         await client.requestText({
           method: "GET",
@@ -507,9 +508,27 @@ if (requireCluster()) {
         const closed = new Promise((r) => socket.addEventListener("close", r));
         await opened;
         await closed;
+      };
+      await exchange(viaUrl);
+      // HTTPS_PROXY with a password (no proxy-url, no NO_PROXY): Deno's fetch repeats it too.
+      const names = [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+      ];
+      const saved = names.map((k) => [k, Deno.env.get(k)] as const);
+      try {
+        for (const k of names) Deno.env.delete(k);
+        Deno.env.set("HTTPS_PROXY", `http://kubeno:proxy-pw@${proxy.url}`);
+        await exchange(plain);
+      } finally {
+        for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
       }
-      assert.equal(seen.length, 2);
-      assert.ok(seen[1].get("upgrade") === "websocket");
+      assert.equal(seen.length, 4);
+      assert.ok(seen[1].get("upgrade") === "websocket" && seen[3].get("upgrade") === "websocket");
       const proxyBasic = `Basic ${btoa("kubeno:proxy-pw")}`;
       for (const h of seen) {
         assert.equal(h.get("authorization"), "Bearer bearer-for-the-server");
@@ -520,7 +539,7 @@ if (requireCluster()) {
       const connects = proxy.connects().filter((l) =>
         l.includes(`CONNECT 127.0.0.1:${server.addr.port} `)
       );
-      assert.ok(connects.length >= 1, `no CONNECT through tinyproxy: ${connects}`);
+      assert.ok(connects.length >= 2, `not both through tinyproxy: ${connects}`);
     } finally {
       ac.abort();
       await server.finished;

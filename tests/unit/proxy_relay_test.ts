@@ -4,7 +4,12 @@
 // the e2e test (auth_proxy_test.ts) runs it with Deno's HttpClient, tinyproxy and TLS.
 
 import assert from "node:assert/strict";
-import { needsRelay, ProxyRelay, readHead } from "../../client/_proxy_relay.ts";
+import {
+  envProxyWithPassword,
+  needsRelay,
+  ProxyRelay,
+  readHead,
+} from "../../client/_proxy_relay.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -379,4 +384,35 @@ Deno.test("relay: idle connections beyond the limit (512; 16 here) are closed at
     for (const c of idle) c.close();
     relay.close();
   }
+});
+
+Deno.test("relay: taken from HTTPS_PROXY only when Deno's choice is unambiguous and readable", () => {
+  const P = "http://u:p@proxy:3128";
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  const all = () => true;
+  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P }), all), P);
+  assert.equal(envProxyWithPassword(env({ https_proxy: P }), all), P);
+  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P, https_proxy: P }), all), P);
+  // Ambiguous, or routed by rules kubeno does not repeat: left to Deno.
+  const cases: Record<string, string>[] = [
+    { HTTPS_PROXY: P, https_proxy: "http://v:q@other:3128" },
+    { HTTPS_PROXY: P, NO_PROXY: "internal" },
+    { HTTPS_PROXY: P, no_proxy: "internal" },
+    { HTTPS_PROXY: P, ALL_PROXY: "socks5://x:1080" },
+    { HTTPS_PROXY: P, all_proxy: "socks5://x:1080" },
+    // No password, another scheme, no scheme: nothing to keep from the server.
+    { HTTPS_PROXY: "http://proxy:3128" },
+    { HTTPS_PROXY: "https://u:p@proxy:3128" },
+    { HTTPS_PROXY: "socks5://u:p@proxy:1080" },
+    { HTTPS_PROXY: "proxy:3128" },
+    { HTTP_PROXY: P },
+    {},
+  ];
+  for (const vars of cases) {
+    assert.equal(envProxyWithPassword(env(vars), all), undefined, JSON.stringify(vars));
+  }
+  // A variable that may not be read (no prompt): left to Deno.
+  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P }), (n) => n !== "no_proxy"), undefined);
+  // An empty value counts as unset, as for Deno.
+  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P, NO_PROXY: "" }), all), P);
 });
