@@ -136,7 +136,7 @@ export interface ReconcileResult {
  * @example
  * ```ts
  * import type { RunOptions } from "@kubeno/kube";
- * const o: RunOptions = { concurrency: 4, debounce: 500, graceMs: 10_000 };
+ * const o: RunOptions = { concurrency: 4, debounceMs: 500, graceMs: 10_000 };
  * ```
  */
 export interface RunOptions {
@@ -153,13 +153,16 @@ export interface RunOptions {
    * reconcile at the same time.
    */
   stopNow?: AbortSignal;
-  /** Most reconciles at once; 0 (default) means no bound, as kube-rs. */
+  /** Most reconciles at once; 0 means no bound, as kube-rs. @default 0 */
   concurrency?: number;
-  /** Milliseconds to wait for quiet before reconciling a key after a trigger. Default 0. */
+  /** Milliseconds to wait for quiet before reconciling a key after a trigger. @default 0 */
+  debounceMs?: number;
+  /** @deprecated Use `debounceMs` (the same milliseconds); `debounce` goes in the next release. */
   debounce?: number;
   /**
-   * How long running reconciles may take to finish at shutdown. Default 30 s. Reconciles that
+   * How long running reconciles may take to finish at shutdown, in milliseconds. Reconciles that
    * ignore their aborted signal are waited for 1 s more, then abandoned (logged by key).
+   * @default 30000
    */
   graceMs?: number;
   /** Records reconciles, queue depth and watch restarts. */
@@ -795,7 +798,7 @@ export class Controller<K extends KubeObject> {
       return result.action.requeueAfterMs;
     }, {
       concurrency: options.concurrency ?? 0,
-      debounceMs: options.debounce ?? 0,
+      debounceMs: options.debounceMs ?? options.debounce ?? 0,
       onWorkerError: (key, err) =>
         log({
           level: "error",

@@ -440,7 +440,39 @@ Deno.test("Controller: watches maps a change to an unowned object to the keys it
   assert.deepEqual(mapped, ["x", "y", "x"]);
 });
 
-Deno.test("Controller: run({ debounce }) turns a burst of triggers within the window into one reconcile", async () => {
+Deno.test("Controller: the deprecated run({ debounce }) still debounces (one release)", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
+  try {
+    const foos = new FakeApi<Foo>(Foo as never);
+    foos.put(foo("a"));
+    const seen: number[] = [];
+    const ac = new AbortController();
+    const done = (async () => {
+      for await (
+        const _ of new Controller<Foo>(foos as never).run(
+          () => {
+            seen.push(Date.now());
+            return Promise.resolve(Action.awaitChange());
+          },
+          () => Action.awaitChange(),
+          {},
+          { signal: ac.signal, debounce: 500, graceMs: 0 },
+        )
+      );
+    })();
+    await clock.tickAsync(499);
+    assert.deepEqual(seen, []);
+    await clock.tickAsync(2);
+    assert.deepEqual(seen, [500]);
+    ac.abort();
+    await clock.tickAsync(10_000);
+    await done;
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("Controller: run({ debounceMs }) turns a burst of triggers within the window into one reconcile", async () => {
   const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
   try {
     const foos = new FakeApi<Foo>(Foo as never);
@@ -458,7 +490,7 @@ Deno.test("Controller: run({ debounce }) turns a burst of triggers within the wi
           },
           () => Action.awaitChange(),
           {},
-          { signal: ac.signal, debounce: 1_000, graceMs: 0 },
+          { signal: ac.signal, debounceMs: 1_000, graceMs: 0 },
         )
       ) results.push(r);
     })();
