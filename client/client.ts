@@ -316,9 +316,10 @@ export class Client implements Disposable {
 
   /**
    * Opens a WebSocket to a path of the API server (pod exec, attach, port-forward) with the
-   * client's TLS material, credentials and proxy (`proxyUrl`, else `HTTPS_PROXY`), offering `protocols` in order of preference. The
-   * socket comes back still connecting, so that handlers set at once miss no message; `opened`
-   * settles with the handshake (then `socket.protocol` says what the server chose). Its
+   * client's TLS material, credentials and proxy (`proxyUrl`, else `HTTPS_PROXY`), offering
+   * `protocols` in order of preference. The socket comes back still connecting, so that
+   * handlers set at once miss no message; `opened` settles with the handshake (then
+   * `socket.protocol` says what the server chose). Its
    * `binaryType` is `arraybuffer`. `opts.timeoutMs` bounds the handshake, `opts.signal` aborts
    * it. A refused upgrade rejects `opened` with the server's Status as an `ApiError` (asked again
    * over plain HTTP, since a handshake does not show the body of a refusal), and the socket is

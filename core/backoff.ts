@@ -50,6 +50,11 @@ export interface ExponentialBackoffOptions {
   random?: () => number;
 }
 
+// The defaults of ExponentialBackoffOptions (kube-rs' DefaultBackoff), shared by both users.
+const DEFAULT_INITIAL_MS = 800;
+const DEFAULT_MAX_MS = 30_000;
+const DEFAULT_FACTOR = 2;
+
 /**
  * The wait before attempt `attempt` (0-based): the step `initialMs * factor^attempt`, capped at
  * `maxMs`, shortened by a random share of up to `jitter` so that many clients do not retry in
@@ -67,9 +72,9 @@ export function exponentialDelay(
   attempt: number,
   options: ExponentialBackoffOptions = {},
 ): number {
-  const initial = options.initialMs ?? 800;
-  const max = options.maxMs ?? 30_000;
-  const factor = options.factor ?? 2;
+  const initial = options.initialMs ?? DEFAULT_INITIAL_MS;
+  const max = options.maxMs ?? DEFAULT_MAX_MS;
+  const factor = options.factor ?? DEFAULT_FACTOR;
   const jitter = Math.min(1, Math.max(0, options.jitter ?? 0.5));
   const random = options.random ?? Math.random;
   // A huge attempt count overflows to Infinity, which the cap turns back into maxMs.
@@ -98,9 +103,9 @@ export class ExponentialBackoff implements Backoff {
    * @throws {RangeError} unless initialMs > 0, maxMs >= initialMs and factor >= 1.
    */
   constructor(opts: ExponentialBackoffOptions = {}) {
-    const initial = opts.initialMs ?? 800;
-    const max = opts.maxMs ?? 30_000;
-    const factor = opts.factor ?? 2;
+    const initial = opts.initialMs ?? DEFAULT_INITIAL_MS;
+    const max = opts.maxMs ?? DEFAULT_MAX_MS;
+    const factor = opts.factor ?? DEFAULT_FACTOR;
     if (!(initial > 0) || !(max >= initial) || !(factor >= 1)) {
       throw new RangeError(
         "ExponentialBackoff needs initialMs > 0, maxMs >= initialMs and factor >= 1",
