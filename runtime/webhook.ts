@@ -2,6 +2,8 @@
  * Serving the webhooks the apiserver calls: {@link admissionHandler} turns an admission function into a
  * `(Request) => Promise<Response>` for `Deno.serve`. The body is read with a size cap and
  * checked before the function sees it; a hostile or broken request gets a 4xx, never a crash.
+ * Bound to a schema (a Zod schema or a `customResource()`), the object is parsed too, and one
+ * that does not parse is denied with every issue.
  *
  * {@link conversionHandler} does the same for CRD `ConversionReview`s. Serve either with
  * {@link serveTls} (certificate and key from files, rotated without dropping a call) or
@@ -89,6 +91,142 @@ export interface Validates {
   ): { success: true } | { success: false; error: { message: string } };
 }
 
+/**
+ * One problem a schema found: where (a dotted path as kubeno's custom resources give it, or
+ * the path segments Zod gives) and what.
+ *
+ * @example
+ * ```ts
+ * import type { SchemaIssue } from "@kubeno/kube";
+ * const i: SchemaIssue = { path: ["spec", "replicas"], message: "Too big: expected number to be <=5" };
+ * ```
+ */
+export interface SchemaIssue {
+  /** Where: `"spec.n"` or `["spec", "n"]`; empty for the object itself. */
+  readonly path?: string | readonly PropertyKey[];
+  /** What is wrong. */
+  readonly message: string;
+}
+
+/**
+ * What checks and types the object of an admission request: a Zod schema (`z.object(...)`)
+ * or a custom resource from `customResource()` (whose `safeParse` runs the CRD's own checks,
+ * and `safeParseUpdate` its transition rules on UPDATE). See {@link admissionHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { AdmissionSchema } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const s: AdmissionSchema<{ metadata: { name: string } }> = z.object({ metadata: z.object({ name: z.string() }) });
+ * ```
+ */
+export interface AdmissionSchema<K> {
+  /** Parses an object; the issues of a failure become the denial's message. */
+  safeParse(
+    value: unknown,
+  ): { success: true; data: K } | {
+    success: false;
+    error: { readonly issues: readonly SchemaIssue[] };
+  };
+  /** Parses an object as an update from `old` (UPDATE requests use it when present). */
+  safeParseUpdate?(
+    old: unknown,
+    value: unknown,
+  ): { success: true; data: K } | {
+    success: false;
+    error: { readonly issues: readonly SchemaIssue[] };
+  };
+}
+
+/**
+ * The request an admission function bound to a schema gets: `object` is the schema's parsed
+ * output (defaults filled, typed `K`). `oldObject` is the stored object as received, not
+ * checked: a schema made stricter must not block the updates that fix old objects, nor their
+ * deletion; parse it yourself when you need it typed.
+ *
+ * @example
+ * ```ts
+ * import type { CheckedAdmissionRequest } from "@kubeno/kube";
+ * const replicas = (r: CheckedAdmissionRequest<{ spec: { replicas: number } }>) => r.object?.spec.replicas;
+ * ```
+ */
+export type CheckedAdmissionRequest<K> = Omit<AdmissionRequest<KubeObject>, "object"> & {
+  /** The new object as the schema parsed it (CREATE, UPDATE); `null` or absent on DELETE. */
+  object?: K | null;
+};
+
+/**
+ * An admission function bound to a schema (see {@link admissionHandler}): it only sees
+ * objects the schema accepted.
+ *
+ * @example
+ * ```ts
+ * import { allow, type CheckedAdmissionFn, deny } from "@kubeno/kube";
+ * const fn: CheckedAdmissionFn<{ spec: { replicas: number } }> = (req) =>
+ *   (req.object?.spec.replicas ?? 0) > 10 ? deny("at most 10 replicas", 422) : allow();
+ * ```
+ */
+export type CheckedAdmissionFn<K> = (
+  request: CheckedAdmissionRequest<K>,
+) => AdmissionVerdict | Promise<AdmissionVerdict>;
+
+/**
+ * Options of {@link admissionHandler} bound to a schema.
+ *
+ * @example
+ * ```ts
+ * import type { SchemaAdmissionHandlerOptions } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const o: SchemaAdmissionHandlerOptions<{ data?: Record<string, string> }> = {
+ *   schema: z.object({ data: z.record(z.string(), z.string()).optional() }),
+ * };
+ * ```
+ */
+export interface SchemaAdmissionHandlerOptions<K> extends AdmissionHandlerOptions {
+  /** Checks and types `request.object`; a failure is denied with 422 and every issue. */
+  schema: AdmissionSchema<K>;
+}
+
+/** `path: message; ...` as kubeno's custom resources word their issues. */
+function issuesText(kind: string, issues: readonly SchemaIssue[]): string {
+  const where = (p: SchemaIssue["path"]) =>
+    typeof p === "string" ? p : (p ?? []).map((s) => String(s)).join(".");
+  const list = issues.length ? issues : [{ path: "", message: "rejected by the schema" }];
+  return `invalid ${kind}: ` + list.map((i) => `${where(i.path) || "<root>"}: ${i.message}`)
+    .join("; ");
+}
+
+/**
+ * The request with its object parsed by `schema`, or the denial to answer instead.
+ * CONNECT carries options (PodExecOptions ...), not the object, so a schema cannot check it.
+ */
+function checkWith<K>(
+  schema: AdmissionSchema<K>,
+  request: AdmissionRequest,
+): CheckedAdmissionRequest<K> | AdmissionVerdict {
+  const op = request.operation;
+  if (op === "CONNECT") {
+    return deny(
+      "this webhook checks objects with a schema, and CONNECT sends options, not the object: " +
+        "remove CONNECT from its webhook configuration's rules",
+      400,
+    );
+  }
+  if (op === "DELETE") return request as CheckedAdmissionRequest<K>;
+  if (!isObject(request.object)) return deny(`a ${op} review carries the object: none sent`, 400);
+  const r = op === "UPDATE" && schema.safeParseUpdate
+    ? schema.safeParseUpdate(request.oldObject, request.object)
+    : schema.safeParse(request.object);
+  if (!r.success) {
+    const issues = Array.isArray(r.error?.issues) ? r.error.issues : [];
+    return deny(issuesText(request.kind.kind, issues), 422);
+  }
+  return { ...request, object: r.data };
+}
+
+const isObject = (v: unknown): v is KubeObject =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
 const problem = (status: number, message: string) =>
   new Response(message + "\n", {
     status,
@@ -161,7 +299,9 @@ async function readCapped(req: Request, max: number): Promise<Uint8Array | "too 
  * becomes a denial with code 500.
  *
  * Bound to a descriptor (`admissionHandler(ConfigMap, fn)`), the request is typed and a review
- * for any other kind is denied with 400 (the configuration's rules send the wrong objects).
+ * for any other kind is denied with 400 (the configuration's rules send the wrong objects); the
+ * object is typed, not checked. Bound to a schema (`admissionHandler(fn, { schema })`, below),
+ * the object is parsed before the function sees it.
  *
  * @example
  * ```ts
@@ -183,6 +323,34 @@ export function admissionHandler<K extends KubeObject>(
   options?: AdmissionHandlerOptions,
 ): (req: Request) => Promise<Response>;
 /**
+ * Bound to a schema (`{ schema }`: a Zod schema, or a custom resource from `customResource()`):
+ * on CREATE and UPDATE the object is parsed first, and one that does not parse is denied with
+ * 422 and every issue (`invalid Foo: spec.n: Too big ...; metadata.name: ...`) without calling
+ * the function; the function gets the parsed, typed object (defaults filled). A custom
+ * resource's `safeParse` is the CRD's own checks (schema and CEL), and `safeParseUpdate` runs
+ * its transition rules on UPDATE. DELETE reaches the function unchecked; CONNECT is denied
+ * with 400 (it carries options, not the object). A schema that throws is a failed function.
+ *
+ * @example
+ * ```ts
+ * import { admissionHandler, allow, customResource, deny } from "@kubeno/kube";
+ * import { z } from "zod";
+ *
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ replicas: z.int().max(5) }) });
+ * // Foo.safeParse as a validating webhook: the same verdict as the CRD's own checks.
+ * const validate = admissionHandler(() => allow(), { schema: Foo });
+ * // A typed object: spec.replicas is a number here.
+ * const policy = admissionHandler(
+ *   (req) => req.object?.spec.replicas === 0 ? deny("scale to zero with a Job instead", 422) : allow(),
+ *   { schema: Foo },
+ * );
+ * ```
+ */
+export function admissionHandler<K>(
+  fn: CheckedAdmissionFn<K>,
+  options: SchemaAdmissionHandlerOptions<K>,
+): (req: Request) => Promise<Response>;
+/**
  * As above, for any kind: the request's objects are untyped {@link KubeObject}s.
  *
  * @example
@@ -196,15 +364,23 @@ export function admissionHandler(
   options?: AdmissionHandlerOptions,
 ): (req: Request) => Promise<Response>;
 export function admissionHandler<K extends KubeObject>(
-  a: ResourceType<K> | AdmissionFn<KubeObject>,
-  b?: AdmissionFn<K> | AdmissionHandlerOptions,
+  a: ResourceType<K> | AdmissionFn<KubeObject> | CheckedAdmissionFn<unknown>,
+  b?: AdmissionFn<K> | AdmissionHandlerOptions | SchemaAdmissionHandlerOptions<unknown>,
   c?: AdmissionHandlerOptions,
 ): (req: Request) => Promise<Response> {
   const resource = typeof a === "function" ? undefined : a;
-  const fn = (typeof a === "function" ? a : b) as AdmissionFn<unknown>;
-  const options = (typeof a === "function" ? b : c) as AdmissionHandlerOptions | undefined ?? {};
+  const fn = (typeof a === "function" ? a : b) as (r: unknown) => ReturnType<AdmissionFn>;
+  const options = (typeof a === "function" ? b : c) as
+    | Partial<SchemaAdmissionHandlerOptions<unknown>>
+    | undefined ?? {};
   if (typeof fn !== "function") {
     throw new TypeError("admissionHandler needs an admission function: (request) => verdict");
+  }
+  const schema = options.schema;
+  if (schema !== undefined && typeof schema?.safeParse !== "function") {
+    throw new TypeError(
+      "admissionHandler's schema needs safeParse: give a Zod schema or a customResource()",
+    );
   }
   const max = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(max) || max <= 0) {
@@ -235,7 +411,8 @@ export function admissionHandler<K extends KubeObject>(
       );
     } else {
       try {
-        verdict = await fn(request);
+        const checked = schema ? checkWith(schema, request) : request;
+        verdict = "allowed" in checked ? checked : await fn(checked);
         admissionReviewResponse(review, verdict); // checks the verdict's shape
       } catch (e) {
         onError(e, request);

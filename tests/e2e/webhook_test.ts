@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { z } from "zod";
 import {
   admissionHandler,
   allow,
@@ -81,7 +82,7 @@ if (requireCluster()) {
       await Deno.writeTextFile(keyFile, p.key);
     };
     await install(one.serving);
-    const calls = { validate: 0, mutate: 0, slow: 0 };
+    const calls = { validate: 0, mutate: 0, slow: 0, schema: 0 };
     let releaseSlow = () => {};
     const slowReleased = new Promise<void>((r) => releaseSlow = r);
 
@@ -105,6 +106,11 @@ if (requireCluster()) {
         }])
         : patch([{ op: "add", path: "/metadata/labels", value: { [`${L}/mutated`]: "yes" } }]);
     });
+    // Bound to a Zod schema: an object that does not parse is denied with its issues.
+    const checked = admissionHandler((req) => {
+      calls.schema++;
+      return allow({ warnings: [`data keys: ${Object.keys(req.object?.data ?? {}).join(",")}`] });
+    }, { schema: z.looseObject({ data: z.record(z.string(), z.string().max(8)).optional() }) });
     const slow = admissionHandler(async () => {
       calls.slow++;
       // Held until the test ends (bounded): the apiserver's 1 s timeout fires first.
@@ -116,6 +122,7 @@ if (requireCluster()) {
       if (path === "/validate") return validate(req);
       if (path === "/mutate") return mutate(req);
       if (path === "/slow") return slow(req);
+      if (path === "/schema") return checked(req);
       return new Response("not found", { status: 404 });
     }, { certFile, keyFile, hostname: "127.0.0.1", port: 0, reloadIntervalMs: 3_600_000 });
     const base = `https://127.0.0.1:${server.addr.port}`;
@@ -145,7 +152,7 @@ if (requireCluster()) {
           ...common,
           name: "validate.kubeno.test",
           url: `${base}/validate`,
-          objectSelector: without("down-fail", "down-ignore", "slow"),
+          objectSelector: without("down-fail", "down-ignore", "slow", "slow-ignore"),
         },
         {
           ...common,
@@ -167,13 +174,27 @@ if (requireCluster()) {
           timeoutSeconds: 1,
           objectSelector: only("slow"),
         },
+        {
+          ...common,
+          name: "slow-ignore.kubeno.test",
+          url: `${base}/slow`,
+          timeoutSeconds: 1,
+          failurePolicy: "Ignore",
+          objectSelector: only("slow-ignore"),
+        },
+        {
+          ...common,
+          name: "schema.kubeno.test",
+          url: `${base}/schema`,
+          objectSelector: only("schema"),
+        },
       ]);
       const mwc = mutatingWebhookConfiguration(ns, [
         {
           ...common,
           name: "mutate.kubeno.test",
           url: `${base}/mutate`,
-          objectSelector: without("down-fail", "down-ignore", "slow"),
+          objectSelector: without("down-fail", "down-ignore", "slow", "slow-ignore"),
         },
       ]);
       const vwcs = Api.all(client, ValidatingWebhookConfiguration);
@@ -245,6 +266,34 @@ if (requireCluster()) {
         assert.match(timedOut.status.message ?? "", /failed calling webhook "slow\.kubeno\.test"/);
         assert.match(timedOut.status.message ?? "", /deadline exceeded|timeout/i);
         assert.ok(calls.slow >= 1);
+        // The same with failurePolicy Ignore: the apiserver gives up after 1 s and goes on.
+        const slowAt = calls.slow;
+        const t0 = Date.now();
+        const passed = await cms.create({
+          metadata: { name: "slow-ignore", labels: { [`${L}/slow-ignore`]: "1" } },
+        });
+        assert.equal(passed.metadata.name, "slow-ignore");
+        assert.equal(calls.slow, slowAt + 1, "the apiserver called the slow webhook");
+        console.log(`slow, 1 s timeout, Ignore: created after ${Date.now() - t0} ms`);
+
+        // Bound to a Zod schema: the issues reach the client through the apiserver's denial.
+        const invalid = await expectApiError(cms.create({
+          metadata: { name: "schema-bad", labels: { [`${L}/schema`]: "1" } },
+          data: { short: "ok", long: "longer than eight" },
+        }));
+        console.log(`schema: ${invalid.code} ${invalid.reason}: ${invalid.message}`);
+        assert.equal(invalid.code, 422);
+        assert.match(
+          invalid.status.message ?? "",
+          /admission webhook "schema\.kubeno\.test" denied the request: invalid ConfigMap: data\.long: /,
+        );
+        const schemaCalls = calls.schema;
+        await cms.create({
+          metadata: { name: "schema-ok", labels: { [`${L}/schema`]: "1" } },
+          data: { short: "ok" },
+        });
+        assert.equal(calls.schema, schemaCalls + 1, "only a parsed object reaches the function");
+        assert.equal(schemaCalls, 0);
 
         // Certificate rotation while the apiserver keeps calling (failurePolicy Fail): none fails.
         let rotating = true, rotations = 0, created = 0;

@@ -12,6 +12,7 @@ import {
   deny,
   jsonPointer,
   KubeError,
+  type KubeObject,
   mutatingWebhookConfiguration,
   parseAdmissionReview,
   patch,
@@ -289,6 +290,117 @@ Deno.test("validateWith: a custom resource's own checks as a validating webhook"
   );
   assert.equal((await ask({ operation: "DELETE", object: null, oldObject: foo(9) })).allowed, true);
 });
+
+Deno.test("bound to a schema: the object is parsed and typed, a failure denied with every issue", async () => {
+  const Foo = customResource({
+    group: "clux.dev",
+    version: "v1",
+    kind: "Foo",
+    namespaced: true,
+    spec: z.object({ n: z.int().max(5), mode: z.enum(["a", "b"]).default("a") }),
+  });
+  const seen: (string | undefined)[] = [];
+  const h = admissionHandler((req) => {
+    const n: number | undefined = req.object?.spec.n; // typed by the schema
+    seen.push(req.object?.spec.mode); // parsed: the default is filled
+    return n === 0 ? deny("n must not be 0", 422) : allow();
+  }, { schema: Foo });
+  const kind = { group: "clux.dev", version: "v1", kind: "Foo" };
+  const resource = { group: "clux.dev", version: "v1", resource: "foos" };
+  const foo = (spec: unknown) => ({
+    apiVersion: "clux.dev/v1",
+    kind: "Foo",
+    metadata: { name: "f" },
+    spec,
+  });
+  const ask = async (over: Partial<AdmissionRequest>) =>
+    (await (await h(post(JSON.stringify(review({ kind, resource, ...over }))))).json()).response;
+
+  assert.equal((await ask({ object: foo({ n: 3 }) })).allowed, true);
+  assert.deepEqual(seen, ["a"]);
+  const zero = await ask({ object: foo({ n: 0 }) });
+  assert.equal(zero.status.message, "n must not be 0"); // the function's own verdict
+  // Two issues, both in the message: the same text as the custom resource's own safeParse.
+  const bad = await ask({ object: foo({ n: 9, mode: "c" }) });
+  assert.equal(bad.allowed, false);
+  assert.equal(bad.status.code, 422);
+  const expected = Foo.safeParse(foo({ n: 9, mode: "c" }));
+  assert.ok(!expected.success);
+  assert.equal(bad.status.message, expected.error.message);
+  assert.match(bad.status.message, /^invalid Foo: spec\.n: .*; spec\.mode: /);
+  assert.equal(seen.length, 2, "the function never sees an object that does not parse");
+  // DELETE reaches the function unchecked; CONNECT and a CREATE without object are refused.
+  assert.equal(
+    (await ask({ operation: "DELETE", object: null, oldObject: foo({}) })).allowed,
+    true,
+  );
+  const connect = await ask({
+    operation: "CONNECT",
+    object: { kind: "PodExecOptions" } as KubeObject,
+  });
+  assert.equal(connect.status.code, 400);
+  assert.match(connect.status.message, /remove CONNECT/);
+  const none = await ask({ object: null });
+  assert.equal(none.status.code, 400);
+  assert.equal(seen.length, 3);
+});
+
+Deno.test("bound to a Zod schema: issue paths joined, UPDATE uses safeParseUpdate, a throwing schema is a 500", async () => {
+  const schema = z.object({
+    metadata: z.object({ name: z.string().min(3) }),
+    data: z.record(z.string(), z.string().max(4)),
+  });
+  const h = admissionHandler((req) => {
+    const data: Record<string, string> | undefined = req.object?.data;
+    return allow({ warnings: [`keys ${Object.keys(data ?? {}).join(",")}`] });
+  }, { schema });
+  const res = (await (await h(post(JSON.stringify(review({
+    object: { metadata: { name: "ab" }, data: { k: "toolong" } } as KubeObject,
+  }))))).json()).response;
+  assert.equal(res.status.code, 422);
+  assert.match(res.status.message, /^invalid ConfigMap: metadata\.name: .*; data\.k: /);
+  const ok = (await (await h(post(JSON.stringify(review({
+    object: { metadata: { name: "abc" }, data: { k: "v" } } as KubeObject,
+  }))))).json()).response;
+  assert.deepEqual(ok.warnings, ["keys k"]);
+
+  const updates: unknown[][] = [];
+  const errors: unknown[] = [];
+  const custom = admissionHandler(() => allow(), {
+    schema: {
+      safeParse: (v: unknown) => {
+        if ((v as KubeObjectLike).metadata?.name === "boom") throw new Error("schema bug");
+        return { success: true as const, data: v };
+      },
+      safeParseUpdate: (old: unknown, v: unknown) => {
+        updates.push([old, v]);
+        return { success: false as const, error: { issues: [{ message: "immutable" }] } };
+      },
+    },
+    onError: (e) => errors.push(e),
+  });
+  const upd = (await (await custom(post(JSON.stringify(review({
+    operation: "UPDATE",
+    oldObject: { metadata: { name: "a" } },
+  }))))).json()).response;
+  assert.equal(upd.status.message, "invalid ConfigMap: <root>: immutable");
+  assert.equal(updates.length, 1);
+  const boom = (await (await custom(post(JSON.stringify(review({
+    object: { metadata: { name: "boom" } },
+  }))))).json()).response;
+  assert.equal(boom.status.code, 500);
+  assert.ok(!JSON.stringify(boom).includes("schema bug"));
+  assert.equal(errors.length, 1);
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => admissionHandler(() => allow(), { schema: {} as any }),
+    /Zod schema or a customResource/,
+  );
+});
+
+interface KubeObjectLike {
+  metadata?: { name?: string };
+}
 
 Deno.test("admissionHandler refuses bad options", () => {
   assert.throws(() => admissionHandler(() => allow(), { maxBodyBytes: 0 }), RangeError);
