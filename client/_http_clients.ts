@@ -6,7 +6,9 @@
 import type { Config } from "./config/config.ts";
 import type { ClientCertificate } from "./config/auth.ts";
 import { createHttpClient, type HttpClientOptions } from "./config/tls.ts";
-import { envProxyWithPassword, needsRelay, ProxyRelay } from "./_proxy_relay.ts";
+import { envProxyWithPassword, mayReadEnv, needsRelay, ProxyRelay } from "./_proxy_relay.ts";
+import { noProxyFor } from "./_env_proxy.ts";
+import { log } from "../core/log.ts";
 import { isPermissionDenial, permissionError } from "./permissions.ts";
 
 /** An HttpClient lent to one request; `release` once its response is consumed. */
@@ -35,6 +37,7 @@ export class HttpClients {
   constructor(config: Config, options?: HttpClientOptions) {
     this.#config = config;
     this.#options = options;
+    warnNoProxyBypass(config);
     this.#relay = startRelay(config);
     this.#proxyUrl = this.#relay?.url ?? config.proxyUrl;
     try {
@@ -100,6 +103,25 @@ export class HttpClients {
 }
 
 /**
+ * Deno lets NO_PROXY override a proxy-url (kubectl does not): the server is then reached
+ * directly. That may well fail, and silently differs from kubectl, so it is said once per
+ * Client. Only when the program may read the variables.
+ */
+function warnNoProxyBypass(config: Config): void {
+  if (config.proxyUrl === undefined || !["NO_PROXY", "no_proxy"].every(mayReadEnv)) return;
+  const variable = noProxyFor(config.clusterUrl, (name) => Deno.env.get(name));
+  if (variable === undefined) return;
+  log({
+    level: "warn",
+    source: "client",
+    message: `client: ${variable} names ${config.clusterUrl.hostname}, so Deno connects to it ` +
+      "directly and does not use the kubeconfig's proxy-url (kubectl would); remove the host " +
+      `from ${variable} to go through the proxy`,
+    fields: { host: config.clusterUrl.hostname, variable },
+  });
+}
+
+/**
  * The relay for an http:// proxy with credentials in front of an https server (see
  * _proxy_relay.ts), else undefined. It needs `--allow-net` for the proxy (its own connection)
  * and for 127.0.0.1 (where it listens); a missing one names both flags.
@@ -107,7 +129,7 @@ export class HttpClients {
 function startRelay(config: Config): ProxyRelay | undefined {
   // Without proxy-url, an HTTPS_PROXY with a password leaks alike through Deno's fetch.
   const proxyUrl = config.proxyUrl ??
-    (config.clusterUrl.protocol === "https:" ? envProxyWithPassword() : undefined);
+    envProxyWithPassword(config.clusterUrl);
   if (!needsRelay(proxyUrl, config.clusterUrl)) return undefined;
   const u = config.clusterUrl;
   const proxy = new URL(proxyUrl!);

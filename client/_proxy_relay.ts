@@ -18,6 +18,7 @@
 // connection closed. Internal to client.
 
 import { bytesToBase64 } from "./config/_util.ts";
+import { ENV_PROXY_VARS, envProxyFor, proxyValueUrl } from "./_env_proxy.ts";
 
 const MAX_HEAD = 16 * 1024;
 const HEAD_TIMEOUT_MS = 30_000;
@@ -35,37 +36,27 @@ export function needsRelay(proxyUrl: string | undefined, clusterUrl: URL): boole
   return url.protocol === "http:" && (url.username !== "" || url.password !== "");
 }
 
-/** The variables Deno reads for the proxy of an https URL. */
-const ENV_PROXY_VARS = [
-  "HTTPS_PROXY",
-  "https_proxy",
-  "ALL_PROXY",
-  "all_proxy",
-  "NO_PROXY",
-  "no_proxy",
-];
-
 /**
- * The `http://user:pass@` proxy Deno would take from the environment for an https server,
- * when that is unambiguous: `HTTPS_PROXY` / `https_proxy` give one value with credentials, and
- * `ALL_PROXY` and `NO_PROXY` (either case) are unset, so Deno proxies every https request
- * through it. Undefined otherwise, and when the variables may not be read (no prompt): Deno
- * then applies them itself, as before.
+ * The `http://user:pass@` proxy Deno's fetch would take from the environment for the https
+ * server `clusterUrl` (see _env_proxy.ts for Deno's rules: ALL_PROXY, HTTPS_PROXY, NO_PROXY and
+ * their lower-case twins), else undefined. Undefined too when the variables may not be read
+ * (no prompt): Deno still applies them then, which the README says.
  */
 export function envProxyWithPassword(
+  clusterUrl: URL,
   get: (name: string) => string | undefined = (name) => Deno.env.get(name),
-  mayRead: (name: string) => boolean = (variable) =>
-    Deno.permissions.querySync({ name: "env", variable }).state === "granted",
+  mayRead: (name: string) => boolean = mayReadEnv,
 ): string | undefined {
-  if (!ENV_PROXY_VARS.every(mayRead)) return undefined;
-  const v = (name: string) => get(name) || undefined;
-  if (v("ALL_PROXY") || v("all_proxy") || v("NO_PROXY") || v("no_proxy")) return undefined;
-  const upper = v("HTTPS_PROXY");
-  const lower = v("https_proxy");
-  if (upper !== undefined && lower !== undefined && upper !== lower) return undefined;
-  const value = upper ?? lower;
-  if (value === undefined) return undefined;
-  return needsRelay(value, new URL("https://server")) ? value : undefined;
+  if (clusterUrl.protocol !== "https:" || !ENV_PROXY_VARS.every(mayRead)) return undefined;
+  const { proxy } = envProxyFor(clusterUrl, get);
+  return proxy !== undefined && needsRelay(proxyValueUrl(proxy)?.href, clusterUrl)
+    ? proxyValueUrl(proxy)!.href
+    : undefined;
+}
+
+/** Whether the program may read the variable without a prompt. */
+export function mayReadEnv(variable: string): boolean {
+  return Deno.permissions.querySync({ name: "env", variable }).state === "granted";
 }
 
 /** The upstream proxy and the one target the relay tunnels to. */

@@ -15,8 +15,11 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** A scripted upstream proxy: `script` gets each connection and the head it sent. */
-function upstream(script: (conn: Deno.Conn, head: string) => Promise<void>) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+function upstream(
+  script: (conn: Deno.Conn, head: string) => Promise<void>,
+  hostname = "127.0.0.1",
+) {
+  const listener = Deno.listen({ hostname, port: 0 });
   const heads: string[] = [];
   const conns = new Set<Deno.Conn>();
   const done = (async () => {
@@ -140,6 +143,31 @@ Deno.test("relay: the real credentials go on its own CONNECT; bytes flow both wa
       up.heads[0],
       `CONNECT ${TARGET} HTTP/1.1\r\nHost: ${TARGET}\r\n` +
         `Proxy-Authorization: Basic ${btoa("user:p@ss")}`,
+    );
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("relay: an IPv6 proxy ([::1]) gets the CONNECT with its credentials", async () => {
+  await using up = upstream(async (c) => {
+    await write(c, "HTTP/1.1 200 Connection established\r\n\r\n");
+  }, "::1");
+  const relay = new ProxyRelay({ proxyUrl: `http://u6:pw6@[::1]:${up.port}`, authority: TARGET });
+  try {
+    const c = await connectTo(relay);
+    await write(
+      c,
+      `CONNECT ${TARGET} HTTP/1.1\r\nHost: ${TARGET}\r\n` +
+        `Proxy-Authorization: ${relayParts(relay).auth}\r\n\r\n`,
+    );
+    assert.equal((await readHead(c, 5_000))?.head, "HTTP/1.1 200 Connection Established");
+    c.close();
+    assert.equal(
+      up.heads[0],
+      `CONNECT ${TARGET} HTTP/1.1\r\nHost: ${TARGET}\r\nProxy-Authorization: Basic ${
+        btoa("u6:pw6")
+      }`,
     );
   } finally {
     relay.close();
@@ -386,33 +414,101 @@ Deno.test("relay: idle connections beyond the limit (512; 16 here) are closed at
   }
 });
 
-Deno.test("relay: taken from HTTPS_PROXY only when Deno's choice is unambiguous and readable", () => {
-  const P = "http://u:p@proxy:3128";
+Deno.test("relay: the environment's proxy for the server, by Deno's rules (ALL_PROXY, HTTPS_PROXY, NO_PROXY)", () => {
+  const P = "http://u:p@proxy:3128/";
+  const Q = "http://v:q@other:3128/";
+  const server = new URL("https://api.example.test:6443");
   const env = (vars: Record<string, string>) => (name: string) => vars[name];
   const all = () => true;
-  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P }), all), P);
-  assert.equal(envProxyWithPassword(env({ https_proxy: P }), all), P);
-  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P, https_proxy: P }), all), P);
-  // Ambiguous, or routed by rules kubeno does not repeat: left to Deno.
-  const cases: Record<string, string>[] = [
-    { HTTPS_PROXY: P, https_proxy: "http://v:q@other:3128" },
-    { HTTPS_PROXY: P, NO_PROXY: "internal" },
-    { HTTPS_PROXY: P, no_proxy: "internal" },
-    { HTTPS_PROXY: P, ALL_PROXY: "socks5://x:1080" },
-    { HTTPS_PROXY: P, all_proxy: "socks5://x:1080" },
-    // No password, another scheme, no scheme: nothing to keep from the server.
-    { HTTPS_PROXY: "http://proxy:3128" },
-    { HTTPS_PROXY: "https://u:p@proxy:3128" },
-    { HTTPS_PROXY: "socks5://u:p@proxy:1080" },
-    { HTTPS_PROXY: "proxy:3128" },
-    { HTTP_PROXY: P },
-    {},
+  const relayed: [Record<string, string>, string | undefined][] = [
+    [{ HTTPS_PROXY: P }, P],
+    [{ https_proxy: P }, P],
+    [{ HTTPS_PROXY: P, https_proxy: Q }, P], // the upper-case name wins
+    [{ HTTPS_PROXY: "", https_proxy: Q }, Q], // empty: unusable, the twin is tried
+    [{ HTTPS_PROXY: "http://u@proxy:3128", https_proxy: Q }, Q], // userinfo without ':'
+    [{ HTTPS_PROXY: "ftp://u:p@proxy", https_proxy: Q }, Q],
+    [{ HTTPS_PROXY: "garbage::", https_proxy: Q }, Q],
+    [{ HTTPS_PROXY: "u:p@proxy:3128" }, P], // no scheme: http
+    [{ ALL_PROXY: Q, HTTPS_PROXY: P }, Q], // ALL_PROXY first
+    [{ all_proxy: Q, HTTPS_PROXY: P }, Q],
+    [{ ALL_PROXY: "socks5://x:1080", HTTPS_PROXY: P }, undefined], // socks5 wins: no leak
+    [{ ALL_PROXY: "http://x:1080", HTTPS_PROXY: P }, undefined], // no password: no leak
+    [{ HTTPS_PROXY: P, NO_PROXY: "example.test" }, undefined], // direct
+    [{ HTTPS_PROXY: P, NO_PROXY: ".example.test" }, undefined],
+    [{ HTTPS_PROXY: P, NO_PROXY: " other , api.example.test " }, undefined],
+    [{ HTTPS_PROXY: P, NO_PROXY: "foo,*" }, undefined],
+    [{ HTTPS_PROXY: P, no_proxy: "example.test" }, undefined],
+    [{ HTTPS_PROXY: P, NO_PROXY: "xample.test" }, P], // not a subdomain
+    [{ HTTPS_PROXY: P, NO_PROXY: "*.example.test" }, P], // no wildcards but '*' itself
+    [{ HTTPS_PROXY: P, NO_PROXY: "api.example.test:6443" }, P], // ports are not parsed
+    [{ HTTPS_PROXY: P, NO_PROXY: "API.example.test" }, P], // compared case-sensitively
+    [{ HTTPS_PROXY: P, NO_PROXY: "", no_proxy: "example.test" }, P], // set NO_PROXY hides no_proxy
+    [{ HTTPS_PROXY: P, NO_PROXY: "10.0.0.0/8" }, P],
+    // Nothing to keep from the server: no password, another scheme, http only.
+    [{ HTTPS_PROXY: "http://proxy:3128" }, undefined],
+    [{ HTTPS_PROXY: "https://u:p@proxy:3128" }, undefined],
+    [{ HTTPS_PROXY: "socks5://u:p@proxy:1080" }, undefined],
+    [{ HTTP_PROXY: P }, undefined],
+    [{ http_proxy: P }, undefined],
+    [{}, undefined],
   ];
-  for (const vars of cases) {
-    assert.equal(envProxyWithPassword(env(vars), all), undefined, JSON.stringify(vars));
+  for (const [vars, want] of relayed) {
+    assert.equal(envProxyWithPassword(server, env(vars), all), want, JSON.stringify(vars));
   }
-  // A variable that may not be read (no prompt): left to Deno.
-  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P }), (n) => n !== "no_proxy"), undefined);
-  // An empty value counts as unset, as for Deno.
-  assert.equal(envProxyWithPassword(env({ HTTPS_PROXY: P, NO_PROXY: "" }), all), P);
+  // IP hosts: IP and CIDR entries only ('*' and names do not match them).
+  const ipCases: [string, string, string | undefined][] = [
+    ["https://10.1.2.3:6443", "10.0.0.0/8", undefined],
+    ["https://10.1.2.3:6443", "10.1.2.3", undefined],
+    ["https://10.1.2.3:6443", "10.1.2.3/32", undefined],
+    ["https://10.1.2.3:6443", "10.1.2.4/31", P],
+    ["https://10.1.2.3:6443", "10.1.2", P],
+    ["https://10.1.2.3:6443", "*", P],
+    ["https://10.1.2.3:6443", "::ffff:10.1.2.3", P], // another family
+    ["https://[fd00::1]:6443", "fd00::/16", undefined],
+    ["https://[fd00::1]:6443", "fd00:0:0::1", undefined],
+    ["https://[fd00::1]:6443", "fd01::/16", P],
+    ["https://[fd00::1]:6443", "[fd00::1]", P], // brackets make it a name
+    ["https://[fd00::1]:6443", "fd00::/129", P],
+  ];
+  for (const [url, noProxy, want] of ipCases) {
+    const got = envProxyWithPassword(new URL(url), env({ HTTPS_PROXY: P, NO_PROXY: noProxy }), all);
+    assert.equal(got, want, `${url} NO_PROXY=${noProxy}`);
+  }
+  // Not for an http server (no tunnel), nor when a variable may not be read (no prompt).
+  assert.equal(
+    envProxyWithPassword(new URL("http://api:80"), env({ HTTPS_PROXY: P }), all),
+    undefined,
+  );
+  const notNoProxy = (n: string) => n !== "no_proxy";
+  assert.equal(envProxyWithPassword(server, env({ HTTPS_PROXY: P }), notNoProxy), undefined);
+});
+
+Deno.test("proxy-url that NO_PROXY overrides (Deno goes direct, kubectl would not): one warning per Client", async () => {
+  const { Client, configFromCustomKubeconfig, parseKubeconfig, setLogHandler } = await import(
+    "../../mod.ts"
+  );
+  const kc = parseKubeconfig(`
+current-context: c
+clusters: [{ name: k, cluster: { server: "https://api.kube.localhost:6443", proxy-url: "http://127.0.0.1:3128" } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: c, context: { cluster: k, user: u } }]
+`);
+  const config = await configFromCustomKubeconfig(kc);
+  const saved = ["NO_PROXY", "no_proxy"].map((n) => [n, Deno.env.get(n)] as const);
+  const seen: { level: string; message: string }[] = [];
+  const previous = setLogHandler((r) => seen.push(r));
+  try {
+    for (const [value, warned] of [["kube.localhost", true], ["other.localhost", false]] as const) {
+      seen.length = 0;
+      Deno.env.delete("no_proxy");
+      Deno.env.set("NO_PROXY", value);
+      new Client(config)[Symbol.dispose]();
+      const warnings = seen.filter((r) => r.level === "warn" && r.message.includes("proxy-url"));
+      assert.equal(warnings.length, warned ? 1 : 0, JSON.stringify(seen));
+      if (warned) assert.match(warnings[0].message, /NO_PROXY names api\.kube\.localhost/);
+    }
+  } finally {
+    setLogHandler(previous);
+    for (const [n, v] of saved) v === undefined ? Deno.env.delete(n) : Deno.env.set(n, v);
+  }
 });
