@@ -18,7 +18,10 @@
 // connection closed. Internal to client.
 
 import { bytesToBase64 } from "./config/_util.ts";
-import { ENV_PROXY_VARS, envProxyFor, proxyValueUrl } from "./_env_proxy.ts";
+import { ENV_PROXY_VARS, envProxyFor, noProxyFor, proxyValueUrl } from "./_env_proxy.ts";
+import type { Config } from "./config/config.ts";
+import { isPermissionDenial, permissionError } from "./permissions.ts";
+import { log } from "../core/log.ts";
 
 const MAX_HEAD = 16 * 1024;
 const HEAD_TIMEOUT_MS = 30_000;
@@ -57,6 +60,56 @@ export function envProxyWithPassword(
 /** Whether the program may read the variable without a prompt. */
 export function mayReadEnv(variable: string): boolean {
   return Deno.permissions.querySync({ name: "env", variable }).state === "granted";
+}
+
+/**
+ * Deno lets NO_PROXY override a proxy-url (kubectl does not): the server is then reached
+ * directly. That may well fail, and silently differs from kubectl, so it is said each time an
+ * HttpClient is made for it. Only when the program may read the variables.
+ */
+export function warnNoProxyBypass(config: Config): void {
+  if (config.proxyUrl === undefined || !["NO_PROXY", "no_proxy"].every(mayReadEnv)) return;
+  const variable = noProxyFor(config.clusterUrl, (name) => Deno.env.get(name));
+  if (variable === undefined) return;
+  log({
+    level: "warn",
+    source: "client",
+    message: `client: ${variable} names ${config.clusterUrl.hostname}, so Deno connects to it ` +
+      "directly and does not use the kubeconfig's proxy-url (kubectl would); remove the host " +
+      `from ${variable} to go through the proxy`,
+    fields: { host: config.clusterUrl.hostname, variable },
+  });
+}
+
+/**
+ * The relay for an http:// proxy with credentials in front of an https server (see
+ * _proxy_relay.ts), else undefined. It needs `--allow-net` for the proxy (its own connection)
+ * and for 127.0.0.1 (where it listens); a missing one names both flags.
+ */
+export function relayFor(config: Config): ProxyRelay | undefined {
+  // Without proxy-url, an HTTPS_PROXY with a password leaks alike through Deno's fetch.
+  const proxyUrl = config.proxyUrl ??
+    envProxyWithPassword(config.clusterUrl);
+  if (!needsRelay(proxyUrl, config.clusterUrl)) return undefined;
+  const u = config.clusterUrl;
+  const proxy = new URL(proxyUrl!);
+  const proxyHost = `${proxy.hostname}:${proxy.port || "80"}`;
+  const need = { net: `${proxyHost},127.0.0.1` };
+  const what = `the http:// proxy ${proxyHost} with a password: kubeno relays through ` +
+    "127.0.0.1 so that the password goes to the proxy only (Deno would repeat it to the API " +
+    "server)";
+  // Asked now, so that a denial names the flags instead of failing every tunnel later.
+  const granted = (host: string) =>
+    Deno.permissions.querySync({ name: "net", host }).state === "granted";
+  if (!granted(proxyHost) || !granted("127.0.0.1:0")) {
+    throw permissionError(new Deno.errors.NotCapable(`net access to ${proxyHost}`), need, what);
+  }
+  try {
+    return new ProxyRelay({ proxyUrl: proxyUrl!, authority: `${u.hostname}:${u.port || "443"}` });
+  } catch (err) {
+    if (isPermissionDenial(err)) throw permissionError(err, need, what);
+    throw err;
+  }
 }
 
 /** The upstream proxy and the one target the relay tunnels to. */

@@ -18,6 +18,7 @@
 import type { Config } from "./config.ts";
 import { checkTlsServerName } from "./_util.ts";
 import { ConfigError } from "./error.ts";
+import { relayFor, warnNoProxyBypass } from "../_proxy_relay.ts";
 
 /**
  * Options of {@link createHttpClient}.
@@ -141,11 +142,13 @@ function proxyOption(proxyUrl: string, source: string): Deno.Proxy {
  *
  * A client certificate or key Deno cannot read becomes a ConfigError naming the field.
  *
- * An `http://` proxy with a password: Deno 2.9 repeats the `Proxy-Authorization` header
- * inside the tunnel, so an HttpClient made here sends the proxy's password to an https server
- * too. A {@link Client} does not use this HttpClient as is for such a proxy: it relays through
- * 127.0.0.1 so that the password goes to the proxy only (`--allow-net` for the proxy and
- * 127.0.0.1). Use a `Client`, or an `https://` or `socks5://` proxy, which do not leak.
+ * An `http://` proxy with a password (the config's `proxyUrl`, else `HTTPS_PROXY` or
+ * `ALL_PROXY`): Deno 2.9 would repeat its `Proxy-Authorization` header inside the tunnel to
+ * the https server, so the HttpClient made here goes through a relay on 127.0.0.1 instead,
+ * which alone sends the password, to the proxy. The relay tunnels to the config's server only
+ * (another host through this HttpClient is refused), needs `--allow-net` for the proxy and
+ * 127.0.0.1, and closes with the HttpClient. When `NO_PROXY` names the server, Deno ignores
+ * `proxyUrl` and connects directly (kubectl would not): a warning is logged.
  *
  * @example
  * ```ts
@@ -157,6 +160,31 @@ function proxyOption(proxyUrl: string, source: string): Deno.Proxy {
  * ```
  */
 export function createHttpClient(config: Config, opts: HttpClientOptions = {}): Deno.HttpClient {
+  warnNoProxyBypass(config);
+  const relay = relayFor(config);
+  if (!relay) return denoHttpClient(config, opts);
+  try {
+    // proxyUrl and clientKey by name: they are kept out of copies of a Config (config.ts).
+    const via = { ...config, proxyUrl: relay.url, clientKey: config.clientKey };
+    return closingToo(denoHttpClient(via, opts), relay);
+  } catch (err) {
+    relay.close();
+    throw err;
+  }
+}
+
+/** `client`, whose close (and dispose) also closes `relay`. */
+function closingToo(client: Deno.HttpClient, relay: { close(): void }): Deno.HttpClient {
+  const close = client.close.bind(client);
+  const dispose = client[Symbol.dispose].bind(client);
+  Object.defineProperties(client, {
+    close: { value: () => (close(), relay.close()) },
+    [Symbol.dispose]: { value: () => (dispose(), relay.close()) },
+  });
+  return client;
+}
+
+function denoHttpClient(config: Config, opts: HttpClientOptions): Deno.HttpClient {
   const options = httpClientOptions(config, opts);
   try {
     return Deno.createHttpClient(options as Deno.CreateHttpClientOptions & Deno.TlsCertifiedKeyPem);

@@ -5,7 +5,7 @@
 // through it (HTTPS_PROXY is not used for a loopback server, by either).
 
 import assert from "node:assert/strict";
-import { Api, Client, configFromKubeconfig, ConnectionError } from "../../mod.ts";
+import { Api, Client, configFromKubeconfig, ConnectionError, createHttpClient } from "../../mod.ts";
 import { ConfigMap, Namespace, Pod } from "../../core/k8s/core/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
 import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
@@ -537,8 +537,19 @@ if (requireCluster()) {
       } finally {
         for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
       }
-      assert.equal(seen.length, 8);
-      assert.ok(seen.every((h, i) => (h.get("upgrade") === "websocket") === (i % 2 === 1)));
+      // A bare createHttpClient (no Client) relays alike, and closes its relay with it.
+      {
+        const config = await configFromKubeconfig({ path: viaUrl });
+        using http = createHttpClient(config);
+        const res = await fetch(new URL("/version", config.clusterUrl), {
+          client: http,
+          headers: { authorization: "Bearer bearer-for-the-server" },
+        });
+        assert.equal((await res.json()).gitVersion, "x");
+      }
+      assert.equal(seen.length, 9);
+      const upgrades = seen.map((h) => h.get("upgrade") === "websocket");
+      assert.deepEqual(upgrades, [false, true, false, true, false, true, false, true, false]);
       const proxyBasic = `Basic ${btoa("kubeno:proxy-pw")}`;
       for (const h of seen) {
         assert.equal(h.get("authorization"), "Bearer bearer-for-the-server");
@@ -549,7 +560,7 @@ if (requireCluster()) {
       const connects = proxy.connects().filter((l) =>
         l.includes(`CONNECT 127.0.0.1:${server.addr.port} `)
       );
-      assert.ok(connects.length >= 4, `not all through tinyproxy: ${connects}`);
+      assert.ok(connects.length >= 5, `not all through tinyproxy: ${connects}`);
     } finally {
       ac.abort();
       await server.finished;
