@@ -5,8 +5,18 @@
  * picked up without a restart), registers its webhook configurations (url on this host, with
  * the CA from `--ca-file`) and deletes them on SIGTERM / Ctrl-C.
  *
- *   deno run --allow-net --allow-read --allow-env examples/admission_controller.ts \
+ *   deno run --allow-net=127.0.0.1,<apiserver host:port> \
+ *     --allow-read=tls.crt,tls.key,ca.crt,<kubeconfig> \
+ *     --allow-env=KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT \
+ *     examples/admission_controller.ts \
  *     --cert-file tls.crt --key-file tls.key --ca-file ca.crt --port 8443 --namespace default
+ *
+ * Permissions, no more: `--allow-net` to listen on 127.0.0.1 (the public port and the TLS
+ * server behind it, which `serveTls` relays to) and to reach the apiserver; `--allow-read` for
+ * the three PEM files (re-read when they change) and the kubeconfig; `--allow-env` for what
+ * `Client.tryDefault()` looks at. The apiserver calls https://127.0.0.1: run it on the
+ * apiserver's host (as the e2e test does), with a serving certificate for IP 127.0.0.1. Its
+ * user needs RBAC to apply and delete validating and mutating webhook configurations.
  *
  * @module
  */
@@ -62,7 +72,17 @@ const server = await serveTls((req) => {
   return path === "/validate" || path === "/mutate"
     ? handler(req)
     : new Response("not found", { status: 404 });
-}, { certFile, keyFile, port, hostname: "127.0.0.1", signal });
+}, {
+  certFile,
+  keyFile,
+  port,
+  hostname: "127.0.0.1",
+  signal,
+  onReload: (r) =>
+    r.ok
+      ? console.log("serving a new certificate")
+      : console.error(`keeping the previous certificate: ${r.error}`),
+});
 console.log(`serving on https://127.0.0.1:${server.addr.port}`);
 
 const client = await Client.tryDefault();

@@ -7,11 +7,24 @@
 
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Api, Client, customResource, type InferResource, watcher } from "../../mod.ts";
+import {
+  Api,
+  ApiError,
+  Client,
+  customResource,
+  type InferResource,
+  type KubeObject,
+  watcher,
+} from "../../mod.ts";
 import { ConfigMap, Node, Pod, ServiceAccount } from "../../core/k8s/core/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
+import {
+  MutatingWebhookConfiguration,
+  ValidatingWebhookConfiguration,
+} from "../../core/k8s/admissionregistration.k8s.io/v1.ts";
+import { webhookPki } from "../unit/_webhook_pki.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
 import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
 import { execStanza, RecordingPlugin } from "../unit/_auth_plugin.ts";
@@ -845,6 +858,96 @@ if (requireCluster()) {
           stderr: "pod_shell.ts needs a terminal on stdin; for pipes use pod_exec.ts -i\n",
         });
       });
+    },
+  );
+}
+
+if (requireCluster()) {
+  Deno.test(
+    {
+      name:
+        "e2e examples: admission_controller denies, patches, serves a rotated certificate, removes its configurations on SIGTERM",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      // One CA, two serving certificates: the second replaces the first while it runs.
+      const [{ ca, servings: [first, second] }] = await webhookPki(1, 2);
+      const dir = await Deno.makeTempDir({ prefix: "kubeno-admission-example-" });
+      const files = { cert: `${dir}/tls.crt`, key: `${dir}/tls.key`, ca: `${dir}/ca.crt` };
+      const install = async (p: { cert: string; key: string }) => {
+        await Deno.writeTextFile(files.cert, p.cert);
+        await Deno.writeTextFile(files.key, p.key);
+      };
+      await install(first);
+      await Deno.writeTextFile(files.ca, ca);
+      try {
+        await withNamespace(client, "e2e-ex-admission", async (ns) => {
+          const cms = Api.namespaced(client, ConfigMap, ns);
+          const args = [
+            `--cert-file=${files.cert}`,
+            `--key-file=${files.key}`,
+            `--ca-file=${files.ca}`,
+            "--port=0",
+            `--namespace=${ns}`,
+            `--name=${ns}`,
+          ];
+          // The header's permissions: 127.0.0.1 to listen, the three PEM files to read.
+          const more = { flags: ["--allow-net=127.0.0.1", `--allow-read=${dir}`] };
+          const configs = [
+            Api.all(client, ValidatingWebhookConfiguration),
+            Api.all(client, MutatingWebhookConfiguration),
+          ] as Api<KubeObject>[];
+          try {
+            await withExample("admission_controller", client, args, async (ex) => {
+              await ex.waitFor(/webhooks registered/);
+              // The apiserver picks the configurations up shortly after: retry until denied.
+              let denied: ApiError | undefined;
+              for (let i = 0; !denied && i < 240; i++) {
+                try {
+                  await cms.create({
+                    metadata: { name: `forbidden-${i}`, labels: { forbidden: "" } },
+                  });
+                  await new Promise((r) => setTimeout(r, 250));
+                } catch (e) {
+                  if (!(e instanceof ApiError) || e.code !== 422) throw e;
+                  denied = e;
+                }
+              }
+              assert.match(
+                denied?.status.message ?? "",
+                /denied the request: configmaps labelled forbidden are not allowed/,
+                ex.output,
+              );
+              await cms.create({ metadata: { name: "plain" } });
+              assert.deepEqual((await cms.get("plain")).metadata.labels, { team: "none" });
+              await ex.waitFor(new RegExp(`CREATE ${ns}/plain: patched`));
+
+              // Rotation: new files, picked up by polling; the apiserver's calls keep working.
+              await install(second);
+              await ex.waitFor(/serving a new certificate/);
+              await cms.create({ metadata: { name: "after-rotation", labels: { team: "x" } } });
+              await ex.waitFor(new RegExp(`CREATE ${ns}/after-rotation: allowed`));
+
+              assertClean(ex, await ex.stop());
+              assert.match(ex.out, /webhooks removed, stopped/);
+              assert.doesNotMatch(ex.err, /keeping the previous certificate/);
+            }, more);
+            for (const api of configs) {
+              await assert.rejects(
+                api.get(ns),
+                (e: ApiError) => e.code === 404,
+                `${api.resource.kind} ${ns} left behind`,
+              );
+            }
+          } finally {
+            // Left behind (the example failed), they would fail ConfigMap writes in ns.
+            for (const api of configs) await api.delete(ns).catch(() => {});
+          }
+        });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
     },
   );
 }

@@ -523,63 +523,6 @@ function runExample(file: string, args: string[]) {
 if (requireCluster()) {
   Deno.test({
     name:
-      "e2e examples/admission_controller.ts: denies, patches, and removes its configurations on SIGTERM",
-    sanitizeResources: false,
-    sanitizeOps: false,
-  }, async () => {
-    using client = await Client.tryDefault();
-    const [{ ca, serving }] = await webhookPki();
-    const dir = await Deno.makeTempDir({ prefix: "kubeno-admission-example-" });
-    for (const [f, text] of [["tls.crt", serving.cert], ["tls.key", serving.key], ["ca.crt", ca]]) {
-      await Deno.writeTextFile(`${dir}/${f}`, text);
-    }
-    await withNamespace(client, "e2e-admission-example", async (ns) => {
-      const run = runExample("admission_controller.ts", [
-        `--cert-file=${dir}/tls.crt`,
-        `--key-file=${dir}/tls.key`,
-        `--ca-file=${dir}/ca.crt`,
-        "--port=0",
-        `--namespace=${ns}`,
-        `--name=${ns}`,
-      ]);
-      const cms = Api.namespaced(client, ConfigMap, ns);
-      try {
-        await run.waitFor(/webhooks registered/);
-        // The apiserver picks the configurations up shortly after: retry until denied.
-        let denied: ApiError | undefined;
-        for (let i = 0; !denied && i < 240; i++) {
-          try {
-            await cms.create({ metadata: { name: `forbidden-${i}`, labels: { forbidden: "" } } });
-            await new Promise((r) => setTimeout(r, 250));
-          } catch (e) {
-            if (!(e instanceof ApiError) || e.code !== 422) throw e;
-            denied = e;
-          }
-        }
-        assert.match(denied?.message ?? "", /configmaps labelled forbidden are not allowed/);
-        await cms.create({ metadata: { name: "plain" } });
-        assert.deepEqual((await cms.get("plain")).metadata.labels, { team: "none" });
-        await run.waitFor(new RegExp(`CREATE ${ns}/plain: patched`));
-      } finally {
-        await run.stop();
-      }
-      assert.match(run.out, /webhooks removed, stopped/);
-      await assert.rejects(
-        Api.all(client, ValidatingWebhookConfiguration).get(ns),
-        (e: ApiError) => e.code === 404,
-      );
-      await assert.rejects(
-        Api.all(client, MutatingWebhookConfiguration).get(ns),
-        (e: ApiError) => e.code === 404,
-      );
-    });
-    await Deno.remove(dir, { recursive: true });
-  });
-}
-
-if (requireCluster()) {
-  Deno.test({
-    name:
       "e2e examples/crd_conversion.ts: written in v1alpha1, read in v1 through its webhook; CRD deleted on SIGTERM",
     sanitizeResources: false,
     sanitizeOps: false,
