@@ -473,6 +473,19 @@ export interface ServeTlsOptions {
   /** How often the files are compared with what is served. @default 1000 */
   reloadIntervalMs?: number;
   /**
+   * A connection whose client has not completed its TLS ClientHello after this long is closed
+   * (otherwise it would hold the server, its shutdown and the drain of a rotated-out
+   * certificate's server forever). @default 10000
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * On shutdown, how long requests in flight may take; then their connections are closed and
+   * the server counts as stopped without waiting for those handlers (the apiserver gives up
+   * on a webhook after at most 30 s anyway). Connections still in their TLS handshake are
+   * closed at once, idle ones as Deno.serve does. @default 30000
+   */
+  shutdownGraceMs?: number;
+  /**
    * Told after each attempt to serve changed files. A failed one (a key that does not match
    * the certificate, a half-written file) keeps the previous certificate in service.
    * @default failures go to the log handler (`setLogHandler`)
@@ -524,8 +537,18 @@ export async function serveTls(
   options: ServeTlsOptions,
 ): Promise<TlsServer> {
   const interval = options.reloadIntervalMs ?? 1000;
-  if (!Number.isFinite(interval) || interval <= 0) {
-    throw new RangeError(`reloadIntervalMs ${interval} must be a positive number`);
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const shutdownGraceMs = options.shutdownGraceMs ?? 30_000;
+  for (
+    const [name, v] of [
+      ["reloadIntervalMs", interval],
+      ["handshakeTimeoutMs", handshakeTimeoutMs],
+      ["shutdownGraceMs", shutdownGraceMs],
+    ] as const
+  ) {
+    if (!Number.isFinite(v) || v <= 0) {
+      throw new RangeError(`${name} ${v} must be a positive number`);
+    }
   }
   const onReload = options.onReload ?? ((r) => {
     if (!r.ok) {
@@ -561,6 +584,9 @@ export async function serveTls(
     port: options.port ?? 8443,
   });
   const draining = new Set<Promise<void>>();
+  let stopped = false;
+  /** Open relays; `answered` once the TLS server sent a byte (its ServerHello). */
+  const relays = new Set<{ answered: boolean; close: () => void }>();
 
   const relay = async (conn: Deno.Conn) => {
     let up: Deno.Conn;
@@ -570,22 +596,54 @@ export async function serveTls(
       conn.close();
       return;
     }
+    const r = {
+      answered: false,
+      close: () => {
+        for (const c of [conn, up]) {
+          try {
+            c.close();
+          } catch { /* already closed */ }
+        }
+      },
+    };
+    relays.add(r);
+    // A client that never completes its ClientHello would hold the TLS server (and so its
+    // shutdown and a rotated-out server's drain) forever: Deno's TLS accept has no timeout.
+    const hello = setTimeout(r.close, handshakeTimeoutMs);
+    const seen = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        if (!r.answered) {
+          r.answered = true;
+          clearTimeout(hello);
+        }
+        c.enqueue(chunk);
+      },
+    });
     await Promise.all([
       conn.readable.pipeTo(up.writable).catch(() => {}),
-      up.readable.pipeTo(conn.writable).catch(() => {}),
+      up.readable.pipeThrough(seen).pipeTo(conn.writable).catch(() => {}),
     ]);
-    for (const c of [conn, up]) {
-      try {
-        c.close();
-      } catch { /* already closed by the pipe */ }
-    }
+    clearTimeout(hello);
+    relays.delete(r);
+    r.close();
   };
   const accepting = (async () => {
-    for await (const conn of listener) relay(conn);
-  })().catch(() => {});
+    while (!stopped) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (stopped || error instanceof Deno.errors.BadResource) return;
+        // EMFILE and the like: transient; stopping to accept would leave a dead webhook.
+        log({ level: "warn", source: "webhook", message: "serveTls: accept failed:", error });
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      relay(conn);
+    }
+  })();
 
   let chain: Promise<unknown> = Promise.resolve();
-  let stopped = false;
   const reload = (): Promise<boolean> => {
     const next = chain.then(async () => {
       if (stopped) return false;
@@ -630,7 +688,19 @@ export async function serveTls(
         listener.close();
       } catch { /* closed */ }
       await accepting;
-      await Promise.all([inner.shutdown(), ...draining]);
+      // No request can be in flight on a connection the server has not answered yet.
+      for (const r of relays) if (!r.answered) r.close();
+      const servers = Promise.all([inner.shutdown(), ...draining]);
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      const late = await Promise.race([
+        servers.then(() => false),
+        new Promise<boolean>((r) => grace = setTimeout(() => r(true), shutdownGraceMs)),
+      ]);
+      clearTimeout(grace);
+      // Past the grace, connections are cut; a handler that still runs is not waited for (its
+      // answer has nowhere to go), as Deno.serve's shutdown would.
+      if (late) { for (const r of relays) r.close(); }
+      else await servers;
       done();
     }
     await finished;

@@ -605,3 +605,76 @@ Deno.test("serveTls refuses unreadable or mismatched files with what to do", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "serveTls: garbage, a client that never says hello and a stalled request hold neither the server nor its shutdown",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const [{ ca, serving }] = await webhookPki();
+  const dir = await Deno.makeTempDir({ prefix: "kubeno-servetls-" });
+  await Deno.writeTextFile(`${dir}/c`, serving.cert);
+  await Deno.writeTextFile(`${dir}/k`, serving.key);
+  let release = () => {};
+  const stalled = new Promise<void>((r) => release = r);
+  let slowStarted = () => {};
+  const started = new Promise<void>((r) => slowStarted = r);
+  const server = await serveTls(async (req) => {
+    if (new URL(req.url).pathname === "/slow") {
+      slowStarted();
+      await stalled;
+    }
+    return new Response("ok");
+  }, {
+    certFile: `${dir}/c`,
+    keyFile: `${dir}/k`,
+    hostname: "127.0.0.1",
+    port: 0,
+    handshakeTimeoutMs: 200,
+    shutdownGraceMs: 200,
+  });
+  const port = server.addr.port;
+  const client = Deno.createHttpClient({ caCerts: [ca] });
+  /** Resolves when the peer closes the connection (read gives EOF or fails). */
+  const closedByServer = async (c: Deno.Conn) => {
+    const buf = new Uint8Array(1024);
+    try {
+      while ((await c.read(buf)) !== null) { /* discard */ }
+    } catch { /* reset */ }
+    try {
+      c.close();
+    } catch { /* closed */ }
+    return "closed";
+  };
+  const bounded = (p: Promise<string>) =>
+    Promise.race([p, new Promise<string>((r) => setTimeout(() => r("still open"), 10_000))]);
+  try {
+    const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
+    await garbage.write(new TextEncoder().encode("POST /validate HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert.equal(await bounded(closedByServer(garbage)), "closed");
+
+    const silent = await Deno.connect({ hostname: "127.0.0.1", port });
+    const silentClosed = bounded(closedByServer(silent));
+    // Served meanwhile, and after: the silent client holds nothing.
+    assert.equal(await (await fetch(`https://127.0.0.1:${port}/`, { client })).text(), "ok");
+    assert.equal(await silentClosed, "closed");
+
+    // A request in flight at shutdown: given shutdownGraceMs, then its connection is closed.
+    const slow = fetch(`https://127.0.0.1:${port}/slow`, { client }).then(
+      (r) => r.text(),
+      () => "failed",
+    );
+    await started;
+    const silentAtShutdown = await Deno.connect({ hostname: "127.0.0.1", port });
+    const down = server.shutdown().then(() => "stopped");
+    assert.equal(await bounded(down), "stopped");
+    assert.equal(await bounded(slow), "failed");
+    assert.equal(await bounded(closedByServer(silentAtShutdown)), "closed");
+  } finally {
+    release();
+    client.close();
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
