@@ -534,6 +534,11 @@ export interface WebhookOptions extends WebhookTarget {
   matchConditions?: MatchCondition[];
   /** Mutating only: call again when a later webhook changed the object. @default "Never" */
   reinvocationPolicy?: "Never" | "IfNeeded";
+  /**
+   * The AdmissionReview versions the webhook understands, preferred first (the apiserver
+   * sends the first it supports). `admissionHandler` answers both. @default ["v1"]
+   */
+  admissionReviewVersions?: ("v1" | "v1beta1")[];
 }
 
 /**
@@ -607,12 +612,21 @@ function webhookEntry(w: WebhookOptions, mutating: boolean): ValidatingWebhook &
     throw bad(`timeoutSeconds ${timeout} must be an integer from 1 to 30`);
   }
   if (!Array.isArray(w.rules) || w.rules.length === 0) throw bad("give at least one rule");
+  const versions = w.admissionReviewVersions ?? ["v1"];
+  if (
+    !Array.isArray(versions) || versions.length === 0 ||
+    versions.some((v) => v !== "v1" && v !== "v1beta1")
+  ) {
+    throw bad(
+      `admissionReviewVersions ${JSON.stringify(versions)}: give "v1" (and "v1beta1" if wanted)`,
+    );
+  }
   if (!mutating && w.reinvocationPolicy !== undefined) {
     throw bad("reinvocationPolicy is for mutating webhooks only");
   }
   const out: ValidatingWebhook & MutatingWebhook = {
     name: w.name,
-    admissionReviewVersions: ["v1"],
+    admissionReviewVersions: [...versions],
     clientConfig,
     rules: w.rules.map((r) => ({ ...r })),
     failurePolicy: w.failurePolicy ?? "Fail",

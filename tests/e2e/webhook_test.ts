@@ -74,7 +74,7 @@ if (requireCluster()) {
     sanitizeOps: false,
   }, async () => {
     using client = await Client.tryDefault();
-    const [one, two] = await webhookPki(2);
+    const [one, two] = await webhookPki(2, 2);
     const dir = await Deno.makeTempDir({ prefix: "kubeno-webhook-tls-" });
     const certFile = `${dir}/tls.crt`, keyFile = `${dir}/tls.key`;
     const install = async (p: Pem) => {
@@ -300,8 +300,10 @@ if (requireCluster()) {
         const failures: string[] = [];
         const rotator = (async () => {
           try {
+            // To the other CA, then to a new certificate of the same CA, then back.
+            const order = [two.serving, one.servings[1], one.serving];
             for (let i = 0; i < 6; i++) {
-              await install(i % 2 ? one.serving : two.serving);
+              await install(order[i % 3]);
               if (await server.reload()) rotations++;
               await new Promise((r) => setTimeout(r, 150));
             }

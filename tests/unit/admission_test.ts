@@ -461,6 +461,14 @@ Deno.test("webhook configurations: defaults, caBundle base64, selectors, mutatin
   assert.equal(w.sideEffects, "NoneOnDryRun");
   assert.equal(w.timeoutSeconds, 3);
   assert.equal(w.reinvocationPolicy, "IfNeeded");
+  assert.deepEqual(w.admissionReviewVersions, ["v1"]);
+  const both = validatingWebhookConfiguration("cfg", [{
+    name: "v.example.com",
+    url: "https://127.0.0.1:8443/v",
+    rules: RULES,
+    admissionReviewVersions: ["v1", "v1beta1"],
+  }]);
+  assert.deepEqual(both.webhooks![0].admissionReviewVersions, ["v1", "v1beta1"]);
 });
 
 Deno.test("webhook configurations refuse what the apiserver would reject, with the fix", () => {
@@ -477,6 +485,8 @@ Deno.test("webhook configurations refuse what the apiserver would reject, with t
     [{ timeoutSeconds: 0 }, /1 to 30/],
     [{ rules: [] }, /at least one rule/],
     [{ reinvocationPolicy: "IfNeeded" }, /mutating webhooks only/],
+    [{ admissionReviewVersions: [] }, /admissionReviewVersions/],
+    [{ admissionReviewVersions: ["v2"] }, /admissionReviewVersions \["v2"\]/],
   ];
   for (const [over, re] of cases) {
     assert.throws(
