@@ -596,6 +596,12 @@ export async function serveTls(
       conn.close();
       return;
     }
+    // Small writes both ways: Nagle's algorithm against delayed ACKs would add 40 ms stalls.
+    for (const c of [conn, up] as Deno.TcpConn[]) {
+      try {
+        c.setNoDelay(true);
+      } catch { /* closed already */ }
+    }
     const r = {
       answered: false,
       close: () => {
