@@ -319,7 +319,10 @@ const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
 /**
  * Allows the request with changes: a JSONPatch (RFC 6902) applied by the apiserver, sent
  * base64-encoded with `patchType: "JSONPatch"` as the API requires. Only mutating webhooks
- * may patch; an empty list is a plain {@link allow}.
+ * may patch: the apiserver fails the call of a validating webhook that answers with a patch
+ * ("validating webhook may not return response.patch"; `failurePolicy` then decides). An
+ * `add` needs the parent to exist: add `/metadata/labels` whole when the object has no labels.
+ * An empty list is a plain {@link allow}.
  *
  * @example
  * ```ts

@@ -188,6 +188,13 @@ if (requireCluster()) {
           url: `${base}/schema`,
           objectSelector: only("schema"),
         },
+        {
+          // The mutating handler registered as a validating webhook: it answers with a patch.
+          ...common,
+          name: "vpatch.kubeno.test",
+          url: `${base}/mutate`,
+          objectSelector: only("vpatch"),
+        },
       ]);
       const mwc = mutatingWebhookConfiguration(ns, [
         {
@@ -275,6 +282,17 @@ if (requireCluster()) {
         assert.equal(passed.metadata.name, "slow-ignore");
         assert.equal(calls.slow, slowAt + 1, "the apiserver called the slow webhook");
         console.log(`slow, 1 s timeout, Ignore: created after ${Date.now() - t0} ms`);
+
+        // A patch from a validating webhook is a failed call, not an ignored patch.
+        const vpatch = await expectApiError(
+          cms.create({ metadata: { name: "vpatch", labels: { [`${L}/vpatch`]: "1" } } }),
+        );
+        console.log(`patch from a validating webhook: ${vpatch.code}: ${vpatch.message}`);
+        assert.equal(vpatch.code, 500);
+        assert.match(
+          vpatch.status.message ?? "",
+          /failed calling webhook "vpatch\.kubeno\.test": .*validating webhook may not return response\.patch/,
+        );
 
         // Bound to a Zod schema: the issues reach the client through the apiserver's denial.
         const invalid = await expectApiError(cms.create({
