@@ -296,7 +296,9 @@ async function readCapped(req: Request, max: number): Promise<Uint8Array | "too 
  * Only `POST` with a JSON `AdmissionReview` body is answered with a review (405, 415, 413 or
  * 400 otherwise, which the apiserver treats as a failed call: `failurePolicy` decides). The
  * answer carries the request's uid and apiVersion. A function that throws or returns no verdict
- * becomes a denial with code 500.
+ * becomes a denial with code 500 and a generic message (the error goes to `onError`): a denial
+ * whatever the configuration's `failurePolicy`, as controller-runtime's `Errored`; to fail open,
+ * catch in the function and `allow()`.
  *
  * Bound to a descriptor (`admissionHandler(ConfigMap, fn)`), the request is typed and a review
  * for any other kind is denied with 400 (the configuration's rules send the wrong objects); the

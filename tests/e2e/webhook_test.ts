@@ -111,6 +111,11 @@ if (requireCluster()) {
       calls.schema++;
       return allow({ warnings: [`data keys: ${Object.keys(req.object?.data ?? {}).join(",")}`] });
     }, { schema: z.looseObject({ data: z.record(z.string(), z.string().max(8)).optional() }) });
+    // A function that throws: a denial with code 500 and a generic message; the error to onError.
+    const thrown: unknown[] = [];
+    const throwing = admissionHandler(() => {
+      throw new Error("secret detail: token=abc");
+    }, { onError: (e) => thrown.push(e) });
     const slow = admissionHandler(async () => {
       calls.slow++;
       // Held until the test ends (bounded): the apiserver's 1 s timeout fires first.
@@ -123,6 +128,7 @@ if (requireCluster()) {
       if (path === "/mutate") return mutate(req);
       if (path === "/slow") return slow(req);
       if (path === "/schema") return checked(req);
+      if (path === "/throw") return throwing(req);
       return new Response("not found", { status: 404 });
     }, { certFile, keyFile, hostname: "127.0.0.1", port: 0, reloadIntervalMs: 3_600_000 });
     const base = `https://127.0.0.1:${server.addr.port}`;
@@ -187,6 +193,12 @@ if (requireCluster()) {
           name: "schema.kubeno.test",
           url: `${base}/schema`,
           objectSelector: only("schema"),
+        },
+        {
+          ...common,
+          name: "throw.kubeno.test",
+          url: `${base}/throw`,
+          objectSelector: only("throw"),
         },
         {
           // The mutating handler registered as a validating webhook: it answers with a patch.
@@ -282,6 +294,19 @@ if (requireCluster()) {
         assert.equal(passed.metadata.name, "slow-ignore");
         assert.equal(calls.slow, slowAt + 1, "the apiserver called the slow webhook");
         console.log(`slow, 1 s timeout, Ignore: created after ${Date.now() - t0} ms`);
+
+        // A throwing function: the client gets the 500 denial, not the error's text.
+        const failedFn = await expectApiError(
+          cms.create({ metadata: { name: "throw", labels: { [`${L}/throw`]: "1" } } }),
+        );
+        console.log(`throwing function: ${failedFn.code}: ${failedFn.message}`);
+        assert.equal(failedFn.code, 500);
+        assert.match(
+          failedFn.status.message ?? "",
+          /admission webhook "throw\.kubeno\.test" denied the request: the admission webhook failed; see its logs/,
+        );
+        assert.doesNotMatch(failedFn.message, /secret detail/);
+        assert.equal(thrown.length, 1);
 
         // A patch from a validating webhook is a failed call, not an ignored patch.
         const vpatch = await expectApiError(
