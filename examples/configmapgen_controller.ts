@@ -15,10 +15,24 @@
  * (`--allow-net` takes the apiserver's `host:port` from the kubeconfig.) Stop it with Ctrl-C:
  * it finishes the reconciles in flight, closes its watches and releases its lease.
  *
+ * Its RBAC is derived from the code ({@link configMapGenController} declares what the
+ * reconcile does; `Controller.rbac()` adds what it watches). Print the whole install bundle —
+ * the CRD, a Namespace, the ServiceAccount, the least-privilege Role (a ClusterRole without
+ * `--namespace`) with its binding, and a Deployment — with:
+ *
+ *   deno run examples/configmapgen_controller.ts --print-install [--namespace=NS] \
+ *     [--install-namespace=configmapgen-system] [--image=IMAGE] [--leader-elect]
+ *
+ * The Deployment runs `IMAGE`, meant to hold the operator compiled with its permissions:
+ * `deno compile --allow-net --allow-read=/var/run/secrets/kubernetes.io/serviceaccount
+ * --allow-env=KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,KUBECONFIG,HOME
+ * examples/configmapgen_controller.ts`.
+ *
  * @module
  */
 
 import { z } from "zod";
+import { stringify } from "yaml";
 import {
   Action,
   Api,
@@ -28,13 +42,20 @@ import {
   customResource,
   type DeepReadonly,
   finalizer,
+  finalizerPermissions,
   type InferResource,
+  leaderElectionPermissions,
   LeaderElector,
+  NoAuth,
+  rbacManifests,
   type ReconcileInfo,
   Recorder,
+  recorderPermissions,
   shutdownSignal,
+  type WatcherError,
 } from "../mod.ts";
-import { ConfigMap } from "../core/k8s/core/v1.ts";
+import { ConfigMap, type Namespace, type ServiceAccount } from "../core/k8s/core/v1.ts";
+import type { Deployment } from "../core/k8s/apps/v1.ts";
 
 /** A status condition, as the API conventions define it. */
 const condition = z.object({
@@ -253,6 +274,166 @@ export function errorPolicy(
   return Action.requeue(delay);
 }
 
+/**
+ * Options of {@link configMapGenController}.
+ *
+ * @example
+ * ```ts
+ * import type { OperatorOptions } from "./configmapgen_controller.ts";
+ * const o: OperatorOptions = { namespace: "apps", leaseNamespace: "apps" };
+ * ```
+ */
+export interface OperatorOptions {
+  /** Watch only this namespace (a Role); all namespaces otherwise (a ClusterRole). */
+  namespace?: string;
+  /** With leader election: the Lease's namespace (its permissions go there). */
+  leaseNamespace?: string;
+  /** Told of each error of its watches (e.g. a Forbidden list); default: logged. */
+  onWatchError?: (err: WatcherError) => void;
+}
+
+/**
+ * The operator's Controller: what it watches, and — for `rbac()` — what {@link reconcile}
+ * does: `get`, `create` and `patch` (server-side apply) of ConfigMaps, `patch` of the generators'
+ * status, the finalizer's `patch`, the Recorder's Events, and the Lease with leader election.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@kubeno/kube";
+ * import { configMapGenController } from "./configmapgen_controller.ts";
+ * const controller = configMapGenController(await Client.tryDefault(), { namespace: "default" });
+ * console.log(controller.rbac().namespaces.default);
+ * ```
+ */
+export function configMapGenController(
+  client: Client,
+  options: OperatorOptions = {},
+): Controller<ConfigMapGenerator> {
+  const { namespace } = options;
+  const generators = namespace
+    ? Api.namespaced(client, ConfigMapGenerator, namespace)
+    : Api.all(client, ConfigMapGenerator);
+  const configMaps = namespace
+    ? Api.namespaced(client, ConfigMap, namespace)
+    : Api.all(client, ConfigMap);
+  const onError = options.onWatchError;
+  const controller = new Controller(generators, onError ? { onError } : {})
+    .owns(configMaps, { labelSelector: `app.kubernetes.io/managed-by=${MANAGER}`, onError })
+    // Server-side apply is a `patch`, and a `create` too when the object is new.
+    .uses(ConfigMap, ["get", "create", "patch"], { reason: "apply: getOpt, server-side apply" })
+    .uses(ConfigMapGenerator, ["patch"], { subresource: "status", reason: "apply: status" })
+    .needs(...finalizerPermissions(ConfigMapGenerator), ...recorderPermissions());
+  if (options.leaseNamespace !== undefined) {
+    controller.needs(
+      ...leaderElectionPermissions({ namespace: options.leaseNamespace, name: MANAGER }),
+    );
+  }
+  return controller;
+}
+
+/**
+ * Options of {@link installBundle}.
+ *
+ * @example
+ * ```ts
+ * import type { InstallOptions } from "./configmapgen_controller.ts";
+ * const o: InstallOptions = { namespace: "apps", image: "registry.example/configmapgen:1" };
+ * ```
+ */
+export interface InstallOptions {
+  /** The namespace the operator watches; all of them when absent. */
+  namespace?: string;
+  /** Where the ServiceAccount and the Deployment go. @default "configmapgen-system" */
+  installNamespace?: string;
+  /** The operator's image. @default "configmapgen:latest" */
+  image?: string;
+  /** Run two replicas with leader election (a Lease in the install namespace). */
+  leaderElect?: boolean;
+}
+
+/**
+ * Everything to install the operator, in order: the CRD, the install Namespace, the
+ * ServiceAccount, the Role or ClusterRole derived from {@link configMapGenController} with its
+ * binding, and the Deployment. No request is made.
+ *
+ * @example
+ * ```ts
+ * import { installBundle } from "./configmapgen_controller.ts";
+ * for (const o of installBundle({ namespace: "apps" })) console.log(o.kind, o.metadata.name);
+ * ```
+ */
+export function installBundle(
+  options: InstallOptions = {},
+): { kind?: string; metadata: { name?: string; namespace?: string } }[] {
+  const installNs = options.installNamespace ?? "configmapgen-system";
+  const labels = { "app.kubernetes.io/name": MANAGER };
+  // The rules depend only on the controller's shape: a client that never connects.
+  using offline = new Client({
+    clusterUrl: new URL("https://kubernetes.default.svc"),
+    defaultNamespace: installNs,
+    auth: new NoAuth(),
+    source: "the install bundle (no requests)",
+  });
+  const rules = configMapGenController(offline, {
+    namespace: options.namespace,
+    leaseNamespace: options.leaderElect ? installNs : undefined,
+  }).rbac();
+  const namespace: Namespace = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: installNs, labels },
+  };
+  const sa: ServiceAccount = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: MANAGER, namespace: installNs, labels },
+  };
+  const args = [
+    ...(options.namespace ? [`--namespace=${options.namespace}`] : []),
+    ...(options.leaderElect
+      ? ["--leader-elect", `--lease-namespace=${installNs}`, "--identity=$(POD_NAME)"]
+      : []),
+  ];
+  const deployment: Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: MANAGER, namespace: installNs, labels },
+    spec: {
+      replicas: options.leaderElect ? 2 : 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: MANAGER,
+          containers: [{
+            name: MANAGER,
+            image: options.image ?? "configmapgen:latest",
+            args,
+            env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              runAsNonRoot: true,
+              capabilities: { drop: ["ALL"] },
+            },
+          }],
+        },
+      },
+    },
+  };
+  return [
+    ConfigMapGenerator.crd(),
+    namespace,
+    sa,
+    ...rbacManifests(rules, {
+      name: MANAGER,
+      serviceAccount: { name: MANAGER, namespace: installNs },
+      labels,
+    }),
+    deployment,
+  ];
+}
+
 function flag(name: string): string | boolean | undefined {
   for (const a of Deno.args) {
     if (a === `--${name}`) return true;
@@ -264,6 +445,17 @@ function flag(name: string): string | boolean | undefined {
 async function main(): Promise<void> {
   if (flag("print-crd")) {
     console.log(JSON.stringify(ConfigMapGenerator.crd(), null, 2));
+    return;
+  }
+  if (flag("print-install")) {
+    const str = (name: string) => typeof flag(name) === "string" ? flag(name) as string : undefined;
+    const objects = installBundle({
+      namespace: str("namespace"),
+      installNamespace: str("install-namespace"),
+      image: str("image"),
+      leaderElect: flag("leader-elect") === true,
+    });
+    console.log(objects.map((o) => stringify(o)).join("---\n").trimEnd());
     return;
   }
   // SIGHUP as well: a terminal that closes stops it cleanly (lease released) too.
@@ -282,12 +474,6 @@ async function main(): Promise<void> {
     recorder: new Recorder(client, { controller: REPORTER, instance: identity }),
     log,
   };
-  const generators = namespace
-    ? Api.namespaced(client, ConfigMapGenerator, namespace)
-    : Api.all(client, ConfigMapGenerator);
-  const configMaps = namespace
-    ? Api.namespaced(client, ConfigMap, namespace)
-    : Api.all(client, ConfigMap);
 
   // `stop` drains (normal shutdown); `lost` (leadership lost) aborts running reconciles at once.
   const runController = async (stop: AbortSignal, lost?: AbortSignal) => {
@@ -296,9 +482,7 @@ async function main(): Promise<void> {
         namespace ? `namespace ${namespace}` : "all namespaces"
       }`,
     );
-    const controller = new Controller(generators).owns(configMaps, {
-      labelSelector: `app.kubernetes.io/managed-by=${MANAGER}`,
-    });
+    const controller = configMapGenController(client, { namespace });
     for await (
       const r of controller.run(reconcile, errorPolicy, ctx, { signal: stop, stopNow: lost })
     ) {

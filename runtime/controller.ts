@@ -13,6 +13,18 @@ import { Action, ActionError } from "./action.ts";
 import { LeadershipLostError } from "./lease.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { type Predicate, PredicateCache, type PredicateConfig } from "./predicate.ts";
+import {
+  ALL_NAMESPACES,
+  type Permission,
+  permission,
+  type PermissionOptions,
+  type PermissionTarget,
+  RbacError,
+  type RbacRules,
+  rbacRules,
+  type RbacRulesOptions,
+  type RbacVerb,
+} from "./rbac.ts";
 import { backoffDelay, Scheduler } from "./scheduler.ts";
 import { shutdownSignal } from "./shutdown.ts";
 import { type DeepReadonly, Store } from "./store.ts";
@@ -208,16 +220,22 @@ export interface ControllerWatchConfig<K extends KubeObject = KubeObject> extend
  * const config: StreamTriggerConfig = { predicate: predicates.labels };
  * ```
  */
-export type StreamTriggerConfig<K extends KubeObject = KubeObject> = Pick<
-  ControllerWatchConfig<K>,
-  "predicate" | "predicateConfig"
->;
+export interface StreamTriggerConfig<K extends KubeObject = KubeObject>
+  extends Pick<ControllerWatchConfig<K>, "predicate" | "predicateConfig"> {
+  /**
+   * What the stream's watcher lists and watches (its `Api`, or the resource and namespace), so
+   * that {@link Controller.permissions} grants `list` and `watch` of it; `false` when that is
+   * granted elsewhere (another controller on the same shared watch, or
+   * {@link Controller.needs}). A stream carries no type: without this, `permissions()` throws.
+   */
+  streamOf?: { readonly resource: ResourceType<KubeObject>; readonly namespace?: string } | false;
+}
 
 /** The watcher's part of a {@link ControllerWatchConfig}, and a cache for its predicate. */
 function splitConfig<K extends KubeObject>(
-  config: ControllerWatchConfig<K>,
+  config: ControllerWatchConfig<K> & Pick<StreamTriggerConfig<K>, "streamOf">,
 ): { watch: WatcherConfig; cache: PredicateCache<K> | undefined } {
-  const { predicate, predicateConfig, ...watch } = config;
+  const { predicate, predicateConfig, streamOf: _, ...watch } = config;
   return {
     watch,
     cache: predicate ? new PredicateCache(predicate, predicateConfig) : undefined,
@@ -273,6 +291,23 @@ class Channel<T> {
   }
 }
 
+/** A located resource: what a watch lists and watches, for {@link Controller.permissions}. */
+type Located = { readonly resource: ResourceType<KubeObject>; readonly namespace?: string };
+
+/** The resource and namespace of an Api (or of a WatchableApi that carries a full descriptor). */
+function locate(
+  api: { readonly resource?: object; readonly namespace?: string },
+): Located | undefined {
+  const r = api.resource as Partial<ResourceType> | undefined;
+  if (
+    !r || typeof r.group !== "string" || typeof r.plural !== "string" ||
+    typeof r.namespaced !== "boolean"
+  ) {
+    return undefined;
+  }
+  return { resource: r as ResourceType, namespace: api.namespace };
+}
+
 function groupOf(apiVersion: string): string {
   const i = apiVersion.indexOf("/");
   return i < 0 ? "" : apiVersion.slice(0, i);
@@ -323,6 +358,10 @@ export class Controller<K extends KubeObject> {
   /** The main resource's events, for a controller made by {@link Controller.forStream}. */
   #mainEvents: AsyncIterable<WatcherEvent<K>> | undefined;
   readonly #triggers: { name: string; run: Trigger; syncs: boolean }[] = [];
+  /** What each watch lists and watches (the main one first); `false`: granted elsewhere. */
+  readonly #reads: { name: string; of: Located | false | undefined }[] = [];
+  /** What the reconcile and its helpers use, as declared ({@link Controller.uses}, `needs`). */
+  readonly #needs: Permission[] = [];
   #signals: AbortSignal[] = [];
   #running = false;
   #synced = false;
@@ -342,6 +381,7 @@ export class Controller<K extends KubeObject> {
       ? (api as Api<K>).resource
       : undefined;
     const { watch, cache } = splitConfig(config);
+    this.#reads.push({ name: "the main watch", of: locate(api) });
     this.#config = watch;
     this.#predicates = cache;
     this.store = new Store<K>();
@@ -385,6 +425,7 @@ export class Controller<K extends KubeObject> {
     };
     const c = new Controller<K>({ resource, list: unused, watch: unused } as never, config);
     c.#mainEvents = events;
+    c.#reads[0] = { name: "the main stream (forStream)", of: config.streamOf };
     return c;
   }
 
@@ -472,6 +513,7 @@ export class Controller<K extends KubeObject> {
     events: AsyncIterable<WatcherEvent<O>>,
     config: StreamTriggerConfig<O> = {},
   ): this {
+    this.#reads.push({ name: "ownsStream", of: config.streamOf });
     return this.#trigger("owns stream", () => events, this.#ownerKeys<O>("ownsStream"), config);
   }
 
@@ -496,6 +538,7 @@ export class Controller<K extends KubeObject> {
     mapper: (obj: O) => Iterable<ObjectKeyLike>,
     config: StreamTriggerConfig<O> = {},
   ): this {
+    this.#reads.push({ name: "watchesStream", of: config.streamOf });
     return this.#trigger("watches stream", () => events, mapper, config);
   }
 
@@ -539,6 +582,7 @@ export class Controller<K extends KubeObject> {
     kind: string = "watches",
   ): this {
     const name = `${kind} ${(api as Api<O>).resource?.plural ?? "objects"}`;
+    this.#reads.push({ name, of: locate(api) });
     const { predicate, predicateConfig, ...watch } = config;
     const events = (signal: AbortSignal) => watcher(api, this.#watcherConfig(watch, signal, name));
     return this.#trigger(name, events, mapper, { predicate, predicateConfig });
@@ -652,6 +696,114 @@ export class Controller<K extends KubeObject> {
       },
     });
     return this;
+  }
+
+  /**
+   * Declares that the reconcile does `verbs` on `target` (for {@link Controller.permissions}
+   * and {@link Controller.rbac}): what it writes, and what it reads by name (`get`). The
+   * watches' `list` and `watch` need no declaration. A namespaced descriptor means the
+   * controller's namespace (its main `Api`'s, or all); an `Api` means its own. Declare what
+   * the code does: server-side apply is `patch`, and also `create` when it may create the
+   * object (the apiserver checks both); {@link Api.patchStatus} is `patch` with
+   * `{ subresource: "status" }`; {@link Api.replace} is `update`; {@link Api.getOpt} is `get`.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const controller = new Controller(Api.namespaced(client, Secret, "default"))
+   *   .owns(Api.namespaced(client, ConfigMap, "default"))
+   *   .uses(ConfigMap, ["get", "create", "patch"]) // getOpt, then server-side apply
+   *   .uses(Secret, ["patch"], { subresource: "status", reason: "status" });
+   * console.log(controller.rbac().namespaces.default);
+   * ```
+   */
+  uses(target: PermissionTarget, verbs: readonly RbacVerb[], options?: PermissionOptions): this {
+    this.#needs.push(permission(target, verbs, options));
+    return this;
+  }
+
+  /**
+   * Declares permissions the controller's helpers need: {@link finalizerPermissions},
+   * {@link recorderPermissions}, {@link leaderElectionPermissions}, or any {@link Permission}.
+   * One without a namespace applies where the controller works.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller, finalizerPermissions, leaderElectionPermissions, recorderPermissions } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * const controller = new Controller(Api.namespaced(await Client.tryDefault(), Secret, "default"))
+   *   .needs(
+   *     ...finalizerPermissions(Secret),
+   *     ...recorderPermissions(),
+   *     ...leaderElectionPermissions({ namespace: "default", name: "secret-operator" }),
+   *   );
+   * console.log(controller.permissions().length); // 5: the watch, finalizer, events, lease x2
+   * ```
+   */
+  needs(...permissions: Permission[]): this {
+    this.#needs.push(...permissions);
+    return this;
+  }
+
+  /**
+   * Everything the controller uses, each with its namespace: `list` and `watch` of its main
+   * resource and of each {@link Controller.owns} / {@link Controller.watches} resource, in the
+   * `Api`'s namespace (or all), then what {@link Controller.uses} and
+   * {@link Controller.needs} declared. Throws an {@link RbacError} for a stream trigger that
+   * does not say what it watches (`streamOf` in its options).
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { ConfigMap, Secret } from "@kubeno/kube/k8s/core/v1";
+   * const client = await Client.tryDefault();
+   * const c = new Controller(Api.all(client, Secret)).owns(Api.all(client, ConfigMap));
+   * for (const p of c.permissions()) console.log(p.resource, p.verbs, p.namespace); // ... "*"
+   * ```
+   */
+  permissions(): Permission[] {
+    const main = this.#reads[0].of;
+    const scope = main
+      ? (main.resource.namespaced ? main.namespace : undefined) ?? ALL_NAMESPACES
+      : undefined;
+    const what = `the controller of ${this.#resource?.plural ?? "objects"}`;
+    const out: Permission[] = [];
+    for (const { name, of } of this.#reads) {
+      if (of === false) continue;
+      if (of === undefined) {
+        throw new RbacError(
+          `${what}: ${name} does not say what it lists and watches: pass { streamOf: api } ` +
+            "in its options (or streamOf: false if that is granted elsewhere), or give an Api " +
+            "rather than a WatchableApi without a resource type",
+        );
+      }
+      out.push(permission(of, ["list", "watch"], { reason: `${name}: list and watch` }));
+    }
+    for (const p of this.#needs) {
+      out.push(p.namespace === undefined && scope !== undefined ? { ...p, namespace: scope } : p);
+    }
+    return out;
+  }
+
+  /**
+   * The least-privilege rules of this controller ({@link rbacRules} of its
+   * {@link Controller.permissions}): a namespaced controller gets a Role in its namespace, one
+   * over all namespaces or a cluster-scoped resource gets a ClusterRole; what it uses
+   * elsewhere (a Lease in another namespace, say) gets a Role there. Pass several controllers
+   * to {@link rbacRules} for one program's rules, and the result to {@link rbacManifests}.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { ConfigMap } from "@kubeno/kube/k8s/core/v1";
+   * const c = new Controller(Api.namespaced(await Client.tryDefault(), ConfigMap, "default"));
+   * console.log(c.rbac()); // { cluster: [], namespaces: { default: [{ ... verbs: ["list", "watch"] }] } }
+   * ```
+   */
+  rbac(options?: RbacRulesOptions): RbacRules {
+    return rbacRules([this], options);
   }
 
   /**

@@ -43,4 +43,5 @@ export * from "./lease.ts";
 export * from "./metrics.ts";
 export * from "./shutdown.ts";
 export * from "./controller.ts";
+export * from "./rbac.ts";
 export * from "./webhook.ts";
