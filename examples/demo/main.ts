@@ -4,7 +4,11 @@
  * 1. Uses `$KUBECONFIG` if it reaches a cluster; otherwise starts the local control plane of
  *    tests/cluster (`deno task cluster up`) and stops it again at the end.
  * 2. Applies the `ConfigMapGenerator` CRD and waits until it is established.
- * 3. Starts the operator as a separate `deno run` with only the permissions it needs.
+ * 3. Starts the operator as a separate `deno run` with only the Deno permissions it needs, as a
+ *    ServiceAccount bound to exactly the RBAC rules derived from its code
+ *    (`configMapGenController(...).rbac()`), with a TokenRequest token: not as admin. (The
+ *    demo itself writes that token's kubeconfig to a temporary file, mode 0600, deleted at
+ *    the end: hence its `--allow-write`.)
  * 4. Creates, changes and deletes generators, edits and deletes their ConfigMaps by hand, and
  *    checks on the server that the operator did each expected thing: live output of the
  *    operator, the ConfigMaps and the Events as it goes.
@@ -17,11 +21,17 @@
  * @module
  */
 
-import { Api, applyCrd, Client, shutdownSignal, watcher } from "../../mod.ts";
+import { Api, applyCrd, Client, Config, shutdownSignal, watcher } from "../../mod.ts";
+import { SelfSubjectAccessReview } from "../../core/k8s/authorization.k8s.io/v1.ts";
 import { ConfigMap, Namespace } from "../../core/k8s/core/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import { ConfigMapGenerator, FINALIZER, REPORTER } from "../configmapgen_controller.ts";
-import { operatorFlags, type OperatorProcess, startOperator } from "./operator.ts";
+import {
+  operatorFlags,
+  operatorIdentity,
+  type OperatorProcess,
+  startOperator,
+} from "./operator.ts";
 
 const tty = Deno.stdout.isTerminal();
 const t0 = performance.now();
@@ -46,6 +56,8 @@ interface StepResult {
   detail?: string;
 }
 const results: StepResult[] = [];
+/** Who the operator ran as, for the summary. */
+let ranAs = "";
 
 /** Runs `action`, then polls `check` until it returns true (or a string: why not yet). */
 async function step(
@@ -167,6 +179,25 @@ async function main(): Promise<number> {
     await namespaces.delete(ns).catch(() => {});
   });
 
+  // The operator's identity: a ServiceAccount bound to exactly the rules derived from its code.
+  const identity = await operatorIdentity(client, ns, ns, signal);
+  cleanups.push(() => identity.dispose());
+  const nsRules = identity.rules.namespaces[ns] ?? [];
+  const ruleCount = nsRules.length + identity.rules.cluster.length;
+  say(
+    cyan("demo    "),
+    `the operator runs as ${identity.user}, with only the RBAC derived from its code: ${
+      identity.objects.join(", ")
+    }`,
+  );
+  for (const r of [...identity.rules.cluster, ...nsRules]) {
+    const group = r.apiGroups?.[0] ? `.${r.apiGroups[0]}` : "";
+    say(dim("rbac    "), `${r.resources!.map((x) => x + group).join(", ")}: ${r.verbs.join(", ")}`);
+  }
+  ranAs = `The operator ran as ${identity.user}, bound only to the ${ruleCount} rules ` +
+    `derived from its code (controller.rbac(): ${identity.objects.slice(1).join(", ")}), ` +
+    "not as admin.";
+
   // Live view: the ConfigMaps and Events of the namespace.
   const live = new AbortController();
   cleanups.push(() => Promise.resolve(live.abort()));
@@ -197,17 +228,17 @@ async function main(): Promise<number> {
     }
   })();
 
-  // The operator, as its own process with narrow permissions.
+  // The operator, as its own process with narrow permissions and its own identity.
   const server = client.config.clusterUrl;
   say(
     cyan("demo    "),
     `starting the operator: deno run ${
-      operatorFlags(server, kubeconfig).join(" ")
+      operatorFlags(server, identity.kubeconfig).join(" ")
     } examples/configmapgen_controller.ts --namespace=${ns}`,
   );
   const op: OperatorProcess = startOperator({
     server,
-    kubeconfig,
+    kubeconfig: identity.kubeconfig,
     args: [`--namespace=${ns}`, "--identity=demo-operator"],
     onLine: (l) => say(dim("operator"), l.replace(/^\[demo-operator\] /, "")),
   });
@@ -231,6 +262,26 @@ async function main(): Promise<number> {
     if (exited) throw new Error(`the operator exited (code ${exited.code})`);
     return op.lines.some((l) => l.includes("started: watching")) || "no start line yet";
   });
+
+  await step(
+    "the operator's ServiceAccount may do what its code needs and nothing more",
+    () => Promise.resolve(),
+    async () => {
+      using sa = new Client(await Config.fromKubeconfig({ path: identity.kubeconfig }));
+      const reviews = Api.all(sa, SelfSubjectAccessReview);
+      const may = async (verb: string, resource: string, group = "", subresource?: string) =>
+        (await reviews.create({
+          metadata: {},
+          spec: { resourceAttributes: { verb, resource, group, subresource, namespace: ns } },
+        })).status?.allowed === true;
+      if (!(await may("patch", "configmapgenerators", "kubeno.dev", "status"))) {
+        return "it may not patch configmapgenerators/status";
+      }
+      if (await may("list", "secrets")) return "it may list Secrets";
+      if (await may("delete", "configmaps")) return "it may delete ConfigMaps";
+      return true;
+    },
+  );
 
   let greetingUid = "";
   await step(
@@ -408,6 +459,7 @@ async function releaseGenerators(gens: Api<ConfigMapGenerator>): Promise<void> {
 function summary(): void {
   const ok = results.filter((r) => r.ok).length;
   console.log(`\nSummary: ${ok}/${results.length} steps observed on the server`);
+  if (ranAs) console.log(ranAs);
   for (const r of results) {
     const mark = r.ok ? green("✓") : red("✗");
     console.log(

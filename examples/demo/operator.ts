@@ -5,7 +5,18 @@
  * @module
  */
 
+import { stringify } from "yaml";
 import { netPermission } from "../../client/permissions.ts";
+import { Api, type Client, rbacManifests, type RbacRules } from "../../mod.ts";
+import { ServiceAccount } from "../../core/k8s/core/v1.ts";
+import type { TokenRequest } from "../../core/k8s/authentication.k8s.io/v1.ts";
+import {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from "../../core/k8s/rbac.authorization.k8s.io/v1.ts";
+import { configMapGenController, MANAGER } from "../configmapgen_controller.ts";
 
 /** The operator's entry file. */
 export const OPERATOR_PATH: string = decodeURIComponent(
@@ -151,6 +162,110 @@ export function startOperator(opts: {
       const status = await done;
       clearTimeout(t);
       return status;
+    },
+  };
+}
+
+/** The operator's own identity: a ServiceAccount bound to exactly its derived rules. */
+export interface OperatorIdentity {
+  /** A kubeconfig (mode 0600) with the ServiceAccount's token: give it to the operator. */
+  kubeconfig: string;
+  /** The user the apiserver sees, `system:serviceaccount:<ns>:configmapgen`. */
+  user: string;
+  /** The rules, as `configMapGenController(...).rbac()` derived them. */
+  rules: RbacRules;
+  /** What was created (`Role ns/configmapgen`, ...), for the summary. */
+  objects: string[];
+  /** Deletes the kubeconfig (the token) and any cluster-wide role and binding. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Creates a ServiceAccount `configmapgen` in `namespace`, the Role (or ClusterRole) and
+ * binding that grant it exactly what the operator's controller derives for `watch` (its
+ * namespace, or all), and a kubeconfig with a TokenRequest token for it: the operator then
+ * runs as that ServiceAccount, not as the admin of `admin`'s kubeconfig.
+ *
+ * @param admin a client that may create ServiceAccounts, roles and tokens
+ * @param namespace where the ServiceAccount (and the token's Role) go
+ * @param watch the namespace the operator watches; all of them when absent
+ */
+export async function operatorIdentity(
+  admin: Client,
+  namespace: string,
+  watch: string | undefined,
+  signal?: AbortSignal,
+): Promise<OperatorIdentity> {
+  const rules = configMapGenController(admin, { namespace: watch }).rbac();
+  const sas = Api.namespaced(admin, ServiceAccount, namespace);
+  await sas.create({ metadata: { name: MANAGER } }, {}, { signal });
+  const objects: string[] = [`ServiceAccount ${namespace}/${MANAGER}`];
+  const clusterWide: (() => Promise<unknown>)[] = [];
+  const manifests = rbacManifests(rules, {
+    name: MANAGER,
+    serviceAccount: { name: MANAGER, namespace },
+  });
+  for (const obj of manifests) {
+    const ns = obj.metadata.namespace;
+    if (obj.kind === "ClusterRole") {
+      const api = Api.all(admin, ClusterRole);
+      await api.create(obj as ClusterRole, {}, { signal });
+      clusterWide.push(() => api.delete(MANAGER));
+    } else if (obj.kind === "ClusterRoleBinding") {
+      const api = Api.all(admin, ClusterRoleBinding);
+      await api.create(obj as ClusterRoleBinding, {}, { signal });
+      clusterWide.push(() => api.delete(MANAGER));
+    } else if (obj.kind === "Role") {
+      await Api.namespaced(admin, Role, ns!).create(obj as Role, {}, { signal });
+    } else {
+      await Api.namespaced(admin, RoleBinding, ns!).create(obj as RoleBinding, {}, { signal });
+    }
+    objects.push(`${obj.kind} ${ns ? `${ns}/` : ""}${MANAGER}`);
+  }
+  // A day: the demo may be left running on a terminal.
+  const tr = await sas.createSubresource<TokenRequest>(
+    "token",
+    MANAGER,
+    {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: 86_400 },
+    },
+    {},
+    { signal },
+  );
+  const token = tr.status?.token;
+  if (!token) throw new Error("the TokenRequest returned no token");
+  const c = admin.config;
+  const cluster: Record<string, unknown> = { server: c.clusterUrl.href.replace(/\/$/, "") };
+  if (c.caCerts?.length) cluster["certificate-authority-data"] = btoa(c.caCerts.join("\n"));
+  if (c.tlsServerName) cluster["tls-server-name"] = c.tlsServerName;
+  if (c.proxyUrl) cluster["proxy-url"] = c.proxyUrl;
+  const dir = await Deno.makeTempDir({ prefix: "kubeno-demo-" });
+  const kubeconfig = `${dir}/operator.kubeconfig`;
+  await Deno.writeTextFile(
+    kubeconfig,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": MANAGER,
+      clusters: [{ name: "cluster", cluster }],
+      users: [{ name: MANAGER, user: { token } }],
+      contexts: [{
+        name: MANAGER,
+        context: { cluster: "cluster", user: MANAGER, namespace: watch ?? namespace },
+      }],
+    }),
+    { mode: 0o600 },
+  );
+  return {
+    kubeconfig,
+    user: `system:serviceaccount:${namespace}:${MANAGER}`,
+    rules,
+    objects,
+    async dispose() {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      for (const d of clusterWide) await d().catch(() => {});
     },
   };
 }

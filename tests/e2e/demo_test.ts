@@ -16,6 +16,7 @@ Deno.test({
       "--no-prompt",
       "--allow-net=127.0.0.1,localhost",
       "--allow-read",
+      "--allow-write",
       "--allow-env",
       "--allow-run",
       main,
@@ -29,7 +30,16 @@ Deno.test({
   const m = /Summary: (\d+)\/(\d+) steps observed/.exec(text);
   assert.ok(m, text);
   assert.equal(m[1], m[2]);
-  assert.ok(Number(m[2]) >= 11, text);
+  assert.ok(Number(m[2]) >= 12, text);
+  // The operator ran under the RBAC derived from its code, not as admin.
+  assert.match(
+    text,
+    /The operator ran as system:serviceaccount:kubeno-demo-\w+:configmapgen, bound only to the \d+ rules derived from its code/,
+  );
+  assert.match(
+    text,
+    /✓ +the operator's ServiceAccount may do what its code needs and nothing more/,
+  );
 });
 
 /** Pids of live processes whose command line contains `needle` (`pgrep -f`). */
@@ -54,6 +64,7 @@ Deno.test({
       "--no-prompt",
       "--allow-net=127.0.0.1,localhost",
       "--allow-read",
+      "--allow-write",
       "--allow-env",
       "--allow-run",
       main,
@@ -89,6 +100,10 @@ Deno.test({
   await reading;
   assert.equal(status.code, 130, text);
   assert.deepEqual(await pidsWith(`--namespace=${ns}`), [], "no operator left running");
+  // The operator's ServiceAccount token (its kubeconfig, --allow-read=...) is gone too.
+  const tokenFile = /--allow-read=(\S+operator\.kubeconfig)/.exec(text)?.[1];
+  assert.ok(tokenFile, text);
+  await assert.rejects(Deno.stat(tokenFile), Deno.errors.NotFound);
   using client = await Client.tryDefault();
   const namespaces = Api.all(client, Namespace);
   const end = Date.now() + 60_000;
