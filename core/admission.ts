@@ -367,6 +367,105 @@ function patchOpProblem(o: unknown): string | undefined {
 }
 
 /**
+ * The JSONPatch (RFC 6902) that turns `original` into `modified`, member by member: dropped
+ * keys `remove`, added keys `add`, changed values `replace` (an array that changed is replaced
+ * whole, which stays correct when items move or are inserted). Properties
+ * whose value is `undefined` count as absent, as in JSON. Throws {@link AdmissionError} for a
+ * value JSON cannot carry (a function, a BigInt, NaN, a cycle).
+ *
+ * @example
+ * ```ts
+ * import { jsonPatchDiff } from "@kubeno/kube";
+ * const ops = jsonPatchDiff(
+ *   { metadata: { name: "a" }, data: { x: "1" } },
+ *   { metadata: { name: "a", labels: { team: "blue" } }, data: {} },
+ * );
+ * console.log(ops);
+ * // [{ op: "add", path: "/metadata/labels", value: { team: "blue" } }, { op: "remove", path: "/data/x" }]
+ * ```
+ */
+export function jsonPatchDiff(original: unknown, modified: unknown): JsonPatchOperation[] {
+  const ops: JsonPatchOperation[] = [];
+  diffInto(ops, "", jsonValue(original), jsonValue(modified));
+  return ops;
+}
+
+/** A JSON copy (via JSON.stringify's rules), refusing what JSON cannot carry. */
+function jsonValue(v: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v, (_k, x) => {
+      if (typeof x === "number" && !Number.isFinite(x)) throw new TypeError(`${x} is not JSON`);
+      if (typeof x === "function" || typeof x === "symbol") {
+        throw new TypeError(`a ${typeof x} is not JSON`);
+      }
+      return x;
+    });
+  } catch (e) {
+    throw new AdmissionError(
+      `jsonPatchDiff: the value cannot be sent as JSON: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
+function diffInto(ops: JsonPatchOperation[], path: string, a: unknown, b: unknown): void {
+  if (isRecord(a) && isRecord(b)) {
+    for (const k of Object.keys(a)) {
+      if (!Object.hasOwn(b, k)) ops.push({ op: "remove", path: path + jsonPointer(k) });
+    }
+    for (const [k, v] of Object.entries(b)) {
+      if (!Object.hasOwn(a, k)) ops.push({ op: "add", path: path + jsonPointer(k), value: v });
+      else diffInto(ops, path + jsonPointer(k), a[k], v);
+    }
+    return;
+  }
+  if (sameJson(a, b)) return;
+  if (b === undefined) ops.push({ op: "remove", path });
+  else if (a === undefined) ops.push({ op: "add", path, value: b });
+  else ops.push({ op: "replace", path, value: b });
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  }
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length &&
+      ka.every((k) => Object.hasOwn(b, k) && sameJson(a[k], b[k]));
+  }
+  return false;
+}
+
+/**
+ * Allows the request with the changes from `original` (the request's object) to `modified`
+ * (your changed copy), sent as the JSONPatch {@link jsonPatchDiff} computes: as
+ * controller-runtime's `PatchResponseFromRaw`. No change is a plain {@link allow}. Mutating
+ * webhooks only (see {@link patch}).
+ *
+ * @example
+ * ```ts
+ * import { patchFrom } from "@kubeno/kube";
+ * const obj = { metadata: { name: "a" } };
+ * const v = patchFrom(obj, { ...obj, metadata: { ...obj.metadata, labels: { team: "none" } } });
+ * console.log(atob(v.patch!)); // [{"op":"add","path":"/metadata/labels","value":{"team":"none"}}]
+ * ```
+ */
+export function patchFrom(
+  original: unknown,
+  modified: unknown,
+  opts: VerdictOptions = {},
+): AdmissionVerdict {
+  if (!isRecord(original) || !isRecord(modified)) {
+    throw new AdmissionError("patchFrom(original, modified): both must be objects");
+  }
+  return patch(jsonPatchDiff(original, modified), opts);
+}
+
+/**
  * A JSON pointer (RFC 6901) from path segments, escaping `~` and `/` (as in the label key
  * `app.kubernetes.io/name`).
  *

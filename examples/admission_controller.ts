@@ -27,9 +27,8 @@ import {
   Api,
   Client,
   deny,
-  jsonPointer,
   mutatingWebhookConfiguration,
-  patch,
+  patchFrom,
   serveTls,
   shutdownSignal,
   validatingWebhookConfiguration,
@@ -58,9 +57,11 @@ const handler = admissionHandler(ConfigMap, (req) => {
   }
   if (labels.team === undefined) {
     console.log(`${what}: patched`);
-    return obj?.metadata.labels
-      ? patch([{ op: "add", path: jsonPointer("metadata", "labels", "team"), value: "none" }])
-      : patch([{ op: "add", path: "/metadata/labels", value: { team: "none" } }]);
+    // The JSONPatch from the object to a changed copy (adds metadata.labels if there is none).
+    return patchFrom(obj, {
+      ...obj,
+      metadata: { ...obj?.metadata, labels: { ...labels, team: "none" } },
+    });
   }
   console.log(`${what}: allowed`);
   return allow();

@@ -24,6 +24,7 @@ import {
   type KubeObject,
   mutatingWebhookConfiguration,
   patch,
+  patchFrom,
   resourceType,
   serveTls,
   validatingWebhookConfiguration,
@@ -111,6 +112,17 @@ if (requireCluster()) {
       calls.schema++;
       return allow({ warnings: [`data keys: ${Object.keys(req.object?.data ?? {}).join(",")}`] });
     }, { schema: z.looseObject({ data: z.record(z.string(), z.string().max(8)).optional() }) });
+    // patchFrom: the JSONPatch from the object to a changed copy (a key with "/", a removal).
+    const diff = admissionHandler(ConfigMap, (req) => {
+      const obj = req.object!;
+      const labels: Record<string, string> = { ...obj.metadata.labels, "example.com/team": "blue" };
+      delete labels[`${L}/diff-remove`];
+      return patchFrom(obj, {
+        ...obj,
+        metadata: { ...obj.metadata, labels },
+        data: { ...obj.data, x: "changed", added: "yes" },
+      });
+    });
     // A function that throws: a denial with code 500 and a generic message; the error to onError.
     const thrown: unknown[] = [];
     const throwing = admissionHandler(() => {
@@ -129,6 +141,7 @@ if (requireCluster()) {
       if (path === "/slow") return slow(req);
       if (path === "/schema") return checked(req);
       if (path === "/throw") return throwing(req);
+      if (path === "/diff") return diff(req);
       return new Response("not found", { status: 404 });
     }, { certFile, keyFile, hostname: "127.0.0.1", port: 0, reloadIntervalMs: 3_600_000 });
     const base = `https://127.0.0.1:${server.addr.port}`;
@@ -215,6 +228,12 @@ if (requireCluster()) {
           url: `${base}/mutate`,
           objectSelector: without("down-fail", "down-ignore", "slow", "slow-ignore"),
         },
+        {
+          ...common,
+          name: "diff.kubeno.test",
+          url: `${base}/diff`,
+          objectSelector: only("diff"),
+        },
       ]);
       const vwcs = Api.all(client, ValidatingWebhookConfiguration);
       const mwcs = Api.all(client, MutatingWebhookConfiguration);
@@ -249,6 +268,19 @@ if (requireCluster()) {
         await cms.create({ metadata: { name: "mutated", labels: { keep: "me" } } });
         const stored = await cms.get("mutated");
         assert.deepEqual(stored.metadata.labels, { keep: "me", [`${L}/mutated`]: "yes" });
+
+        // patchFrom's JSONPatch, applied by the apiserver: added, replaced and removed.
+        await cms.create({
+          metadata: { name: "diffed", labels: { [`${L}/diff`]: "1", [`${L}/diff-remove`]: "1" } },
+          data: { x: "original", keep: "me" },
+        });
+        const diffed = await cms.get("diffed");
+        assert.deepEqual(diffed.metadata.labels, {
+          [`${L}/diff`]: "1",
+          [`${L}/mutated`]: "yes",
+          "example.com/team": "blue",
+        });
+        assert.deepEqual(diffed.data, { x: "changed", keep: "me", added: "yes" });
 
         // Warnings: returned to the client as Warning headers.
         const res = await client.requestRaw(createRequest(

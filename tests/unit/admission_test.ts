@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
+import fc from "fast-check";
 import {
   ADMISSION_MAX_BODY_BYTES,
   AdmissionError,
@@ -10,12 +11,15 @@ import {
   allow,
   customResource,
   deny,
+  jsonPatchDiff,
+  type JsonPatchOperation,
   jsonPointer,
   KubeError,
   type KubeObject,
   mutatingWebhookConfiguration,
   parseAdmissionReview,
   patch,
+  patchFrom,
   serveTls,
   validateWith,
   validatingWebhookConfiguration,
@@ -687,4 +691,90 @@ Deno.test({
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** RFC 6902 add/remove/replace on object members and the root: what jsonPatchDiff emits. */
+function applyPatch(doc: unknown, ops: JsonPatchOperation[]): unknown {
+  let root = structuredClone(doc);
+  for (const o of ops) {
+    assert.ok(o.op === "add" || o.op === "remove" || o.op === "replace", o.op);
+    if (o.path === "") {
+      assert.notEqual(o.op, "remove");
+      root = structuredClone((o as { value: unknown }).value);
+      continue;
+    }
+    const keys = o.path.slice(1).split("/").map((k) =>
+      k.replaceAll("~1", "/").replaceAll("~0", "~")
+    );
+    let parent = root as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) parent = parent[k] as Record<string, unknown>;
+    const last = keys[keys.length - 1];
+    assert.ok(typeof parent === "object" && parent !== null && !Array.isArray(parent), o.path);
+    const has = Object.hasOwn(parent, last);
+    if (o.op === "remove") {
+      assert.ok(has, `remove ${o.path}: not there`);
+      delete parent[last];
+    } else {
+      // add may replace a member (RFC 6902 4.1); replace needs it to exist.
+      if (o.op === "replace") assert.ok(has, `replace ${o.path}: not there`);
+      Object.defineProperty(parent, last, {
+        value: structuredClone((o as { value: unknown }).value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return root;
+}
+
+Deno.test("jsonPatchDiff: applying the operations to the original gives the modified value", () => {
+  const json = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.parse(JSON.stringify(v)));
+  const obj = fc.dictionary(fc.constantFrom("a", "b", "a/b", "~c", "toString", "__proto__"), json, {
+    maxKeys: 5,
+  }).map((v) => JSON.parse(JSON.stringify(v)));
+  // Pairs that share structure (one derived from the other) and unrelated ones.
+  const nested = fc.record({ metadata: obj, spec: obj, data: fc.oneof(obj, json) });
+  fc.assert(
+    fc.property(fc.oneof(fc.tuple(nested, nested), fc.tuple(json, json)), ([x, y]) => {
+      const [a, b] = [x, y].map((v) => JSON.parse(JSON.stringify(v))); // plain JSON objects
+      const ops = jsonPatchDiff(a, b);
+      assert.deepEqual(applyPatch(a, ops), b);
+      assert.deepEqual(jsonPatchDiff(a, a), []);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("jsonPatchDiff and patchFrom: escaped keys, prototype names, undefined, what JSON cannot carry", () => {
+  assert.deepEqual(
+    jsonPatchDiff(
+      { metadata: { labels: { "app.kubernetes.io/name": "x", toString: "1" } }, list: [1, 2] },
+      { metadata: { labels: { "app.kubernetes.io/name": "y" }, gone: undefined }, list: [2, 1] },
+    ),
+    [
+      { op: "remove", path: "/metadata/labels/toString" },
+      { op: "replace", path: "/metadata/labels/app.kubernetes.io~1name", value: "y" },
+      { op: "replace", path: "/list", value: [2, 1] },
+    ],
+  );
+  assert.deepEqual(jsonPatchDiff({ a: {} }, { a: { toString: "x" } }), [
+    { op: "add", path: "/a/toString", value: "x" },
+  ]);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  for (const bad of [cyclic, { n: NaN }, { f: () => 1 }, { b: 1n }]) {
+    assert.throws(() => jsonPatchDiff({}, bad), AdmissionError);
+  }
+  const cm = { metadata: { name: "a" } };
+  assert.deepEqual(patchFrom(cm, structuredClone(cm)), { allowed: true });
+  const v = patchFrom(cm, { metadata: { name: "a", labels: { team: "none" } } }, {
+    warnings: ["labelled"],
+  });
+  assert.equal(v.patchType, "JSONPatch");
+  assert.deepEqual(v.warnings, ["labelled"]);
+  assert.deepEqual(JSON.parse(atob(v.patch!)), [
+    { op: "add", path: "/metadata/labels", value: { team: "none" } },
+  ]);
+  assert.throws(() => patchFrom(null, {}), /both must be objects/);
 });
