@@ -7,24 +7,11 @@
  */
 
 import { log } from "../core/log.ts";
-import {
-  ApiError,
-  isForbidden,
-  isGone,
-  isNotFound,
-  isUnauthorized,
-  KubeError,
-  type Status,
-  WatchDecodeError,
-} from "../core/error.ts";
+import { isForbidden, isGone, isNotFound, isUnauthorized, KubeError } from "../core/error.ts";
 import type { ListParams, WatchParams } from "../core/params.ts";
 import { listRequest, type ResourceScope, watchRequest } from "../core/request.ts";
 import type { KubeObject, ObjectList, ResourceType } from "../core/resource.ts";
-import {
-  decodeWatchBatches,
-  INITIAL_EVENTS_END_ANNOTATION,
-  type WatchEvent,
-} from "../core/watch.ts";
+import { decodeWatchBatches, type WatchEvent } from "../core/watch.ts";
 import {
   PARTIAL_OBJECT_METADATA_ACCEPT,
   PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
@@ -34,6 +21,15 @@ import type { Client } from "../client/client.ts";
 import { PermissionError } from "../client/permissions.ts";
 import type { RetryNotice } from "../client/retry.ts";
 import { errorText, sleep } from "../core/_util.ts";
+import {
+  type Recovery,
+  type Step,
+  step,
+  type StepContext,
+  type WatcherInput,
+  type WatcherOutput,
+  type WatcherState,
+} from "./_watcher_state.ts";
 import { type Backoff, defaultBackoff } from "./backoff.ts";
 
 /**
@@ -248,8 +244,6 @@ export class WatcherError extends KubeError {
   }
 }
 
-const INIT: WatcherEvent<never> = Object.freeze({ type: "Init" });
-const INIT_DONE: WatcherEvent<never> = Object.freeze({ type: "InitDone" });
 const DEFAULT_TIMEOUT_SECONDS = 290;
 /** A watch closed sooner than this after it opened counts as a quick close. */
 const QUICK_CLOSE_MS = 1_000;
@@ -258,25 +252,10 @@ const QUICK_CLOSES_BEFORE_BACKOFF = 3;
 /** A watch that outlives its server-side timeout by this much is considered stalled. */
 const STALL_GRACE_MS = 30_000;
 
-/** Whether a watch ERROR event says the resource version is too old. */
-function isGoneStatus(s: Status): boolean {
-  return s.code === 410 || s.reason === "Expired" || s.reason === "Gone" ||
-    /too old resource version/i.test(s.message ?? "");
-}
-
 /** What the watched collection is called in messages. */
 function describe(api: WatchableApi<unknown>): string {
   const what = api.resource?.plural ?? "objects";
   return api.namespace ? `${what} in namespace ${api.namespace}` : what;
-}
-
-/** `value` as JSON (the error that shows it shortens it), or as text if it is not JSON. */
-function jsonText(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 /** A hint for the failures a person must fix. */
@@ -299,12 +278,6 @@ function defaultOnError(err: WatcherError): void {
   const level = isForbidden(c) || isNotFound(c) || isUnauthorized(c) ? "error" : "warn";
   log({ level, source: "watcher", message: err.message, fields: { phase: err.phase } });
 }
-
-/** Why a watch connection ended. */
-type WatchEnd =
-  | { kind: "closed" } // the server ended it (timeout): resume
-  | { kind: "gone"; cause: unknown } // the resource version is too old: relist
-  | { kind: "failed"; cause: unknown }; // an error: back off, resume (or relist if no snapshot)
 
 /**
  * A continual stream of the objects of `api`: a list (`Init`, `InitApply`..., `InitDone`),
@@ -358,275 +331,266 @@ async function* runWatcher<K extends KubeObject>(
   const ctl = new AbortController();
   const onAbort = () => ctl.abort(outer?.reason);
   outer?.addEventListener("abort", onAbort, { once: true });
-  const signal = ctl.signal;
-
-  const backoff = typeof config.backoff === "function"
-    ? config.backoff()
-    : config.backoff ?? defaultBackoff();
-  const onError = config.onError ?? defaultOnError;
-  const strategy = config.initialListStrategy ?? "list";
-  const semantic = config.listSemantic ?? "any";
-  const timeoutSeconds = config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  const bookmarks = config.bookmarks ?? true;
-  const pageSize = config.pageSize ?? 500;
-  const what = describe(api);
-
-  let backedOff = false; // an error happened since the last reset of the backoff
-  let goneStreak = 0; // consecutive 410s without progress
-  let quickCloses = 0; // consecutive watches the server closed right after opening them
-
-  const report = (err: WatcherError) => {
-    try {
-      onError(err);
-    } catch (e) {
-      // A throwing callback must not end the stream it is there to keep alive.
-      log({ level: "error", source: "watcher", message: "watcher: onError threw:", error: e });
-    }
-  };
-  /** Reports an error and waits; false if the signal aborted in the meantime. */
-  const recover = async (
-    phase: "list" | "watch",
-    cause: unknown,
-    relist: boolean,
-    gone = false,
-  ): Promise<boolean> => {
-    // Deno denies it again on every retry: end the stream with the error, which names the flag.
-    if (cause instanceof PermissionError) throw cause;
-    // The first 410 in a row relists at once (it is routine); repeated ones back off.
-    const wait = gone && goneStreak++ === 0 ? 0 : backoff.next();
-    if (wait > 0) backedOff = true;
-    const action = relist ? "relisting" : "retrying";
-    const message = `watcher of ${what}: ${phase} failed: ${errorText(cause)}.${hint(api, cause)} ${
-      action[0].toUpperCase()
-    }${action.slice(1)} in ${wait} ms.`;
-    report(new WatcherError(message, { phase, relist, retryInMs: wait, cause }));
-    if (wait > 0) {
-      try {
-        await sleep(wait, signal);
-      } catch {
-        return false;
-      }
-    }
-    return !signal.aborted;
-  };
-  // A list alone is no proof of health: a watch that answers 410 after every list must back off
-  // more each time, so only events on a watch clear the 410 streak and reset the backoff (as
-  // client-go's reflector and kube-rs do; the default backoff also resets after a quiet period).
-  const progressed = () => {
-    goneStreak = 0;
-    if (backedOff) {
-      backoff.reset();
-      backedOff = false;
-    }
-  };
-  /** Call options that report the client's own retries (a 429 storm can last minutes). */
-  const callOptions = (phase: "list" | "watch"): WatchableCallOptions => ({
-    signal,
-    onRetry: (r) =>
-      report(
-        new WatcherError(
-          `watcher of ${what}: ${phase} failed: ${errorText(r.error)}.${hint(api, r.error)} ` +
-            `The client retries in ${r.delayMs} ms (retry ${r.attempt} of ${r.maxRetries}).`,
-          { phase, relist: false, retryInMs: r.delayMs, cause: r.error, clientRetry: true },
-        ),
-      ),
-  });
-  /** Whether `obj` can go to a store; if not, reports it as a decode error. */
-  const usable = (phase: "list" | "watch", obj: unknown, type: string): boolean => {
-    const name = (obj as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-    if (typeof name === "string" && name !== "") return true;
-    const cause = new WatchDecodeError(
-      `${phase === "list" ? "a list item" : `a ${type} event's object`} without metadata.name`,
-      jsonText(phase === "list" ? obj : { type, object: obj }),
-    );
-    report(
-      new WatcherError(
-        `watcher of ${what}: ${phase}: ${cause.message}. Skipped it; is something between ` +
-          "this program and the API server rewriting responses?",
-        { phase, relist: false, retryInMs: 0, cause },
-      ),
-    );
-    return false;
-  };
-
-  // The resume point; `listed` says whether the consumer holds a complete snapshot at it.
-  let resourceVersion: string | undefined;
-  let listed = false;
-
+  const run = new WatcherRun(api, config, ctl.signal);
+  // The next page, fetched while the current one is handed out. Its failure is met when it is
+  // awaited; the catch only keeps it from being "unhandled" if the consumer stops first.
+  let nextPage: Promise<ObjectList<K>> | undefined;
   try {
-    while (!signal.aborted) {
-      if (!listed && strategy === "list") {
-        yield INIT;
-        let rv: string | undefined;
+    while (!ctl.signal.aborted) {
+      const state = run.state;
+      let s: Step<K>;
+      if (state.kind === "Empty") {
+        s = run.step({ kind: "Start" });
+      } else if (state.kind === "InitPage") {
         try {
-          const pageParams = (cont: string | undefined): ListParams => {
-            const lp: ListParams = {
-              labelSelector: config.labelSelector,
-              fieldSelector: config.fieldSelector,
-              limit: pageSize,
-              continue: cont,
-            };
-            if (!cont && semantic === "any") {
-              lp.resourceVersion = "0";
-              lp.resourceVersionMatch = "NotOlderThan";
-            }
-            return lp;
-          };
-          const listOptions = callOptions("list");
-          let pending = api.list(pageParams(undefined), listOptions);
-          let cont: string | undefined;
-          do {
-            const page = await pending;
-            cont = page.metadata?.continue || undefined;
-            rv = page.metadata?.resourceVersion;
-            if (cont) {
-              // The next page is fetched while this one is handed out. Its failure is met by
-              // the await above on the next turn; this catch only keeps it from being
-              // "unhandled" if the consumer stops first.
-              pending = api.list(pageParams(cont), listOptions);
-              pending.catch(() => {});
-            }
-            const items = page.items ?? [];
-            for (let i = 0; i < items.length; i++) {
-              if (usable("list", items[i], "")) yield { type: "InitApply", object: items[i] };
-            }
-          } while (cont);
+          const page = await (nextPage ?? run.list(state.continue));
+          s = run.step({
+            kind: "Page",
+            items: page.items ?? [],
+            continue: page.metadata?.continue || undefined,
+            resourceVersion: page.metadata?.resourceVersion,
+          });
         } catch (err) {
-          if (signal.aborted) return;
-          // An expired continue token: the list must start over, at a new version.
-          if (!await recover("list", err, true, isGone(err))) return;
-          continue;
+          if (ctl.signal.aborted) return;
+          s = run.step({ kind: "ListFailed", cause: err, gone: isGone(err) });
         }
-        yield INIT_DONE;
-        resourceVersion = rv;
-        listed = true;
-      } else if (!listed) {
-        yield INIT;
+        nextPage = run.state.kind === "InitPage" ? run.list(run.state.continue) : undefined;
+        nextPage?.catch(() => {});
+      } else {
+        const ended = yield* run.watchOnce(state);
+        if (ended === undefined) return;
+        s = run.step({ kind: "Ended", ...ended.end });
+        if (!s.recover && !await run.checkQuickClose(ended.opened)) return;
       }
-
-      // Watch: from the resume point, or (streaming list) with the initial events first.
-      const initial = !listed;
-      const wp: WatchParams = {
-        labelSelector: config.labelSelector,
-        fieldSelector: config.fieldSelector,
-        timeoutSeconds,
-        allowWatchBookmarks: initial || bookmarks,
-      };
-      if (initial) {
-        wp.sendInitialEvents = true;
-        wp.resourceVersionMatch = "NotOlderThan";
-      }
-      const from = initial ? (semantic === "any" ? "0" : undefined) : resourceVersion;
-      const watchCtl = new AbortController();
-      const stalled = setTimeout(
-        () => watchCtl.abort(new KubeError(`no end of the watch ${timeoutSeconds} s + 30 s in`)),
-        timeoutSeconds * 1000 + STALL_GRACE_MS,
-      );
-      let end: WatchEnd = { kind: "closed" };
-      const opened = Date.now();
-      let inInitial = initial;
-      let it: AsyncIterator<readonly WatchEvent<K>[]> | undefined;
-      // Linked by a listener, not AbortSignal.any: a signal from `any` is only weakly held by
-      // its sources, and once collected, an abort would no longer reach the connection.
-      const onStop = () => watchCtl.abort(signal.reason);
-      signal.addEventListener("abort", onStop, { once: true });
-      // An abort while the consumer held InitDone has fired already: the listener never will.
-      if (signal.aborted) onStop();
-      try {
-        it = openWatch(api, wp, from, { ...callOptions("watch"), signal: watchCtl.signal });
-        for (;;) {
-          const r = await it.next();
-          if (r.done) break;
-          const batch = r.value;
-          for (let i = 0; i < batch.length; i++) {
-            const ev = batch[i];
-            switch (ev.type) {
-              case "ADDED":
-              case "MODIFIED": {
-                if (!usable("watch", ev.object, ev.type)) continue;
-                const rv = ev.object.metadata?.resourceVersion;
-                if (rv) resourceVersion = rv;
-                yield { type: inInitial ? "InitApply" : "Apply", object: ev.object };
-                break;
-              }
-              case "DELETED": {
-                if (!usable("watch", ev.object, ev.type)) continue;
-                const rv = ev.object.metadata?.resourceVersion;
-                if (rv) resourceVersion = rv;
-                // A streaming list sends only the current objects; a delete there has no place.
-                if (!inInitial) yield { type: "Delete", object: ev.object };
-                break;
-              }
-              case "BOOKMARK": {
-                const rv = ev.object.metadata?.resourceVersion;
-                if (rv) resourceVersion = rv;
-                if (
-                  inInitial &&
-                  ev.object.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] === "true"
-                ) {
-                  inInitial = false;
-                  listed = true;
-                  yield INIT_DONE;
-                }
-                break;
-              }
-              case "ERROR": {
-                const status = ev.object;
-                const err = new ApiError(status, { method: "GET", path: `(watch of ${what})` });
-                end = isGoneStatus(status)
-                  ? { kind: "gone", cause: err }
-                  : { kind: "failed", cause: err };
-                break;
-              }
-            }
-            if (end.kind !== "closed") break;
-            if (!inInitial) progressed();
-          }
-          if (end.kind !== "closed") break;
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        end = isGone(err) ? { kind: "gone", cause: err } : { kind: "failed", cause: err };
-      } finally {
-        signal.removeEventListener("abort", onStop);
-        clearTimeout(stalled);
-        // Closes the connection when we stop early (a consumer's `break`, an ERROR event).
-        it?.return?.().catch(() => {});
-      }
-      if (signal.aborted) return;
-      if (inInitial) {
-        // The streaming list did not finish: the consumer has no snapshot; start over.
-        listed = false;
-        if (end.kind === "closed") {
-          end = {
-            kind: "failed",
-            cause: new KubeError("the watch ended before the initial events were complete"),
-          };
-        }
-      }
-      if (end.kind === "closed") {
-        // A server (or proxy) that ends every watch at once would make this a busy loop.
-        if (Date.now() - opened >= QUICK_CLOSE_MS) quickCloses = 0;
-        else if (++quickCloses >= QUICK_CLOSES_BEFORE_BACKOFF) {
-          const cause = new KubeError(
-            `the server closed ${quickCloses} watches in a row within ${QUICK_CLOSE_MS} ms of ` +
-              "opening them (a proxy cutting long requests?)",
-          );
-          if (!await recover("watch", cause, false)) return;
-        }
-      }
-      if (end.kind === "gone") {
-        listed = false;
-        if (!await recover("watch", end.cause, true, true)) return;
-      } else if (end.kind === "failed") {
-        if (!await recover("watch", end.cause, !listed)) return;
-      }
+      yield* run.emit(s.out);
+      if (s.recover && !await run.recover(s.recover)) return;
     }
   } finally {
     outer?.removeEventListener("abort", onAbort);
     ctl.abort();
   }
 }
+
+/**
+ * One iteration of a watcher: its state (stepped by {@link step}), the calls it makes and how
+ * it reports and waits after failures. The loop in runWatcher drives it.
+ */
+class WatcherRun<K extends KubeObject> {
+  state: WatcherState = { kind: "Empty" };
+  readonly #api: WatchableApi<K>;
+  readonly #config: WatcherConfig;
+  readonly #signal: AbortSignal;
+  readonly #backoff: Backoff;
+  readonly #onError: (err: WatcherError) => void;
+  readonly #ctx: StepContext;
+  readonly #timeoutSeconds: number;
+  #backedOff = false; // an error happened since the last reset of the backoff
+  #goneStreak = 0; // consecutive 410s without progress
+  #quickCloses = 0; // consecutive watches the server closed right after opening them
+
+  constructor(api: WatchableApi<K>, config: WatcherConfig, signal: AbortSignal) {
+    this.#api = api;
+    this.#config = config;
+    this.#signal = signal;
+    this.#backoff = typeof config.backoff === "function"
+      ? config.backoff()
+      : config.backoff ?? defaultBackoff();
+    this.#onError = config.onError ?? defaultOnError;
+    this.#ctx = { strategy: config.initialListStrategy ?? "list", what: describe(api) };
+    this.#timeoutSeconds = config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  }
+
+  /** Steps the state machine with `input`. */
+  step(input: WatcherInput<K>): Step<K> {
+    const s = step(this.state, input, this.#ctx);
+    this.state = s.state;
+    return s;
+  }
+
+  /** One page of the list. */
+  list(cont: string | undefined): Promise<ObjectList<K>> {
+    const c = this.#config;
+    const lp: ListParams = {
+      labelSelector: c.labelSelector,
+      fieldSelector: c.fieldSelector,
+      limit: c.pageSize ?? 500,
+      continue: cont,
+    };
+    if (!cont && (c.listSemantic ?? "any") === "any") {
+      lp.resourceVersion = "0";
+      lp.resourceVersionMatch = "NotOlderThan";
+    }
+    return this.#api.list(lp, this.#callOptions("list"));
+  }
+
+  /** Hands out a step's events and reports what it skipped. */
+  *emit(out: readonly WatcherOutput<K>[]): Generator<WatcherEvent<K>> {
+    for (const o of out) {
+      if (o.kind === "Emit") {
+        yield o.event;
+        continue;
+      }
+      this.#report(
+        new WatcherError(
+          `watcher of ${this.#ctx.what}: ${o.phase}: ${o.cause.message}. Skipped it; is ` +
+            "something between this program and the API server rewriting responses?",
+          { phase: o.phase, relist: false, retryInMs: 0, cause: o.cause },
+        ),
+      );
+    }
+  }
+
+  /** Reports a failure and waits; false if the signal aborted in the meantime. */
+  async recover({ phase, cause, relist, gone }: Recovery): Promise<boolean> {
+    // Deno denies it again on every retry: end the stream with the error, which names the flag.
+    if (cause instanceof PermissionError) throw cause;
+    // The first 410 in a row relists at once (it is routine); repeated ones back off.
+    const wait = gone && this.#goneStreak++ === 0 ? 0 : this.#backoff.next();
+    if (wait > 0) this.#backedOff = true;
+    const action = relist ? "Relisting" : "Retrying";
+    const what = this.#ctx.what;
+    const message = `watcher of ${what}: ${phase} failed: ${errorText(cause)}.` +
+      `${hint(this.#api, cause)} ${action} in ${wait} ms.`;
+    this.#report(new WatcherError(message, { phase, relist, retryInMs: wait, cause }));
+    if (wait > 0) {
+      try {
+        await sleep(wait, this.#signal);
+      } catch {
+        return false;
+      }
+    }
+    return !this.#signal.aborted;
+  }
+
+  /**
+   * After a watch the server closed: a server (or proxy) that ends every watch at once would
+   * make a busy loop, so a few quick closes in a row back off. False if the signal aborted.
+   */
+  async checkQuickClose(opened: number): Promise<boolean> {
+    if (Date.now() - opened >= QUICK_CLOSE_MS) {
+      this.#quickCloses = 0;
+      return true;
+    }
+    if (++this.#quickCloses < QUICK_CLOSES_BEFORE_BACKOFF) return true;
+    const cause = new KubeError(
+      `the server closed ${this.#quickCloses} watches in a row within ${QUICK_CLOSE_MS} ms of ` +
+        "opening them (a proxy cutting long requests?)",
+    );
+    return await this.recover({ phase: "watch", cause, relist: false, gone: false });
+  }
+
+  /**
+   * One watch connection from `from` (a resume, or a streaming list), its events stepped
+   * through; how it ended, or undefined if the signal aborted.
+   */
+  async *watchOnce(
+    from: WatcherState & { kind: "InitialWatch" | "Watching" },
+  ): AsyncGenerator<WatcherEvent<K>, { end: Ended; opened: number } | undefined> {
+    const signal = this.#signal;
+    const timeoutSeconds = this.#timeoutSeconds;
+    const watchCtl = new AbortController();
+    const stalled = setTimeout(
+      () => watchCtl.abort(new KubeError(`no end of the watch ${timeoutSeconds} s + 30 s in`)),
+      timeoutSeconds * 1000 + STALL_GRACE_MS,
+    );
+    let end: Ended = {};
+    const opened = Date.now();
+    let it: AsyncIterator<readonly WatchEvent<K>[]> | undefined;
+    // Linked by a listener, not AbortSignal.any: a signal from `any` is only weakly held by
+    // its sources, and once collected, an abort would no longer reach the connection.
+    const onStop = () => watchCtl.abort(signal.reason);
+    signal.addEventListener("abort", onStop, { once: true });
+    // An abort while the consumer held InitDone has fired already: the listener never will.
+    if (signal.aborted) onStop();
+    try {
+      const [wp, rv] = this.#watchParams(from);
+      it = openWatch(this.#api, wp, rv, { ...this.#callOptions("watch"), signal: watchCtl.signal });
+      reading: for (;;) {
+        const r = await it.next();
+        if (r.done) break;
+        for (const event of r.value) {
+          const s = this.step({ kind: "Event", event });
+          if (s.end) {
+            end = s.end;
+            break reading;
+          }
+          yield* this.emit(s.out);
+          if (s.progress) this.#progressed();
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      end = { cause: err, gone: isGone(err) };
+    } finally {
+      signal.removeEventListener("abort", onStop);
+      clearTimeout(stalled);
+      // Closes the connection when we stop early (a consumer's `break`, an ERROR event).
+      it?.return?.().catch(() => {});
+    }
+    return signal.aborted ? undefined : { end, opened };
+  }
+
+  /** The parameters of a watch from `from`, and the resourceVersion to start at. */
+  #watchParams(from: WatcherState): [WatchParams, string | undefined] {
+    const c = this.#config;
+    const initial = from.kind === "InitialWatch";
+    const wp: WatchParams = {
+      labelSelector: c.labelSelector,
+      fieldSelector: c.fieldSelector,
+      timeoutSeconds: this.#timeoutSeconds,
+      allowWatchBookmarks: initial || (c.bookmarks ?? true),
+    };
+    if (!initial) {
+      return [wp, from.kind === "Watching" ? from.resourceVersion : undefined];
+    }
+    wp.sendInitialEvents = true;
+    wp.resourceVersionMatch = "NotOlderThan";
+    return [wp, (c.listSemantic ?? "any") === "any" ? "0" : undefined];
+  }
+
+  /**
+   * An event made progress on the watch. A list alone is no proof of health: a watch that
+   * answers 410 after every list must back off more each time, so only events on a watch clear
+   * the 410 streak and reset the backoff (as client-go's reflector and kube-rs do; the default
+   * backoff also resets after a quiet period).
+   */
+  #progressed(): void {
+    this.#goneStreak = 0;
+    if (this.#backedOff) {
+      this.#backoff.reset();
+      this.#backedOff = false;
+    }
+  }
+
+  #report(err: WatcherError): void {
+    try {
+      this.#onError(err);
+    } catch (e) {
+      // A throwing callback must not end the stream it is there to keep alive.
+      log({ level: "error", source: "watcher", message: "watcher: onError threw:", error: e });
+    }
+  }
+
+  /** Call options that report the client's own retries (a 429 storm can last minutes). */
+  #callOptions(phase: "list" | "watch"): WatchableCallOptions {
+    const what = this.#ctx.what;
+    return {
+      signal: this.#signal,
+      onRetry: (r) =>
+        this.#report(
+          new WatcherError(
+            `watcher of ${what}: ${phase} failed: ${errorText(r.error)}.` +
+              `${hint(this.#api, r.error)} ` +
+              `The client retries in ${r.delayMs} ms (retry ${r.attempt} of ${r.maxRetries}).`,
+            { phase, relist: false, retryInMs: r.delayMs, cause: r.error, clientRetry: true },
+          ),
+        ),
+    };
+  }
+}
+
+/** How a watch connection ended: by the server (no cause), or with an error. */
+type Ended = { cause?: unknown; gone?: boolean };
 
 /** One watch connection as batches of events: `api.watchBatches` if it has one. */
 function openWatch<K>(
