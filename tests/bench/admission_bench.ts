@@ -17,6 +17,7 @@ import {
   deny,
   jsonPointer,
   patch,
+  patchFrom,
   validateWith,
 } from "../../mod.ts";
 import { ConfigMap } from "../../core/k8s/core/v1.ts";
@@ -101,6 +102,11 @@ const policy = admissionHandler(ConfigMap, (req) => {
   return allow();
 });
 const allowAll = admissionHandler(() => allow());
+const diffing = admissionHandler(ConfigMap, (req) => {
+  const obj = req.object!;
+  const labels = { ...obj.metadata.labels, team: "none" };
+  return patchFrom(obj, { ...obj, metadata: { ...obj.metadata, labels } });
+});
 const schemaBound = admissionHandler(() => allow(), { schema: Foo });
 const crdChecks = admissionHandler(Foo, validateWith(Foo));
 
@@ -134,6 +140,9 @@ Deno.bench("policy: deny", { group: "small" }, async () => {
 });
 Deno.bench("policy: patch (base64 JSONPatch)", { group: "small" }, async () => {
   await run(policy, unlabelled);
+});
+Deno.bench("patchFrom (diff of the object and a changed copy)", { group: "small" }, async () => {
+  await run(diffing, unlabelled);
 });
 Deno.bench("schema-bound: customResource safeParse (Zod + structural + CEL)", {
   group: "small",
