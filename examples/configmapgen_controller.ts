@@ -264,11 +264,15 @@ export function errorPolicy(
   ctx: Context,
   info: ReconcileInfo<ConfigMapGenerator>,
 ): Action {
+  const why = error instanceof Error ? error.message : String(error);
+  if (info.signal.aborted) {
+    // Shutdown (or a lost lease) cut it off: nothing is retried; the next leader reconciles.
+    ctx.log(`${info.key}: reconcile cut off by the shutdown: ${why}`);
+    return Action.awaitChange();
+  }
   const delay = backoffDelay(info.attempt, 500, 60_000);
   ctx.log(
-    `${info.key}: reconcile failed (attempt ${info.attempt}, retry in ${delay} ms): ${
-      error instanceof Error ? error.message : String(error)
-    }`,
+    `${info.key}: reconcile failed (attempt ${info.attempt}, retry in ${delay} ms): ${why}`,
   );
   void cmg;
   return Action.requeue(delay);

@@ -68,8 +68,8 @@ export interface ReconcileInfo<K extends KubeObject> {
 /**
  * The reconcile function: makes the world match `obj`, returns what to do next. `obj` is the
  * store's own object, typed {@link DeepReadonly}: copy it (`structuredClone`) to change it. Throwing is
- * fine: the error policy decides when to retry (except for a reconcile that fails after
- * `info.signal` aborted at shutdown: nothing is retried then). Returning anything but an {@link Action}
+ * fine: the error policy decides when to retry (a reconcile that fails after `info.signal`
+ * aborted at shutdown goes to the error policy too, but nothing is retried then). Returning anything but an {@link Action}
  * (a forgotten `return`) counts as a failure with an {@link ActionError}.
  *
  * @example
@@ -92,8 +92,10 @@ export type Reconcile<K extends KubeObject, C> = (
  * What to do after a failed reconcile (kube-rs' `error_policy`). `info.attempt` counts the
  * consecutive failures including this one, for backoff (see {@link backoffDelay}). If it
  * throws or returns anything but an {@link Action}, that is logged and the key is requeued
- * after `backoffDelay(info.attempt)`. It is not called for a reconcile that fails after its
- * `info.signal` aborted at shutdown (see {@link ReconcileResult.aborted}).
+ * after `backoffDelay(info.attempt)`. It is also called for a reconcile that fails after its
+ * `info.signal` aborted at shutdown (`info.signal.aborted` is then true), so that it can log
+ * work cut off half-way; its action is ignored then, since nothing is retried after shutdown
+ * (see {@link ReconcileResult.aborted}).
  *
  * @example
  * ```ts
@@ -134,8 +136,9 @@ export interface ReconcileResult {
   error?: unknown;
   /**
    * True when the reconcile failed after its `info.signal` aborted at shutdown: the error
-   * policy was not called (there is no retry to plan), the failure does not count as an
-   * attempt, and metrics do not record it. `action` is then `Action.awaitChange()`.
+   * policy was called (with `info.signal.aborted` true) but its action is ignored (there is no
+   * retry after shutdown), the failure does not count as an attempt, and metrics do not
+   * record it. `action` is then `Action.awaitChange()`.
    */
   aborted?: boolean;
   /** Wall time of the reconcile in milliseconds. */
@@ -916,7 +919,19 @@ export class Controller<K extends KubeObject> {
         result = { key, outcome: "success", action, durationMs: performance.now() - t0 };
       } catch (error) {
         if (signal.aborted) {
-          // Stopped at shutdown: not a failure to retry, so no error policy and no backoff.
+          // Stopped at shutdown: the policy hears of it (work may be cut off half-way), but
+          // there is no retry to plan, no attempt to count, no backoff.
+          try {
+            errorPolicy(obj, error, context, { ...info, attempt: info.attempt + 1 });
+          } catch (policyError) {
+            log({
+              level: "error",
+              source: "controller",
+              message: `${who}: the error policy failed for ${key} (aborted at shutdown):`,
+              error: policyError,
+              fields: { key },
+            });
+          }
           const action = Action.awaitChange();
           const durationMs = performance.now() - t0;
           results.push({ key, outcome: "error", action, error, aborted: true, durationMs });

@@ -753,7 +753,7 @@ Deno.test("Controller: a predicate on owns filters owned changes; deletes of own
   ]);
 });
 
-Deno.test("Controller: the error policy is not called for a reconcile that fails because shutdown aborted it", async () => {
+Deno.test("Controller: a reconcile that fails because shutdown aborted it goes to the error policy (signal aborted), nothing retried", async () => {
   const foos = new FakeApi<Foo>(Foo as never);
   for (const n of ["a", "b"]) foos.put(foo(n));
   const c = new Controller<Foo>(foos as never);
@@ -780,9 +780,14 @@ Deno.test("Controller: the error policy is not called for a reconcile that fails
           });
           return Action.awaitChange();
         },
-        (_o, _err, _ctx, info) => {
-          policyCalls.push(`${info.key} attempt ${info.attempt}`);
-          return Action.awaitChange();
+        (_o, err, _ctx, info) => {
+          policyCalls.push(
+            `${info.key} attempt ${info.attempt} aborted ${info.signal.aborted} ${
+              (err as Error).name
+            }`,
+          );
+          // For a: would retry at once, but that is ignored after shutdown.
+          return info.key === "ns/a" ? Action.requeue(0) : Action.awaitChange();
         },
         {},
         { signal: ac.signal, graceMs: 20 },
@@ -792,7 +797,10 @@ Deno.test("Controller: the error policy is not called for a reconcile that fails
   await until(() => blocked && results.length === 1);
   ac.abort(); // graceful: after 20 ms the running reconcile of a is aborted
   await done;
-  assert.deepEqual(policyCalls, ["ns/b attempt 1"]);
+  assert.deepEqual(policyCalls, [
+    "ns/b attempt 1 aborted false Error",
+    "ns/a attempt 1 aborted true AbortError",
+  ]);
   const a = results.find((r) => r.key === "ns/a")!;
   assert.equal(a.outcome, "error");
   assert.equal(a.aborted, true);
