@@ -330,8 +330,10 @@ export function admissionHandler<K extends KubeObject>(
  * 422 and every issue (`invalid Foo: spec.n: Too big ...; metadata.name: ...`) without calling
  * the function; the function gets the parsed, typed object (defaults filled). A custom
  * resource's `safeParse` is the CRD's own checks (schema and CEL), and `safeParseUpdate` runs
- * its transition rules on UPDATE. DELETE reaches the function unchecked; CONNECT is denied
- * with 400 (it carries options, not the object). A schema that throws is a failed function.
+ * its transition rules on UPDATE; a review for another kind than the custom resource's is
+ * denied with 400, as with a descriptor. DELETE reaches the function unchecked; CONNECT is
+ * denied with 400 (it carries options, not the object). A schema that throws is a failed
+ * function.
  *
  * @example
  * ```ts
@@ -370,7 +372,7 @@ export function admissionHandler<K extends KubeObject>(
   b?: AdmissionFn<K> | AdmissionHandlerOptions | SchemaAdmissionHandlerOptions<unknown>,
   c?: AdmissionHandlerOptions,
 ): (req: Request) => Promise<Response> {
-  const resource = typeof a === "function" ? undefined : a;
+  let resource: ResourceType | undefined = typeof a === "function" ? undefined : a;
   const fn = (typeof a === "function" ? a : b) as (r: unknown) => ReturnType<AdmissionFn>;
   const options = (typeof a === "function" ? b : c) as
     | Partial<SchemaAdmissionHandlerOptions<unknown>>
@@ -384,6 +386,8 @@ export function admissionHandler<K extends KubeObject>(
       "admissionHandler's schema needs safeParse: give a Zod schema or a customResource()",
     );
   }
+  // A customResource() as the schema is a descriptor too: other kinds are refused as above.
+  if (!resource && isResourceType(schema)) resource = schema;
   const max = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(max) || max <= 0) {
     throw new RangeError(`maxBodyBytes ${max} must be a positive integer`);
@@ -423,6 +427,12 @@ export function admissionHandler<K extends KubeObject>(
     }
     return Response.json(admissionReviewResponse(review, verdict));
   };
+}
+
+function isResourceType(v: unknown): v is ResourceType {
+  const r = v as Partial<ResourceType> | undefined;
+  return typeof r?.kind === "string" && typeof r.version === "string" &&
+    typeof r.group === "string" && typeof r.plural === "string";
 }
 
 function sameKind(r: ResourceType, k: { group: string; version: string; kind: string }): boolean {

@@ -346,6 +346,13 @@ Deno.test("bound to a schema: the object is parsed and typed, a failure denied w
   assert.match(connect.status.message, /remove CONNECT/);
   const none = await ask({ object: null });
   assert.equal(none.status.code, 400);
+  // Another kind: refused as by a descriptor, whatever the object.
+  const other = await ask({
+    kind: { group: "clux.dev", version: "v2", kind: "Foo" },
+    object: foo({ n: 1 }),
+  });
+  assert.equal(other.status.code, 400);
+  assert.match(other.status.message, /serves clux.dev\/v1 Foo, not clux.dev\/v2 Foo/);
   assert.equal(seen.length, 3);
 });
 
