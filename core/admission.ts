@@ -694,6 +694,18 @@ export function webhookClientConfig(
       throw bad("url must carry no user, query or fragment");
     }
   }
+  if (t.service !== undefined) {
+    const { namespace, name, path, port } = t.service ?? {};
+    if (typeof namespace !== "string" || !namespace || typeof name !== "string" || !name) {
+      throw bad("service needs namespace and name");
+    }
+    if (path !== undefined && (typeof path !== "string" || !path.startsWith("/"))) {
+      throw bad(`service.path ${JSON.stringify(path)} must start with "/"`);
+    }
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw bad(`service.port ${port} must be an integer from 1 to 65535 (default 443)`);
+    }
+  }
   if (t.caBundle !== undefined && !t.caBundle.includes("-----BEGIN CERTIFICATE-----")) {
     throw bad("caBundle must be PEM (-----BEGIN CERTIFICATE-----); it is base64-encoded for you");
   }
