@@ -12,6 +12,7 @@ import { ExecAuth, execClusterInfo, parseExecConfig } from "./exec.ts";
 import { authProviderAuth } from "./_auth_provider.ts";
 import {
   type AuthInfo,
+  type Cluster,
   type EntryOrigin,
   type EnvReader,
   findKubeconfigFiles,
@@ -238,12 +239,64 @@ export async function configFromCustomKubeconfig(
   const loaded = "origins" in kubeconfig
     ? kubeconfig
     : mergeKubeconfigs([{ file: "(inline)", kubeconfig }]);
+  const { context, ctxFile, cluster, clusterField, user, userName, userField, userFile } =
+    resolveEntries(loaded, opts);
+  if (!cluster.server) {
+    const w = clusterField("server");
+    throw new ConfigError(`kubeconfig ${w.file}: ${w.field} is missing`, w);
+  }
+  const config: Config = {
+    clusterUrl: parseServer(cluster.server, clusterField("server")),
+    defaultNamespace: opts.namespace || context.context.namespace || "default",
+    auth: new NoAuth(),
+    source: `kubeconfig ${ctxFile}, context ${JSON.stringify(context.name)}`,
+  };
+  await serverTrust(config, cluster, clusterField);
+  // Credentials.
+  const provider = user["auth-provider"]
+    ? await authProviderAuth(
+      user["auth-provider"],
+      !!user.exec,
+      userField("auth-provider"),
+      userName,
+      userFile,
+    )
+    : undefined;
+  const exec = user.exec ? parseExecConfig(user.exec, userField("exec")) : undefined;
+  await clientCertificate(config, user, userField);
+  checkHeaderValues(user, userField);
+  const auth = await credentials(user, userField);
+  if (auth) {
+    config.auth = auth;
+  } else if (provider) {
+    config.auth = provider;
+  } else if (exec && config.clientCert === undefined) {
+    // As client-go: a token, basic auth or a client certificate in the user wins over exec.
+    const w = userField("exec");
+    config.auth = new ExecAuth({
+      exec,
+      cluster: execClusterInfo(cluster, config),
+      origin: `${w.field} in kubeconfig ${w.file}`,
+      timeoutMs: execTimeoutMs,
+    });
+  }
+  const imp = impersonation(user);
+  if (imp) config.impersonate = imp;
+  return redacted(config);
+}
+
+type Where = { file: string; field: string };
+
+/** The context, cluster and user a kubeconfig names for `opts`, and where each field is. */
+function resolveEntries(
+  loaded: LoadedKubeconfig,
+  opts: Pick<KubeconfigOptions, "context" | "cluster" | "user">,
+) {
   const kc = loaded.kubeconfig;
   const files = loaded.files.join(", ");
-  const at = (o: EntryOrigin | undefined, list: string, key: string) =>
+  const at = (o: EntryOrigin | undefined, list: string, key: string): Where =>
     o ? { file: o.file, field: `${list}[${o.index}].${key}` } : { file: files, field: list };
 
-  // The context.
   const contextName = opts.context ?? kc["current-context"];
   if (!contextName) {
     throw new ConfigError(
@@ -269,7 +322,6 @@ export async function configFromCustomKubeconfig(
   }
   const ctxOrigin = loaded.origins.contexts.get(context.name);
 
-  // The cluster.
   const clusterName = opts.cluster ?? context.context.cluster;
   const cluster = kc.clusters.find((c) => c.name === clusterName);
   if (!cluster) {
@@ -284,8 +336,6 @@ export async function configFromCustomKubeconfig(
     );
   }
   const clOrigin = loaded.origins.clusters.get(cluster.name);
-  const clusterField = (key: string) => at(clOrigin, "clusters", `cluster.${key}`);
-  const c = cluster.cluster;
 
   // The user: none means anonymous (or client certificates from nowhere: none).
   const userName = opts.user ?? context.context.user;
@@ -307,39 +357,35 @@ export async function configFromCustomKubeconfig(
     user = named.user;
     usOrigin = loaded.origins.users.get(named.name);
   }
-  const userField = (key: string) => at(usOrigin, "users", `user.${key}`);
-
-  // Server URL.
-  if (!c.server) {
-    const w = clusterField("server");
-    throw new ConfigError(`kubeconfig ${w.file}: ${w.field} is missing`, w);
-  }
-  const clusterUrl = parseServer(c.server, clusterField("server"));
-
-  const config: Config = {
-    clusterUrl,
-    defaultNamespace: opts.namespace || context.context.namespace || "default",
-    auth: new NoAuth(),
-    source: `kubeconfig ${ctxOrigin?.file ?? files}, context ${JSON.stringify(context.name)}`,
+  return {
+    context,
+    ctxFile: ctxOrigin?.file ?? files,
+    cluster: cluster.cluster,
+    clusterField: (key: string) => at(clOrigin, "clusters", `cluster.${key}`),
+    user,
+    userName,
+    userField: (key: string) => at(usOrigin, "users", `user.${key}`),
+    userFile: usOrigin && usOrigin.file !== "(inline)" ? usOrigin.file : undefined,
   };
+}
 
-  // Server trust.
+/** The cluster's CA, insecure-skip-tls-verify, tls-server-name and proxy-url, into `config`. */
+async function serverTrust(
+  config: Config,
+  c: Cluster,
+  clusterField: (key: string) => Where,
+): Promise<void> {
   if (c["certificate-authority-data"]) {
-    config.caCerts = [pemFromData(
-      c["certificate-authority-data"],
-      clusterField(
-        "certificate-authority-data",
-      ),
-    )];
+    const w = clusterField("certificate-authority-data");
+    config.caCerts = [pemFromData(c["certificate-authority-data"], w)];
   } else if (c["certificate-authority"]) {
-    config.caCerts = [
-      await pemFromFile(c["certificate-authority"], clusterField("certificate-authority")),
-    ];
+    const w = clusterField("certificate-authority");
+    config.caCerts = [await pemFromFile(c["certificate-authority"], w)];
   }
   if (c["insecure-skip-tls-verify"]) config.insecureSkipTlsVerify = true;
   if (c["tls-server-name"]) {
     const w = clusterField("tls-server-name");
-    config.tlsServerName = checkTlsServerName(c["tls-server-name"], clusterUrl, {
+    config.tlsServerName = checkTlsServerName(c["tls-server-name"], config.clusterUrl, {
       source: `kubeconfig ${w.file}`,
       ...w,
     });
@@ -347,28 +393,20 @@ export async function configFromCustomKubeconfig(
   if (c["proxy-url"]) {
     config.proxyUrl = checkProxy(c["proxy-url"], clusterField("proxy-url"));
   }
+}
 
-  // Credentials.
-  const provider = user["auth-provider"]
-    ? await authProviderAuth(
-      user["auth-provider"],
-      !!user.exec,
-      userField("auth-provider"),
-      userName,
-      usOrigin && usOrigin.file !== "(inline)" ? usOrigin.file : undefined,
-    )
-    : undefined;
-  const exec = user.exec ? parseExecConfig(user.exec, userField("exec")) : undefined;
+/** The user's client certificate and key (both or neither), into `config`. */
+async function clientCertificate(
+  config: Config,
+  user: AuthInfo,
+  userField: (key: string) => Where,
+): Promise<void> {
   if (user["client-certificate-data"]) {
-    config.clientCert = pemFromData(
-      user["client-certificate-data"],
-      userField("client-certificate-data"),
-    );
+    const w = userField("client-certificate-data");
+    config.clientCert = pemFromData(user["client-certificate-data"], w);
   } else if (user["client-certificate"]) {
-    config.clientCert = await pemFromFile(
-      user["client-certificate"],
-      userField("client-certificate"),
-    );
+    const w = userField("client-certificate");
+    config.clientCert = await pemFromFile(user["client-certificate"], w);
   }
   if (user["client-key-data"]) {
     config.clientKey = pemFromData(user["client-key-data"], userField("client-key-data"));
@@ -383,9 +421,13 @@ export async function configFromCustomKubeconfig(
       w,
     );
   }
+}
 
-  // Values that become headers are checked here, where the file and field are known: later,
-  // fetch would refuse them with the value in its message, as a retryable network error.
+/**
+ * Values that become headers are checked here, where the file and field are known: later,
+ * fetch would refuse them with the value in its message, as a retryable network error.
+ */
+function checkHeaderValues(user: AuthInfo, userField: (key: string) => Where): void {
   const headerField = (key: string, value: string, ascii: boolean) => {
     const problem = headerValueProblem(value, ascii);
     if (!problem) return;
@@ -403,7 +445,13 @@ export async function configFromCustomKubeconfig(
     headerField(`as-user-extra (a key)`, key, false);
     values.forEach((v, i) => headerField(`as-user-extra.${key}[${i}]`, v, false));
   }
+}
 
+/** A token, token file or basic auth of the user (only one may be set), else undefined. */
+async function credentials(
+  user: AuthInfo,
+  userField: (key: string) => Where,
+): Promise<AuthProvider | undefined> {
   const hasToken = !!(user.token || user.tokenFile);
   const hasBasic = !!(user.username || user.password);
   if (hasToken && hasBasic) {
@@ -417,43 +465,32 @@ export async function configFromCustomKubeconfig(
   }
   if (user.tokenFile) {
     const w = userField("tokenFile");
-    config.auth = await TokenFileAuth.create({
+    return await TokenFileAuth.create({
       path: user.tokenFile,
       origin: `${w.field} in kubeconfig ${w.file}`,
       ...(user.token ? { fallbackToken: user.token } : {}),
     });
-  } else if (user.token) {
-    config.auth = new StaticTokenAuth(user.token);
-  } else if (hasBasic) {
-    if (!user.username || user.password === undefined) {
-      const w = userField(user.username ? "password" : "username");
-      throw new ConfigError(
-        `kubeconfig ${w.file}: ${w.field} is missing (basic auth needs username and password)`,
-        w,
-      );
-    }
-    config.auth = new BasicAuth(user.username, user.password);
-  } else if (provider) {
-    config.auth = provider;
-  } else if (exec && config.clientCert === undefined) {
-    // As client-go: a token, basic auth or a client certificate in the user wins over exec.
-    const w = userField("exec");
-    config.auth = new ExecAuth({
-      exec,
-      cluster: execClusterInfo(c, config),
-      origin: `${w.field} in kubeconfig ${w.file}`,
-      timeoutMs: execTimeoutMs,
-    });
   }
+  if (user.token) return new StaticTokenAuth(user.token);
+  if (!hasBasic) return undefined;
+  if (!user.username || user.password === undefined) {
+    const w = userField(user.username ? "password" : "username");
+    throw new ConfigError(
+      `kubeconfig ${w.file}: ${w.field} is missing (basic auth needs username and password)`,
+      w,
+    );
+  }
+  return new BasicAuth(user.username, user.password);
+}
 
+/** The user's `as`, `as-uid`, `as-groups` and `as-user-extra`, if any. */
+function impersonation(user: AuthInfo): Impersonation | undefined {
   const imp: Impersonation = {};
   if (user.as) imp.user = user.as;
   if (user["as-uid"]) imp.uid = user["as-uid"];
   if (user["as-groups"]?.length) imp.groups = [...user["as-groups"]];
   if (user["as-user-extra"]) imp.extra = user["as-user-extra"];
-  if (Object.keys(imp).length > 0) config.impersonate = imp;
-
-  return redacted(config);
+  return Object.keys(imp).length > 0 ? imp : undefined;
 }
 
 function listNames(list: string, entries: readonly { name: string }[]): string {
