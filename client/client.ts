@@ -6,7 +6,13 @@
  */
 
 import { errorText } from "../core/_util.ts";
-import { ApiError, apiErrorFromResponse, apiErrorFromStatus, KubeError } from "../core/error.ts";
+import {
+  ApiError,
+  apiErrorFromResponse,
+  apiErrorFromStatus,
+  excerpt,
+  KubeError,
+} from "../core/error.ts";
 import type { KubeRequest } from "../core/request.ts";
 import { Config } from "./config/config.ts";
 import { ConfigError } from "./config/error.ts";
@@ -248,7 +254,9 @@ export class Client implements Disposable {
       return JSON.parse(text) as T;
     } catch (cause) {
       throw new KubeError(
-        `${req.method} ${req.path}: the server's answer is not JSON: ${excerpt(text)}`,
+        `${req.method} ${req.path}: the server's answer is not JSON: ${
+          JSON.stringify(excerpt(text))
+        }`,
         { cause },
       );
     }
@@ -794,9 +802,4 @@ function impersonationHeaders(config: Config): [string, string][] {
 function handshakeStatus(reason: unknown): number | undefined {
   const m = /Invalid status code:? (\d{3})\b/i.exec(String(reason));
   return m ? Number(m[1]) : undefined;
-}
-
-function excerpt(text: string): string {
-  const t = text.length > 200 ? text.slice(0, 200) + "…" : text;
-  return JSON.stringify(t);
 }

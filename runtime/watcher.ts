@@ -16,6 +16,7 @@ import {
   PARTIAL_OBJECT_METADATA_ACCEPT,
   PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
   type PartialObjectMetadata,
+  withAccept,
 } from "../core/metadata.ts";
 import type { Client } from "../client/client.ts";
 import { PermissionError } from "../client/permissions.ts";
@@ -662,8 +663,10 @@ export function metadataApi(api: ApiLocation): WatchableApi<PartialObjectMetadat
     resourceVersion?: string,
     opts: WatchableCallOptions = {},
   ): AsyncGenerator<readonly WatchEvent<PartialObjectMetadata>[], void, undefined> {
-    const req = watchRequest(scope, resourceVersion, wp);
-    req.headers.accept = PARTIAL_OBJECT_METADATA_ACCEPT;
+    const req = withAccept(
+      watchRequest(scope, resourceVersion, wp),
+      PARTIAL_OBJECT_METADATA_ACCEPT,
+    );
     const body = await client.requestStream(req, opts);
     yield* decodeWatchBatches<PartialObjectMetadata>(body);
   };
@@ -671,8 +674,7 @@ export function metadataApi(api: ApiLocation): WatchableApi<PartialObjectMetadat
     resource: api.resource,
     namespace: api.namespace,
     async list(lp: ListParams = {}, opts: WatchableCallOptions = {}) {
-      const req = listRequest(scope, lp);
-      req.headers.accept = PARTIAL_OBJECT_METADATA_LIST_ACCEPT;
+      const req = withAccept(listRequest(scope, lp), PARTIAL_OBJECT_METADATA_LIST_ACCEPT);
       return await client.request<ObjectList<PartialObjectMetadata>>(req, opts);
     },
     async *watch(wp?: WatchParams, resourceVersion?: string, opts?: WatchableCallOptions) {

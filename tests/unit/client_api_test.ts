@@ -678,3 +678,18 @@ Deno.test("a lone surrogate in a name is refused before any request, as a 422 In
   assert.ok(err instanceof ApiError && err.code === 422, String(err));
   assert.equal(srv.requests.length, 0);
 });
+
+Deno.test("a 200 that is not JSON: a KubeError with a short, one-line excerpt of the body", async () => {
+  const body = "<html>\n<body>\u0007proxy login</body>\n</html>" + "x".repeat(5_000);
+  await using srv = scriptedServer(() => new Response(body, { status: 200 }));
+  using client = testClient(srv.url);
+  const api = Api.namespaced(client, ConfigMap, "ns");
+  const err = await api.get("a").then(() => undefined, (e) => e);
+  assert.ok(err instanceof Error && !(err instanceof ApiError), String(err));
+  assert.match(
+    err.message,
+    /^GET \/api\/v1\/namespaces\/ns\/configmaps\/a: the server's answer is not JSON: "<html> <body>\\\\u0007proxy login/,
+  );
+  assert.ok(err.message.length < 400, err.message);
+  assert.ok(err.cause instanceof SyntaxError);
+});
