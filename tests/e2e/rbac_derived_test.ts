@@ -16,9 +16,12 @@ import {
   Config,
   type DeepReadonly,
   type EventRecord,
+  leaderElectionPermissions,
+  LeaderElector,
   type PublishOptions,
   rbacManifests,
   type RbacRules,
+  rbacRules,
   Recorder,
   type WatcherError,
 } from "../../mod.ts";
@@ -27,6 +30,7 @@ import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import type { TokenRequest } from "../../core/k8s/authentication.k8s.io/v1.ts";
 import { SelfSubjectAccessReview } from "../../core/k8s/authorization.k8s.io/v1.ts";
 import { Role, RoleBinding } from "../../core/k8s/rbac.authorization.k8s.io/v1.ts";
+import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
 import type { ObjectRef } from "../../mod.ts";
 import type { ObjectReference } from "../../core/k8s/core/v1.ts";
 import {
@@ -206,32 +210,83 @@ async function setRules(
   sa: Client,
   ns: string,
   rules: RbacRules,
-  removed?: { group: string; resource: string; verb: string },
+  removed?: { group: string; resource: string; verb: string; name?: string },
+  roleName: string = MANAGER,
 ): Promise<void> {
   const roles = Api.namespaced(admin, Role, ns);
-  const role = await roles.get(MANAGER);
-  await roles.replace(MANAGER, { ...role, rules: rules.namespaces[ns] });
+  const role = await roles.get(roleName);
+  await roles.replace(roleName, { ...role, rules: rules.namespaces[ns] });
   const reviews = Api.all(sa, SelfSubjectAccessReview);
-  const allowed = async (group: string, resource: string, verb: string) => {
+  const allowed = async (group: string, resource: string, verb: string, name?: string) => {
     const [plural, sub] = resource.split("/");
     const r = await reviews.create({
       metadata: {},
       spec: {
-        resourceAttributes: { group, resource: plural, subresource: sub, verb, namespace: ns },
+        resourceAttributes: {
+          group,
+          resource: plural,
+          subresource: sub,
+          verb,
+          namespace: ns,
+          name,
+        },
       },
     });
     return r.status?.allowed === true;
   };
   // The authorizer's cache follows the Role through a watch: wait until it has.
   await until("the Role change to reach the authorizer", async () => {
-    if (removed) return !(await allowed(removed.group, removed.resource, removed.verb));
+    if (removed) {
+      return !(await allowed(removed.group, removed.resource, removed.verb, removed.name));
+    }
     for (const rule of rules.namespaces[ns]) {
       for (const res of rule.resources!) {
-        for (const v of rule.verbs) if (!(await allowed(rule.apiGroups![0], res, v))) return false;
+        for (const v of rule.verbs) {
+          if (!(await allowed(rule.apiGroups![0], res, v, rule.resourceNames?.[0]))) return false;
+        }
       }
     }
     return true;
   }, 10_000);
+}
+
+/**
+ * A ServiceAccount `name` in `ns` bound to exactly `rules` (a Role from rbacManifests), and a
+ * client with its TokenRequest token (no retries: a 403 is seen at once).
+ */
+async function boundServiceAccount(
+  admin: Client,
+  ns: string,
+  name: string,
+  rules: RbacRules,
+  dir: string,
+): Promise<Client> {
+  const sas = Api.namespaced(admin, ServiceAccount, ns);
+  await sas.create({ metadata: { name } });
+  for (const obj of rbacManifests(rules, { name, serviceAccount: { name, namespace: ns } })) {
+    if (obj.kind === "Role") await Api.namespaced(admin, Role, ns).create(obj as Role);
+    else if (obj.kind === "RoleBinding") {
+      await Api.namespaced(admin, RoleBinding, ns).create(obj as RoleBinding);
+    } else throw new Error(`a namespaced controller needs no ${obj.kind}`);
+  }
+  const tr = await sas.createSubresource<TokenRequest>("token", name, {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 900 },
+  });
+  const token = tr.status?.token;
+  assert.ok(token);
+  const path = writeClusterKubeconfig(`${dir}/${name}.kubeconfig`, { token });
+  return new Client(await Config.fromKubeconfig({ path }), { retry: { maxRetries: 0 } });
+}
+
+/** A 403 from the apiserver naming `verb` on `resource` of `group` in `ns`. */
+function forbidden(verb: string, resource: string, group: string, ns: string) {
+  return (e: unknown) =>
+    e instanceof ApiError && e.code === 403 && e.reason === "Forbidden" &&
+    e.status.message?.includes(
+        `cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${ns}"`,
+      ) === true;
 }
 
 if (requireCluster()) {
@@ -272,29 +327,7 @@ if (requireCluster()) {
         { apiGroups: ["kubeno.dev"], resources: ["configmapgenerators/status"], verbs: ["patch"] },
       ]);
 
-      await Api.namespaced(admin, ServiceAccount, ns).create({ metadata: { name: MANAGER } });
-      for (
-        const obj of rbacManifests(rules, {
-          name: MANAGER,
-          serviceAccount: { name: MANAGER, namespace: ns },
-        })
-      ) {
-        if (obj.kind === "Role") await Api.namespaced(admin, Role, ns).create(obj as Role);
-        else await Api.namespaced(admin, RoleBinding, ns).create(obj as RoleBinding);
-      }
-      const tr = await Api.namespaced(admin, ServiceAccount, ns).createSubresource<TokenRequest>(
-        "token",
-        MANAGER,
-        {
-          apiVersion: "authentication.k8s.io/v1",
-          kind: "TokenRequest",
-          spec: { expirationSeconds: 900 },
-        },
-      );
-      const token = tr.status?.token;
-      assert.ok(token);
-      const path = writeClusterKubeconfig(`${dir}/sa.kubeconfig`, { token });
-      using sa = new Client(await Config.fromKubeconfig({ path }), { retry: { maxRetries: 0 } });
+      using sa = await boundServiceAccount(admin, ns, MANAGER, rules, dir);
       // Not admin: what the rules do not grant is refused.
       await assert.rejects(
         Api.namespaced(sa, ConfigMap, ns).delete("anything"),
@@ -426,6 +459,75 @@ if (requireCluster()) {
         }
       }
     } finally {
+      await namespaces.delete(ns).catch(() => {});
+    }
+  });
+}
+
+if (requireCluster()) {
+  Deno.test("e2e rbac: a LeaderElector under exactly leaderElectionPermissions acquires and renews its Lease only; each verb removed is a Forbidden naming it", async () => {
+    using admin = await Client.tryDefault();
+    const namespaces = Api.all(admin, Namespace);
+    const ns = (await namespaces.create({ metadata: { generateName: "e2e-rbac-lease-" } }))
+      .metadata.name!;
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-rbac-" });
+    try {
+      const lease = { namespace: ns, name: "op-lease" };
+      const rules = rbacRules(leaderElectionPermissions(lease));
+      const G = "coordination.k8s.io";
+      assert.deepEqual(rules, {
+        cluster: [],
+        namespaces: {
+          [ns]: [
+            { apiGroups: [G], resources: ["leases"], verbs: ["create"] },
+            {
+              apiGroups: [G],
+              resources: ["leases"],
+              verbs: ["get", "update"],
+              resourceNames: ["op-lease"],
+            },
+          ],
+        },
+      });
+      using sa = await boundServiceAccount(admin, ns, "elector", rules, dir);
+      await setRules(admin, sa, ns, rules, undefined, "elector");
+      const elector = (name = lease.name) =>
+        new LeaderElector(sa, { ...lease, name, identity: "e2e" });
+      const leases = Api.namespaced(admin, Lease, ns);
+
+      // All of it: create, then get + update (a renewal).
+      assert.equal(await elector().tryAcquireOrRenew(), true);
+      const renewing = elector();
+      assert.equal(await renewing.tryAcquireOrRenew(), true);
+      assert.equal((await leases.get(lease.name)).spec?.holderIdentity, "e2e");
+      // Only its own Lease: resourceNames hold for get.
+      await assert.rejects(
+        elector("another").tryAcquireOrRenew(),
+        forbidden("get", "leases", G, ns),
+      );
+
+      for (const verb of ["get", "update", "create"]) {
+        const fewer = structuredClone(rules.namespaces[ns]).map((r) => ({
+          ...r,
+          verbs: r.verbs.filter((v) => v !== verb),
+        })).filter((r) => r.verbs.length > 0);
+        await setRules(admin, sa, ns, { cluster: [], namespaces: { [ns]: fewer } }, {
+          group: G,
+          resource: "leases",
+          verb,
+          name: verb === "create" ? undefined : lease.name,
+        }, "elector");
+        await leases.delete(lease.name).catch(() => {}); // so that the first attempt creates
+        const e = elector();
+        if (verb === "update") {
+          assert.equal(await e.tryAcquireOrRenew(), true); // created
+          await assert.rejects(e.tryAcquireOrRenew(), forbidden("update", "leases", G, ns));
+        } else {
+          await assert.rejects(e.tryAcquireOrRenew(), forbidden(verb, "leases", G, ns));
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
       await namespaces.delete(ns).catch(() => {});
     }
   });
