@@ -6,15 +6,21 @@
  *   ... apply -f FILE --server-side [--force-conflicts] [--field-manager NAME] [--dry-run=server] [-n NS]
  *   ... delete TYPE NAME [-n NS]
  *   ... api-resources [-o wide|name]
+ *   ... logs POD [-c CONTAINER] [--tail N] [--since DURATION] [--timestamps] [--limit-bytes N] [-f] [-n NS]
+ *   ... exec POD [-c CONTAINER] [-i] [-n NS] -- COMMAND [ARG...]
  *
  * `-o name`, `-o json` (one object), the default table and `api-resources` print what kubectl
- * prints, byte for byte.
+ * prints, byte for byte; so do `logs` and `exec` (stdout, stderr and the exit status: a command
+ * that exits with N ends this program with N after kubectl's "command terminated with exit code
+ * N" line), and an error from the server reads as kubectl's `Error from server (Reason): ...`.
  */
 
 import { parseArgs } from "node:util";
+import { Pod } from "../core/k8s/core/v1.ts";
 import { stringify } from "yaml";
 import {
   Api,
+  ApiError,
   type ApiResource,
   applyManifests,
   Client,
@@ -22,6 +28,7 @@ import {
   Discovery,
   type DynamicObject,
   KubeError,
+  type LogParams,
   type Table,
   TABLE_ACCEPT,
   watchRequest,
@@ -194,7 +201,112 @@ async function watchRows(
   }
 }
 
+/** kubectl's `--since` durations: `10s`, `5m`, `1h30m` (Go's time.ParseDuration, whole seconds). */
+export function sinceSeconds(text: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1 };
+  const parts = [...text.matchAll(/(\d+)([hms])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    throw new KubeError(`invalid --since ${JSON.stringify(text)}: use a duration like 30s, 5m, 1h`);
+  }
+  return parts.reduce((sum, [, n, u]) => sum + Number(n) * units[u], 0);
+}
+
+/**
+ * The pod and the container a `logs` or `exec` talks to, chosen as kubectl chooses it: `-c`,
+ * else the `kubectl.kubernetes.io/default-container` annotation, else the first container (saying
+ * so on stderr when the pod has others).
+ */
+async function podContainer(
+  pods: Api<Pod>,
+  name: string,
+  container: string | undefined,
+  verb: "logs" | "exec",
+): Promise<string> {
+  let pod: Pod;
+  try {
+    pod = await pods.get(name);
+  } catch (e) {
+    // kubectl logs words a missing pod its own way; exec shows the server's Status.
+    if (verb === "logs" && e instanceof ApiError && e.code === 404) {
+      throw new KubeError(
+        `error from server (NotFound): ${e.status.message} in namespace ${
+          JSON.stringify(pods.namespace)
+        }`,
+      );
+    }
+    throw e;
+  }
+  const phase = pod.status?.phase;
+  if (verb === "exec" && (phase === "Succeeded" || phase === "Failed")) {
+    throw new KubeError(
+      `cannot exec into a container in a completed pod; current phase is ${phase}`,
+    );
+  }
+  const spec = pod.spec!;
+  const all = [
+    ...spec.containers.map((c) => c.name),
+    ...(spec.ephemeralContainers ?? []).map((c) => `${c.name} (ephem)`),
+    ...(spec.initContainers ?? []).map((c) => `${c.name} (init)`),
+  ].join(", ");
+  const wanted = container ||
+    pod.metadata?.annotations?.["kubectl.kubernetes.io/default-container"];
+  if (wanted) {
+    const known = [spec.containers, spec.initContainers ?? [], spec.ephemeralContainers ?? []]
+      .some((cs) => cs.some((c) => c.name === wanted));
+    if (!known) {
+      throw new KubeError(`container ${wanted} is not valid for pod ${name} out of: ${all}`);
+    }
+    return wanted;
+  }
+  const first = spec.containers[0].name;
+  if (all.includes(",")) err(`Defaulted container ${JSON.stringify(first)} out of: ${all}\n`);
+  return first;
+}
+
+async function logs(
+  client: Client,
+  pod: string,
+  namespace: string | undefined,
+  container: string | undefined,
+  lp: LogParams,
+) {
+  const pods = Api.namespaced(client, Pod, namespace ?? client.defaultNamespace);
+  lp.container = await podContainer(pods, pod, container, "logs");
+  const stream = await pods.logStream(pod, lp, { signal: shutdown.signal });
+  // Byte for byte: the log is written as it comes, not decoded.
+  await stream.pipeTo(Deno.stdout.writable, { preventClose: true });
+}
+
+async function exec(
+  client: Client,
+  pod: string,
+  namespace: string | undefined,
+  command: string[],
+  opts: { container?: string; stdin: boolean },
+): Promise<number> {
+  if (command.length === 0) throw new KubeError("exec needs a command after --");
+  const pods = Api.namespaced(client, Pod, namespace ?? client.defaultNamespace);
+  const container = await podContainer(pods, pod, opts.container, "exec");
+  await using p = await pods.exec(pod, command, { container, stdin: opts.stdin });
+  const stdin = opts.stdin && p.stdin ? Deno.stdin.readable.pipeTo(p.stdin) : undefined;
+  const [, , status] = await Promise.all([
+    p.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }),
+    p.stderr.pipeTo(Deno.stderr.writable, { preventClose: true }),
+    p.status,
+  ]);
+  stdin?.catch(() => {});
+  // kubectl's own line after the command's stderr, and its exit status.
+  if (status.exitCode !== 0) err(`command terminated with exit code ${status.exitCode}\n`);
+  return status.exitCode;
+}
+
+/** Ctrl-C ends `logs -f`: status 1 and no message, as kubectl's. */
+const shutdown = new AbortController();
+
 async function main(args: string[]): Promise<number> {
+  // `-f` is --filename for apply and --follow for logs, as in kubectl; up to `--` only.
+  const end = args.includes("--") ? args.indexOf("--") : args.length;
+  if (args[0] === "logs") args = args.map((a, i) => i < end && a === "-f" ? "--follow" : a);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -209,6 +321,13 @@ async function main(args: string[]): Promise<number> {
       "force-conflicts": { type: "boolean", default: false },
       "field-manager": { type: "string", default: "kubectl" },
       "dry-run": { type: "string" },
+      container: { type: "string", short: "c" },
+      tail: { type: "string" },
+      since: { type: "string" },
+      timestamps: { type: "boolean", default: false },
+      "limit-bytes": { type: "string" },
+      follow: { type: "boolean", default: false },
+      stdin: { type: "boolean", short: "i", default: false },
     },
   });
   const [verb, type, name] = positionals;
@@ -270,9 +389,27 @@ async function main(args: string[]): Promise<number> {
       }
       return 0;
     }
+    case "logs": {
+      if (!type) throw new KubeError("logs needs a POD");
+      const lp: LogParams = { timestamps: values.timestamps, follow: values.follow };
+      if (values.tail !== undefined && Number(values.tail) >= 0) lp.tailLines = Number(values.tail);
+      if (values.since) lp.sinceSeconds = sinceSeconds(values.since);
+      if (values["limit-bytes"]) lp.limitBytes = Number(values["limit-bytes"]);
+      Deno.addSignalListener("SIGINT", () => shutdown.abort());
+      await logs(client, type, values.namespace, values.container, lp);
+      return 0;
+    }
+    case "exec": {
+      if (!type) throw new KubeError("exec needs a POD");
+      return await exec(client, type, values.namespace, positionals.slice(2), {
+        container: values.container,
+        stdin: values.stdin,
+      });
+    }
     default:
       throw new KubeError(
-        "usage: kubectl.ts get|apply|delete|api-resources ... (see the header of examples/kubectl.ts)",
+        "usage: kubectl.ts get|apply|delete|api-resources|logs|exec ... (see the header of " +
+          "examples/kubectl.ts)",
       );
   }
 }
@@ -281,7 +418,11 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (shutdown.signal.aborted) Deno.exit(1);
+    // kubectl's wording for a Status from the server; its own errors start with "error:".
+    if (e instanceof ApiError && e.status.message) {
+      err(`Error from server (${e.reason}): ${e.status.message}\n`);
+    } else err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     Deno.exit(1);
   }
 }

@@ -8,6 +8,14 @@ import { z } from "zod";
 import { Api, applyCrd, Client, Config, customResource, Discovery } from "../../mod.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
+import {
+  containerLogPath,
+  cri,
+  criTime,
+  kubectlOk,
+  runPod,
+  withKubectlNamespace,
+} from "./nodes_kit.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const cacheDir = await Deno.makeTempDir({ prefix: "kubeno-kubectl-cache-" });
@@ -28,7 +36,7 @@ async function run(cmd: string, args: string[], stdin?: string) {
   }
   const o = await p.output();
   const dec = new TextDecoder();
-  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
+  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr), bytes: o.stdout };
 }
 
 function example(client: Client, args: string[], stdin?: string, file = "kubectl") {
@@ -45,8 +53,9 @@ function example(client: Client, args: string[], stdin?: string, file = "kubectl
   ], stdin);
 }
 
+// The global flag first: after `exec POD --` everything is the command's.
 const kubectl = (args: string[], stdin?: string) =>
-  run("kubectl", [...args, `--cache-dir=${cacheDir}`], stdin);
+  run("kubectl", [`--cache-dir=${cacheDir}`, ...args], stdin);
 
 /**
  * Both outputs for the same arguments, asked at about the same moment. The server renders the
@@ -197,5 +206,171 @@ spec: {teeth: 8}
       await Api.all(client, CustomResourceDefinition).delete(Sprocket.crd().metadata.name!)
         .catch(() => {});
     }
+  });
+}
+
+if (requireCluster()) {
+  Deno.test("e2e: examples/kubectl.ts logs and exec give kubectl's bytes, stderr and exit codes", async () => {
+    using client = new Client(await Config.fromKubeconfig({}));
+    await withKubectlNamespace("kctl-pods", async (ns) => {
+      await runPod(ns, "p");
+      const now = Date.now();
+      const recent = criTime(new Date(now - 5_000));
+      Deno.writeTextFileSync(
+        containerLogPath(ns, "p", "app"),
+        cri(criTime(new Date(now - 3600_000)), "stdout", "F", "an hour ago") +
+          cri(recent, "stdout", "P", "joined ütf-8 ✓ ") +
+          cri(recent, "stdout", "F", "line") +
+          cri(recent, "stderr", "F", "to stderr") +
+          cri(recent, "stdout", "P", "no newline at the end"),
+      );
+      const both = async (args: string[]) => {
+        const [k, e] = await Promise.all([kubectl(args), example(client, args)]);
+        const what = `kubectl ${args.join(" ")}`;
+        assert.equal(e.code, k.code, `${what}: exit code (${e.err} / ${k.err})`);
+        assert.deepEqual(e.bytes, k.bytes, `${what}: stdout`);
+        assert.equal(e.err, k.err, `${what}: stderr`);
+        return k;
+      };
+      for (
+        const flags of [
+          [],
+          ["-c", "app"],
+          ["--tail=2"],
+          ["--tail", "0"],
+          ["--tail=-1"],
+          ["--since=10m"],
+          ["--since=1h30m"],
+          ["--timestamps"],
+          ["--limit-bytes=7"],
+          ["--tail=1", "--timestamps"],
+        ]
+      ) {
+        const k = await both(["logs", "-n", ns, "p", ...flags]);
+        assert.equal(k.code, 0, k.err);
+      }
+      // -f: both see a line appended later; Ctrl-C ends both the same way (status 1, silent).
+      const server = new URL(client.config.clusterUrl).host;
+      const follow = (cmd: string, args: string[]) => {
+        const p = new Deno.Command(cmd, {
+          args,
+          cwd: root,
+          stdout: "piped",
+          stderr: "piped",
+          env: { NO_COLOR: "1" },
+        }).spawn();
+        const dec = new TextDecoder();
+        let out = "";
+        const reading = p.stdout.pipeTo(
+          new WritableStream({ write: (b) => void (out += dec.decode(b, { stream: true })) }),
+        );
+        return {
+          async until(text: string) {
+            for (let i = 0; !out.includes(text); i++) {
+              if (i > 300) throw new Error(`${cmd}: no ${JSON.stringify(text)} in ${out}`);
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          },
+          async stop() {
+            p.kill("SIGINT");
+            const [status, err] = await Promise.all([p.status, new Response(p.stderr).text()]);
+            await reading;
+            return { code: status.code, signal: status.signal, out, err };
+          },
+        };
+      };
+      const logArgs = ["logs", "-f", "-n", ns, "p", "--tail=3"];
+      const kf = follow("kubectl", [`--cache-dir=${cacheDir}`, ...logArgs]);
+      const ef = follow(Deno.execPath(), [
+        "run",
+        "--no-prompt",
+        `--allow-net=${server}`,
+        `--allow-read=${Deno.env.get("KUBECONFIG")!.split(":")[0]}`,
+        "--allow-env=KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT",
+        "examples/kubectl.ts",
+        ...logArgs,
+      ]);
+      await Promise.all([kf.until("to stderr"), ef.until("to stderr")]);
+      Deno.writeTextFileSync(
+        containerLogPath(ns, "p", "app"),
+        cri(criTime(new Date()), "stdout", "F", "appended later"),
+        { append: true },
+      );
+      await Promise.all([kf.until("appended later"), ef.until("appended later")]);
+      const [kEnd, eEnd] = await Promise.all([kf.stop(), ef.stop()]);
+      assert.deepEqual(eEnd, kEnd);
+      assert.equal(kEnd.code, 1);
+
+      // Errors from the server read as kubectl's, with its exit code.
+      assert.notEqual((await both(["logs", "-n", ns, "absent"])).code, 0);
+      assert.notEqual((await both(["logs", "-n", ns, "p", "-c", "nope"])).code, 0);
+
+      for (
+        const command of [
+          ["sh", "-c", "echo $((6*7)); echo err >&2; exit 3"],
+          ["sh", "-c", "echo ok"],
+          ["sh", "-c", "printf '\\000\\001\\377\\376binary'; exit 255"],
+          ["sh", "-c", "echo only-err >&2; exit 1"],
+        ]
+      ) {
+        await both(["exec", "-n", ns, "p", "--", ...command]);
+      }
+      await both(["exec", "-n", ns, "p", "-c", "app", "--", "sh", "-c", "echo in app"]);
+      // stdin: what is piped in reaches the command, and its end ends it.
+      const args = ["exec", "-i", "-n", ns, "p", "--", "sh", "-c", "wc -c; tr a-z A-Z"];
+      const input = "hello stdin\n";
+      const [k, e] = await Promise.all([kubectl(args, input), example(client, args, input)]);
+      assert.equal(k.code, 0, k.err);
+      assert.equal(e.code, 0, e.err);
+      assert.equal(e.out, k.out);
+      assert.match(e.out, /^12\n$/);
+      assert.notEqual((await both(["exec", "-n", ns, "absent", "--", "true"])).code, 0);
+      assert.notEqual((await both(["exec", "-n", ns, "p", "-c", "nope", "--", "true"])).code, 0);
+
+      // A pod of several containers: which one is meant, and what is said about it.
+      const two = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "two", namespace: ns },
+        spec: {
+          initContainers: [{ name: "setup", image: "kubeno.invalid/setup:1" }],
+          containers: [
+            { name: "a", image: "kubeno.invalid/a:1" },
+            { name: "b", image: "kubeno.invalid/b:1" },
+          ],
+        },
+      };
+      await kubectlOk(["create", "-f", "-"], { stdin: JSON.stringify(two) });
+      await kubectlOk(["wait", "-n", ns, "--for=condition=Ready", "pod/two", "--timeout=90s"]);
+      for (const c of ["a", "b"]) {
+        Deno.writeTextFileSync(
+          containerLogPath(ns, "two", c),
+          cri(recent, "stdout", "F", `${c} here`),
+        );
+      }
+      const cases = () => [
+        ["logs", "-n", ns, "two"],
+        ["logs", "-n", ns, "two", "-c", "b"],
+        ["logs", "-n", ns, "two", "-c", "setup"],
+        ["logs", "-n", ns, "two", "-c", "nope"],
+        ["exec", "-n", ns, "two", "--", "echo", "hi"],
+        ["exec", "-n", ns, "two", "-c", "nope", "--", "true"],
+      ];
+      const seen = [];
+      for (const args of cases()) seen.push(await both(args));
+      assert.match(seen[0].err, /^Defaulted container "a" out of: a, b, setup \(init\)\n$/);
+      assert.equal(seen[0].out, "a here\n");
+      assert.match(seen[3].err, /container nope is not valid for pod two out of: a, b, setup/);
+      // The annotation names the default, and nothing is said about it.
+      await kubectlOk([
+        "annotate",
+        "-n",
+        ns,
+        "pod/two",
+        "kubectl.kubernetes.io/default-container=b",
+      ]);
+      assert.equal((await both(["logs", "-n", ns, "two"])).out, "b here\n");
+      assert.equal((await both(["exec", "-n", ns, "two", "--", "echo", "hi"])).err, "");
+    });
   });
 }
