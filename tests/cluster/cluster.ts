@@ -488,6 +488,8 @@ function nodeStreamsArgs(e: ClusterEnv): string[] {
     "--client-cn=kube-apiserver-kubelet-client",
     `--pods-dir=${e.nodes.podsDir}`,
     `--sandbox-dir=${e.nodes.sandboxDir}`,
+    // The nodes' identity (kwok's) to see a pod deleted and end its streams.
+    `--kubeconfig=${stateDir}/kwok.kubeconfig`,
   ];
 }
 

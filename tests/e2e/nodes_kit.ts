@@ -250,6 +250,11 @@ export class KubectlProcess implements AsyncDisposable {
     return this.#err;
   }
 
+  /** kubectl's exit, once its output is read to the end. */
+  get status(): Promise<Deno.CommandStatus> {
+    return this.#done;
+  }
+
   /** Waits until stdout matches; fails with both outputs if kubectl exits first. */
   async waitFor(re: RegExp, what: string, timeoutMs = 90_000): Promise<RegExpMatchArray> {
     let exited = false;

@@ -22,6 +22,7 @@ import {
   criTime,
   kubectl,
   kubectlOk,
+  KubectlProcess,
   mapPodPort,
   runPod,
   sha256,
@@ -431,6 +432,47 @@ if (requireCluster()) {
         /pods\/p\/exec: the connection was lost before the server said/,
       );
       assert.ok(!bound.aborted, "ended by the restart, not by the bound");
+    });
+  });
+
+  Deno.test("e2e pod io: deleting the pod ends a follow, an attach and an exec, as for kubectl", async () => {
+    using client = await Client.tryDefault();
+    await withKubectlNamespace("podio-delete", async (ns) => {
+      await runPod(ns, "p");
+      const pods = Api.namespaced(client, Pod, ns);
+      const path = containerLogPath(ns, "p", "app");
+      Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "line"));
+      const bound = AbortSignal.timeout(60_000); // a hang fails the test instead of stalling it
+      const stream = await pods.logStream("p", { follow: true }, { signal: bound });
+      await using exec = await pods.exec("p", ["sleep", "100"], {}, { signal: bound });
+      await using attach = await pods.attach("p", {}, { signal: bound });
+      await using kFollow = new KubectlProcess(["logs", "-f", "-n", ns, "p"]);
+      await using kExec = new KubectlProcess(["exec", "-n", ns, "p", "--", "sleep", "100"]);
+      const lines: string[] = [];
+      const follow = (async () => {
+        for await (const l of logLines(stream)) lines.push(l);
+      })().then(() => "ended", (e) => e);
+      const attached = bytesOf(attach.stdout).then(() => "ended", (e) => e);
+      const status = exec.status.then((s) => s, (e) => e);
+      await until("the follow's line", () => Promise.resolve(lines.length > 0 || undefined));
+      await kFollow.waitFor(/^line\n/, "kubectl's follow");
+      // Written last before the deletion: the follow still gets it before it ends.
+      Deno.writeTextFileSync(path, cri(criTime(new Date()), "stdout", "F", "last words"), {
+        append: true,
+      });
+      await kubectlOk(["delete", "pod", "-n", ns, "p", "--wait=false"]);
+      assert.equal(await follow, "ended");
+      assert.deepEqual(lines, ["line", "last words"]);
+      assert.equal(await attached, "ended");
+      // The command was killed with its container: kubectl's exit code and its words for it.
+      const s = await status;
+      assert.equal(s?.exitCode, 137, String(s));
+      const [kFollowEnd, kExecEnd] = await Promise.all([kFollow.status, kExec.status]);
+      assert.equal(kFollowEnd.code, 0, kFollow.stderr);
+      assert.equal(kFollow.stdout, "line\nlast words\n");
+      assert.equal(kExecEnd.code, s.exitCode, kExec.stderr);
+      assert.match(kExec.stderr, /command terminated with exit code 137\n$/);
+      assert.ok(!bound.aborted, "ended by the deletion, not by the bound");
     });
   });
 }

@@ -8,6 +8,7 @@ go 1.26.0
 
 require (
 	github.com/creack/pty v1.1.24
+	k8s.io/client-go v0.36.1
 	k8s.io/cri-api v0.36.1
 	k8s.io/cri-client v0.36.1
 	k8s.io/cri-streaming v0.36.1
@@ -106,7 +107,6 @@ require (
 	k8s.io/api v0.36.1 // indirect
 	k8s.io/apimachinery v0.36.1 // indirect
 	k8s.io/apiserver v0.36.1 // indirect
-	k8s.io/client-go v0.36.1 // indirect
 	k8s.io/component-base v0.36.1 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 	k8s.io/kube-openapi v0.0.0-20260317180543-43fb72c5454a // indirect

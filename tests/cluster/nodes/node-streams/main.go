@@ -13,6 +13,9 @@
 //     (NonZeroExitCode) and stdin closed when the client closes it; with a TTY, on a local
 //     pseudo-terminal that follows the client's size;
 //   - port-forward: the TCP address written in <pods-dir>/<namespace>/<pod>/ports/<port>.
+//
+// With --kubeconfig, a pod's deletion ends its streams as a kubelet's killing of its containers
+// does: a followed log and an attach end, an exec'd command is killed (pods.go).
 package main
 
 import (
@@ -53,6 +56,7 @@ const (
 type node struct {
 	podsDir    string
 	sandboxDir string
+	pods       *podWatch
 }
 
 func main() {
@@ -63,6 +67,7 @@ func main() {
 	clientCN := flag.String("client-cn", "", "with --client-ca-file: the only common name accepted (the apiserver's kubelet client); empty: any")
 	podsDir := flag.String("pods-dir", "", "root of <namespace>/<pod>/<container>.log and <namespace>/<pod>/ports/<port>")
 	sandboxDir := flag.String("sandbox-dir", "", "working directory of exec'd commands")
+	kubeconfig := flag.String("kubeconfig", "", "the nodes' access to the apiserver, to end a pod's streams when it is deleted; empty: they never end for that")
 	flag.Parse()
 	if *cert == "" || *key == "" || *podsDir == "" || *sandboxDir == "" {
 		log.Fatal("node-streams: --tls-cert-file, --tls-private-key-file, --pods-dir and --sandbox-dir are required")
@@ -73,6 +78,12 @@ func main() {
 		}
 	}
 	n := &node{podsDir: *podsDir, sandboxDir: *sandboxDir}
+	if *kubeconfig != "" {
+		var err error
+		if n.pods, err = newPodWatch(*kubeconfig); err != nil {
+			log.Fatalf("node-streams: --kubeconfig: %v", err)
+		}
+	}
 
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if *clientCA != "" {
@@ -162,14 +173,21 @@ func (n *node) logPath(ns, pod, container string) (string, error) {
 	return path, f.Close()
 }
 
-// runningContainers answers the log reader's "is the container still running" with yes, so
-// that `follow` only ends when the client goes away, as for a container that never exits.
-type runningContainers struct{ criapi.RuntimeService }
+// containerState answers the log reader's "is the container still running": yes while its pod
+// is alive, so that `follow` ends when the client goes away or when the pod is deleted (the
+// reader then sends what is left of the file and stops), as for a container that never exits
+// on its own.
+type containerState struct {
+	criapi.RuntimeService
+	alive context.Context
+}
 
-func (runningContainers) ContainerStatus(context.Context, string, bool) (*runtimeapi.ContainerStatusResponse, error) {
-	return &runtimeapi.ContainerStatusResponse{
-		Status: &runtimeapi.ContainerStatus{State: runtimeapi.ContainerState_CONTAINER_RUNNING},
-	}, nil
+func (c containerState) ContainerStatus(context.Context, string, bool) (*runtimeapi.ContainerStatusResponse, error) {
+	state := runtimeapi.ContainerState_CONTAINER_RUNNING
+	if podGone(c.alive) {
+		state = runtimeapi.ContainerState_CONTAINER_EXITED
+	}
+	return &runtimeapi.ContainerStatusResponse{Status: &runtimeapi.ContainerStatus{State: state}}, nil
 }
 
 // logOptions reads the kubelet's /containerLogs query (the v1 PodLogOptions fields, and the
@@ -246,7 +264,9 @@ func (n *node) serveLogs(w http.ResponseWriter, r *http.Request) {
 	if f, ok := w.(http.Flusher); ok {
 		out.f = f
 	}
-	if err := crilogs.ReadLogs(r.Context(), path, "", opts, runningContainers{}, out, out); err != nil && r.Context().Err() == nil {
+	alive, stop := n.pods.whileAlive(r.Context(), r.PathValue("ns"), r.PathValue("pod"))
+	defer stop()
+	if err := crilogs.ReadLogs(r.Context(), path, "", opts, containerState{alive: alive}, out, out); err != nil && r.Context().Err() == nil {
 		log.Printf("logs %s: %v", path, err)
 	}
 }
@@ -298,7 +318,10 @@ func (n *node) ExecInContainer(ctx context.Context, name, _ string, container st
 	if err != nil {
 		return err
 	}
-	c := exec.CommandContext(ctx, cmd[0], cmd[1:]...)
+	// Killed when the pod is deleted, as with its container: the client sees exit code 137.
+	alive, stop := n.pods.whileAlive(ctx, ns, pod)
+	defer stop()
+	c := exec.CommandContext(alive, cmd[0], cmd[1:]...)
 	c.Dir = n.sandboxDir
 	c.Env = append(os.Environ(), "HOSTNAME="+pod, "KUBENO_POD_NAMESPACE="+ns, "KUBENO_POD_NAME="+pod, "KUBENO_CONTAINER_NAME="+container)
 	// Its own process group, so that cancelling the stream stops what the command started.
@@ -384,7 +407,7 @@ func (n *node) serveAttach(w http.ResponseWriter, r *http.Request) {
 }
 
 // AttachContainer follows the container's log file from its current end until the client
-// leaves: what a container prints from now on. Input is read and dropped.
+// leaves or the pod is deleted: what a container prints from now on. Input is read and dropped.
 func (n *node) AttachContainer(ctx context.Context, name, _ string, container string, in io.Reader, out, errOut io.WriteCloser, tty bool, _ <-chan remotecommand.TerminalSize) error {
 	ns, pod, err := splitPod(name)
 	if err != nil {
@@ -407,7 +430,9 @@ func (n *node) AttachContainer(ctx context.Context, name, _ string, container st
 	if tty {
 		stderr = stdout // one stream with a TTY, as on a real node
 	}
-	err = crilogs.ReadLogs(ctx, path, "", &crilogs.LogOptions{TailLines: new(int64), Follow: true}, runningContainers{}, stdout, stderr)
+	alive, stop := n.pods.whileAlive(ctx, ns, pod)
+	defer stop()
+	err = crilogs.ReadLogs(ctx, path, "", &crilogs.LogOptions{TailLines: new(int64), Follow: true}, containerState{alive: alive}, stdout, stderr)
 	if ctx.Err() != nil {
 		return nil
 	}
