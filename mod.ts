@@ -7,7 +7,7 @@
  * | --- | --- |
  * | `@kubeno/kube` | everything below, in one import |
  * | [`@kubeno/kube/client`](https://jsr.io/@kubeno/kube/doc/client/~) | {@link Client} (kubeconfig, in-cluster, TLS, retries) and {@link Api}, the typed verbs over any resource |
- * | [`@kubeno/kube/runtime`](https://jsr.io/@kubeno/kube/doc/runtime/~) | {@link watcher}, {@link reflector} and {@link Store}, {@link Controller} with {@link Action}, {@link finalizer}, {@link Recorder} (Events), {@link LeaderElector}, {@link shutdownSignal}, metrics |
+ * | [`@kubeno/kube/runtime`](https://jsr.io/@kubeno/kube/doc/runtime/~) | {@link watcher}, {@link reflector} and {@link Store}, {@link Controller} with {@link Action}, {@link Manager} (several controllers, one Lease and metrics server), {@link finalizer}, {@link Recorder} (Events), {@link LeaderElector}, {@link shutdownSignal}, metrics |
  * | [`@kubeno/kube/crd`](https://jsr.io/@kubeno/kube/doc/crd/~) | {@link customResource}: a Zod schema becomes a descriptor, a CustomResourceDefinition and a validator; {@link celRules}, {@link mergeCrds}; `applyCrd` (client) installs it |
  * | [`@kubeno/kube/core`](https://jsr.io/@kubeno/kube/doc/core/~) | the pure layer: object and resource types ({@link ownerReference}), request building, errors ({@link ApiError}, {@link isNotFound}), selectors |
  * | [`@kubeno/kube/k8s/<group>/<version>`](https://jsr.io/@kubeno/kube/doc/k8s/core/v1/~) | the built-in API: an interface and a descriptor per kind, e.g. `Pod` from `k8s/core/v1`, `Deployment` from `k8s/apps/v1` |

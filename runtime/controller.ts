@@ -433,6 +433,22 @@ export class Controller<K extends KubeObject> {
   }
 
   /**
+   * The main resource's descriptor: that of the main `Api`, or the one given to
+   * {@link Controller.forStream}; undefined for a `WatchableApi` without a full descriptor.
+   *
+   * @example
+   * ```ts
+   * import { Api, Client, Controller } from "@kubeno/kube";
+   * import { Secret } from "@kubeno/kube/k8s/core/v1";
+   * const c = new Controller(Api.all(await Client.tryDefault(), Secret));
+   * console.log(c.resource?.kind); // Secret
+   * ```
+   */
+  get resource(): ResourceType<K> | undefined {
+    return this.#resource;
+  }
+
+  /**
    * True while the controller runs with every watch synced: its store (the main resource) and
    * the watches of {@link Controller.owns} and {@link Controller.watches} have each finished
    * their first list. False before, and again once shutdown has begun. Meant for a readiness

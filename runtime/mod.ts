@@ -2,7 +2,8 @@
  * The runtime: long-running machinery on top of {@link Api}. A {@link watcher} that never
  * loses an event, {@link reflector}s filling a {@link Store}, and the {@link Controller} that
  * runs a reconcile per object (returning an {@link Action}), with owned and watched objects as
- * triggers; {@link finalizer}, {@link Recorder} (Events), {@link awaitCondition},
+ * triggers, and the {@link Manager} that runs several as one program; {@link finalizer},
+ * {@link Recorder} (Events), {@link awaitCondition},
  * {@link LeaderElector}, metrics, and {@link shutdownSignal} for a clean stop on SIGTERM.
  *
  * @example
@@ -43,5 +44,6 @@ export * from "./lease.ts";
 export * from "./metrics.ts";
 export * from "./shutdown.ts";
 export * from "./controller.ts";
+export * from "./manager.ts";
 export * from "./rbac.ts";
 export * from "./webhook.ts";
