@@ -7,12 +7,15 @@
  *   ... delete TYPE NAME [-n NS]
  *   ... api-resources [-o wide|name]
  *   ... logs POD [-c CONTAINER] [--tail N] [--since DURATION] [--timestamps] [--limit-bytes N] [-f] [-n NS]
- *   ... exec POD [-c CONTAINER] [-i] [-n NS] -- COMMAND [ARG...]
+ *   ... exec POD [-c CONTAINER] [-i] [-t] [-n NS] -- COMMAND [ARG...]
  *
  * `-o name`, `-o json` (one object), the default table and `api-resources` print what kubectl
  * prints, byte for byte; so do `logs` and `exec` (stdout, stderr and the exit status: a command
  * that exits with N ends this program with N after kubectl's "command terminated with exit code
  * N" line), and an error from the server reads as kubectl's `Error from server (Reason): ...`.
+ * One difference on a terminal (`exec -it`): Deno's raw mode keeps the terminal's output
+ * processing, so the remote terminal's `\r\n` arrives on the screen as `\r\r\n` (it looks the
+ * same).
  */
 
 import { parseArgs } from "node:util";
@@ -282,22 +285,44 @@ async function exec(
   pod: string,
   namespace: string | undefined,
   command: string[],
-  opts: { container?: string; stdin: boolean },
+  opts: { container?: string; stdin: boolean; tty: boolean },
 ): Promise<number> {
   if (command.length === 0) throw new KubeError("exec needs a command after --");
   const pods = Api.namespaced(client, Pod, namespace ?? client.defaultNamespace);
   const container = await podContainer(pods, pod, opts.container, "exec");
-  await using p = await pods.exec(pod, command, { container, stdin: opts.stdin });
-  const stdin = opts.stdin && p.stdin ? Deno.stdin.readable.pipeTo(p.stdin) : undefined;
-  const [, , status] = await Promise.all([
-    p.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }),
-    p.stderr.pipeTo(Deno.stderr.writable, { preventClose: true }),
-    p.status,
-  ]);
-  stdin?.catch(() => {});
-  // kubectl's own line after the command's stderr, and its exit status.
-  if (status.exitCode !== 0) err(`command terminated with exit code ${status.exitCode}\n`);
-  return status.exitCode;
+  // As kubectl: a terminal only with -i, and only when our input is one.
+  let tty = opts.tty && opts.stdin;
+  if (tty && !Deno.stdin.isTerminal()) {
+    err("Unable to use a TTY - input is not a terminal or the right kind of file\n");
+    tty = false;
+  }
+  await using p = await pods.exec(pod, command, { container, stdin: opts.stdin, tty });
+  const stops: (() => void)[] = [];
+  if (tty) {
+    const resize = () => {
+      const { columns, rows } = Deno.consoleSize();
+      p.resize(columns, rows);
+    };
+    Deno.stdin.setRaw(true);
+    stops.push(() => Deno.stdin.setRaw(false));
+    resize();
+    Deno.addSignalListener("SIGWINCH", resize);
+    stops.push(() => Deno.removeSignalListener("SIGWINCH", resize));
+  }
+  try {
+    const stdin = opts.stdin && p.stdin ? Deno.stdin.readable.pipeTo(p.stdin) : undefined;
+    stdin?.catch(() => {}); // the command may end before its input does
+    const [, , status] = await Promise.all([
+      p.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }),
+      p.stderr.pipeTo(Deno.stderr.writable, { preventClose: true }),
+      p.status,
+    ]);
+    // kubectl's own line after the command's stderr, and its exit status.
+    if (status.exitCode !== 0) err(`command terminated with exit code ${status.exitCode}\n`);
+    return status.exitCode;
+  } finally {
+    for (const stop of stops.reverse()) stop();
+  }
 }
 
 /** Ctrl-C ends `logs -f`: status 1 and no message, as kubectl's. */
@@ -328,6 +353,7 @@ async function main(args: string[]): Promise<number> {
       "limit-bytes": { type: "string" },
       follow: { type: "boolean", default: false },
       stdin: { type: "boolean", short: "i", default: false },
+      tty: { type: "boolean", short: "t", default: false },
     },
   });
   const [verb, type, name] = positionals;
@@ -404,6 +430,7 @@ async function main(args: string[]): Promise<number> {
       return await exec(client, type, values.namespace, positionals.slice(2), {
         container: values.container,
         stdin: values.stdin,
+        tty: values.tty,
       });
     }
     default:

@@ -324,6 +324,54 @@ if (requireCluster()) {
       assert.equal(e.code, 0, e.err);
       assert.equal(e.out, k.out);
       assert.match(e.out, /^12\n$/);
+      // -t: without -i no terminal is asked for, silently; with -i and piped input kubectl's
+      // warning and none either; on a terminal (script(1) gives one, 30x100) the command runs on
+      // a remote terminal of that size.
+      const onTty = "test -t 1 && echo tty || echo no-tty";
+      assert.equal(
+        (await both(["exec", "-t", "-n", ns, "p", "--", "sh", "-c", onTty])).out,
+        "no-tty\n",
+      );
+      const itArgs = ["exec", "-it", "-n", ns, "p", "--", "sh", "-c", onTty];
+      const [kIt, eIt] = await Promise.all([kubectl(itArgs, ""), example(client, itArgs, "")]);
+      assert.deepEqual([eIt.code, eIt.out, eIt.err], [kIt.code, kIt.out, kIt.err]);
+      assert.match(kIt.err, /^Unable to use a TTY - input is not a terminal/);
+      const remote = "test -t 0 && test -t 1 && echo on-a-tty; " +
+        'for i in $(seq 50); do s=$(stty size); [ "$s" = "30 100" ] && break; sleep 0.1; done; ' +
+        'echo "size $s"; exit 4';
+      const quoted = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+      const onTerminal = async (argv: string[]) => {
+        const inner = `stty rows 30 cols 100; exec ${argv.map(quoted).join(" ")} ` +
+          `exec -it -n ${ns} p -- sh -c ${quoted(remote)}`;
+        const child = new Deno.Command("script", {
+          args: ["-q", "-e", "-c", inner, "/dev/null"],
+          cwd: root,
+          stdin: "piped", // kept open: an ended input would end the session
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const out = await child.output();
+        return { code: out.code, out: new TextDecoder().decode(out.stdout) };
+      };
+      const kubeconfig = Deno.env.get("KUBECONFIG")!.split(":")[0];
+      const [kTerm, eTerm] = await Promise.all([
+        onTerminal(["kubectl", `--cache-dir=${cacheDir}`]),
+        onTerminal([
+          Deno.execPath(),
+          "run",
+          "-q", // no progress line on the terminal
+          "--no-prompt",
+          `--allow-net=${new URL(client.config.clusterUrl).host}`,
+          `--allow-read=${kubeconfig}`,
+          "--allow-env=KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT",
+          "examples/kubectl.ts",
+        ]),
+      ]);
+      assert.match(kTerm.out, /on-a-tty\r\nsize 30 100\r\n/);
+      // Deno's raw mode keeps the terminal's output processing (opost, onlcr), which kubectl's
+      // turns off: the remote terminal's \r\n reaches the screen as \r\r\n, which shows the same.
+      assert.match(eTerm.out, /on-a-tty\r\r\n/);
+      assert.deepEqual({ ...eTerm, out: eTerm.out.replaceAll("\r\r\n", "\r\n") }, kTerm);
       assert.notEqual((await both(["exec", "-n", ns, "absent", "--", "true"])).code, 0);
       assert.notEqual((await both(["exec", "-n", ns, "p", "-c", "nope", "--", "true"])).code, 0);
 
