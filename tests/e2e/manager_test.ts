@@ -1,0 +1,204 @@
+// The Manager against the real apiserver: two controllers on ONE sharedReflector watch, under
+// one Lease and one metrics server. The number of watch connections is read on the server side,
+// from kube-apiserver's own /metrics:
+//
+// - `apiserver_longrunning_requests{verb="WATCH",group,resource,scope}` is a gauge of the WATCH
+//   requests open right now. Built-in resources are watched by the apiserver's and the
+//   controller-manager's own informers (configmaps has several, scope "namespace" included),
+//   whose watches come and go on their own timeouts; so the test watches a custom resource
+//   whose group exists only in this file: its gauge is 0 before, and exactly what the test
+//   opens while it runs.
+// - `apiserver_request_total{verb="WATCH",group,resource}` counts WATCH requests once they end,
+//   so its increase over a whole run is the number of watch connections the run made in total.
+//
+// A control run with two controllers that each watch through their own Api shows 2 on the same
+// gauge: the measurement tells one connection from two.
+
+import assert from "node:assert/strict";
+import { z } from "zod";
+import {
+  Action,
+  Api,
+  applyCrd,
+  Client,
+  Controller,
+  customResource,
+  type InferResource,
+  type KubeRequest,
+  Manager,
+  sharedReflector,
+  watcher,
+} from "../../mod.ts";
+import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
+import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
+import { requireCluster, withNamespace } from "./_cluster.ts";
+
+const GROUP = "manager.e2e.kubeno.dev";
+const Widget = customResource({
+  group: GROUP,
+  version: "v1",
+  kind: "Widget",
+  namespaced: true,
+  spec: z.object({ n: z.int() }),
+});
+type Widget = InferResource<typeof Widget>;
+
+/** The samples of `metric` whose labels include `labels`, summed. */
+async function apiserverMetric(
+  client: Client,
+  metric: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const req: KubeRequest = {
+    method: "GET",
+    path: "/metrics",
+    query: new URLSearchParams(),
+    headers: { accept: "text/plain" },
+  };
+  const text = await client.requestText(req);
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    const m = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
+    if (!m || m[1] !== metric) continue;
+    const got = Object.fromEntries(
+      [...m[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+    );
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+const WATCH = { verb: "WATCH", group: GROUP, resource: "widgets" };
+const openWatches = (c: Client) =>
+  apiserverMetric(c, "apiserver_longrunning_requests", { ...WATCH, scope: "namespace" });
+const watchRequests = (c: Client) => apiserverMetric(c, "apiserver_request_total", WATCH);
+
+/** Polls `read` until it gives `want` (the apiserver records a request's end a moment after it). */
+async function settlesAt(read: () => Promise<number>, want: number, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  let got = await read();
+  while (got !== want && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = await read();
+  }
+  assert.equal(got, want, what);
+}
+
+async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    assert.ok(Date.now() < end, `timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+if (requireCluster()) {
+  Deno.test({
+    name:
+      "e2e manager: two controllers on one sharedReflector make ONE watch connection (apiserver metrics), both reconcile, under one Lease",
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
+    using client = await Client.tryDefault();
+    const crds = Api.all(client, CustomResourceDefinition);
+    await applyCrd(client, Widget, { signal: AbortSignal.timeout(60_000) });
+    try {
+      await withNamespace(client, "e2e-manager", async (ns) => {
+        const widgets = Api.namespaced(client, Widget, ns);
+        for (const name of ["w1", "w2"]) {
+          await widgets.create({ metadata: { name }, spec: { n: 1 } } as Widget);
+        }
+        assert.equal(await openWatches(client), 0, "nobody else watches this resource");
+        const requestsBefore = await watchRequests(client);
+
+        // The shared run: one watcher, two controllers, one Lease, one metrics server.
+        const stop = new AbortController();
+        const identity = `e2e-${crypto.randomUUID().slice(0, 8)}`;
+        const manager = new Manager(client, {
+          signal: stop.signal,
+          leaderElection: { namespace: ns, name: "manager-e2e", identity },
+          metrics: { port: 0, hostname: "127.0.0.1" },
+        });
+        const shared = sharedReflector(watcher(widgets, { signal: manager.signal }));
+        const seen = { audit: new Set<string>(), sync: new Set<string>() };
+        const record = (who: keyof typeof seen) => (w: { metadata: { name?: string } }) => {
+          seen[who].add(w.metadata.name!);
+          return Promise.resolve(Action.awaitChange());
+        };
+        const retry = () => Action.requeue(1_000);
+        manager
+          .add(
+            Controller.forStream(Widget, shared.subscribe(), { streamOf: widgets }),
+            record("audit"),
+            retry,
+            {},
+            { name: "audit" },
+          )
+          .add(
+            Controller.forStream(Widget, shared.subscribe(), { streamOf: false }),
+            record("sync"),
+            retry,
+            {},
+            { name: "sync" },
+          );
+        const running = manager.run();
+        await manager.ready();
+        await until(() => seen.audit.size === 2 && seen.sync.size === 2, "both reconcile w1, w2");
+        await widgets.create({ metadata: { name: "w3" }, spec: { n: 3 } } as Widget);
+        await until(
+          () => seen.audit.has("w3") && seen.sync.has("w3"),
+          "both reconcile w3, created while they run",
+        );
+        const open = await openWatches(client);
+        console.log(`shared: open WATCH requests for widgets while running: ${open}`);
+        assert.equal(open, 1, "one watch connection for both controllers");
+        assert.equal(shared.subscriberCount, 2);
+
+        // One Lease and one metrics server for both.
+        const leases = Api.namespaced(client, Lease, ns);
+        assert.equal((await leases.get("manager-e2e")).spec?.holderIdentity, identity);
+        const base = `http://127.0.0.1:${manager.metricsAddress!.port}`;
+        assert.equal((await fetch(`${base}/readyz`)).status, 200);
+        const metrics = await (await fetch(`${base}/metrics`)).text();
+        for (const name of ["audit", "sync"]) {
+          assert.match(
+            metrics,
+            new RegExp(
+              `^kubeno_reconciles_total\\{controller="${name}",outcome="success"\\} 3$`,
+              "m",
+            ),
+          );
+        }
+        assert.match(metrics, /^kubeno_leader_election_leading 1$/m);
+
+        stop.abort();
+        await running;
+        assert.equal(manager.signal.aborted, true);
+        await settlesAt(() => openWatches(client), 0, "the watch closed with the manager");
+        await settlesAt(
+          async () => (await watchRequests(client)) - requestsBefore,
+          1,
+          "the whole run made exactly one WATCH request",
+        );
+        assert.equal((await leases.get("manager-e2e")).spec?.holderIdentity, "", "released");
+
+        // Control: the same two controllers, each with its own watch of the Api.
+        const stop2 = new AbortController();
+        const separate = new Manager(client, { signal: stop2.signal });
+        const idle = () => Promise.resolve(Action.awaitChange());
+        separate
+          .add(new Controller(widgets), idle, retry, {}, { name: "one" })
+          .add(new Controller(widgets), idle, retry, {}, { name: "two" });
+        const running2 = separate.run();
+        await separate.ready();
+        const open2 = await openWatches(client);
+        console.log(`separate: open WATCH requests for widgets while running: ${open2}`);
+        assert.equal(open2, 2, "the control: two watches are seen as two");
+        stop2.abort();
+        await running2;
+      });
+    } finally {
+      await crds.delete(`widgets.${GROUP}`).catch(() => {});
+    }
+  });
+}
