@@ -16,7 +16,8 @@ import {
   type KubeObject,
   watcher,
 } from "../../mod.ts";
-import { ConfigMap, Node, Pod, ServiceAccount } from "../../core/k8s/core/v1.ts";
+import { ConfigMap, Node, Pod, Secret, ServiceAccount } from "../../core/k8s/core/v1.ts";
+import { Deployment } from "../../core/k8s/apps/v1.ts";
 import { Event } from "../../core/k8s/events.k8s.io/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
@@ -214,6 +215,39 @@ async function defaultServiceAccount(client: Client, ns: string): Promise<void> 
   }
 }
 
+/** A Deployment of one container running `image` (kwok or no node: it is only read). */
+function deployment(name: string, image: string): Deployment {
+  return {
+    metadata: { name },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image }] },
+      },
+    },
+  };
+}
+
+/** Polls `get` until its body is `want` as JSON (the example's store follows the watch). */
+async function untilJson(
+  get: () => Promise<{ status: number; body: string }>,
+  want: unknown,
+): Promise<void> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const { status, body } = await get();
+    try {
+      assert.equal(status, 200, body);
+      assert.deepEqual(JSON.parse(body), want);
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const opts = { ignore: !canRun, sanitizeResources: false, sanitizeOps: false };
 
 if (requireCluster()) {
@@ -407,6 +441,121 @@ if (requireCluster()) {
           await leases.delete("leader-election-demo").catch(() => {});
         }
       }
+    },
+  );
+
+  Deno.test(
+    { name: "e2e examples: shared_stream_controllers runs two controllers on one watch", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      await withNamespace(client, "e2e-ex-shared", async (ns) => {
+        const cms = Api.namespaced(client, ConfigMap, ns);
+        await withExample("shared_stream_controllers", client, [ns], async (ex) => {
+          await ex.waitFor(/^synced: \d+ configmaps, one watch$/m);
+          await cms.create({ metadata: { name: "cfg" }, data: { a: "1", b: "2" } });
+          // annotate writes the annotation; report sees the data, then the annotation.
+          await ex.waitFor(new RegExp(`^annotate: ${ns}/cfg kubeno.dev/data-keys=2$`, "m"));
+          await ex.waitFor(new RegExp(`^report: ${ns}/cfg data keys: a,b; annotated 2$`, "m"));
+          assert.equal((await cms.get("cfg")).metadata.annotations?.["kubeno.dev/data-keys"], "2");
+          await cms.patch("cfg", { type: "merge", body: { data: { c: "3" } } });
+          await ex.waitFor(new RegExp(`^annotate: ${ns}/cfg kubeno.dev/data-keys=3$`, "m"));
+          await ex.waitFor(new RegExp(`^report: ${ns}/cfg data keys: a,b,c; annotated 3$`, "m"));
+          assertClean(ex, await ex.stop());
+          assert.match(ex.out, /^stopped$/m, ex.output);
+        });
+      });
+    },
+  );
+
+  Deno.test(
+    {
+      name: "e2e examples: multi_watcher merges Deployment, ConfigMap and Secret watchers",
+      ...opts,
+    },
+    async () => {
+      using client = await Client.tryDefault();
+      await withNamespace(client, "e2e-ex-multi", async (ns) => {
+        await withExample("multi_watcher", client, [ns], async (ex) => {
+          await ex.waitFor(/^listed all three; watching$/m);
+          await Api.namespaced(client, ConfigMap, ns).create({ metadata: { name: "c1" } });
+          await Api.namespaced(client, Secret, ns).create({ metadata: { name: "s1" } });
+          await Api.namespaced(client, Deployment, ns).create(deployment("d1", "nginx:1.27"));
+          await ex.waitFor(new RegExp(`^Apply ConfigMap ${ns}/c1$`, "m"));
+          await ex.waitFor(new RegExp(`^Apply Secret ${ns}/s1$`, "m"));
+          await ex.waitFor(new RegExp(`^Apply Deployment ${ns}/d1$`, "m"));
+          await Api.namespaced(client, Secret, ns).delete("s1");
+          await ex.waitFor(new RegExp(`^Delete Secret ${ns}/s1$`, "m"));
+          assertClean(ex, await ex.stop());
+        });
+      });
+    },
+  );
+
+  Deno.test(
+    { name: "e2e examples: version_rs answers the Deployments' versions from its store", ...opts },
+    async () => {
+      using client = await Client.tryDefault();
+      await withNamespace(client, "e2e-ex-version", async (ns) => {
+        const deployments = Api.namespaced(client, Deployment, ns);
+        const host = new URL(client.config.clusterUrl).host;
+        await withExample("version_rs", client, ["--port", "0", ns], async (ex) => {
+          const [, port] = await ex.waitFor(/^listening on http:\/\/127\.0\.0\.1:(\d+)$/m);
+          await ex.waitFor(/^synced: 0 deployments in /m);
+          const get = async (path: string, init?: RequestInit) => {
+            const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
+            return { status: res.status, body: await res.text() };
+          };
+          assert.equal((await get("/readyz")).status, 200);
+          assert.deepEqual(await get("/versions"), { status: 200, body: "[]" });
+          await deployments.create(deployment("web", "registry.example:5000/team/web:1.2.3"));
+          await deployments.create(deployment("db", "postgres"));
+          const want = [
+            { container: "postgres", name: "db", namespace: ns, version: "latest" },
+            {
+              container: "registry.example:5000/team/web",
+              name: "web",
+              namespace: ns,
+              version: "1.2.3",
+            },
+          ];
+          await untilJson(() => get("/versions"), want);
+          assert.deepEqual(JSON.parse((await get(`/versions/${ns}/web`)).body), want[1]);
+          // A change and a delete reach the store through the watch.
+          await deployments.patch("web", {
+            type: "json",
+            body: [{
+              op: "replace",
+              path: "/spec/template/spec/containers/0/image",
+              value: "web:2",
+            }],
+          });
+          await deployments.delete("db");
+          await untilJson(() => get("/versions"), [
+            { container: "web", name: "web", namespace: ns, version: "2" },
+          ]);
+          // Hostile or unknown requests: a plain 404 or 405, nothing else.
+          assert.equal((await get(`/versions/${ns}/db`)).status, 404);
+          for (const path of ["/versions/a/b/c", "/versions/%2e%2e/x/y", "/x".repeat(2_000), "/"]) {
+            assert.equal((await get(path)).status, 404, path.slice(0, 40));
+          }
+          assert.equal((await get("/versions", { method: "POST", body: "{}" })).status, 405);
+          const metrics = (await get("/metrics")).body;
+          const versions = metrics.match(
+            /^api_http_requests_total\{method="GET",path="\/versions",status="200"\} (\d+)$/m,
+          );
+          assert.ok(versions && Number(versions[1]) >= 3, metrics);
+          assert.match(
+            metrics,
+            /^api_http_requests_total\{method="GET",path="other",status="404"\} 4$/m,
+          );
+          assert.match(
+            metrics,
+            /^api_http_requests_duration_seconds_count\{.*path="\/versions".*\} \d+$/m,
+          );
+          assertClean(ex, await ex.stop());
+          assert.match(ex.out, /^stopped$/m, ex.output);
+        }, { flags: [`--allow-net=${host},127.0.0.1`] });
+      });
     },
   );
 
