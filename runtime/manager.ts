@@ -300,7 +300,7 @@ export class Manager implements RbacSource {
 
   /**
    * Resolves once every controller added so far has synced (see {@link Manager.isReady});
-   * rejects if one stops before that.
+   * rejects if one stops before that, or the manager stops first (a standby that never led).
    *
    * @example
    * ```ts
@@ -323,7 +323,14 @@ export class Manager implements RbacSource {
    * ```
    */
   async ready(): Promise<void> {
-    await Promise.all(this.#entries.map((e) => e.controller.ready()));
+    const stopped = new Promise<never>((_, reject) => {
+      const fail = () => reject(new Error("the manager stopped before every controller synced"));
+      if (this.#done.signal.aborted) fail();
+      else this.#done.signal.addEventListener("abort", fail, { once: true });
+    });
+    stopped.catch(() => {}); // only the race below reports it
+    // A controller that never ran (a standby that stopped) would leave its ready() pending.
+    await Promise.race([Promise.all(this.#entries.map((e) => e.controller.ready())), stopped]);
   }
 
   /**

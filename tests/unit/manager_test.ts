@@ -382,6 +382,41 @@ Deno.test(
 );
 
 Deno.test(
+  "Manager: a standby stopped before it ever led: run resolves, ready() rejects instead of hanging, no controller ran",
+  withClock(async (clock) => {
+    const mem = memoryLease();
+    const t = new Date(0).toISOString().replace("Z", "000Z");
+    mem.lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: "op", namespace: "ns" },
+      spec: { holderIdentity: "other", leaseDurationSeconds: 3600, renewTime: t, acquireTime: t },
+    };
+    const a = fakeApi(["a1"]);
+    const ac = new AbortController();
+    const manager = new Manager(mem.client, {
+      signal: ac.signal,
+      leaderElection: { namespace: "ns", name: "op", identity: "me" },
+    }).add(
+      new Controller(a.api),
+      () => Promise.resolve(Action.awaitChange()),
+      () => Action.awaitChange(),
+      {},
+    );
+    const running = manager.run();
+    const ready = manager.ready().then(() => "resolved", (e: Error) => e.message);
+    await clock.tickAsync(10_000);
+    assert.equal(manager.isStandby, true);
+    ac.abort();
+    await clock.tickAsync(10);
+    await running;
+    assert.equal(await ready, "the manager stopped before every controller synced");
+    assert.equal(a.state.lists, 0);
+    assert.equal(mem.lease?.spec?.holderIdentity, "other", "a standby never touches the holder");
+  }),
+);
+
+Deno.test(
   "Manager: a graceful stop while leading drains, then releases the Lease",
   withClock(async (clock) => {
     const mem = memoryLease();
