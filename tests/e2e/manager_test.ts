@@ -13,24 +13,38 @@
 //
 // A control run with two controllers that each watch through their own Api shows 2 on the same
 // gauge: the measurement tells one connection from two.
+//
+// The shared run is not admin: it uses a ServiceAccount token bound to exactly manager.rbac()
+// (the list and watch of the one stream, the patch `stamp` declares with uses(), the Lease's
+// get/update/create), so the union the Manager derives is what the real authorizer needs.
 
 import assert from "node:assert/strict";
 import { z } from "zod";
 import {
   Action,
   Api,
+  ApiError,
   applyCrd,
   Client,
+  Config,
   Controller,
   customResource,
   type InferResource,
   type KubeRequest,
   Manager,
+  predicates,
+  rbacManifests,
+  type RbacRules,
   sharedReflector,
   watcher,
 } from "../../mod.ts";
 import { CustomResourceDefinition } from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { Lease } from "../../core/k8s/coordination.k8s.io/v1.ts";
+import { ServiceAccount } from "../../core/k8s/core/v1.ts";
+import type { TokenRequest } from "../../core/k8s/authentication.k8s.io/v1.ts";
+import { SelfSubjectAccessReview } from "../../core/k8s/authorization.k8s.io/v1.ts";
+import { Role, RoleBinding } from "../../core/k8s/rbac.authorization.k8s.io/v1.ts";
+import { writeClusterKubeconfig } from "./_auth.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
 
 const GROUP = "manager.e2e.kubeno.dev";
@@ -92,10 +106,99 @@ async function until(cond: () => boolean, what: string, ms = 30_000): Promise<vo
   }
 }
 
+/** The shared run: one watcher, two controllers (audit reads; stamp annotates), one Lease. */
+function sharedManager(client: Client, ns: string, identity: string, signal: AbortSignal) {
+  const widgets = Api.namespaced(client, Widget, ns);
+  const manager = new Manager(client, {
+    signal,
+    leaderElection: { namespace: ns, name: "manager-e2e", identity },
+    metrics: { port: 0, hostname: "127.0.0.1" },
+  });
+  const shared = sharedReflector(watcher(widgets, { signal: manager.signal }));
+  const seen = { audit: new Set<string>(), stamp: new Set<string>() };
+  const retry = () => Action.requeue(1_000);
+  // Metadata writes do not change a custom resource's generation: stamp's own patch does not
+  // trigger either controller again.
+  const config = { predicate: predicates.generation };
+  manager
+    .add(
+      Controller.forStream(Widget, shared.subscribe(), { ...config, streamOf: widgets }),
+      (w) => {
+        seen.audit.add(w.metadata.name!);
+        return Promise.resolve(Action.awaitChange());
+      },
+      retry,
+      {},
+      { name: "audit" },
+    )
+    .add(
+      Controller.forStream(Widget, shared.subscribe(), { ...config, streamOf: false })
+        .uses(widgets, ["patch"], { reason: "stamp: annotate" }),
+      async (w, _ctx, info) => {
+        await widgets.patch(
+          w.metadata.name!,
+          {
+            type: "merge",
+            body: { metadata: { annotations: { "e2e.kubeno.dev/stamped": "yes" } } },
+          },
+          {},
+          { signal: info.signal },
+        );
+        seen.stamp.add(w.metadata.name!);
+        return Action.awaitChange();
+      },
+      retry,
+      {},
+      { name: "stamp" },
+    );
+  return { manager, shared, seen, widgets };
+}
+
+/** A client with a token of a new ServiceAccount bound to exactly `rules` (a Role in `ns`). */
+async function boundClient(admin: Client, ns: string, rules: RbacRules): Promise<Client> {
+  const name = "manager-e2e";
+  const sas = Api.namespaced(admin, ServiceAccount, ns);
+  await sas.create({ metadata: { name } });
+  assert.deepEqual(rules.cluster, [], "a namespaced program needs no ClusterRole");
+  for (const obj of rbacManifests(rules, { name, serviceAccount: { name, namespace: ns } })) {
+    if (obj.kind === "Role") await Api.namespaced(admin, Role, ns).create(obj as Role);
+    else await Api.namespaced(admin, RoleBinding, ns).create(obj as RoleBinding);
+  }
+  const tr = await sas.createSubresource<TokenRequest>("token", name, {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 900 },
+  });
+  const dir = await Deno.makeTempDir({ prefix: "kubeno-manager-e2e-" });
+  const path = writeClusterKubeconfig(`${dir}/sa.kubeconfig`, { token: tr.status!.token });
+  const client = new Client(await Config.fromKubeconfig({ path }), { retry: { maxRetries: 0 } });
+  await Deno.remove(dir, { recursive: true });
+  // The authorizer follows Roles through a watch: wait until it grants every rule.
+  const reviews = Api.all(client, SelfSubjectAccessReview);
+  const end = Date.now() + 10_000;
+  for (const rule of rules.namespaces[ns]) {
+    for (const verb of rule.verbs) {
+      const [resource, subresource] = rule.resources![0].split("/");
+      const attrs = { group: rule.apiGroups![0], resource, subresource, verb, namespace: ns };
+      const name = rule.resourceNames?.[0];
+      while (
+        !(await reviews.create({
+          metadata: {},
+          spec: { resourceAttributes: name ? { ...attrs, name } : attrs },
+        })).status?.allowed
+      ) {
+        assert.ok(Date.now() < end, `never allowed: ${verb} ${resource}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+  return client;
+}
+
 if (requireCluster()) {
   Deno.test({
     name:
-      "e2e manager: two controllers on one sharedReflector make ONE watch connection (apiserver metrics), both reconcile, under one Lease",
+      "e2e manager: two controllers on one sharedReflector make ONE watch connection (apiserver metrics), both reconcile, under one Lease and a ServiceAccount bound to exactly manager.rbac()",
     sanitizeResources: false,
     sanitizeOps: false,
   }, async () => {
@@ -111,42 +214,24 @@ if (requireCluster()) {
         assert.equal(await openWatches(client), 0, "nobody else watches this resource");
         const requestsBefore = await watchRequests(client);
 
-        // The shared run: one watcher, two controllers, one Lease, one metrics server.
+        // The shared run, under a ServiceAccount bound to exactly what the manager derives.
         const stop = new AbortController();
         const identity = `e2e-${crypto.randomUUID().slice(0, 8)}`;
-        const manager = new Manager(client, {
-          signal: stop.signal,
-          leaderElection: { namespace: ns, name: "manager-e2e", identity },
-          metrics: { port: 0, hostname: "127.0.0.1" },
-        });
-        const shared = sharedReflector(watcher(widgets, { signal: manager.signal }));
-        const seen = { audit: new Set<string>(), sync: new Set<string>() };
-        const record = (who: keyof typeof seen) => (w: { metadata: { name?: string } }) => {
-          seen[who].add(w.metadata.name!);
-          return Promise.resolve(Action.awaitChange());
-        };
-        const retry = () => Action.requeue(1_000);
-        manager
-          .add(
-            Controller.forStream(Widget, shared.subscribe(), { streamOf: widgets }),
-            record("audit"),
-            retry,
-            {},
-            { name: "audit" },
-          )
-          .add(
-            Controller.forStream(Widget, shared.subscribe(), { streamOf: false }),
-            record("sync"),
-            retry,
-            {},
-            { name: "sync" },
-          );
+        const rules = sharedManager(client, ns, identity, stop.signal).manager.rbac();
+        console.log(`derived rules in ${ns}: ${JSON.stringify(rules.namespaces[ns])}`);
+        using sa = await boundClient(client, ns, rules);
+        await assert.rejects(
+          Api.namespaced(sa, Widget, ns).delete("w1"),
+          (e: unknown) => e instanceof ApiError && e.code === 403,
+          "not admin: what the rules do not grant is refused",
+        );
+        const { manager, shared, seen } = sharedManager(sa, ns, identity, stop.signal);
         const running = manager.run();
         await manager.ready();
-        await until(() => seen.audit.size === 2 && seen.sync.size === 2, "both reconcile w1, w2");
+        await until(() => seen.audit.size === 2 && seen.stamp.size === 2, "both reconcile w1, w2");
         await widgets.create({ metadata: { name: "w3" }, spec: { n: 3 } } as Widget);
         await until(
-          () => seen.audit.has("w3") && seen.sync.has("w3"),
+          () => seen.audit.has("w3") && seen.stamp.has("w3"),
           "both reconcile w3, created while they run",
         );
         const open = await openWatches(client);
@@ -160,7 +245,7 @@ if (requireCluster()) {
         const base = `http://127.0.0.1:${manager.metricsAddress!.port}`;
         assert.equal((await fetch(`${base}/readyz`)).status, 200);
         const metrics = await (await fetch(`${base}/metrics`)).text();
-        for (const name of ["audit", "sync"]) {
+        for (const name of ["audit", "stamp"]) {
           assert.match(
             metrics,
             new RegExp(
@@ -170,6 +255,9 @@ if (requireCluster()) {
           );
         }
         assert.match(metrics, /^kubeno_leader_election_leading 1$/m);
+        for (const w of (await widgets.list()).items) {
+          assert.equal(w.metadata.annotations?.["e2e.kubeno.dev/stamped"], "yes", w.metadata.name!);
+        }
 
         stop.abort();
         await running;
@@ -186,6 +274,7 @@ if (requireCluster()) {
         const stop2 = new AbortController();
         const separate = new Manager(client, { signal: stop2.signal });
         const idle = () => Promise.resolve(Action.awaitChange());
+        const retry = () => Action.requeue(1_000);
         separate
           .add(new Controller(widgets), idle, retry, {}, { name: "one" })
           .add(new Controller(widgets), idle, retry, {}, { name: "two" });
