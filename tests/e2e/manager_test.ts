@@ -16,7 +16,10 @@
 //
 // The shared run is not admin: it uses a ServiceAccount token bound to exactly manager.rbac()
 // (the list and watch of the one stream, the patch `stamp` declares with uses(), the Lease's
-// get/update/create), so the union the Manager derives is what the real authorizer needs.
+// get/update/create), so the union the Manager derives is what the real authorizer needs;
+// and each of those six verbs removed in turn fails the step that uses it with a Forbidden
+// naming that verb and resource (the Lease never acquired, the list never synced, the watch
+// refused, the patch refused).
 
 import assert from "node:assert/strict";
 import { z } from "zod";
@@ -44,6 +47,7 @@ import { ServiceAccount } from "../../core/k8s/core/v1.ts";
 import type { TokenRequest } from "../../core/k8s/authentication.k8s.io/v1.ts";
 import { SelfSubjectAccessReview } from "../../core/k8s/authorization.k8s.io/v1.ts";
 import { Role, RoleBinding } from "../../core/k8s/rbac.authorization.k8s.io/v1.ts";
+import { type LogRecord, setLogHandler } from "../../core/log.ts";
 import { writeClusterKubeconfig } from "./_auth.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
 
@@ -115,8 +119,8 @@ function sharedManager(client: Client, ns: string, identity: string, signal: Abo
     metrics: { port: 0, hostname: "127.0.0.1" },
   });
   const shared = sharedReflector(watcher(widgets, { signal: manager.signal }));
-  const seen = { audit: new Set<string>(), stamp: new Set<string>() };
-  const retry = () => Action.requeue(1_000);
+  const seen = { audit: new Set<string>(), stamp: new Set<string>(), errors: [] as unknown[] };
+  const retry = (_w: unknown, err: unknown) => (seen.errors.push(err), Action.requeue(1_000));
   // Metadata writes do not change a custom resource's generation: stamp's own patch does not
   // trigger either controller again.
   const config = { predicate: predicates.generation };
@@ -198,7 +202,7 @@ async function boundClient(admin: Client, ns: string, rules: RbacRules): Promise
 if (requireCluster()) {
   Deno.test({
     name:
-      "e2e manager: two controllers on one sharedReflector make ONE watch connection (apiserver metrics), both reconcile, under one Lease and a ServiceAccount bound to exactly manager.rbac()",
+      "e2e manager: two controllers on one sharedReflector make ONE watch connection (apiserver metrics), both reconcile, under one Lease and a ServiceAccount bound to exactly manager.rbac(); each verb removed is a Forbidden",
     sanitizeResources: false,
     sanitizeOps: false,
   }, async () => {
@@ -269,6 +273,79 @@ if (requireCluster()) {
           "the whole run made exactly one WATCH request",
         );
         assert.equal((await leases.get("manager-e2e")).spec?.holderIdentity, "", "released");
+
+        // Each verb of the derived rules removed in turn: the run fails where that verb is
+        // used, with the apiserver's Forbidden naming the verb and the resource.
+        const roles = Api.namespaced(client, Role, ns);
+        const reviews = Api.all(sa, SelfSubjectAccessReview);
+        const records: string[] = [];
+        const previous = setLogHandler((r: LogRecord) => {
+          records.push(`${r.message} ${r.error instanceof Error ? r.error.message : ""}`);
+        });
+        try {
+          for (const [i, rule] of rules.namespaces[ns].entries()) {
+            for (const verb of rule.verbs) {
+              const [group, resource] = [rule.apiGroups![0], rule.resources![0]];
+              const fewer = structuredClone(rules.namespaces[ns]);
+              fewer[i].verbs = fewer[i].verbs.filter((v) => v !== verb);
+              const role = await roles.get("manager-e2e");
+              await roles.replace("manager-e2e", {
+                ...role,
+                rules: fewer.filter((r) => r.verbs.length > 0),
+              });
+              const attrs = {
+                group,
+                resource,
+                verb,
+                namespace: ns,
+                ...(rule.resourceNames ? { name: rule.resourceNames[0] } : {}),
+              };
+              const end = Date.now() + 10_000;
+              while (
+                (await reviews.create({ metadata: {}, spec: { resourceAttributes: attrs } }))
+                  .status?.allowed
+              ) {
+                assert.ok(Date.now() < end, `${verb} ${resource} still allowed`);
+                await new Promise((r) => setTimeout(r, 100));
+              }
+              // The Lease as each verb needs it to be the step that fails:
+              // so that each step runs: create only for a missing Lease, update for one that is.
+              if (resource === "leases" && verb === "create") {
+                await leases.delete("manager-e2e").catch(() => {});
+              } else if (!(await leases.getOpt("manager-e2e"))) {
+                await leases.create({ metadata: { name: "manager-e2e" }, spec: {} });
+              }
+              records.length = 0;
+              const halt = new AbortController();
+              const run = sharedManager(sa, ns, identity, halt.signal);
+              const done = run.manager.run().catch((e) => e);
+              const said = new RegExp(
+                `cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${ns}"`,
+              );
+              const text = () =>
+                [...records, ...run.seen.errors.map((e) => (e as Error).message)].join("\n");
+              await until(
+                () => said.test(text()),
+                `a Forbidden naming ${verb} ${resource}`,
+                20_000,
+              );
+              if (resource === "leases") {
+                assert.equal(run.manager.isStandby, true, `${verb} leases: never leads`);
+                assert.equal(run.seen.audit.size, 0, "no controller ran without the Lease");
+              } else if (verb === "patch") {
+                assert.equal(run.seen.stamp.size, 0, "stamp cannot write");
+                await until(() => run.seen.audit.size === 3, "audit still reconciles");
+              } else if (verb === "list") {
+                assert.equal(run.manager.isReady, false, "list widgets: never synced");
+              } // watch: the list synced the stores; every watch attempt after it is refused
+              console.log(`without ${verb} ${resource}: ${said.source.slice(0, 40)}... seen`);
+              halt.abort();
+              await done;
+            }
+          }
+        } finally {
+          setLogHandler(previous);
+        }
 
         // Control: the same two controllers, each with its own watch of the Api.
         const stop2 = new AbortController();
