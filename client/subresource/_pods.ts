@@ -19,6 +19,47 @@ export function assertPods(scope: ResourceScope, verb: string): void {
 /** Data is sent in pieces of this size, and waits while this much is still unsent. */
 const PIECE = 32 * 1024;
 const HIGH_WATER = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * When an idle socket is nudged, ms after its last frame: soon, then less and less often,
+ * for about a minute (the bytes stuck stay stuck only while the server does not read).
+ */
+const NUDGES_MS = [10, 50, 250, 1_000, 5_000, 10_000, 15_000, 30_000];
+const nudges = new WeakMap<WebSocket, ReturnType<typeof setTimeout>>();
+const watched = new WeakSet<WebSocket>();
+
+/**
+ * Sends `frame`; then, while nothing else is sent, `nudge` now and then (see NUDGES_MS): a
+ * frame the server treats as nothing (an empty data frame, or a repeated resize).
+ *
+ * Why: Deno 2.9's WebSocket over TLS can keep up to 64 KiB of what was sent in rustls' buffer
+ * when the socket would block, and nothing writes it until the next send
+ * (denoland/deno#36862, fix pending in #36863). Measured here: 2 of 300 transfers of 10 MB and
+ * a 1-byte end frame to a Go WebSocket server over wss:// kept the end until another send
+ * (none of 300 over ws://); through kube-apiserver about 3% of 10 MB exec stdin transfers
+ * stalled for good, the command never seeing its input's end. A send while the socket still
+ * blocks can leave the bytes stuck again, hence more than one nudge.
+ */
+export function sendFrame(ws: WebSocket, frame: Uint8Array, nudge: Uint8Array): void {
+  ws.send(frame);
+  clearTimeout(nudges.get(ws));
+  if (!watched.has(ws)) {
+    watched.add(ws); // no timer outlives the socket
+    ws.addEventListener("close", () => clearTimeout(nudges.get(ws)), { once: true });
+  }
+  const schedule = (i: number) => {
+    if (i >= NUDGES_MS.length) return;
+    const timer = setTimeout(() => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(nudge);
+      schedule(i + 1);
+    }, NUDGES_MS[i] - (NUDGES_MS[i - 1] ?? 0));
+    Deno.unrefTimer(timer as unknown as number);
+    nudges.set(ws, timer);
+  };
+  schedule(0);
+}
 
 /**
  * Sends `chunk` on `channel` in pieces, waiting while much is still unsent (a WebSocket only
@@ -38,7 +79,11 @@ export async function sendChannel(
       if (ws.bufferedAmount < HIGH_WATER) break;
       await new Promise((r) => setTimeout(r, 2));
     }
-    ws.send(encodeFrame(channel, chunk.subarray(at, at + PIECE)));
+    sendFrame(
+      ws,
+      encodeFrame(channel, chunk.subarray(at, at + PIECE)),
+      encodeFrame(channel, EMPTY),
+    );
   }
 }
 

@@ -12,13 +12,14 @@ import {
   CHANNEL_V5,
   closeFrame,
   decodeFrame,
+  encodeFrame,
   exitCodeOf,
   resizeFrame,
 } from "../../core/channel.ts";
 import { apiErrorFromStatus, KubeError, type Status } from "../../core/error.ts";
 import { type KubeRequest, resourcePath, type ResourceScope } from "../../core/request.ts";
 import type { Client, RequestOptions } from "../client.ts";
-import { assertPods, openPodStream, sendChannel } from "./_pods.ts";
+import { assertPods, openPodStream, sendChannel, sendFrame } from "./_pods.ts";
 
 /**
  * Which streams to connect, and the container.
@@ -246,7 +247,7 @@ export class AttachedProcess implements AsyncDisposable {
         close: () => {
           // v4 has no way to say so: the command sees end of file when the stream closes.
           if (ws.protocol === CHANNEL_V5 && ws.readyState === WebSocket.OPEN) {
-            ws.send(closeFrame(Channel.stdin));
+            sendFrame(ws, closeFrame(Channel.stdin), encodeFrame(Channel.stdin, new Uint8Array()));
           }
         },
         abort: () => ws.close(),
@@ -269,7 +270,10 @@ export class AttachedProcess implements AsyncDisposable {
    */
   resize(cols: number, rows: number): void {
     if (!this.#tty) throw new TypeError("resize needs a TTY: exec or attach with { tty: true }");
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(resizeFrame(cols, rows));
+    if (this.#ws.readyState === WebSocket.OPEN) {
+      const frame = resizeFrame(cols, rows);
+      sendFrame(this.#ws, frame, frame); // the same size again changes nothing
+    }
   }
 
   /**

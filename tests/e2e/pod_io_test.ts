@@ -161,11 +161,11 @@ if (requireCluster()) {
       for (let i = 0; i < input.length; i += 65536) {
         crypto.getRandomValues(input.subarray(i, i + 65536));
       }
-      // KNOWN ISSUE (open): in 1 of 2 full CI runs this stalled for good (sha256sum had read
-      // 10,427,200 of 10,485,760 bytes; neither the rest nor the stdin close arrived), never in
-      // isolated runs. Until its cause is found, a stall is bounded, reported and tried once more,
-      // so that it cannot hang the suite; the second attempt must pass.
-      const attempt = async (signal: AbortSignal) => {
+      // Ten times: over HTTP/2 about 3% of these stalled for good (the last frames never reached
+      // the command), which is why WebSockets go over HTTP/1.1 (Client, #streams). A stall fails
+      // at the bound instead of hanging the suite.
+      for (let i = 0; i < 10; i++) {
+        const signal = AbortSignal.timeout(20_000);
         await using p = await pods.exec("p", ["sha256sum"], { stdin: true }, { signal });
         const writing = (async () => {
           const w = p.stdin!.getWriter();
@@ -174,14 +174,7 @@ if (requireCluster()) {
         })();
         const [out, status] = await Promise.all([bytesOf(p.stdout), p.status, writing]);
         assert.equal(status.exitCode, 0);
-        assert.equal(new TextDecoder().decode(out).split(" ")[0], await sha256(input));
-      };
-      try {
-        await attempt(AbortSignal.timeout(60_000));
-      } catch (e) {
-        if (!(e instanceof DOMException && e.name === "TimeoutError")) throw e;
-        console.error("exec stdin 10 MB stalled (known issue); trying once more");
-        await attempt(AbortSignal.timeout(60_000));
+        assert.equal(new TextDecoder().decode(out).split(" ")[0], await sha256(input), `run ${i}`);
       }
     });
   });
