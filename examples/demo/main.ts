@@ -60,16 +60,21 @@ const results: StepResult[] = [];
 let ranAs = "";
 
 /** Runs `action`, then polls `check` until it returns true (or a string: why not yet). */
+/** How often a step that is still waiting says what for. */
+const WAITING_EVERY_MS = 5_000;
+
 async function step(
   name: string,
   action: () => Promise<unknown>,
   check: () => Promise<true | string>,
-  timeoutMs = 30_000,
+  opts: { timeoutMs?: number; why?: string } = {},
 ): Promise<boolean> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   signal.throwIfAborted();
   say(cyan("demo    "), `${name}`);
   const start = performance.now();
   let last = "";
+  let said = start;
   try {
     await action();
     const end = Date.now() + timeoutMs;
@@ -79,6 +84,13 @@ async function step(
       if (r === true) break;
       last = r;
       if (Date.now() > end) throw new Error(`not observed within ${timeoutMs} ms: ${last}`);
+      // Never silent: a long wait says what it waits for (and why it may take a while).
+      const now = performance.now();
+      if (now - said >= WAITING_EVERY_MS) {
+        said = now;
+        const why = opts.why ? ` ${dim(`(${opts.why})`)}` : "";
+        say(dim("demo  … "), `waiting ${((now - start) / 1000).toFixed(0)} s: ${last}${why}`);
+      }
       await sleep(150);
     }
     const ms = performance.now() - start;
@@ -361,7 +373,11 @@ async function main(): Promise<number> {
       if (await cms.getOpt("greeting")) return "the ConfigMap is still there (garbage collector)";
       return true;
     },
-    60_000,
+    {
+      timeoutMs: 60_000,
+      why: "on a fresh cluster the garbage collector finds a new CRD on its periodic resync, " +
+        "up to about 30 s after it was created",
+    },
   );
 
   await step("the cleanup ran exactly once", () => sleep(tty ? 0 : 500), async () => {
@@ -384,7 +400,11 @@ async function main(): Promise<number> {
       const cmsLeft = (await cms.list({ labelSelector: "app.kubernetes.io/managed-by" })).items;
       return cmsLeft.length === 0 || `ConfigMaps left: ${cmsLeft.length} (garbage collector)`;
     },
-    60_000,
+    {
+      timeoutMs: 60_000,
+      why: "on a fresh cluster the garbage collector finds a new CRD on its periodic resync, " +
+        "up to about 30 s after it was created",
+    },
   );
 
   if (tty && results.every((r) => r.ok)) {

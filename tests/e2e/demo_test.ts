@@ -40,6 +40,15 @@ Deno.test({
     text,
     /✓ +the operator's ServiceAccount may do what its code needs and nothing more/,
   );
+  // Never silent: every step that took longer than the reporting interval said what it waited for.
+  const lines = text.split("\n");
+  for (const [i, line] of lines.entries()) {
+    const done = /✓ +(.*) \((\d+) ms\)$/.exec(line);
+    if (!done || Number(done[2]) < 6_000) continue;
+    const started = lines.findLastIndex((l, j) => j < i && l.endsWith(done[1]));
+    const between = lines.slice(started + 1, i);
+    assert.ok(between.some((l) => /… waiting \d+ s: /.test(l)), `${done[1]} was silent:\n${text}`);
+  }
 });
 
 /** Pids of live processes whose command line contains `needle` (`pgrep -f`). */
