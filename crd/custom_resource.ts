@@ -82,6 +82,13 @@ export interface CustomResourceOptions<
   selectableFields?: readonly string[];
   /** CEL rules on the whole object (`self` is the object). */
   validations?: readonly (string | ValidationRule)[];
+  /**
+   * What `parse`/`safeParse` do with a CEL rule kubeno cannot evaluate locally (a function its
+   * CEL library lacks): `"warn"` passes the object and lists the rule in the result's
+   * `unevaluated` (the apiserver still runs it), `"fail"` refuses the object (fail closed).
+   * @default "warn"
+   */
+  unevaluatedCel?: "warn" | "fail";
   /** Marks the version deprecated. */
   deprecated?: boolean;
   /** Warning sent to clients of a deprecated version. */
@@ -162,7 +169,10 @@ export class ResourceValidationError extends Error {
 }
 
 /**
- * The result of {@link CustomResource.safeParse}.
+ * The result of {@link CustomResource.safeParse}. A success lists in `unevaluated` the CEL
+ * rules that applied to the object but that kubeno could not evaluate (absent when there are
+ * none): the apiserver may still refuse the object for them. See
+ * {@link CustomResourceOptions.unevaluatedCel}.
  *
  * @example
  * ```ts
@@ -173,7 +183,11 @@ export class ResourceValidationError extends Error {
  * if (!r.success) console.log(r.error.issues[0].path); // "spec.n"
  * ```
  */
-export type ParseResult<K> = { success: true; data: K } | {
+export type ParseResult<K> = {
+  success: true;
+  data: K;
+  unevaluated?: readonly ValidationIssue[];
+} | {
   success: false;
   error: ResourceValidationError;
 };
@@ -504,7 +518,13 @@ export function customResource<
       }
       const data = applyDefaults(root, r.data) as Obj;
       const issues = celIssues(root, data, oldSent);
-      return issues.length ? fail(issues) : { success: true, data };
+      // A rule kubeno cannot run is no verdict: passed with the rule named, unless told to fail.
+      const unevaluated = issues.filter((i) => i.source === "unevaluated");
+      const failed = opts.unevaluatedCel === "fail"
+        ? issues
+        : issues.filter((i) => i.source !== "unevaluated");
+      if (failed.length) return fail(failed);
+      return unevaluated.length ? { success: true, data, unevaluated } : { success: true, data };
     } catch (e) {
       // safeParse never throws: a value deep enough to exhaust the stack in a recursive step
       // (CEL's view of a deeply nested field) is reported, not thrown.

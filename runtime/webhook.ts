@@ -82,13 +82,24 @@ export interface AdmissionHandlerOptions {
  * ```
  */
 export interface Validates {
-  /** Validates an object as on create. */
-  safeParse(obj: unknown): { success: true } | { success: false; error: { message: string } };
+  /**
+   * Validates an object as on create. A success may list the CEL rules it could not evaluate
+   * (`unevaluated`): they become the answer's warnings.
+   */
+  safeParse(
+    obj: unknown,
+  ): { success: true; unevaluated?: readonly SchemaIssue[] } | {
+    success: false;
+    error: { message: string };
+  };
   /** Validates an object as on update from `old`. */
   safeParseUpdate?(
     old: unknown,
     obj: unknown,
-  ): { success: true } | { success: false; error: { message: string } };
+  ): { success: true; unevaluated?: readonly SchemaIssue[] } | {
+    success: false;
+    error: { message: string };
+  };
 }
 
 /**
@@ -121,10 +132,14 @@ export interface SchemaIssue {
  * ```
  */
 export interface AdmissionSchema<K> {
-  /** Parses an object; the issues of a failure become the denial's message. */
+  /**
+   * Parses an object; the issues of a failure become the denial's message. A success may list
+   * the CEL rules it could not evaluate (`unevaluated`, as a `customResource()` does): they
+   * become warnings of the answer.
+   */
   safeParse(
     value: unknown,
-  ): { success: true; data: K } | {
+  ): { success: true; data: K; unevaluated?: readonly SchemaIssue[] } | {
     success: false;
     error: { readonly issues: readonly SchemaIssue[] };
   };
@@ -132,7 +147,7 @@ export interface AdmissionSchema<K> {
   safeParseUpdate?(
     old: unknown,
     value: unknown,
-  ): { success: true; data: K } | {
+  ): { success: true; data: K; unevaluated?: readonly SchemaIssue[] } | {
     success: false;
     error: { readonly issues: readonly SchemaIssue[] };
   };
@@ -188,9 +203,28 @@ export interface SchemaAdmissionHandlerOptions<K> extends AdmissionHandlerOption
 }
 
 /** `path: message; ...` as kubeno's custom resources word their issues. */
+const where = (p: SchemaIssue["path"]) =>
+  typeof p === "string" ? p : (p ?? []).map((s) => String(s)).join(".");
+
+/** The warnings for CEL rules a schema passed without evaluating them (the apiserver runs them). */
+function unevaluatedWarnings(issues: readonly SchemaIssue[] | undefined): string[] {
+  return (issues ?? []).map((i) =>
+    `${
+      where(i.path) || "<root>"
+    }: not checked by this webhook, the apiserver checks it (${i.message})`
+  );
+}
+
+/** `verdict` with `warnings` added (an allowed verdict only: a denial says why already). */
+function withWarnings(verdict: AdmissionVerdict, warnings: string[]): AdmissionVerdict {
+  if (!warnings.length || !verdict.allowed) return verdict;
+  return { ...verdict, warnings: [...(verdict.warnings ?? []), ...warnings] };
+}
+
+/** Warnings of a request checked by a schema, for the verdict of the function it is given to. */
+const checkedWarnings = new WeakMap<object, string[]>();
+
 function issuesText(kind: string, issues: readonly SchemaIssue[]): string {
-  const where = (p: SchemaIssue["path"]) =>
-    typeof p === "string" ? p : (p ?? []).map((s) => String(s)).join(".");
   const list = issues.length ? issues : [{ path: "", message: "rejected by the schema" }];
   return `invalid ${kind}: ` + list.map((i) => `${where(i.path) || "<root>"}: ${i.message}`)
     .join("; ");
@@ -221,7 +255,9 @@ function checkWith<K>(
     const issues = Array.isArray(r.error?.issues) ? r.error.issues : [];
     return deny(issuesText(request.kind.kind, issues), 422);
   }
-  return { ...request, object: r.data };
+  const checked = { ...request, object: r.data };
+  checkedWarnings.set(checked, unevaluatedWarnings(r.unevaluated));
+  return checked;
 }
 
 const isObject = (v: unknown): v is KubeObject =>
@@ -418,7 +454,9 @@ export function admissionHandler<K extends KubeObject>(
     } else {
       try {
         const checked = schema ? checkWith(schema, request) : request;
-        verdict = "allowed" in checked ? checked : await fn(checked);
+        verdict = "allowed" in checked
+          ? checked
+          : withWarnings(await fn(checked), checkedWarnings.get(checked) ?? []);
         admissionReviewResponse(review, verdict); // checks the verdict's shape
       } catch (e) {
         onError(e, request);
@@ -458,7 +496,9 @@ export function validateWith<K = KubeObject>(resource: Validates): AdmissionFn<K
     const r = req.operation === "UPDATE" && resource.safeParseUpdate
       ? resource.safeParseUpdate(req.oldObject, req.object)
       : resource.safeParse(req.object);
-    return r.success ? { allowed: true } : deny(r.error.message, 422);
+    if (!r.success) return deny(r.error.message, 422);
+    const warnings = unevaluatedWarnings(r.unevaluated);
+    return warnings.length ? { allowed: true, warnings } : { allowed: true };
   };
 }
 

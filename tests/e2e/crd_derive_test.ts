@@ -158,3 +158,52 @@ if (requireCluster()) {
     }
   });
 }
+
+if (requireCluster()) {
+  Deno.test("e2e: a CEL rule kubeno cannot evaluate is the apiserver's verdict alone: passed and named locally, or refused with unevaluatedCel 'fail'", async () => {
+    using client = new Client(await Config.fromKubeconfig({}));
+    const rule = "!format.dns1123Label().validate(self).hasValue()";
+    const options = {
+      group: "unevaluated.kubeno.test",
+      version: "v1",
+      kind: "Named",
+      namespaced: true,
+      spec: z.object({
+        name: z.string().max(63).meta({
+          "x-kubernetes-validations": [{ rule, message: "must be a DNS label" }],
+        }),
+      }),
+    } as const;
+    const Named = customResource(options);
+    const Strict = customResource({ ...options, unevaluatedCel: "fail" });
+    await applyCrd(client, Named, { signal: AbortSignal.timeout(60_000) });
+    try {
+      await withNamespace(client, async (ns) => {
+        const api = Api.namespaced(client, Named, ns);
+        for (const [name, serverAccepts] of [["web-1", true], ["Web_1", false]] as const) {
+          const obj = {
+            apiVersion: Named.apiVersion,
+            kind: Named.kind,
+            metadata: { name: `n-${serverAccepts}` },
+            spec: { name },
+          };
+          const server = await api.create(obj, { dryRun: true }).then(
+            () => "accepted",
+            (e) => (isInvalid(e) ? `refused: ${e.message}` : Promise.reject(e)),
+          );
+          if (serverAccepts) assert.equal(server, "accepted");
+          else assert.match(server, /refused: .*must be a DNS label/);
+          // Locally no verdict either way, and the rule named: never a refusal the apiserver would
+          // not make, never a silent pass.
+          const local = Named.safeParse(obj);
+          assert.ok(local.success, name);
+          assert.deepEqual(local.unevaluated?.map((i) => [i.path, i.rule]), [["spec.name", rule]]);
+          assert.equal(Strict.safeParse(obj).success, false, `fail closed: ${name}`);
+        }
+      });
+    } finally {
+      await Api.all(client, CustomResourceDefinition).delete(Named.crd().metadata.name!)
+        .catch(() => {});
+    }
+  });
+}

@@ -788,3 +788,60 @@ Deno.test("jsonPatchDiff and patchFrom: escaped keys, prototype names, undefined
   ]);
   assert.throws(() => patchFrom(null, {}), /both must be objects/);
 });
+
+Deno.test("a CEL rule kubeno cannot evaluate: allowed with a warning naming the field, or refused with unevaluatedCel 'fail'", async () => {
+  // format.* is a CEL library the apiserver has and kubeno's evaluator lacks.
+  const rule = "!format.dns1123Label().validate(self).hasValue()";
+  const base = {
+    group: "clux.dev",
+    version: "v1",
+    kind: "Foo",
+    namespaced: true,
+    spec: z.object({ name: z.string().meta({ "x-kubernetes-validations": [{ rule }] }) }),
+  } as const;
+  const Foo = customResource(base);
+  const Strict = customResource({ ...base, unevaluatedCel: "fail" });
+  const obj = {
+    apiVersion: "clux.dev/v1",
+    kind: "Foo",
+    metadata: { name: "a" },
+    spec: { name: "x" },
+  };
+  const r = Foo.safeParse(obj);
+  assert.ok(r.success);
+  assert.deepEqual(r.unevaluated?.map((i) => [i.path, i.rule, i.source]), [
+    ["spec.name", rule, "unevaluated"],
+  ]);
+  assert.deepEqual(Foo.parse(obj), r.data, "parse passes it too");
+  const strict = Strict.safeParse(obj);
+  assert.ok(!strict.success);
+  assert.match(strict.error.message, /spec\.name: rule cannot be evaluated locally/);
+  // Another failure still fails, and names only what failed.
+  const bad = Foo.safeParse({ ...obj, spec: { name: 7 } });
+  assert.ok(!bad.success);
+  assert.ok(bad.error.issues.every((i) => i.source !== "unevaluated"), bad.error.message);
+
+  const kind = { group: "clux.dev", version: "v1", kind: "Foo" };
+  const resource = { group: "clux.dev", version: "v1", resource: "foos" };
+  for (
+    const h of [
+      admissionHandler(Foo, validateWith(Foo)),
+      admissionHandler(() => allow({ warnings: ["own"] }), { schema: Foo }),
+    ]
+  ) {
+    const res = await h(post(JSON.stringify(review({ kind, resource, object: obj }))));
+    const body = await res.json();
+    assert.equal(body.response.allowed, true);
+    const warnings: string[] = body.response.warnings;
+    const ours = warnings.filter((w) => w !== "own");
+    assert.equal(ours.length, 1, JSON.stringify(warnings));
+    assert.match(ours[0], /^spec\.name: not checked by this webhook, the apiserver checks it \(/);
+    assert.ok(ours[0].length <= 256 && !/[\x00-\x1f]/.test(ours[0]));
+  }
+  const strictRes = await admissionHandler(Strict, validateWith(Strict))(
+    post(JSON.stringify(review({ kind, resource, object: obj }))),
+  );
+  const strictBody = await strictRes.json();
+  assert.equal(strictBody.response.allowed, false);
+  assert.equal(strictBody.response.status.code, 422);
+});
