@@ -11,6 +11,8 @@ import { ConfigMap, Secret } from "../../core/k8s/core/v1.ts";
 import type { KubeObject } from "../../core/resource.ts";
 import { Action } from "../../runtime/action.ts";
 import { Controller, type ReconcileResult } from "../../runtime/controller.ts";
+import { ControllerMetrics } from "../../runtime/metrics.ts";
+import { ExponentialBackoff } from "../../core/backoff.ts";
 import type { WatchableApi, WatcherError } from "../../runtime/watcher.ts";
 import { testClient } from "./_client.ts";
 import { json, scriptedServer } from "./_scripted.ts";
@@ -196,4 +198,57 @@ Deno.test("Controller: a missing Deno permission stops it and run throws the Per
     console.error = orig;
   }
   assert.match(logged.join("\n"), /the watch of bars ended, stopping: PermissionError/);
+});
+
+Deno.test("Controller: a failing owned watch backs off (growing waits) and each error is counted in kubeno_watch_errors_total", async () => {
+  const cmWatch = watchStream();
+  const secretWatch = watchStream();
+  const secretLists: number[] = [];
+  const FAILURES = 4;
+  await using srv = scriptedServer((req) => {
+    const watching = req.query.get("watch") === "true";
+    if (req.path === "/api/v1/namespaces/ns/configmaps") {
+      if (watching) return cmWatch.response();
+      return json({ kind: "ConfigMapList", metadata: { resourceVersion: "10" }, items: [] });
+    }
+    if (req.path === "/api/v1/namespaces/ns/secrets") {
+      if (watching) return secretWatch.response();
+      secretLists.push(performance.now());
+      if (secretLists.length <= FAILURES) {
+        return json({ kind: "Status", status: "Failure", code: 500, reason: "InternalError" }, 500);
+      }
+      return json({ kind: "SecretList", metadata: { resourceVersion: "20" }, items: [] });
+    }
+    return json({ kind: "Status", code: 404 }, 404);
+  });
+  using client = testClient(srv.url, { retry: { maxRetries: 0 } });
+  const metrics = new ControllerMetrics("cm");
+  const backoff = () =>
+    new ExponentialBackoff({ initialMs: 40, maxMs: 2_000, factor: 2, jitter: 0 });
+  const c = new Controller(Api.namespaced(client, ConfigMap, "ns"), { backoff })
+    .owns(Api.namespaced(client, Secret, "ns"), { backoff, onError: () => {} });
+  const ac = new AbortController();
+  const done = (async () => {
+    for await (
+      const _ of c.run(
+        () => Promise.resolve(Action.awaitChange()),
+        () => Action.awaitChange(),
+        {},
+        { signal: ac.signal, metrics },
+      )
+    ) { /* results not needed */ }
+  })();
+  await until(() => secretLists.length > FAILURES, "the owned list to succeed after its failures");
+  await until(() => c.isReady, "the controller to be ready");
+  ac.abort();
+  await done;
+  // Waits between attempts grow: at least 40, 80, 160, 320 ms (no jitter; a timer never fires early).
+  const gaps = secretLists.slice(1).map((t, i) => t - secretLists[i]);
+  gaps.forEach((g, i) => assert.ok(g >= 40 * 2 ** i - 5, `gap ${i}: ${g.toFixed(0)} ms`));
+  const text = metrics.registry.render();
+  assert.match(text, /kubeno_watch_errors_total\{controller="cm",resource="owns secrets"\} 4\n/);
+  assert.doesNotMatch(
+    text,
+    /kubeno_watch_errors_total\{controller="cm",resource="[^"]*configmaps"\}/,
+  );
 });
