@@ -52,6 +52,7 @@ import {
   podForward,
   podPortForward,
   type PortForward,
+  type PortForwardOptions,
 } from "./subresource/portforward.ts";
 import { podEvict } from "./subresource/eviction.ts";
 
@@ -697,7 +698,7 @@ export class Api<K extends KubeObject> {
   async portForward(
     name: string,
     ports: readonly number[],
-    opts: RequestOptions = {},
+    opts: PortForwardOptions = {},
   ): Promise<PortForward> {
     return await podPortForward(this.client, this.#objectScope("portForward"), name, ports, opts);
   }

@@ -41,7 +41,17 @@ export interface AttachParams {
   stderr?: boolean;
   /** Allocate a TTY (`resize` then works). @default false */
   tty?: boolean;
+  /**
+   * How many bytes of stdout, or of stderr, may wait unread. A WebSocket cannot pause the
+   * server, so a reader that falls further behind ends the session (both streams and `status`
+   * fail with a `KubeError` saying so) instead of letting memory grow without bound.
+   * Not sent to the server. @default 67108864 (64 MiB)
+   */
+  maxUnreadBytes?: number;
 }
+
+/** Default of {@link AttachParams.maxUnreadBytes}. */
+const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 
 /**
  * How a command ended: its exit code, and the Status the server sent on the error channel.
@@ -182,17 +192,32 @@ export class AttachedProcess implements AsyncDisposable {
     this.#tty = ap.tty ?? false;
     let out!: ReadableStreamDefaultController<Uint8Array>;
     let err!: ReadableStreamDefaultController<Uint8Array>;
-    this.stdout = new ReadableStream({ start: (c) => void (out = c) });
-    this.stderr = new ReadableStream({ start: (c) => void (err = c) });
+    const maxUnread = ap.maxUnreadBytes ?? MAX_UNREAD_BYTES;
+    if (!(maxUnread > 0)) throw new RangeError("maxUnreadBytes must be a positive number of bytes");
+    // Counted in bytes: -desiredSize is what waits unread.
+    const bytes = { highWaterMark: 0, size: (c: Uint8Array) => c.byteLength };
+    this.stdout = new ReadableStream({ start: (c) => void (out = c) }, bytes);
+    this.stderr = new ReadableStream({ start: (c) => void (err = c) }, bytes);
+    let overflow: KubeError | undefined;
     let settle!: { resolve: (s: ExecStatus) => void; reject: (e: unknown) => void };
     this.status = new Promise((resolve, reject) => settle = { resolve, reject });
     // Nobody may ask for the status; a failure is still reported through the streams' end.
     this.status.catch(() => {});
     const errorText: Uint8Array[] = [];
     const push = (c: ReadableStreamDefaultController<Uint8Array>, data: Uint8Array) => {
+      if (overflow) return;
       try {
         c.enqueue(data);
       } catch { /* the reader cancelled: drop */ }
+      if (-(c.desiredSize ?? 0) > maxUnread) {
+        const which = c === out ? "stdout" : "stderr";
+        overflow = new KubeError(
+          `${what}: more than ${maxUnread} bytes of ${which} were left unread, so the session ` +
+            "was ended (a WebSocket cannot pause the server): read the output as it comes, or " +
+            "raise maxUnreadBytes",
+        );
+        ws.close();
+      }
     };
     const end = (c: ReadableStreamDefaultController<Uint8Array>, reason?: unknown) => {
       try {
@@ -216,7 +241,10 @@ export class AttachedProcess implements AsyncDisposable {
       ws.onclose = (e) => {
         signal?.removeEventListener("abort", onAbort);
         let failure: unknown;
-        if (errorText.length > 0) {
+        if (overflow) {
+          failure = overflow;
+          settle.reject(failure);
+        } else if (errorText.length > 0) {
           const text = new TextDecoder().decode(concat(errorText));
           const { exitCode, status } = exitCodeOf(text);
           if (exitCode !== undefined) settle.resolve({ exitCode, status });
@@ -234,8 +262,9 @@ export class AttachedProcess implements AsyncDisposable {
             : new KubeError(`${what}: ${how} before the server said how the command ended`);
           settle.reject(failure);
         }
-        // Output already received is kept; an abort errors what is left unread.
-        const reason = signal?.aborted ? signal.reason : undefined;
+        // Output already received is kept; an abort errors what is left unread, as does an
+        // overflow (what was kept is already more than allowed).
+        const reason = overflow ?? (signal?.aborted ? signal.reason : undefined);
         end(out, reason);
         end(err, reason);
         resolve();

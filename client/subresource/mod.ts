@@ -20,6 +20,7 @@ export {
   podPortForward,
   PortForward,
   PortForwardError,
+  type PortForwardOptions,
   portForwardRequest,
   type PortStream,
 } from "./portforward.ts";

@@ -91,10 +91,29 @@ export interface PortStream {
 }
 
 /**
+ * Options of `pods.portForward`: the call's options, and how much may wait unread.
+ *
+ * @example
+ * ```ts
+ * import type { PortForwardOptions } from "@kubeno/kube";
+ * const o: PortForwardOptions = { maxUnreadBytes: 8 * 1024 * 1024, signal: AbortSignal.timeout(60_000) };
+ * ```
+ */
+export interface PortForwardOptions extends RequestOptions {
+  /**
+   * How many bytes from the pod may wait unread on one port. A WebSocket cannot pause the
+   * server, so a reader that falls further behind ends the forwarding (every port, as v4 cannot
+   * end one: that port's stream fails with a `PortForwardError` saying so, the others end)
+   * instead of letting memory grow without bound. @default 67108864 (64 MiB)
+   */
+  maxUnreadBytes?: number;
+}
+
+/**
  * Connections to some ports of a pod over one WebSocket (`v4.channel.k8s.io`). Take each
  * port's stream with {@link PortForward.stream}; close (or `await using`) to end them all.
  * Data from the pod is buffered as it arrives (a browser-style WebSocket cannot pause its
- * sender).
+ * sender), up to `maxUnreadBytes` per port.
  *
  * @example
  * ```ts
@@ -117,16 +136,27 @@ export class PortForward implements AsyncDisposable {
   readonly #closed: Promise<void>;
 
   /** Takes over a socket from `Client.webSocket`; use `pods.portForward` instead. */
-  constructor(ws: WebSocket, ports: readonly number[], signal?: AbortSignal) {
+  constructor(
+    ws: WebSocket,
+    ports: readonly number[],
+    signal?: AbortSignal,
+    maxUnreadBytes: number = 64 * 1024 * 1024,
+  ) {
+    if (!(maxUnreadBytes > 0)) {
+      throw new RangeError("maxUnreadBytes must be a positive number of bytes");
+    }
     this.#ws = ws;
     this.ports = Object.freeze([...ports]);
+    // Counted in bytes: -desiredSize is what waits unread.
+    const bytes = { highWaterMark: 0, size: (c: Uint8Array) => c.byteLength };
+    let overflowed = false;
     const controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
     const prefix = ports.map(() => [2, 2]); // bytes of the port number still to skip, per channel
     const errors = ports.map(() => "");
     const decoder = new TextDecoder();
     ports.forEach((port, i) => {
       this.#streams.set(port, {
-        readable: new ReadableStream({ start: (c) => void (controllers[i] = c) }),
+        readable: new ReadableStream({ start: (c) => void (controllers[i] = c) }, bytes),
         writable: new WritableStream<Uint8Array>({
           write: (chunk) => sendChannel(ws, 2 * i, chunk, `port-forward to pod port ${port}`),
         }),
@@ -142,10 +172,17 @@ export class PortForward implements AsyncDisposable {
       const data = raw.subarray(skip);
       if (data.length === 0) return;
       if (isError) errors[i] += decoder.decode(data);
-      else {
+      else if (!overflowed) {
         try {
           controllers[i].enqueue(data);
         } catch { /* the reader cancelled */ }
+        if (-(controllers[i].desiredSize ?? 0) > maxUnreadBytes) {
+          overflowed = true;
+          errors[i] = `more than ${maxUnreadBytes} bytes from the pod were left unread, so the ` +
+            "forwarding was ended (a WebSocket cannot pause the server): read as it comes, or " +
+            "raise maxUnreadBytes";
+          ws.close();
+        }
       }
     };
     const onAbort = () => ws.close();
@@ -225,7 +262,7 @@ export async function podPortForward(
   scope: ResourceScope,
   name: string,
   ports: readonly number[],
-  opts: RequestOptions = {},
+  opts: PortForwardOptions = {},
 ): Promise<PortForward> {
   const req = portForwardRequest(scope, name, ports);
   const { stream: pf, socket } = await openPodStream(
@@ -233,7 +270,7 @@ export async function podPortForward(
     req,
     [CHANNEL_V4],
     opts,
-    (socket) => new PortForward(socket, ports, opts.signal),
+    (socket) => new PortForward(socket, ports, opts.signal, opts.maxUnreadBytes),
   );
   if (socket.protocol !== CHANNEL_V4) {
     await pf.close();

@@ -175,3 +175,36 @@ Deno.test("exec: an abort before or during the handshake rejects with its reason
     await server.finished;
   }
 });
+
+Deno.test("exec: output left unread beyond maxUnreadBytes ends the session with a KubeError; a reader that keeps up gets it all", async () => {
+  const piece = new Uint8Array(64 * 1024 + 1).fill(120);
+  piece[0] = 1; // stdout
+  const PIECES = 48; // 3 MiB
+  await using server = wsServer((o) => o[0], (ws) => {
+    for (let i = 0; i < PIECES; i++) ws.send(piece);
+    ws.send(frame(3, '{"metadata":{},"status":"Success"}'));
+    ws.close();
+  });
+  using client = testClient(server.url);
+  const pods = Api.namespaced(client, Pod, "ns");
+  const max = 1024 * 1024;
+  // Nobody reads: past 1 MiB unread the session ends, and says why.
+  {
+    await using p = await pods.exec("p", ["yes"], { maxUnreadBytes: max });
+    await assert.rejects(p.status, (e) => {
+      assert.ok(e instanceof KubeError, String(e));
+      assert.match(e.message, /more than 1048576 bytes of stdout were left unread/);
+      assert.match(e.message, /raise maxUnreadBytes/);
+      return true;
+    });
+    await assert.rejects(text(p.stdout), /more than 1048576 bytes of stdout were left unread/);
+  }
+  // The same output read as it comes: all of it, and the exit status.
+  {
+    await using p = await pods.exec("p", ["yes"], { maxUnreadBytes: max });
+    const [out, status] = await Promise.all([new Response(p.stdout).arrayBuffer(), p.status]);
+    assert.equal(out.byteLength, PIECES * 64 * 1024);
+    assert.equal(status.exitCode, 0);
+  }
+  await assert.rejects(pods.exec("p", ["yes"], { maxUnreadBytes: 0 }), RangeError);
+});

@@ -107,3 +107,27 @@ Deno.test("forward without --allow-net=127.0.0.1 says which flag to add", async 
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.match(text, /PermissionError: .*--allow-net=127\.0\.0\.1/);
 });
+
+Deno.test("portForward: data left unread beyond maxUnreadBytes ends the forwarding with a PortForwardError on that port", async () => {
+  const piece = new Uint8Array(64 * 1024 + 1).fill(7);
+  piece[0] = 0; // port index 0's data channel
+  await using server = wsServer((o) => o[0], (ws) => {
+    ws.send(new Uint8Array([0, 0x50, 0x00]));
+    ws.send(new Uint8Array([2, 0xbb, 0x01]));
+    for (let i = 0; i < 40; i++) ws.send(piece); // 2.5 MiB on port 80, nobody reads
+  });
+  using client = testClient(server.url);
+  const pods = Api.namespaced(client, Pod, "ns");
+  await using pf = await pods.portForward("p", [80, 443], { maxUnreadBytes: 1024 * 1024 });
+  // Nobody reads while it arrives (a reader that keeps up would get it all).
+  await new Promise((r) => setTimeout(r, 300));
+  await assert.rejects(
+    new Response(pf.stream(80).readable).arrayBuffer(),
+    (e) =>
+      e instanceof PortForwardError && e.port === 80 &&
+      /more than 1048576 bytes from the pod were left unread/.test(e.message),
+  );
+  // The other port ends too (v4 cannot end one port), without an error of its own.
+  assert.equal((await new Response(pf.stream(443).readable).arrayBuffer()).byteLength, 0);
+  await assert.rejects(pods.portForward("p", [80], { maxUnreadBytes: -1 }), RangeError);
+});
