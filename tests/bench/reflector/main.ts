@@ -3,7 +3,11 @@
  * its own process (clean heap and RSS figures), then a table with ratios.
  *
  * Usage (from the repository root): deno task bench [--sizes=1000,10000,100000]
- *   [--events=50000] [--runs=1] [--clients=raw,kubeno,kubeno-strip,client-node]
+ *   [--events=50000] [--runs=1]
+ *   [--clients=raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip]
+ *
+ * The client-go peer (client-go/) is built with `go build` into
+ * $XDG_CACHE_HOME/kubeno/bench (default ~/.cache), not into the repository.
  */
 
 const arg = (name: string, fallback: string) =>
@@ -11,9 +15,29 @@ const arg = (name: string, fallback: string) =>
 const sizes = arg("sizes", "1000,10000,100000").split(",").map(Number);
 const events = Number(arg("events", "50000"));
 const runs = Number(arg("runs", "1"));
-const clients = arg("clients", "raw,kubeno,kubeno-strip,client-node").split(",");
+const clients = arg(
+  "clients",
+  "raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip",
+).split(",");
 
 const here = new URL(".", import.meta.url).pathname;
+const cacheDir = `${
+  Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`
+}/kubeno/bench`;
+const clientGoBin = `${cacheDir}/reflector-client-go`;
+
+/** Builds the client-go peer (go's build cache makes this quick when nothing changed). */
+async function buildClientGo() {
+  const t0 = performance.now();
+  const out = await new Deno.Command("nice", {
+    args: ["go", "build", "-trimpath", "-o", clientGoBin, "."],
+    cwd: `${here}client-go`,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (out.code !== 0) throw new Error("go build of the client-go peer failed");
+  console.error(`# client-go peer built in ${Math.round(performance.now() - t0)} ms`);
+}
 
 interface Result {
   kind: string;
@@ -48,10 +72,9 @@ async function startServer(objects: number) {
 async function runClient(kind: string, url: string, objects: number): Promise<Result> {
   // /usr/bin/time gives the exact peak RSS and the CPU time, which a busy machine disturbs
   // less than wall-clock rates.
-  const out = await new Deno.Command("/usr/bin/time", {
-    args: [
-      "-f",
-      "TIME %U %S %M",
+  const command = kind.startsWith("client-go")
+    ? [clientGoBin, ...(kind === "client-go-strip" ? ["-strip"] : [])]
+    : [
       Deno.execPath(),
       "run",
       "--v8-flags=--expose-gc,--max-old-space-size=8192",
@@ -59,11 +82,9 @@ async function runClient(kind: string, url: string, objects: number): Promise<Re
       "--allow-read",
       "--allow-env",
       `${here}client.ts`,
-      kind,
-      url,
-      String(objects),
-      String(events),
-    ],
+    ];
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "TIME %U %S %M", ...command, kind, url, String(objects), String(events)],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -91,6 +112,8 @@ function best(rs: Result[]): Result {
   };
 }
 
+if (clients.some((c) => c.startsWith("client-go"))) await buildClientGo();
+
 const rows: Result[] = [];
 for (const objects of sizes) {
   const server = await startServer(objects);
@@ -113,12 +136,13 @@ for (const objects of sizes) {
 const fmt = (n: number) => n.toLocaleString("en-US");
 const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : "-");
 console.log(
-  "| objects | client | initial sync ms | events/s | heap B/object | peak RSS MB | CPU ms | sync vs raw | events/s vs raw | events/s vs client-node | heap vs raw | RSS vs client-node |",
+  "| objects | client | initial sync ms | events/s | heap B/object | peak RSS MB | CPU ms | sync vs raw | events/s vs raw | events/s vs client-node | heap vs raw | RSS vs client-node | sync vs client-go | events/s vs client-go | heap vs client-go | RSS vs client-go |",
 );
-console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   const rawRow = rows.find((x) => x.objects === r.objects && x.kind === "raw");
   const cn = rows.find((x) => x.objects === r.objects && x.kind === "client-node");
+  const cg = rows.find((x) => x.objects === r.objects && x.kind === "client-go");
   console.log(
     `| ${fmt(r.objects)} | ${r.kind} | ${fmt(r.syncMs)} | ${fmt(r.eventsPerSec)} | ${
       fmt(r.heapPerObject)
@@ -126,6 +150,8 @@ for (const r of rows) {
       ratio(r.eventsPerSec, rawRow?.eventsPerSec)
     } | ${ratio(r.eventsPerSec, cn?.eventsPerSec)} | ${
       ratio(r.heapPerObject, rawRow?.heapPerObject)
-    } | ${ratio(r.peakRssMB, cn?.peakRssMB)} |`,
+    } | ${ratio(r.peakRssMB, cn?.peakRssMB)} | ${ratio(r.syncMs, cg?.syncMs)} | ${
+      ratio(r.eventsPerSec, cg?.eventsPerSec)
+    } | ${ratio(r.heapPerObject, cg?.heapPerObject)} | ${ratio(r.peakRssMB, cg?.peakRssMB)} |`,
   );
 }
