@@ -47,7 +47,10 @@ Deno.test({
     if (!done || Number(done[2]) < 6_000) continue;
     const started = lines.findLastIndex((l, j) => j < i && l.endsWith(done[1]));
     const between = lines.slice(started + 1, i);
-    assert.ok(between.some((l) => /… waiting \d+ s: /.test(l)), `${done[1]} was silent:\n${text}`);
+    assert.ok(
+      between.some((l) => /…\s+waiting \d+ s: /.test(l)),
+      `${done[1]} was silent:\n${text}`,
+    );
   }
 });
 
