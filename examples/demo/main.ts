@@ -88,7 +88,7 @@ async function step(
       const now = performance.now();
       if (now - said >= WAITING_EVERY_MS) {
         said = now;
-        const why = opts.why ? ` ${dim(`(${opts.why})`)}` : "";
+        const why = opts.why ? dim(` — ${opts.why}`) : "";
         say(dim("demo  … "), `waiting ${((now - start) / 1000).toFixed(0)} s: ${last}${why}`);
       }
       await sleep(150);
