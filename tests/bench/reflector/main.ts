@@ -4,10 +4,11 @@
  *
  * Usage (from the repository root): deno task bench [--sizes=1000,10000,100000]
  *   [--events=50000] [--runs=1]
- *   [--clients=raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip]
+ *   [--clients=raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip,kube-rs,kube-rs-strip]
  *
  * The client-go peer (client-go/) is built with `go build` into
- * $XDG_CACHE_HOME/kubeno/bench (default ~/.cache), not into the repository.
+ * $XDG_CACHE_HOME/kubeno/bench (default ~/.cache), not into the repository; the kube-rs peer
+ * (kube-rs/) with `cargo build --release --locked -j1` into the same directory.
  */
 
 const arg = (name: string, fallback: string) =>
@@ -17,7 +18,7 @@ const events = Number(arg("events", "50000"));
 const runs = Number(arg("runs", "1"));
 const clients = arg(
   "clients",
-  "raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip",
+  "raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip,kube-rs,kube-rs-strip",
 ).split(",");
 
 const here = new URL(".", import.meta.url).pathname;
@@ -37,6 +38,22 @@ async function buildClientGo() {
   }).output();
   if (out.code !== 0) throw new Error("go build of the client-go peer failed");
   console.error(`# client-go peer built in ${Math.round(performance.now() - t0)} ms`);
+}
+
+const kubeRsTarget = `${cacheDir}/kube-rs`;
+const kubeRsBin = `${kubeRsTarget}/release/kubeno-bench-kube-rs`;
+
+/** Builds the kube-rs peer: one job, niced (the machine is shared); cargo skips it when fresh. */
+async function buildKubeRs() {
+  const t0 = performance.now();
+  const out = await new Deno.Command("nice", {
+    args: ["cargo", "build", "--release", "--locked", "-j1", "--target-dir", kubeRsTarget],
+    cwd: `${here}kube-rs`,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (out.code !== 0) throw new Error("cargo build of the kube-rs peer failed");
+  console.error(`# kube-rs peer built in ${Math.round(performance.now() - t0)} ms`);
 }
 
 interface Result {
@@ -74,6 +91,8 @@ async function runClient(kind: string, url: string, objects: number): Promise<Re
   // less than wall-clock rates.
   const command = kind.startsWith("client-go")
     ? [clientGoBin, ...(kind === "client-go-strip" ? ["-strip"] : [])]
+    : kind.startsWith("kube-rs")
+    ? [kubeRsBin]
     : [
       Deno.execPath(),
       "run",
@@ -113,6 +132,7 @@ function best(rs: Result[]): Result {
 }
 
 if (clients.some((c) => c.startsWith("client-go"))) await buildClientGo();
+if (clients.some((c) => c.startsWith("kube-rs"))) await buildKubeRs();
 
 const rows: Result[] = [];
 for (const objects of sizes) {
@@ -136,13 +156,19 @@ for (const objects of sizes) {
 const fmt = (n: number) => n.toLocaleString("en-US");
 const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : "-");
 console.log(
-  "| objects | client | initial sync ms | events/s | heap B/object | peak RSS MB | CPU ms | sync vs raw | events/s vs raw | events/s vs client-node | heap vs raw | RSS vs client-node | sync vs client-go | events/s vs client-go | heap vs client-go | RSS vs client-go |",
+  "| objects | client | initial sync ms | events/s | heap B/object | peak RSS MB | CPU ms | sync vs raw | events/s vs raw | events/s vs client-node | heap vs raw | RSS vs client-node | sync vs client-go | events/s vs client-go | heap vs client-go | RSS vs client-go | sync vs kube-rs | events/s vs kube-rs | heap vs kube-rs | RSS vs kube-rs |",
 );
-console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log(
+  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+);
 for (const r of rows) {
   const rawRow = rows.find((x) => x.objects === r.objects && x.kind === "raw");
   const cn = rows.find((x) => x.objects === r.objects && x.kind === "client-node");
   const cg = rows.find((x) => x.objects === r.objects && x.kind === "client-go");
+  // A stripping client against the stripping kube-rs, the others against plain kube-rs.
+  const kr = rows.find((x) =>
+    x.objects === r.objects && x.kind === (r.kind.endsWith("-strip") ? "kube-rs-strip" : "kube-rs")
+  );
   console.log(
     `| ${fmt(r.objects)} | ${r.kind} | ${fmt(r.syncMs)} | ${fmt(r.eventsPerSec)} | ${
       fmt(r.heapPerObject)
@@ -152,6 +178,10 @@ for (const r of rows) {
       ratio(r.heapPerObject, rawRow?.heapPerObject)
     } | ${ratio(r.peakRssMB, cn?.peakRssMB)} | ${ratio(r.syncMs, cg?.syncMs)} | ${
       ratio(r.eventsPerSec, cg?.eventsPerSec)
-    } | ${ratio(r.heapPerObject, cg?.heapPerObject)} | ${ratio(r.peakRssMB, cg?.peakRssMB)} |`,
+    } | ${ratio(r.heapPerObject, cg?.heapPerObject)} | ${ratio(r.peakRssMB, cg?.peakRssMB)} | ${
+      ratio(r.syncMs, kr?.syncMs)
+    } | ${ratio(r.eventsPerSec, kr?.eventsPerSec)} | ${
+      ratio(r.heapPerObject, kr?.heapPerObject)
+    } | ${ratio(r.peakRssMB, kr?.peakRssMB)} |`,
   );
 }
