@@ -6,10 +6,10 @@
  * `apiVersion` set to the desired one and metadata unchanged but for labels and annotations.
  * Serving it over HTTP is `conversionHandler` in the runtime.
  *
- * {@link withConversionWebhook} sets a merged CRD's `spec.conversion` and
- * {@link checkRoundTrips} reports what a round trip through each version loses. Partly done
- * (issue 16): `customResource` cannot yet declare its conversions itself, and `mergeCrds`
- * writes no `conversion`: pass its result to `withConversionWebhook`.
+ * {@link withConversionWebhook} sets a CRD's `spec.conversion` (`mergeCrds(..., { conversion:
+ * { webhook } })` calls it for you) and {@link checkRoundTrips} reports what a round trip
+ * through each version loses. Partly done (issue 16): converters are declared with version
+ * strings (`hubAndSpoke`), not yet typed from the `customResource` objects themselves.
  *
  * @module
  */

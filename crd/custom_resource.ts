@@ -19,6 +19,7 @@ import { crdNamesProblems } from "./names.ts";
 import { withRe2Patterns } from "./_re2_zod.ts";
 import { jsonCopy } from "./_json.ts";
 import { CrdSchemaError, structuralSchema } from "./schema.ts";
+import { type ConversionWebhookOptions, withConversionWebhook } from "../core/conversion.ts";
 import type { ZodInput, ZodLike, ZodOutput, ZodSchema } from "./zod.ts";
 import type {
   CustomResourceColumnDefinition,
@@ -569,10 +570,38 @@ export function customResource<
 }
 
 /**
+ * Options of {@link mergeCrds}.
+ *
+ * @example
+ * ```ts
+ * import type { MergeCrdsOptions } from "@kubeno/kube";
+ * const o: MergeCrdsOptions = {
+ *   storage: "v1",
+ *   conversion: { webhook: { service: { namespace: "ops", name: "people-webhook", path: "/convert" } } },
+ * };
+ * ```
+ */
+export interface MergeCrdsOptions {
+  /** The storage version. @default the last resource's version */
+  storage?: string;
+  /**
+   * How the apiserver converts between versions. Without it, `None`: the server only rewrites
+   * `apiVersion`, so the schemas must be compatible. With `webhook`, `spec.conversion` is strategy
+   * `Webhook` calling that url or service (caBundle PEM, base64-encoded for you), checked as
+   * `withConversionWebhook` checks it (which is what runs). @default strategy None
+   */
+  conversion?: { webhook: ConversionWebhookOptions };
+}
+
+/**
  * Merges several versions of one kind into a single CRD. Names and scope come from the
  * first; `storage` names the storage version (defaults to the last). Every version is served
- * unless its options said `served: false`. Conversion is `None`: the server only rewrites
- * `apiVersion`, so the schemas must be compatible.
+ * unless its options said `served: false`. Conversion is `None` (the server only rewrites
+ * `apiVersion`, so the schemas must be compatible) unless `conversion.webhook` says where the
+ * conversion webhook is (serve it with `conversionHandler`). Throws `TypeError` for resources
+ * that are not versions of one kind or an unknown storage version, and `ConversionError` for a
+ * webhook that cannot work (one version only, no url or service, a URL that is not https, a
+ * service without namespace and name, a caBundle that is not PEM).
  *
  * @example
  * ```ts
@@ -582,11 +611,16 @@ export function customResource<
  * const V1 = customResource({ ...base, version: "v1", spec: z.object({ name: z.string() }) });
  * const V2 = customResource({ ...base, version: "v2", spec: z.object({ name: z.string(), size: z.int().optional() }) });
  * const crd = mergeCrds([V1, V2], { storage: "v2" });
+ * const converted = mergeCrds([V1, V2], {
+ *   storage: "v2",
+ *   conversion: { webhook: { service: { namespace: "ops", name: "foo-webhook", path: "/convert" } } },
+ * });
+ * console.log(converted.spec.conversion?.strategy); // "Webhook"
  * ```
  */
 export function mergeCrds(
   resources: readonly CustomResource<ZodLike, ZodLike | undefined>[],
-  opts: { storage?: string } = {},
+  opts: MergeCrdsOptions = {},
 ): CustomResourceDefinition {
   if (resources.length === 0) throw new TypeError("mergeCrds: give at least one custom resource");
   const first = resources[0].crd();
@@ -613,7 +647,7 @@ export function mergeCrds(
   const names = { ...first.spec.names };
   if (shortNames.length) names.shortNames = shortNames;
   if (categories.length) names.categories = categories;
-  return {
+  const merged: CustomResourceDefinition = {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     metadata: structuredClone(first.metadata),
@@ -627,4 +661,12 @@ export function mergeCrds(
       })),
     },
   };
+  if (opts.conversion === undefined) return merged;
+  if (
+    opts.conversion === null || typeof opts.conversion !== "object" ||
+    typeof opts.conversion.webhook !== "object" || opts.conversion.webhook === null
+  ) {
+    throw new TypeError("mergeCrds: conversion must be { webhook: { url | service, caBundle } }");
+  }
+  return withConversionWebhook(merged, opts.conversion.webhook);
 }

@@ -25,7 +25,6 @@ import {
   mergeCrds,
   serveTls,
   shutdownSignal,
-  withConversionWebhook,
 } from "../mod.ts";
 import { webhookArgs } from "./_webhook_args.ts";
 import { CustomResourceDefinition } from "../core/k8s/apiextensions.k8s.io/v1.ts";
@@ -88,9 +87,15 @@ const server = await serveTls(conversionHandler(convert), {
 console.log(`serving conversions on https://127.0.0.1:${server.addr.port}`);
 
 const client = await Client.tryDefault();
-const crd = withConversionWebhook(mergeCrds([PersonV1alpha1, PersonV1], { storage: "v1" }), {
-  url: `https://127.0.0.1:${server.addr.port}/convert`,
-  caBundle: Deno.readTextFileSync(caFile),
+// One step: the merged CRD gets `conversion: Webhook` pointing at this process.
+const crd = mergeCrds([PersonV1alpha1, PersonV1], {
+  storage: "v1",
+  conversion: {
+    webhook: {
+      url: `https://127.0.0.1:${server.addr.port}/convert`,
+      caBundle: Deno.readTextFileSync(caFile),
+    },
+  },
 });
 await applyCrd(client, crd, {
   fieldManager: "crd-conversion-example",

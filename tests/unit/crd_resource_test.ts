@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { type KubeObject, type ResourceType, ResourceTypeError } from "../../core/resource.ts";
 import { KubeError } from "../../core/error.ts";
+import { ConversionError, withConversionWebhook } from "../../core/conversion.ts";
 import {
   celIssues,
   celRules,
   CrdSchemaError,
+  type CustomResource,
   customResource,
   type InferResource,
   intOrString,
@@ -260,6 +262,79 @@ Deno.test("mergeCrds: two versions, one storage version, same names", () => {
   assert.throws(() => mergeCrds([V1, V2], { storage: "v3" }), /storage version v3/);
   const Other = customResource({ ...common, kind: "Bar", version: "v1", spec: z.object({}) });
   assert.throws(() => mergeCrds([V1, Other]), /same group, kind/);
+});
+
+Deno.test("mergeCrds conversion.webhook: strategy Webhook written in one step, hostile options refused", () => {
+  const common = { group: "clux.dev", kind: "Person", plural: "people", namespaced: true } as const;
+  const A = customResource({
+    ...common,
+    version: "v1alpha1",
+    spec: z.object({ name: z.string() }),
+  });
+  const B = customResource({ ...common, version: "v1", spec: z.object({ first: z.string() }) });
+  const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const url = "https://127.0.0.1:9443/convert";
+  const crd = mergeCrds([A, B], { storage: "v1", conversion: { webhook: { url, caBundle: pem } } });
+  assert.deepEqual(crd.spec.conversion, {
+    strategy: "Webhook",
+    webhook: { conversionReviewVersions: ["v1"], clientConfig: { url, caBundle: btoa(pem) } },
+  });
+  assert.equal(crd.spec.preserveUnknownFields, false);
+  assert.deepEqual(crd.spec.versions.map((v) => [v.name, v.storage]), [["v1alpha1", false], [
+    "v1",
+    true,
+  ]]);
+  // The same code path as withConversionWebhook: identical output.
+  assert.deepEqual(
+    crd,
+    withConversionWebhook(mergeCrds([A, B], { storage: "v1" }), { url, caBundle: pem }),
+  );
+  const svc = mergeCrds([A, B], {
+    storage: "v1",
+    conversion: {
+      webhook: { service: { namespace: "ops", name: "hook", path: "/c", port: 8443 } },
+    },
+  });
+  assert.deepEqual(svc.spec.conversion?.webhook?.clientConfig, {
+    service: { namespace: "ops", name: "hook", path: "/c", port: 8443 },
+  });
+  // Without conversion nothing is written (the apiserver defaults to None).
+  assert.equal(mergeCrds([A, B]).spec.conversion, undefined);
+  const bad: [
+    CustomResource[],
+    Record<string, unknown>,
+    RegExp,
+    abstract new (...a: never[]) => Error,
+  ][] = [
+    [[B], { webhook: { url } }, /one version needs no conversion/, ConversionError],
+    [[A, B], { webhook: {} }, /url or service/, ConversionError],
+    [
+      [A, B],
+      { webhook: { url, service: { namespace: "a", name: "b" } } },
+      /not both/,
+      ConversionError,
+    ],
+    [[A, B], { webhook: { service: { name: "hook" } } }, /namespace and name/, ConversionError],
+    [[A, B], { webhook: { service: { namespace: "ops" } } }, /namespace and name/, ConversionError],
+    [[A, B], { webhook: { url: "not a url" } }, /is not a URL/, ConversionError],
+    [[A, B], { webhook: { url: "http://127.0.0.1/c" } }, /https/, ConversionError],
+    [[A, B], { webhook: { url: "https://u:p@127.0.0.1/c" } }, /no user/, ConversionError],
+    [[A, B], { webhook: { url, caBundle: "MIIB" } }, /PEM/, ConversionError],
+    [[A, B], { webhook: null }, /conversion must be/, TypeError],
+    [[A, B], {}, /conversion must be/, TypeError],
+  ];
+  for (const [rs, conversion, re, cls] of bad) {
+    assert.throws(
+      () => mergeCrds(rs, { storage: "v1", conversion: conversion as never }),
+      (e: unknown) => e instanceof cls && re.test((e as Error).message),
+      `${JSON.stringify(conversion)} should fail with ${re}`,
+    );
+  }
+  // No storage version among the resources: refused before any webhook is written.
+  assert.throws(
+    () => mergeCrds([A, B], { storage: "v2", conversion: { webhook: { url } } }),
+    /storage version v2 is not among v1alpha1, v1/,
+  );
 });
 
 Deno.test("parse: object metadata is checked as the apiserver checks a custom resource's", () => {
