@@ -19,12 +19,11 @@ import {
   Client,
   conversionHandler,
   customResource,
-  hubAndSpoke,
-  type InferResource,
-  type KubeObject,
   mergeCrds,
   serveTls,
   shutdownSignal,
+  spoke,
+  typedHubAndSpoke,
 } from "../mod.ts";
 import { webhookArgs } from "./_webhook_args.ts";
 import { CustomResourceDefinition } from "../core/k8s/apiextensions.k8s.io/v1.ts";
@@ -45,34 +44,33 @@ export const PersonV1 = customResource({
   version: "v1",
   spec: z.object({ firstName: z.string(), lastName: z.string() }),
 });
-type Alpha = InferResource<typeof PersonV1alpha1>;
-type V1 = InferResource<typeof PersonV1>;
 
-/** v1 is the hub: v1alpha1 converts to and from it. */
-const convert = hubAndSpoke({
-  hub: PersonV1.apiVersion,
-  spokes: {
-    [PersonV1alpha1.apiVersion]: {
-      toHub: (o: KubeObject) => {
-        const [firstName, ...rest] = (o as Alpha).spec.name.split(" ");
-        return { ...o, spec: { firstName, lastName: rest.join(" ") } } as V1;
-      },
-      fromHub: (o: KubeObject) => {
-        const { firstName, lastName } = (o as V1).spec;
-        return { ...o, spec: { name: [firstName, lastName].filter(Boolean).join(" ") } } as Alpha;
-      },
+/** v1 (the storage version) is the hub: v1alpha1 converts to and from it, typed by both schemas. */
+const convert = typedHubAndSpoke(PersonV1, [
+  spoke(PersonV1, PersonV1alpha1, {
+    toHub: (o) => {
+      const [firstName, ...rest] = o.spec.name.split(" ");
+      return {
+        ...o,
+        apiVersion: PersonV1.apiVersion,
+        spec: { firstName, lastName: rest.join(" ") },
+      };
     },
-  },
-});
+    fromHub: (o) => {
+      const { firstName, lastName } = o.spec;
+      return {
+        ...o,
+        apiVersion: PersonV1alpha1.apiVersion,
+        spec: { name: [firstName, lastName].filter(Boolean).join(" ") },
+      };
+    },
+  }),
+]);
 
 // Lossless for the shapes this example writes (a v1 with an empty firstName would not be).
 const losses = checkRoundTrips(
   convert,
   [PersonV1alpha1.new("ada", { name: "Ada King Lovelace" })],
-  [
-    PersonV1alpha1.apiVersion,
-    PersonV1.apiVersion,
-  ],
 );
 if (losses.length) throw new Error(`the conversions lose data: ${JSON.stringify(losses)}`);
 

@@ -258,3 +258,34 @@ Deno.test("withConversionWebhook sets strategy Webhook with a checked clientConf
     );
   }
 });
+
+Deno.test("typedHubAndSpoke: converters declared from the descriptors, bad declarations refused at once", async () => {
+  const { customResource, spoke, typedHubAndSpoke } = await import("../../mod.ts");
+  const { z } = await import("zod");
+  const base = { group: "clux.dev", kind: "Person", namespaced: true } as const;
+  const A = customResource({ ...base, version: "v1alpha1", spec: z.object({ name: z.string() }) });
+  const B = customResource({ ...base, version: "v1", spec: z.object({ firstName: z.string() }) });
+  const s = spoke(B, A, {
+    toHub: (o) => ({ ...o, spec: { firstName: o.spec.name } }),
+    fromHub: (o) => ({ ...o, spec: { name: o.spec.firstName } }),
+  });
+  const c = typedHubAndSpoke(B, [s]);
+  assert.deepEqual(c.versions, ["clux.dev/v1", "clux.dev/v1alpha1"]);
+  const v1 = c(A.new("ada", { name: "Ada" }), "clux.dev/v1");
+  assert.deepEqual([v1.apiVersion, spec(v1)], ["clux.dev/v1", { firstName: "Ada" }]);
+  // checkRoundTrips takes the declaration's versions.
+  assert.deepEqual(checkRoundTrips(c, [A.new("ada", { name: "Ada" })]), []);
+  assert.throws(() => checkRoundTrips(convert, [alpha("x")]), /give the versions/);
+  const ok = { toHub: (o: never) => o, fromHub: (o: never) => o };
+  const Other = customResource({ ...base, group: "other.dev", version: "v2", spec: z.object({}) });
+  const fails: [() => unknown, RegExp][] = [
+    [() => spoke(B, A, { toHub: ok.toHub } as never), /both toHub and fromHub/],
+    [() => spoke(B, B, ok), /needs no converter to itself/],
+    [() => typedHubAndSpoke(B, [spoke(B, Other, ok)]), /not another version of hub/],
+    [() => typedHubAndSpoke(B, [s, s]), /given twice/],
+    [() => typedHubAndSpoke(B, [{ apiVersion: "clux.dev/v2" } as never]), /make it with spoke/],
+  ];
+  for (const [f, re] of fails) {
+    assert.throws(f, (e: unknown) => e instanceof ConversionError && re.test((e as Error).message));
+  }
+});
