@@ -9,8 +9,8 @@
  * {@link withConversionWebhook} sets a CRD's `spec.conversion` (`mergeCrds(..., { conversion:
  * { webhook } })` calls it for you) and {@link checkRoundTrips} reports what a round trip
  * through each version loses. {@link typedHubAndSpoke} and {@link spoke} declare the converters
- * from the descriptors, typed. Partly done (issue 16): that the hub is the CRD's storage
- * version is not checked (the storage version is chosen later, in `mergeCrds`).
+ * from the descriptors, typed; `mergeCrds(..., { conversion: { webhook, convert } })` checks that
+ * their hub is the storage version and every merged version (and no other) has a converter.
  *
  * @module
  */
@@ -249,7 +249,8 @@ export type DeclaredConvert = Convert & { readonly versions: readonly string[] }
  * storage version) and each spoke comes from {@link spoke}. The result serves as
  * `conversionHandler(convert)` and checks with `checkRoundTrips(convert, samples)`. Throws
  * {@link ConversionError} for a spoke of another group than the hub, the hub itself, or one given twice.
- * Partly done (issue 16): that the hub is the storage version of the merged CRD is not checked.
+ * Pass it to `mergeCrds(..., { conversion: { webhook, convert } })` to check that the hub is the
+ * storage version and that every merged version, and no other, has a converter.
  *
  * @example
  * ```ts

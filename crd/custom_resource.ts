@@ -19,7 +19,12 @@ import { crdNamesProblems } from "./names.ts";
 import { withRe2Patterns } from "./_re2_zod.ts";
 import { jsonCopy } from "./_json.ts";
 import { CrdSchemaError, structuralSchema } from "./schema.ts";
-import { type ConversionWebhookOptions, withConversionWebhook } from "../core/conversion.ts";
+import {
+  ConversionError,
+  type ConversionWebhookOptions,
+  type DeclaredConvert,
+  withConversionWebhook,
+} from "../core/conversion.ts";
 import type { ZodInput, ZodLike, ZodOutput, ZodSchema } from "./zod.ts";
 import type {
   CustomResourceColumnDefinition,
@@ -590,7 +595,15 @@ export interface MergeCrdsOptions {
    * `Webhook` calling that url or service (caBundle PEM, base64-encoded for you), checked as
    * `withConversionWebhook` checks it (which is what runs). @default strategy None
    */
-  conversion?: { webhook: ConversionWebhookOptions };
+  conversion?: {
+    webhook: ConversionWebhookOptions;
+    /**
+     * The converters served (`typedHubAndSpoke`): checked against the versions merged. Its hub
+     * must be the storage version, every version must have a converter, and none may be for a
+     * version not merged. @default not checked
+     */
+    convert?: DeclaredConvert;
+  };
 }
 
 /**
@@ -667,6 +680,21 @@ export function mergeCrds(
     typeof opts.conversion.webhook !== "object" || opts.conversion.webhook === null
   ) {
     throw new TypeError("mergeCrds: conversion must be { webhook: { url | service, caBundle } }");
+  }
+  const declared = opts.conversion.convert?.versions;
+  if (declared !== undefined) {
+    const group = first.spec.group;
+    const merging = resources.map((r) => `${group}/${r.version}`);
+    const bad = (m: string) => new ConversionError(`mergeCrds ${first.metadata.name}: ${m}`);
+    if (declared[0] !== `${group}/${storage}`) {
+      throw bad(
+        `the converters' hub ${declared[0]} is not the storage version ${group}/${storage}`,
+      );
+    }
+    const unknown = declared.filter((v) => !merging.includes(v));
+    if (unknown.length) throw bad(`converters for versions not merged: ${unknown.join(", ")}`);
+    const missing = merging.filter((v) => !declared.includes(v));
+    if (missing.length) throw bad(`no converter for ${missing.join(", ")}: add a spoke for each`);
   }
   return withConversionWebhook(merged, opts.conversion.webhook);
 }

@@ -93,6 +93,7 @@ const crd = mergeCrds([PersonV1alpha1, PersonV1], {
       url: `https://127.0.0.1:${server.addr.port}/convert`,
       caBundle: Deno.readTextFileSync(caFile),
     },
+    convert, // checked: hub = storage version, a converter for every version
   },
 });
 await applyCrd(client, crd, {

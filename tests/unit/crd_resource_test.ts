@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { type KubeObject, type ResourceType, ResourceTypeError } from "../../core/resource.ts";
 import { KubeError } from "../../core/error.ts";
-import { ConversionError, withConversionWebhook } from "../../core/conversion.ts";
+import {
+  ConversionError,
+  spoke,
+  typedHubAndSpoke,
+  withConversionWebhook,
+} from "../../core/conversion.ts";
 import {
   celIssues,
   celRules,
@@ -335,6 +340,36 @@ Deno.test("mergeCrds conversion.webhook: strategy Webhook written in one step, h
     () => mergeCrds([A, B], { storage: "v2", conversion: { webhook: { url } } }),
     /storage version v2 is not among v1alpha1, v1/,
   );
+});
+
+Deno.test("mergeCrds conversion.convert: hub must be the storage version, every version converted, none unknown", () => {
+  const common = { group: "clux.dev", kind: "Person", plural: "people", namespaced: true } as const;
+  const A = customResource({
+    ...common,
+    version: "v1alpha1",
+    spec: z.object({ name: z.string() }),
+  });
+  const B = customResource({ ...common, version: "v1", spec: z.object({ name: z.string() }) });
+  const C = customResource({ ...common, version: "v2", spec: z.object({ name: z.string() }) });
+  const id = { toHub: (o: never) => o, fromHub: (o: never) => o };
+  const convert = typedHubAndSpoke(B, [spoke(B, A, id)]);
+  const webhook = { url: "https://127.0.0.1:9443/convert" };
+  assert.equal(
+    mergeCrds([A, B], { storage: "v1", conversion: { webhook, convert } }).spec.conversion
+      ?.strategy,
+    "Webhook",
+  );
+  const cases: [CustomResource[], string, RegExp][] = [
+    [[A, B], "v1alpha1", /hub clux.dev\/v1 is not the storage version clux.dev\/v1alpha1/],
+    [[A, B, C], "v1", /no converter for clux.dev\/v2/],
+    [[B, C], "v1", /versions not merged: clux.dev\/v1alpha1/],
+  ];
+  for (const [rs, storage, re] of cases) {
+    assert.throws(
+      () => mergeCrds(rs, { storage, conversion: { webhook, convert } }),
+      (e: unknown) => e instanceof ConversionError && re.test((e as Error).message),
+    );
+  }
 });
 
 Deno.test("parse: object metadata is checked as the apiserver checks a custom resource's", () => {
