@@ -14,6 +14,7 @@ import type { JSONSchemaProps, ValidationRule } from "./types.ts";
 import { toRe2 } from "./regex.ts";
 import { re2, Re2SyntaxError } from "./_re2.ts";
 import type { ZodLike, ZodSchema } from "./zod.ts";
+import { QUANTITY_PATTERN } from "./quantity_pattern.ts";
 import { applyDefaults, celIssues, structuralTypeIssues } from "./validate.ts";
 
 /**
@@ -73,18 +74,7 @@ export function intOrString(): ZodSchema<number | string> {
   }) as ZodSchema<number | string>;
 }
 
-/**
- * The Kubernetes quantity syntax (`resource.Quantity`), as its OpenAPI schema spells it.
- *
- * @example
- * ```ts
- * import { QUANTITY_PATTERN } from "@kubeno/kube";
- * const re = new RegExp(QUANTITY_PATTERN);
- * console.log(re.test("500m"), re.test("1Gi"), re.test("1 GB")); // true true false
- * ```
- */
-export const QUANTITY_PATTERN: string =
-  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+export { QUANTITY_PATTERN } from "./quantity_pattern.ts";
 
 /**
  * A resource quantity such as `500m`, `1Gi` or `2`: an integer or a string in quantity syntax.

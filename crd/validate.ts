@@ -23,7 +23,7 @@ import {
 } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import type { JSONSchemaProps, ValidationRule } from "./types.ts";
-import { QUANTITY_PATTERN } from "./schema.ts";
+import { QUANTITY_PATTERN } from "./quantity_pattern.ts";
 import { re2FindAll } from "./_re2.ts";
 
 /**
@@ -292,10 +292,8 @@ function parseUrl(s: string): URL {
   return new URL(s, s.startsWith("/") ? "http://path.invalid" : undefined);
 }
 
-// Lazy: schema.ts imports this module too (to check defaults), so QUANTITY_PATTERN may not be
-// initialised yet while this module evaluates.
-let quantityRe: RegExp | undefined;
-const isQuantity = (s: string): boolean => (quantityRe ??= new RegExp(QUANTITY_PATTERN)).test(s);
+const quantityRe = new RegExp(QUANTITY_PATTERN);
+const isQuantity = (s: string): boolean => quantityRe.test(s);
 
 /**
  * The Kubernetes CEL library functions kubeno evaluates locally, beyond the standard library
