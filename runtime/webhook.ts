@@ -221,9 +221,6 @@ function withWarnings(verdict: AdmissionVerdict, warnings: string[]): AdmissionV
   return { ...verdict, warnings: [...(verdict.warnings ?? []), ...warnings] };
 }
 
-/** Warnings of a request checked by a schema, for the verdict of the function it is given to. */
-const checkedWarnings = new WeakMap<object, string[]>();
-
 function issuesText(kind: string, issues: readonly SchemaIssue[]): string {
   const list = issues.length ? issues : [{ path: "", message: "rejected by the schema" }];
   return `invalid ${kind}: ` + list.map((i) => `${where(i.path) || "<root>"}: ${i.message}`)
@@ -231,13 +228,14 @@ function issuesText(kind: string, issues: readonly SchemaIssue[]): string {
 }
 
 /**
- * The request with its object parsed by `schema`, or the denial to answer instead.
- * CONNECT carries options (PodExecOptions ...), not the object, so a schema cannot check it.
+ * The request with its object parsed by `schema` (and the warnings for rules the schema could
+ * not evaluate), or the denial to answer instead. CONNECT carries options (PodExecOptions ...),
+ * not the object, so a schema cannot check it.
  */
 function checkWith<K>(
   schema: AdmissionSchema<K>,
   request: AdmissionRequest,
-): CheckedAdmissionRequest<K> | AdmissionVerdict {
+): { request: CheckedAdmissionRequest<K>; warnings: string[] } | AdmissionVerdict {
   const op = request.operation;
   if (op === "CONNECT") {
     return deny(
@@ -246,7 +244,7 @@ function checkWith<K>(
       400,
     );
   }
-  if (op === "DELETE") return request as CheckedAdmissionRequest<K>;
+  if (op === "DELETE") return { request: request as CheckedAdmissionRequest<K>, warnings: [] };
   if (!isObject(request.object)) return deny(`a ${op} review carries the object: none sent`, 400);
   const r = op === "UPDATE" && schema.safeParseUpdate
     ? schema.safeParseUpdate(request.oldObject, request.object)
@@ -255,9 +253,7 @@ function checkWith<K>(
     const issues = Array.isArray(r.error?.issues) ? r.error.issues : [];
     return deny(issuesText(request.kind.kind, issues), 422);
   }
-  const checked = { ...request, object: r.data };
-  checkedWarnings.set(checked, unevaluatedWarnings(r.unevaluated));
-  return checked;
+  return { request: { ...request, object: r.data }, warnings: unevaluatedWarnings(r.unevaluated) };
 }
 
 const isObject = (v: unknown): v is KubeObject =>
@@ -453,10 +449,10 @@ export function admissionHandler<K extends KubeObject>(
       );
     } else {
       try {
-        const checked = schema ? checkWith(schema, request) : request;
+        const checked = schema ? checkWith(schema, request) : { request, warnings: [] };
         verdict = "allowed" in checked
           ? checked
-          : withWarnings(await fn(checked), checkedWarnings.get(checked) ?? []);
+          : withWarnings(await fn(checked.request), checked.warnings);
         admissionReviewResponse(review, verdict); // checks the verdict's shape
       } catch (e) {
         onError(e, request);

@@ -21,6 +21,28 @@ const PIECE = 32 * 1024;
 const HIGH_WATER = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
 
+/** Default of `maxUnreadBytes` (exec, attach, port-forward): 64 MiB. */
+const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The `maxUnreadBytes` asked for, or the default; a RangeError for anything but a positive
+ * number (called before a socket is opened, so that a bad value opens none).
+ */
+export function unreadLimit(maxUnreadBytes: number | undefined): number {
+  const n = maxUnreadBytes ?? MAX_UNREAD_BYTES;
+  if (!(n > 0)) throw new RangeError("maxUnreadBytes must be a positive number of bytes");
+  return n;
+}
+
+/** A queue counted in bytes: a stream's `-desiredSize` is then what waits unread. */
+export const BYTE_QUEUE: QueuingStrategy<Uint8Array> = {
+  highWaterMark: 0,
+  size: (c) => c.byteLength,
+};
+
+/** An empty frame on `channel`: the nudge of {@link sendFrame} for data channels. */
+export const emptyFrame = (channel: number): Uint8Array => encodeFrame(channel, EMPTY);
+
 /**
  * When an idle socket is nudged, ms after its last frame: soon, then less and less often,
  * for about a minute (the bytes stuck stay stuck only while the server does not read).
@@ -82,7 +104,7 @@ export async function sendChannel(
     sendFrame(
       ws,
       encodeFrame(channel, chunk.subarray(at, at + PIECE)),
-      encodeFrame(channel, EMPTY),
+      emptyFrame(channel),
     );
   }
 }

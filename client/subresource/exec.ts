@@ -12,14 +12,21 @@ import {
   CHANNEL_V5,
   closeFrame,
   decodeFrame,
-  encodeFrame,
   exitCodeOf,
   resizeFrame,
 } from "../../core/channel.ts";
 import { apiErrorFromStatus, KubeError, type Status } from "../../core/error.ts";
 import { type KubeRequest, resourcePath, type ResourceScope } from "../../core/request.ts";
 import type { Client, RequestOptions } from "../client.ts";
-import { assertPods, openPodStream, sendChannel, sendFrame } from "./_pods.ts";
+import {
+  assertPods,
+  BYTE_QUEUE,
+  emptyFrame,
+  openPodStream,
+  sendChannel,
+  sendFrame,
+  unreadLimit,
+} from "./_pods.ts";
 
 /**
  * Which streams to connect, and the container.
@@ -49,9 +56,6 @@ export interface AttachParams {
    */
   maxUnreadBytes?: number;
 }
-
-/** Default of {@link AttachParams.maxUnreadBytes}. */
-const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 
 /**
  * How a command ended: its exit code, and the Status the server sent on the error channel.
@@ -192,12 +196,9 @@ export class AttachedProcess implements AsyncDisposable {
     this.#tty = ap.tty ?? false;
     let out!: ReadableStreamDefaultController<Uint8Array>;
     let err!: ReadableStreamDefaultController<Uint8Array>;
-    const maxUnread = ap.maxUnreadBytes ?? MAX_UNREAD_BYTES;
-    if (!(maxUnread > 0)) throw new RangeError("maxUnreadBytes must be a positive number of bytes");
-    // Counted in bytes: -desiredSize is what waits unread.
-    const bytes = { highWaterMark: 0, size: (c: Uint8Array) => c.byteLength };
-    this.stdout = new ReadableStream({ start: (c) => void (out = c) }, bytes);
-    this.stderr = new ReadableStream({ start: (c) => void (err = c) }, bytes);
+    const maxUnread = unreadLimit(ap.maxUnreadBytes);
+    this.stdout = new ReadableStream({ start: (c) => void (out = c) }, BYTE_QUEUE);
+    this.stderr = new ReadableStream({ start: (c) => void (err = c) }, BYTE_QUEUE);
     let overflow: KubeError | undefined;
     let settle!: { resolve: (s: ExecStatus) => void; reject: (e: unknown) => void };
     this.status = new Promise((resolve, reject) => settle = { resolve, reject });
@@ -276,7 +277,7 @@ export class AttachedProcess implements AsyncDisposable {
         close: () => {
           // v4 has no way to say so: the command sees end of file when the stream closes.
           if (ws.protocol === CHANNEL_V5 && ws.readyState === WebSocket.OPEN) {
-            sendFrame(ws, closeFrame(Channel.stdin), encodeFrame(Channel.stdin, new Uint8Array()));
+            sendFrame(ws, closeFrame(Channel.stdin), emptyFrame(Channel.stdin));
           }
         },
         abort: () => ws.close(),
@@ -392,6 +393,7 @@ async function open(
   ap: AttachParams,
   opts: RequestOptions,
 ): Promise<AttachedProcess> {
+  unreadLimit(ap.maxUnreadBytes); // a bad value opens no socket
   const { stream: process, socket } = await openPodStream(
     client,
     req,

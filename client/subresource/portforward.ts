@@ -13,7 +13,7 @@ import { KubeError } from "../../core/error.ts";
 import { type KubeRequest, resourcePath, type ResourceScope } from "../../core/request.ts";
 import type { Client, RequestOptions } from "../client.ts";
 import { isPermissionDenial, permissionError } from "../permissions.ts";
-import { assertPods, openPodStream, sendChannel } from "./_pods.ts";
+import { assertPods, BYTE_QUEUE, openPodStream, sendChannel, unreadLimit } from "./_pods.ts";
 
 /**
  * The request that opens a port-forward stream.
@@ -140,15 +140,11 @@ export class PortForward implements AsyncDisposable {
     ws: WebSocket,
     ports: readonly number[],
     signal?: AbortSignal,
-    maxUnreadBytes: number = 64 * 1024 * 1024,
+    maxUnread?: number,
   ) {
-    if (!(maxUnreadBytes > 0)) {
-      throw new RangeError("maxUnreadBytes must be a positive number of bytes");
-    }
+    const maxUnreadBytes = unreadLimit(maxUnread);
     this.#ws = ws;
     this.ports = Object.freeze([...ports]);
-    // Counted in bytes: -desiredSize is what waits unread.
-    const bytes = { highWaterMark: 0, size: (c: Uint8Array) => c.byteLength };
     let overflowed = false;
     const controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
     const prefix = ports.map(() => [2, 2]); // bytes of the port number still to skip, per channel
@@ -156,7 +152,7 @@ export class PortForward implements AsyncDisposable {
     const decoder = new TextDecoder();
     ports.forEach((port, i) => {
       this.#streams.set(port, {
-        readable: new ReadableStream({ start: (c) => void (controllers[i] = c) }, bytes),
+        readable: new ReadableStream({ start: (c) => void (controllers[i] = c) }, BYTE_QUEUE),
         writable: new WritableStream<Uint8Array>({
           write: (chunk) => sendChannel(ws, 2 * i, chunk, `port-forward to pod port ${port}`),
         }),
@@ -265,6 +261,7 @@ export async function podPortForward(
   opts: PortForwardOptions = {},
 ): Promise<PortForward> {
   const req = portForwardRequest(scope, name, ports);
+  unreadLimit(opts.maxUnreadBytes); // a bad value opens no socket
   const { stream: pf, socket } = await openPodStream(
     client,
     req,
