@@ -31,6 +31,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { z } from "zod";
 import { stringify } from "yaml";
 import {
@@ -47,6 +48,7 @@ import {
   leaderElectionPermissions,
   LeaderElector,
   NoAuth,
+  ownerReference,
   rbacManifests,
   type ReconcileInfo,
   Recorder,
@@ -147,14 +149,7 @@ async function apply(
         metadata: {
           name,
           labels: { "app.kubernetes.io/managed-by": MANAGER },
-          ownerReferences: [{
-            apiVersion: ConfigMapGenerator.apiVersion,
-            kind: ConfigMapGenerator.kind,
-            name,
-            uid: cmg.metadata.uid!,
-            controller: true,
-            blockOwnerDeletion: true,
-          }],
+          ownerReferences: [ownerReference(ConfigMapGenerator, cmg)],
         },
         data: { content: desired },
       },
@@ -438,26 +433,49 @@ export function installBundle(
   ];
 }
 
-function flag(name: string): string | boolean | undefined {
-  for (const a of Deno.args) {
-    if (a === `--${name}`) return true;
-    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-  }
-  return undefined;
+/** The command line; an unknown flag or a missing value is an error that names it. */
+function args() {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      "print-crd": { type: "boolean" },
+      "print-install": { type: "boolean" },
+      namespace: { type: "string" },
+      "install-namespace": { type: "string" },
+      image: { type: "string" },
+      "leader-elect": { type: "boolean" },
+      identity: { type: "string" },
+      "lease-namespace": { type: "string" },
+      "lease-duration-ms": { type: "string", default: "15000" },
+      "renew-deadline-ms": { type: "string", default: "10000" },
+      "retry-period-ms": { type: "string", default: "2000" },
+    },
+  });
+  const ms = (name: "lease-duration-ms" | "renew-deadline-ms" | "retry-period-ms") => {
+    const n = Number(values[name]);
+    if (!Number.isFinite(n) || n <= 0) throw new TypeError(`--${name} wants milliseconds > 0`);
+    return n;
+  };
+  return {
+    ...values,
+    leaseDurationMs: ms("lease-duration-ms"),
+    renewDeadlineMs: ms("renew-deadline-ms"),
+    retryPeriodMs: ms("retry-period-ms"),
+  };
 }
 
 async function main(): Promise<void> {
-  if (flag("print-crd")) {
+  const opts = args();
+  if (opts["print-crd"]) {
     console.log(JSON.stringify(ConfigMapGenerator.crd(), null, 2));
     return;
   }
-  if (flag("print-install")) {
-    const str = (name: string) => typeof flag(name) === "string" ? flag(name) as string : undefined;
+  if (opts["print-install"]) {
     const objects = installBundle({
-      namespace: str("namespace"),
-      installNamespace: str("install-namespace"),
-      image: str("image"),
-      leaderElect: flag("leader-elect") === true,
+      namespace: opts.namespace,
+      installNamespace: opts["install-namespace"],
+      image: opts.image,
+      leaderElect: opts["leader-elect"] === true,
     });
     console.log(objects.map((o) => stringify(o)).join("---\n").trimEnd());
     return;
@@ -466,10 +484,8 @@ async function main(): Promise<void> {
   const signal = shutdownSignal(
     Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"],
   );
-  const namespace = typeof flag("namespace") === "string" ? flag("namespace") as string : undefined;
-  const identity = typeof flag("identity") === "string"
-    ? flag("identity") as string
-    : `${MANAGER}-${crypto.randomUUID().slice(0, 8)}`;
+  const namespace = opts.namespace;
+  const identity = opts.identity ?? `${MANAGER}-${crypto.randomUUID().slice(0, 8)}`;
   const client = await Client.tryDefault();
   const log = (line: string) => console.log(`[${identity}] ${line}`);
   signal.addEventListener("abort", () => log(`stopping: ${signal.reason?.message ?? "signal"}`));
@@ -497,19 +513,15 @@ async function main(): Promise<void> {
     log("stopped: reconciles finished, watches closed");
   };
 
-  if (flag("leader-elect")) {
+  if (opts["leader-elect"]) {
     const elector = new LeaderElector(client, {
-      namespace: (typeof flag("lease-namespace") === "string"
-        ? flag("lease-namespace") as string
-        : namespace) ??
-        "default",
+      namespace: opts["lease-namespace"] ?? namespace ?? "default",
       name: MANAGER,
       identity,
-      leaseDurationMs: Number(flag("lease-duration-ms") || 15_000),
-      renewDeadlineMs: Number(flag("renew-deadline-ms") || 10_000),
-      retryPeriodMs: Number(flag("retry-period-ms") || 2_000),
-      onNewLeader: (id) =>
-        log(`leader is now ${id || "(none)"}`),
+      leaseDurationMs: opts.leaseDurationMs,
+      renewDeadlineMs: opts.renewDeadlineMs,
+      retryPeriodMs: opts.retryPeriodMs,
+      onNewLeader: (id) => log(`leader is now ${id || "(none)"}`),
     });
     log("waiting for leadership");
     await elector.run(async (leading, lost) => {

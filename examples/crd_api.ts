@@ -7,11 +7,15 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { Api, applyCrd, Client } from "../mod.ts";
 import { CustomResourceDefinition } from "../core/k8s/apiextensions.k8s.io/v1.ts";
 import { Foo } from "./crd_derive.ts";
 
-const namespace = Deno.args[0] ?? "default";
+const { positionals: [namespace = "default"] } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+});
 using client = await Client.tryDefault();
 
 await applyCrd(client, Foo, { fieldManager: "crd_api" });

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { z } from "zod";
 import { Api, applyCrd, Client, customResource, type InferResource } from "../mod.ts";
 
@@ -23,7 +24,11 @@ using client = await Client.tryDefault();
 const crd = await applyCrd(client, Bar, { fieldManager: "crd_apply" });
 console.log(`applied CRD ${crd.metadata.name}, generation ${crd.metadata.generation}`);
 
-const bars = Api.namespaced(client, Bar, Deno.args[0] ?? "default");
+const { positionals: [namespace = "default"] } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+});
+const bars = Api.namespaced(client, Bar, namespace);
 const desired: Bar = Bar.parse(Bar.new("qux", { name: "qux", size: 2 }));
 const applied = await bars.patch("qux", { type: "apply", body: desired }, {
   fieldManager: "crd_apply",

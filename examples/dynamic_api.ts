@@ -5,10 +5,12 @@
  *   deno run --allow-net --allow-read --allow-env examples/dynamic_api.ts [NAMESPACE]
  */
 
+import { parseArgs } from "node:util";
 import { Api, Client, Discovery, isForbidden } from "../mod.ts";
 
 using client = await Client.tryDefault();
-const ns = Deno.args[0] ?? client.defaultNamespace;
+const { positionals } = parseArgs({ args: Deno.args, allowPositionals: true });
+const ns = positionals[0] ?? client.defaultNamespace;
 const discovery = await Discovery.run(client);
 for (const r of discovery.mapper.preferred()) {
   if (!r.verbs.includes("list")) continue;

@@ -5,6 +5,7 @@
  *   deno run --allow-net --allow-read --allow-env examples/dynamic_pod.ts [NAMESPACE]
  */
 
+import { parseArgs } from "node:util";
 import { Api, Client, Discovery, type DynamicObject } from "../mod.ts";
 
 /** The part of a Pod this example looks at. */
@@ -19,7 +20,8 @@ function view(o: DynamicObject): PodView {
 
 using client = await Client.tryDefault();
 const pods = await (await Discovery.run(client)).resolve("po");
-const api = Api.dynamic(client, pods, Deno.args[0] ?? client.defaultNamespace);
+const { positionals } = parseArgs({ args: Deno.args, allowPositionals: true });
+const api = Api.dynamic(client, pods, positionals[0] ?? client.defaultNamespace);
 for (const p of (await api.list()).items) {
   const { spec, status } = view(p);
   const images = (spec?.containers ?? []).map((c) => `${c.name}=${c.image}`).join(" ");

@@ -5,9 +5,13 @@
  *   deno run --allow-net --allow-read --allow-env examples/dynamic_watcher.ts TYPE [NAMESPACE]
  */
 
+import { parseArgs } from "node:util";
 import { Api, Client, Discovery, shutdownSignal, watcher } from "../mod.ts";
 
-const [type = "configmaps", ns] = Deno.args;
+const { positionals: [type = "configmaps", ns] } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+});
 using client = await Client.tryDefault();
 const resource = await (await Discovery.run(client)).resolve(type);
 const api = Api.dynamic(client, resource, resource.namespaced ? ns : undefined);

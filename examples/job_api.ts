@@ -8,11 +8,15 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { Api, awaitCondition, Client, conditions } from "../mod.ts";
 import { Pod } from "../core/k8s/core/v1.ts";
 import { Job } from "../core/k8s/batch/v1.ts";
 
-const namespace = Deno.args[0] ?? "default";
+const { positionals: [namespace = "default"] } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+});
 using client = await Client.tryDefault();
 const jobs = Api.namespaced(client, Job, namespace);
 const pods = Api.namespaced(client, Pod, namespace);

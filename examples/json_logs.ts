@@ -14,6 +14,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import {
   Action,
   Api,
@@ -29,7 +30,10 @@ import { ConfigMap } from "../core/k8s/core/v1.ts";
 // Before anything else runs: from here on every record is a JSON line on stdout.
 setLogHandler(jsonLogHandler({ write: (line) => console.log(line), minLevel: "info" }));
 
-const namespace = Deno.args[0] ?? "default";
+const { positionals: [namespace = "default"] } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+});
 const signal = shutdownSignal();
 using client = await Client.tryDefault();
 const configMaps = Api.namespaced(client, ConfigMap, namespace);

@@ -7,11 +7,13 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { Client, LeaderElector, shutdownSignal } from "../mod.ts";
 
 const signal = shutdownSignal();
 using client = await Client.tryDefault();
-const identity = Deno.args[0] ?? `candidate-${crypto.randomUUID().slice(0, 6)}`;
+const { positionals } = parseArgs({ args: Deno.args, allowPositionals: true });
+const identity = positionals[0] ?? `candidate-${crypto.randomUUID().slice(0, 6)}`;
 const elector = new LeaderElector(client, {
   namespace: client.defaultNamespace,
   name: "leader-election-demo",

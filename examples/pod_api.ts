@@ -8,10 +8,14 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { Api, Client, isStatus } from "../mod.ts";
 import { Pod } from "../core/k8s/core/v1.ts";
 
-const namespace = Deno.args[0] ?? "default";
+const { positionals: [namespace = "default"] } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+});
 using client = await Client.tryDefault();
 const pods = Api.namespaced(client, Pod, namespace);
 const name = "blog";

@@ -7,12 +7,13 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { Api, Client, indexers, reflector, shutdownSignal, watcher } from "../mod.ts";
 import { Pod } from "../core/k8s/core/v1.ts";
 
 const signal = shutdownSignal();
 using client = await Client.tryDefault();
-const ns = Deno.args[0];
+const { positionals: [ns] } = parseArgs({ args: Deno.args, allowPositionals: true });
 const pods = ns ? Api.namespaced(client, Pod, ns) : Api.all(client, Pod);
 const r = reflector(watcher(pods, { signal }), {
   indexers: { namespace: indexers.namespace },

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import {
   Action,
   Api,
@@ -56,7 +57,7 @@ async function reconcile(cm: DeepReadonly<ConfigMap>, ctx: Ctx): Promise<Action>
 
 const signal = shutdownSignal();
 using client = await Client.tryDefault();
-const ns = Deno.args[0];
+const { positionals: [ns] } = parseArgs({ args: Deno.args, allowPositionals: true });
 const cms = ns ? Api.namespaced(client, ConfigMap, ns) : Api.all(client, ConfigMap);
 const controller = new Controller(cms, { labelSelector: "kubeno.dev/sync-to-secret=true" });
 for await (

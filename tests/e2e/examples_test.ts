@@ -1100,3 +1100,28 @@ if (requireCluster()) {
     },
   );
 }
+
+Deno.test({
+  name: "e2e examples: the operator's command line refuses an unknown flag and a bad duration",
+  ignore: !canRun,
+  async fn() {
+    // Parsed before any permission or cluster is needed: no flags at all.
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--no-prompt", "examples/configmapgen_controller.ts", ...args],
+        cwd: root,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+    };
+    const unknown = await run("--namespace=x", "--bogus");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^configmapgen: .*'--bogus'/m);
+    const bad = await run("--leader-elect", "--lease-duration-ms=soon");
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^configmapgen: --lease-duration-ms wants milliseconds > 0/m);
+    const crd = await run("--print-crd");
+    assert.equal(crd.code, 0);
+  },
+});
