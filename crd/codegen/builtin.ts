@@ -6,7 +6,7 @@
  * @module
  */
 
-import { arrayOf, jsdoc, propertyKey } from "./emit.ts";
+import { jsdoc, propertyKey, scalarOrArrayType } from "./emit.ts";
 import type { Gvk, OpenApiDocument, OpenApiOperation, Schema } from "./openapi.ts";
 
 /** Prefix of every `$ref` in a Kubernetes OpenAPI v3 document. */
@@ -512,16 +512,9 @@ function renderType(s: Schema, indent: string, ref: (name: string) => string): s
   if (alts && !s.type && !s.properties) {
     return [...new Set(alts.map((a) => renderType(a, indent, ref)))].join(" | ");
   }
+  const simple = scalarOrArrayType(s, (items) => renderType(items, indent, ref));
+  if (simple !== undefined) return simple;
   switch (s.type) {
-    case "string":
-      return "string";
-    case "integer":
-    case "number":
-      return "number";
-    case "boolean":
-      return "boolean";
-    case "array":
-      return arrayOf(s.items ? renderType(s.items, indent, ref) : "unknown");
     case "object":
     case undefined: {
       if (s.properties) {

@@ -9,7 +9,7 @@
 
 import { parseAllDocuments } from "yaml";
 import { crdNamesProblems } from "../names.ts";
-import { isIdentifier, jsdoc, pascalCase, propertyKey } from "./emit.ts";
+import { isIdentifier, jsdoc, pascalCase, propertyKey, scalarOrArrayType } from "./emit.ts";
 import type { Schema } from "./openapi.ts";
 
 /**
@@ -406,26 +406,13 @@ function baseType(s: Schema, nameHint: string, ctx: Ctx): string {
   if (Array.isArray(s.enum) && s.enum.length > 0) {
     return [...new Set(s.enum.filter((e) => e !== null).map((e) => JSON.stringify(e)))].join(" | ");
   }
-  switch (s.type) {
-    case "string":
-      return "string";
-    case "integer":
-    case "number":
-      return "number";
-    case "boolean":
-      return "boolean";
-    case "array": {
-      const item = s.items ? tsType(s.items, nameHint, ctx) : "unknown";
-      return /[|&]/.test(item) ? `(${item})[]` : `${item}[]`;
-    }
-    case "object":
-      return objectType(s, nameHint, ctx);
-    default:
-      // No type: only allowed with x-kubernetes-preserve-unknown-fields (any JSON value), or an
-      // embedded resource.
-      if (s["x-kubernetes-embedded-resource"] || s.properties) return objectType(s, nameHint, ctx);
-      return "unknown";
-  }
+  const simple = scalarOrArrayType(s, (items) => tsType(items, nameHint, ctx));
+  if (simple !== undefined) return simple;
+  if (s.type === "object") return objectType(s, nameHint, ctx);
+  // No type: only allowed with x-kubernetes-preserve-unknown-fields (any JSON value), or an
+  // embedded resource.
+  if (s["x-kubernetes-embedded-resource"] || s.properties) return objectType(s, nameHint, ctx);
+  return "unknown";
 }
 
 function objectType(s: Schema, nameHint: string, ctx: Ctx): string {

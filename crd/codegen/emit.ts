@@ -89,3 +89,39 @@ export function arrayOf(t: string): string {
   // Parentheses are harmless around an object literal with a union inside, so stay simple.
   return /[|&]/.test(t) ? `(${t})[]` : `${t}[]`;
 }
+
+/**
+ * The TypeScript type of a scalar or array schema node, the part both generators render
+ * alike: `string`, `number` (for `integer` and `number`), `boolean`, and `T[]` of an array
+ * with `item` rendering its `items` (`unknown[]` without). `undefined` for objects, untyped
+ * nodes and anything else, which each generator renders its own way.
+ *
+ * @example
+ * ```ts
+ * import { scalarOrArrayType } from "./emit.ts";
+ * type Node = { type?: string; items?: Node };
+ * const item = (_: Node) => "string | number";
+ * const list: Node = { type: "array", items: { type: "string" } };
+ * scalarOrArrayType<Node>({ type: "integer" }, item); // "number"
+ * scalarOrArrayType(list, item); // "(string | number)[]"
+ * scalarOrArrayType<Node>({ type: "object" }, item); // undefined
+ * ```
+ */
+export function scalarOrArrayType<S extends { type?: string; items?: S }>(
+  s: S,
+  item: (items: S) => string,
+): string | undefined {
+  switch (s.type) {
+    case "string":
+      return "string";
+    case "integer":
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "array":
+      return arrayOf(s.items ? item(s.items) : "unknown");
+    default:
+      return undefined;
+  }
+}
