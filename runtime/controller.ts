@@ -25,7 +25,7 @@ import {
   type RbacRulesOptions,
   type RbacVerb,
 } from "./rbac.ts";
-import { backoffDelay, Scheduler } from "./scheduler.ts";
+import { backoffDelay, Scheduler, type SchedulerOptions } from "./scheduler.ts";
 import { shutdownSignal } from "./shutdown.ts";
 import { type DeepReadonly, Store } from "./store.ts";
 import {
@@ -262,6 +262,9 @@ type Trigger = (
   synced: () => void,
 ) => Promise<void>;
 
+/** A trigger of a controller; `syncs` if the controller is ready only once it has synced. */
+type TriggerEntry = { name: string; run: Trigger; syncs: boolean };
+
 /** A small unbounded channel from the workers to the consumer of `run`. */
 class Channel<T> {
   #items: T[] = [];
@@ -360,7 +363,7 @@ export class Controller<K extends KubeObject> {
   readonly #predicates: PredicateCache<K> | undefined;
   /** The main resource's events, for a controller made by {@link Controller.forStream}. */
   #mainEvents: AsyncIterable<WatcherEvent<K>> | undefined;
-  readonly #triggers: { name: string; run: Trigger; syncs: boolean }[] = [];
+  readonly #triggers: TriggerEntry[] = [];
   /** What each watch lists and watches (the main one first); `false`: granted elsewhere. */
   readonly #reads: { name: string; of: Located | false | undefined }[] = [];
   /** What the reconcile and its helpers use, as declared ({@link Controller.uses}, `needs`). */
@@ -908,243 +911,426 @@ export class Controller<K extends KubeObject> {
       throw new Error("Controller.run: this controller already ran; build a new one");
     }
     this.#running = true;
-    this.#metrics = options.metrics;
-    const metrics = options.metrics;
-    const store = this.store;
-    const results = new Channel<ReconcileResult>();
-    const failures = new Map<string, number>();
-
-    const stop = new AbortController();
-    this.#stop = stop;
+    const metrics = this.#metrics = options.metrics;
     const plural = (this.#api as Api<K>).resource?.plural ?? "objects";
     const who = `controller of ${metrics?.controller ?? plural}`;
-    const external = [...this.#signals, ...(options.signal ? [options.signal] : [])];
-
-    const scheduler = new Scheduler(async (key, signal) => {
-      const obj = store.get(key);
-      if (!obj) {
-        failures.delete(key); // gone from the server: never reconciled again
-        return undefined;
-      }
-      const info: ReconcileInfo<K> = { key, store, attempt: failures.get(key) ?? 0, signal };
-      const t0 = performance.now();
-      let result: ReconcileResult;
-      try {
-        const action = checkAction(await reconcile(obj, context, info), who, "reconcile", key);
-        failures.delete(key);
-        result = { key, outcome: "success", action, durationMs: performance.now() - t0 };
-      } catch (error) {
-        if (signal.aborted) {
-          // Stopped at shutdown: the policy hears of it (work may be cut off half-way), but
-          // there is no retry to plan, no attempt to count, no backoff.
-          try {
-            errorPolicy(obj, error, context, { ...info, attempt: info.attempt + 1 });
-          } catch (policyError) {
-            log({
-              level: "error",
-              source: "controller",
-              message: `${who}: the error policy failed for ${key} (aborted at shutdown):`,
-              error: policyError,
-              fields: { key },
-            });
-          }
-          const action = Action.awaitChange();
-          const durationMs = performance.now() - t0;
-          results.push({ key, outcome: "error", action, error, aborted: true, durationMs });
-          return undefined;
-        }
-        const attempt = (failures.get(key) ?? 0) + 1;
-        failures.set(key, attempt);
-        let action: Action;
-        try {
-          action = checkAction(
-            errorPolicy(obj, error, context, { ...info, attempt }),
-            who,
-            "the error policy",
-            key,
-          );
-        } catch (policyError) {
-          action = Action.requeue(backoffDelay(attempt));
-          log({
-            level: "error",
-            source: "controller",
-            message:
-              `${who}: the error policy failed for ${key}; requeueing in ${action.requeueAfterMs} ms:`,
-            error: policyError,
-            fields: { key },
-          });
-        }
-        result = { key, outcome: "error", action, error, durationMs: performance.now() - t0 };
-      }
-      metrics?.reconciled(result.outcome, result.durationMs / 1000);
-      results.push(result);
-      return result.action.requeueAfterMs;
-    }, {
+    const results = new Channel<ReconcileResult>();
+    const store = this.store;
+    const reconciler = new Reconciler({
+      store,
+      reconcile,
+      errorPolicy,
+      context,
+      who,
+      results,
+      metrics,
+    });
+    const scheduler = new Scheduler((key, signal) => reconciler.run(key, signal), {
       concurrency: options.concurrency ?? 0,
       debounceMs: options.debounceMs ?? options.debounce ?? 0,
-      onWorkerError: (key, err) =>
-        log({
-          level: "error",
-          source: "controller",
-          message: `controller: reconcile of ${key} failed:`,
-          error: err,
-          fields: { key },
-        }),
-      onAbandoned: (keys) =>
-        log({
-          level: "warn",
-          source: "controller",
-          message: `controller: gave up waiting for reconciles that ignored their abort signal: ${
-            keys.join(", ")
-          }`,
-        }),
+      ...SCHEDULER_LOGS,
     });
-    // Graceful stop (`stop`) drains within graceMs; stopping now aborts running reconciles'
-    // signals synchronously, so that a lost leader stops before a successor may start.
-    let halted = false;
-    const stopNow = () => {
-      halted = true;
-      stop.abort();
-      scheduler.shutdown(0);
+    const external = [...this.#signals, ...(options.signal ? [options.signal] : [])];
+    const stop = new StopSwitch(scheduler, external, options.stopNow);
+    this.#stop = stop.graceful;
+    stop.link();
+    const updateDepth = queueDepthGauge(metrics, scheduler);
+    const parts: RunParts = {
+      scheduler,
+      stop,
+      watches: new AbortController(),
+      results,
+      updateDepth,
+      schedule: (key) => {
+        scheduler.schedule(key);
+        updateDepth();
+      },
+      synced: this.#syncGate(stop.signal),
+      who,
+      plural,
     };
-    const stopFor = (reason: unknown) => {
-      if (reason instanceof LeadershipLostError) stopNow();
-      else stop.abort();
-    };
-    const onStop = (ev: Event) => stopFor((ev.target as AbortSignal).reason);
-    const halt = options.stopNow;
-    halt?.addEventListener("abort", stopNow, { once: true });
-    for (const s of external) s.addEventListener("abort", onStop, { once: true });
-    if (halt?.aborted) stopNow();
-    for (const s of external) if (s.aborted) stopFor(s.reason);
-    if (metrics) {
-      metrics.queueDepth.set(0, { controller: metrics.controller });
-    }
-    const updateDepth = () => {
-      if (!metrics) return;
-      const s = scheduler.stats();
-      metrics.queueDepth.set(s.scheduled + s.ready + s.running, { controller: metrics.controller });
-    };
-    const schedule = (key: string, delayMs = 0) => {
-      scheduler.schedule(key, delayMs);
-      updateDepth();
-    };
-
-    // Ready once the main store and every trigger watch have listed once.
-    let unsynced = 1 + this.#triggers.filter((t) => t.syncs).length;
-    const synced = () => {
-      if (--unsynced > 0 || stop.signal.aborted) return;
-      this.#synced = true;
-      this.#ready.resolve();
-    };
-    const watches = new AbortController();
-    const mainName = `main ${plural}`;
-    const loops: Promise<void>[] = [];
-    loops.push(
-      (async () => {
-        let lists = 0;
-        const config = this.#watcherConfig(this.#config, watches.signal, mainName);
-        const events = this.#mainEvents ?? watcher(this.#api, config);
-        for await (const ev of untilAborted(events, watches.signal)) {
-          store.applyWatcherEvent(ev);
-          if (ev.type === "Init" && ++lists > 1) metrics?.watchRestarts.inc(this.#labels(mainName));
-          const triggers = this.#predicates ? this.#predicates.observe(ev) : true;
-          if (triggers && (ev.type === "Apply" || ev.type === "InitApply")) {
-            schedule(objectKey(ev.object));
-          }
-        }
-        // Only a stream given to forStream ends before shutdown: no more input, so stop.
-        if (!watches.signal.aborted) {
-          log({
-            level: "warn",
-            source: "controller",
-            message: `${who}: the stream of ${plural} ended, stopping`,
-          });
-          stop.abort();
-        }
-      })().catch((err) => {
-        // Without its main watch the controller cannot work: stop cleanly and let run throw.
-        log({
-          level: "error",
-          source: "controller",
-          message: `${who}: the watch of ${plural} ended, stopping:`,
-          error: err,
-        });
-        this.#fail(err);
-      }),
-    );
-    for (const t of this.#triggers) {
-      let once = false;
-      const syncedOnce = () => {
-        if (once || !t.syncs) return;
-        once = true;
-        synced();
-      };
-      loops.push(
-        t.run((key) => schedule(key), watches.signal, syncedOnce).catch((err) => {
-          log({
-            level: "error",
-            source: "controller",
-            message: `${who}: trigger ${t.name} failed and stopped:`,
-            error: err,
-            fields: { trigger: t.name },
-          });
-        }),
-      );
-    }
+    const loops = this.#startWatches(parts);
     store.ready().then(() => {
       if (!stop.signal.aborted) scheduler.start();
-      synced();
+      parts.synced();
     });
-
-    const finished = (async () => {
-      await aborted(stop.signal);
-      this.#stopping = true;
-      this.#ready.reject(new Error("the controller stopped before its watches synced"));
-      const clean = await scheduler.shutdown(halted ? 0 : options.graceMs ?? 30_000);
-      if (!clean && !halted) {
-        log({
-          level: "warn",
-          source: "controller",
-          message: "controller: reconciles still running after the grace period were aborted",
-        });
-      }
-      watches.abort();
-      // Watches close promptly on abort; do not let one that does not hold up the shutdown.
-      const open = new Set(loops.map((_, i) => i));
-      loops.forEach((l, i) => l.finally(() => open.delete(i)));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const closed = await Promise.race([
-        Promise.allSettled(loops).then(() => true),
-        new Promise<false>((r) => (timer = setTimeout(() => r(false), 5_000))),
-      ]);
-      clearTimeout(timer);
-      if (!closed) {
-        const names = [mainName, ...this.#triggers.map((t) => t.name)];
-        log({
-          level: "warn",
-          source: "controller",
-          message: `controller: watches not closed 5 s after shutdown: ${
-            [...open].map((i) => names[i]).join(", ")
-          }`,
-        });
-      }
-      for (const s of external) s.removeEventListener("abort", onStop);
-      halt?.removeEventListener("abort", stopNow);
-      updateDepth();
-      results.close();
-    })();
-
+    const finished = this.#shutdown(parts, loops, options.graceMs ?? 30_000);
     try {
       for await (const r of results.drain()) {
         updateDepth();
         yield r;
       }
     } finally {
-      stop.abort();
+      stop.graceful.abort();
       await finished;
     }
     if (this.#fatal !== undefined) throw this.#fatal;
+  }
+
+  /**
+   * The function each watch that syncs calls once it has listed once (the main store and each
+   * trigger watch): the last of them makes the controller ready, unless it is stopping.
+   */
+  #syncGate(stop: AbortSignal): () => void {
+    let unsynced = 1 + this.#triggers.filter((t) => t.syncs).length;
+    return () => {
+      if (--unsynced > 0 || stop.aborted) return;
+      this.#synced = true;
+      this.#ready.resolve();
+    };
+  }
+
+  /** The name of each watch loop of {@link Controller.#startWatches}, in its order. */
+  #watchNames(plural: string): string[] {
+    return [`main ${plural}`, ...this.#triggers.map((t) => t.name)];
+  }
+
+  /** Starts the main watch, then every trigger; their loops, which never reject. */
+  #startWatches(run: RunParts): Promise<void>[] {
+    return [this.#watchMain(run), ...this.#triggers.map((t) => this.#startTrigger(t, run))];
+  }
+
+  /**
+   * The main watch: feeds the store and schedules each changed object (that the predicate lets
+   * through). Its end or failure stops the controller: without it there is nothing to do.
+   */
+  #watchMain({ watches, schedule, stop, who, plural }: RunParts): Promise<void> {
+    const mainName = `main ${plural}`;
+    const store = this.store;
+    return (async () => {
+      let lists = 0;
+      const config = this.#watcherConfig(this.#config, watches.signal, mainName);
+      const events = this.#mainEvents ?? watcher(this.#api, config);
+      for await (const ev of untilAborted(events, watches.signal)) {
+        store.applyWatcherEvent(ev);
+        if (ev.type === "Init" && ++lists > 1) {
+          this.#metrics?.watchRestarts.inc(this.#labels(mainName));
+        }
+        const triggers = this.#predicates ? this.#predicates.observe(ev) : true;
+        if (triggers && (ev.type === "Apply" || ev.type === "InitApply")) {
+          schedule(objectKey(ev.object));
+        }
+      }
+      // Only a stream given to forStream ends before shutdown: no more input, so stop.
+      if (!watches.signal.aborted) {
+        log({
+          level: "warn",
+          source: "controller",
+          message: `${who}: the stream of ${plural} ended, stopping`,
+        });
+        stop.graceful.abort();
+      }
+    })().catch((err) => {
+      // Without its main watch the controller cannot work: stop cleanly and let run throw.
+      log({
+        level: "error",
+        source: "controller",
+        message: `${who}: the watch of ${plural} ended, stopping:`,
+        error: err,
+      });
+      this.#fail(err);
+    });
+  }
+
+  /** Runs one trigger; a trigger that syncs counts once towards readiness. */
+  #startTrigger(t: TriggerEntry, run: RunParts): Promise<void> {
+    let once = false;
+    const syncedOnce = () => {
+      if (once || !t.syncs) return;
+      once = true;
+      run.synced();
+    };
+    return t.run((key) => run.schedule(key), run.watches.signal, syncedOnce).catch((err) => {
+      log({
+        level: "error",
+        source: "controller",
+        message: `${run.who}: trigger ${t.name} failed and stopped:`,
+        error: err,
+        fields: { trigger: t.name },
+      });
+    });
+  }
+
+  /**
+   * Once the run is stopped: no longer ready, running reconciles get `graceMs` (none when
+   * stopped now), then the watches close (waited for 5 s at most), the stop signals are
+   * unlinked and the results end.
+   */
+  async #shutdown(run: RunParts, loops: Promise<void>[], graceMs: number): Promise<void> {
+    const { stop, scheduler } = run;
+    await aborted(stop.signal);
+    this.#stopping = true;
+    this.#ready.reject(new Error("the controller stopped before its watches synced"));
+    const clean = await scheduler.shutdown(stop.halted ? 0 : graceMs);
+    if (!clean && !stop.halted) {
+      log({
+        level: "warn",
+        source: "controller",
+        message: "controller: reconciles still running after the grace period were aborted",
+      });
+    }
+    run.watches.abort();
+    await closeWatches(loops, this.#watchNames(run.plural));
+    stop.unlink();
+    run.updateDepth();
+    run.results.close();
+  }
+}
+
+/** The parts of one run of a {@link Controller} that its steps share. */
+interface RunParts {
+  readonly scheduler: Scheduler;
+  readonly stop: StopSwitch;
+  /** Aborts when the watches must close: after the reconciles drained. */
+  readonly watches: AbortController;
+  /** What `run` yields. */
+  readonly results: Channel<ReconcileResult>;
+  /** Sets the queue-depth gauge to what the scheduler holds. */
+  readonly updateDepth: () => void;
+  /** Schedules a key now, and updates the queue-depth gauge. */
+  readonly schedule: (key: string) => void;
+  /** Called once by each watch that syncs, once it has listed. */
+  readonly synced: () => void;
+  /** `controller of <name>`, for messages. */
+  readonly who: string;
+  /** The main resource's plural, for messages and metric labels. */
+  readonly plural: string;
+}
+
+/** How the scheduler of a controller reports a worker that threw and abandoned reconciles. */
+const SCHEDULER_LOGS: Pick<SchedulerOptions, "onWorkerError" | "onAbandoned"> = {
+  onWorkerError: (key, err) =>
+    log({
+      level: "error",
+      source: "controller",
+      message: `controller: reconcile of ${key} failed:`,
+      error: err,
+      fields: { key },
+    }),
+  onAbandoned: (keys) =>
+    log({
+      level: "warn",
+      source: "controller",
+      message: `controller: gave up waiting for reconciles that ignored their abort signal: ${
+        keys.join(", ")
+      }`,
+    }),
+};
+
+/** What a {@link Reconciler} reconciles with, and where its results go. */
+interface ReconcilerParts<K extends KubeObject, C> {
+  store: Store<K>;
+  reconcile: Reconcile<K, C>;
+  errorPolicy: ErrorPolicy<K, C>;
+  context: C;
+  who: string;
+  results: Channel<ReconcileResult>;
+  metrics: ControllerMetrics | undefined;
+}
+
+/** A failed reconcile: the object, what it threw, its info, and when it started. */
+type Failure<K extends KubeObject> = {
+  obj: DeepReadonly<K>;
+  error: unknown;
+  info: ReconcileInfo<K>;
+  t0: number;
+};
+
+/**
+ * The scheduler's worker for one run of a controller: reconciles a key's object from the
+ * store, asks the error policy what to do after a failure, counts consecutive failures per key,
+ * records metrics, and pushes each result for `run` to yield.
+ */
+class Reconciler<K extends KubeObject, C> {
+  readonly #p: ReconcilerParts<K, C>;
+  /** Consecutive failures per key; a success or the object's deletion clears it. */
+  readonly #failures = new Map<string, number>();
+
+  constructor(parts: ReconcilerParts<K, C>) {
+    this.#p = parts;
+  }
+
+  /** One reconcile of `key`; resolves to the requeue delay, if any. */
+  async run(key: string, signal: AbortSignal): Promise<number | undefined> {
+    const { store, reconcile, context, who } = this.#p;
+    const obj = store.get(key);
+    if (!obj) {
+      this.#failures.delete(key); // gone from the server: never reconciled again
+      return undefined;
+    }
+    const info: ReconcileInfo<K> = { key, store, attempt: this.#failures.get(key) ?? 0, signal };
+    const t0 = performance.now();
+    let result: ReconcileResult;
+    try {
+      const action = checkAction(await reconcile(obj, context, info), who, "reconcile", key);
+      this.#failures.delete(key);
+      result = { key, outcome: "success", action, durationMs: performance.now() - t0 };
+    } catch (error) {
+      if (signal.aborted) {
+        this.#p.results.push(this.#abortedAtShutdown({ obj, error, info, t0 }));
+        return undefined;
+      }
+      result = this.#failed({ obj, error, info, t0 });
+    }
+    this.#p.metrics?.reconciled(result.outcome, result.durationMs / 1000);
+    this.#p.results.push(result);
+    return result.action.requeueAfterMs;
+  }
+
+  /** A failure: counted, and the error policy's action (or a backoff if the policy fails). */
+  #failed({ obj, error, info, t0 }: Failure<K>): ReconcileResult {
+    const { errorPolicy, context, who } = this.#p;
+    const key = info.key;
+    const attempt = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, attempt);
+    let action: Action;
+    try {
+      action = checkAction(
+        errorPolicy(obj, error, context, { ...info, attempt }),
+        who,
+        "the error policy",
+        key,
+      );
+    } catch (policyError) {
+      action = Action.requeue(backoffDelay(attempt));
+      log({
+        level: "error",
+        source: "controller",
+        message:
+          `${who}: the error policy failed for ${key}; requeueing in ${action.requeueAfterMs} ms:`,
+        error: policyError,
+        fields: { key },
+      });
+    }
+    const durationMs = performance.now() - t0;
+    return { key, outcome: "error", action, error, durationMs };
+  }
+
+  /**
+   * A failure after shutdown aborted the reconcile's signal: the policy hears of it (work may
+   * be cut off half-way), but there is no retry to plan, no attempt to count, no backoff.
+   */
+  #abortedAtShutdown({ obj, error, info, t0 }: Failure<K>): ReconcileResult {
+    const { errorPolicy, context, who } = this.#p;
+    try {
+      errorPolicy(obj, error, context, { ...info, attempt: info.attempt + 1 });
+    } catch (policyError) {
+      log({
+        level: "error",
+        source: "controller",
+        message: `${who}: the error policy failed for ${info.key} (aborted at shutdown):`,
+        error: policyError,
+        fields: { key: info.key },
+      });
+    }
+    const action = Action.awaitChange();
+    const durationMs = performance.now() - t0;
+    return { key: info.key, outcome: "error", action, error, aborted: true, durationMs };
+  }
+}
+
+/**
+ * How a run of a controller stops: `graceful` aborts for a graceful stop (running reconciles
+ * drain within `graceMs`); stopping now (`stopNow`, or a signal whose reason is a
+ * {@link LeadershipLostError}) also shuts the scheduler down with no grace, which aborts the
+ * running reconciles' signals synchronously, so that a lost leader stops before a successor
+ * may start.
+ */
+class StopSwitch {
+  readonly graceful: AbortController = new AbortController();
+  readonly #scheduler: Scheduler;
+  readonly #external: readonly AbortSignal[];
+  readonly #halt: AbortSignal | undefined;
+  #halted = false;
+
+  constructor(scheduler: Scheduler, external: readonly AbortSignal[], halt?: AbortSignal) {
+    this.#scheduler = scheduler;
+    this.#external = external;
+    this.#halt = halt;
+  }
+
+  /** Aborts on any stop, graceful or not. */
+  get signal(): AbortSignal {
+    return this.graceful.signal;
+  }
+
+  /** True once stopped now: there is no grace period. */
+  get halted(): boolean {
+    return this.#halted;
+  }
+
+  /** Listens to the signals, and acts at once on those aborted already. */
+  link(): void {
+    this.#halt?.addEventListener("abort", this.#now, { once: true });
+    for (const s of this.#external) s.addEventListener("abort", this.#onStop, { once: true });
+    if (this.#halt?.aborted) this.#now();
+    for (const s of this.#external) if (s.aborted) this.#stopFor(s.reason);
+  }
+
+  /** Stops listening (at the end of the run). */
+  unlink(): void {
+    for (const s of this.#external) s.removeEventListener("abort", this.#onStop);
+    this.#halt?.removeEventListener("abort", this.#now);
+  }
+
+  readonly #now = (): void => {
+    this.#halted = true;
+    this.graceful.abort();
+    this.#scheduler.shutdown(0);
+  };
+
+  readonly #onStop = (ev: Event): void => this.#stopFor((ev.target as AbortSignal).reason);
+
+  #stopFor(reason: unknown): void {
+    if (reason instanceof LeadershipLostError) this.#now();
+    else this.graceful.abort();
+  }
+}
+
+/**
+ * The queue-depth gauge of `metrics` set to 0, and a function that sets it to what the
+ * scheduler holds (scheduled, ready and running keys); a no-op without metrics.
+ */
+function queueDepthGauge(
+  metrics: ControllerMetrics | undefined,
+  scheduler: Scheduler,
+): () => void {
+  if (!metrics) return () => {};
+  const labels = { controller: metrics.controller };
+  metrics.queueDepth.set(0, labels);
+  return () => {
+    const s = scheduler.stats();
+    metrics.queueDepth.set(s.scheduled + s.ready + s.running, labels);
+  };
+}
+
+/** How long a shutdown waits for the watches to close after aborting them. */
+const CLOSE_WAIT_MS = 5_000;
+
+/**
+ * Waits for the watch loops to end, {@link CLOSE_WAIT_MS} at most: watches close promptly on abort, and one
+ * that does not must not hold up the shutdown. Logs (by `names`) those still open then.
+ */
+async function closeWatches(
+  loops: readonly Promise<void>[],
+  names: readonly string[],
+): Promise<void> {
+  const open = new Set(loops.map((_, i) => i));
+  loops.forEach((l, i) => l.finally(() => open.delete(i)));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const closed = await Promise.race([
+    Promise.allSettled(loops).then(() => true),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), CLOSE_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (!closed) {
+    log({
+      level: "warn",
+      source: "controller",
+      message: `controller: watches not closed ${CLOSE_WAIT_MS / 1000} s after shutdown: ${
+        [...open].map((i) => names[i]).join(", ")
+      }`,
+    });
   }
 }
 
