@@ -207,9 +207,9 @@ export interface RunOptions {
  * ```
  */
 export interface ControllerWatchConfig<K extends KubeObject = KubeObject> extends WatcherConfig {
-  /** Triggers only when this value of an object changes; default: every change triggers. */
+  /** Triggers only when this value of an object changes. @default every change triggers */
   predicate?: Predicate<K>;
-  /** The memory bound of `predicate` (a TTL, default one hour). */
+  /** The memory bound of `predicate` (a TTL). @default { ttlMs: 3600000 } */
   predicateConfig?: PredicateConfig;
 }
 

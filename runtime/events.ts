@@ -97,19 +97,21 @@ export interface PublishOptions {
 export interface RecorderOptions {
   /**
    * A repeat within this time of the last occurrence joins its series; later, a new Event is
-   * created. Default 6 minutes (client-go's window).
+   * created.
+   * @default 360000 (6 minutes, client-go's window)
    */
   seriesWindowMs?: number;
-  /** Most series remembered; the oldest are forgotten first. Default 4096. */
+  /** Most series remembered; the oldest are forgotten first. @default 4096 */
   cacheSize?: number;
   /**
    * The spam filter, as client-go's event correlator: Events (new ones and repeats alike)
    * about one object may burst to this many, then one more per `spamRefillMs`; the rest are
    * dropped without a request ({@link Recorder.publish} resolves to `undefined`), so a hot
-   * loop cannot flood the apiserver. Default 25, as client-go.
+   * loop cannot flood the apiserver.
+   * @default 25 (as client-go)
    */
   spamBurst?: number;
-  /** Milliseconds to earn back one Event of the burst. Default 300 000 (5 min, as client-go). */
+  /** Milliseconds to earn back one Event of the burst. @default 300000 (5 min, as client-go) */
   spamRefillMs?: number;
 }
 

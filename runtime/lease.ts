@@ -37,28 +37,31 @@ export interface LeaderElectionConfig {
    * How long others wait, after they last saw the Lease change, before taking it over from a
    * holder that stopped renewing. Written to the Lease as `spec.leaseDurationSeconds` (whole
    * seconds, rounded up); other candidates honour the value recorded there, as client-go
-   * does, not their own. Default 15 s.
+   * does, not their own.
+   * @default 15000
    */
   leaseDurationMs?: number;
   /**
    * How long the leader keeps trying to renew before it gives up leadership. Must be less than
    * `leaseDurationMs`, so that the old leader has stopped before anyone else can start, and
-   * greater than `retryPeriodMs * 1.2`. Default 10 s.
+   * greater than `retryPeriodMs * 1.2`.
    *
    * Counted from the last successful renewal (client-go counts it from the start of the
    * renewal round, one retry period later); failed attempts are retried every quarter retry
    * period until it passes, and an attempt in flight is cut off at the deadline. So a leader
    * that cannot reach the server stops at most `renewDeadlineMs` after its last renewal,
    * `leaseDurationMs - renewDeadlineMs` before anyone may take over.
+   * @default 10000
    */
   renewDeadlineMs?: number;
   /**
    * How often the leader renews, and candidates try to acquire: a candidate waits
    * `retryPeriodMs * (1 + random * 1.2)` between attempts (client-go's
-   * `wait.JitterUntil(retryPeriod, 1.2)`), so replicas do not retry in lockstep. Default 2 s.
+   * `wait.JitterUntil(retryPeriod, 1.2)`), so replicas do not retry in lockstep.
+   * @default 2000
    */
   retryPeriodMs?: number;
-  /** Clear the Lease when leadership ends on purpose, so that a successor starts at once. Default true. */
+  /** Clear the Lease when leadership ends on purpose, so that a successor starts at once. @default true */
   releaseOnCancel?: boolean;
   /** Told when the holder changes (including to this identity); `""` when released. */
   onNewLeader?: (identity: string) => void;

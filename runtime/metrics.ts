@@ -432,12 +432,13 @@ export class ControllerMetrics {
  */
 export interface MetricsHandlerOptions {
   /**
-   * `/readyz` answers 200 when this returns true, else 503. Default: always. For a controller,
+   * `/readyz` answers 200 when this returns true, else 503. For a controller,
    * `() => controller.isReady`: ready once its watches have synced, not ready again from the
    * start of shutdown.
+   * @default always ready
    */
   ready?: () => boolean;
-  /** `/healthz` answers 200 when this returns true. Default: always. */
+  /** `/healthz` answers 200 when this returns true, else 503. @default always healthy */
   healthy?: () => boolean;
 }
 

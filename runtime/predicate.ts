@@ -123,7 +123,8 @@ export function fallbackPredicate<K>(...preds: Predicate<K>[]): Predicate<K> {
 export interface PredicateConfig {
   /**
    * How long an object's last value is remembered after it was last seen, in milliseconds.
-   * An object seen again after that passes as if new. Default one hour, as kube-rs.
+   * An object seen again after that passes as if new.
+   * @default 3600000 (one hour, as kube-rs)
    */
   ttlMs?: number;
 }

@@ -24,7 +24,7 @@ import type { WatcherEvent } from "./watcher.ts";
  * ```
  */
 export interface ReflectorOptions<K extends KubeObject> {
-  /** The store to fill; a new one by default. */
+  /** The store to fill. @default a new Store */
   store?: Store<K>;
   /** Secondary indexes to add to the store. */
   indexers?: Record<string, Indexer<K>>;
@@ -198,7 +198,8 @@ export function reflector<K extends KubeObject>(
 export interface SharedReflectorOptions<K extends KubeObject> extends ReflectorOptions<K> {
   /**
    * Events a subscriber may fall behind before the watcher waits for it (backpressure, as
-   * kube-rs' shared store buffer). Default 100.
+   * kube-rs' shared store buffer).
+   * @default 100
    */
   bufferSize?: number;
 }

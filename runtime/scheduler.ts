@@ -8,7 +8,7 @@
  * - triggers for a key that is queued or running collapse into one follow-up run;
  * - of several requested times the earliest wins;
  * - at most `concurrency` runs at once (0 means no bound);
- * - with `debounce`, a run waits until no new trigger came for that long (as kube-rs: a
+ * - with `debounceMs`, a run waits until no new trigger came for that long (as kube-rs: a
  *   steady stream of triggers closer than the debounce keeps postponing the run);
  * - `shutdown()` stops taking work, lets running work finish within a grace period, then
  *   aborts what is left through each run's `AbortSignal`, and gives up on (abandons) runs that
@@ -34,19 +34,20 @@ import { exponentialDelay } from "../core/backoff.ts";
  * ```
  */
 export interface SchedulerOptions {
-  /** Most runs at once; 0 (the default) means no bound. */
+  /** Most runs at once; 0 means no bound. @default 0 */
   concurrency?: number;
   /**
    * Wait this long after a trigger for more triggers of the same key before running it; each
-   * new trigger restarts the wait. Default 0: run as soon as requested.
+   * new trigger restarts the wait; 0 runs as soon as requested.
+   * @default 0
    */
   debounceMs?: number;
   /** Called when a worker throws (workers should handle their own errors; this is a net). */
   onWorkerError?: (key: string, error: unknown) => void;
   /**
    * At shutdown, how long to wait for aborted workers to settle before giving up on them.
-   * A worker that ignores its signal is then abandoned: shutdown resolves without it. Default
-   * 1 s.
+   * A worker that ignores its signal is then abandoned: shutdown resolves without it.
+   * @default 1000
    */
   abandonAfterMs?: number;
   /**

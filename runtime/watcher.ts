@@ -166,20 +166,24 @@ export interface WatcherConfig {
   labelSelector?: string;
   /** Only objects whose fields match, e.g. `metadata.name=blog`. */
   fieldSelector?: string;
-  /** Server-side timeout of each watch connection, in seconds. Default 290 (as kube-rs). */
+  /**
+   * Server-side timeout of each watch connection, in seconds (the API's `timeoutSeconds`).
+   * @default 290 (as kube-rs)
+   */
   timeoutSeconds?: number;
-  /** Objects per page of the initial list. Default 500. */
+  /** Objects per page of the initial list. @default 500 */
   pageSize?: number;
-  /** See {@link ListSemantic}. Default `any`. */
+  /** See {@link ListSemantic}. @default "any" */
   listSemantic?: ListSemantic;
-  /** See {@link InitialListStrategy}. Default `list`. */
+  /** See {@link InitialListStrategy}. @default "list" */
   initialListStrategy?: InitialListStrategy;
-  /** Ask for BOOKMARK events, which keep the resume point fresh. Default true. */
+  /** Ask for BOOKMARK events, which keep the resume point fresh. @default true */
   bookmarks?: boolean;
   /**
    * Waits between retries after errors: a {@link Backoff}, or a function making one per
-   * iteration. Default {@link defaultBackoff} (800 ms doubling to 30 s, jittered, reset after
-   * 120 s without errors).
+   * iteration. {@link defaultBackoff}: 800 ms doubling to 30 s, jittered, reset after 120 s
+   * without errors.
+   * @default defaultBackoff()
    */
   backoff?: Backoff | (() => Backoff);
   /** Ends the stream: the iteration finishes without an error and the connection is closed. */
@@ -189,9 +193,10 @@ export interface WatcherConfig {
    * `err.retryInMs` and tries again. Also told of each retry the client makes within one call
    * (a 429 or 5xx storm: `clientRetry` is true, the client waits `retryInMs`), and of objects
    * it skips because they lack `metadata.name` (`retryInMs` 0). The stream never ends because
-   * of such an error; only a missing Deno permission ends it (see {@link watcher}). Default: a
-   * `console.error` for 401/403/404 (fix the RBAC, the resource or the namespace) and a
-   * `console.warn` for others; expired resource versions (a routine relist) are not logged.
+   * of such an error; only a missing Deno permission ends it (see {@link watcher}). The
+   * default logs an error for 401/403/404 (fix the RBAC, the resource or the namespace) and a
+   * warning for others; expired resource versions (a routine relist) are not logged.
+   * @default the log handler (`setLogHandler`)
    */
   onError?: (err: WatcherError) => void;
 }

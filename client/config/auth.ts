@@ -149,11 +149,11 @@ export interface TokenFileAuthOptions {
   path: string;
   /** Used while the file has never been read successfully (kubeconfig `token` next to `tokenFile`). */
   fallbackToken?: string;
-  /** How long a read token is used before the file is read again. Default 60 000 ms, as client-go. */
+  /** How long a read token is used before the file is read again. @default 60000 (as client-go) */
   refreshIntervalMs?: number;
   /** Where the path came from, for errors, e.g. `users[0].user.tokenFile in kubeconfig /x`. */
   origin?: string;
-  /** The clock, in milliseconds; for tests. Default `Date.now`. */
+  /** The clock, in milliseconds; for tests. @default Date.now */
   now?: () => number;
 }
 

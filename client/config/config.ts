@@ -133,7 +133,7 @@ export interface KubeconfigOptions {
   user?: string;
   /** The default namespace instead of the context's. */
   namespace?: string;
-  /** Reads `KUBECONFIG` and `HOME`; default the process environment. */
+  /** Reads `KUBECONFIG` and `HOME`. @default the process environment */
   env?: EnvReader;
   /**
    * How long one run of the user's exec credential plugin may take before it is stopped
@@ -165,12 +165,12 @@ export interface KubeconfigOptions {
 export interface InClusterOptions {
   /**
    * The folder with `token`, `ca.crt` and `namespace`.
-   * Default `/var/run/secrets/kubernetes.io/serviceaccount`.
+   * @default "/var/run/secrets/kubernetes.io/serviceaccount" (SERVICE_ACCOUNT_DIR)
    */
   serviceAccountDir?: string;
-  /** Reads `KUBERNETES_SERVICE_HOST` and `_PORT`; default the process environment. */
+  /** Reads `KUBERNETES_SERVICE_HOST` and `_PORT`. @default the process environment */
   env?: EnvReader;
-  /** How often the token file is re-read; default 60 000 ms. */
+  /** How often the token file is re-read, in milliseconds. @default 60000 */
   tokenRefreshIntervalMs?: number;
 }
 

@@ -135,9 +135,9 @@ export interface ExecAuthOptions {
    * @default {10_000}
    */
   refreshBeforeMs?: number;
-  /** The clock, in milliseconds; for tests. Default `Date.now`. */
+  /** The clock, in milliseconds; for tests. @default Date.now */
   now?: () => number;
-  /** Whether standard input is a terminal; for tests. Default `Deno.stdin.isTerminal()`. */
+  /** Whether standard input is a terminal; for tests. @default () => Deno.stdin.isTerminal() */
   stdinIsTerminal?: () => boolean;
 }
 

@@ -653,7 +653,7 @@ export function mergeKubeconfigs(
 export interface LoadKubeconfigOptions {
   /** One kubeconfig file to read instead of `KUBECONFIG` / `~/.kube/config`. */
   path?: string;
-  /** Reads environment variables (`KUBECONFIG`, `HOME`); default the process environment. */
+  /** Reads environment variables (`KUBECONFIG`, `HOME`). @default the process environment */
   env?: EnvReader;
 }
 

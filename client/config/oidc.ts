@@ -70,9 +70,9 @@ export interface OidcAuthOptions {
   persist?: (tokens: { idToken: string; refreshToken?: string }) => Promise<void>;
   /** Where the stanza came from, for errors: `users[0].user.auth-provider in kubeconfig /x`. */
   origin?: string;
-  /** The clock, in milliseconds; for tests. Default `Date.now`. */
+  /** The clock, in milliseconds; for tests. @default Date.now */
   now?: () => number;
-  /** Receives warnings (a token that could not be saved). Default `console.warn`. */
+  /** Receives warnings (a token that could not be saved). @default console.warn */
   warn?: (message: string) => void;
 }
 

@@ -26,7 +26,7 @@ import { relayFor, warnNoProxyBypass } from "../_proxy_relay.ts";
  * @example
  * ```ts
  * import type { HttpClientOptions } from "@kubeno/kube/client";
- * const o: HttpClientOptions = { allowInsecureSkipTlsVerify: true };
+ * const o: HttpClientOptions = { poolIdleTimeoutMs: 30_000, allowInsecureSkipTlsVerify: true };
  * ```
  */
 export interface HttpClientOptions {
@@ -37,11 +37,19 @@ export interface HttpClientOptions {
    * requests fail on certificate errors as usual.
    */
   allowInsecureSkipTlsVerify?: boolean;
-  /** Passed through: idle connections kept per host. */
+  /** Passed through: idle connections kept per host (unset: Deno's default). */
   poolMaxIdlePerHost?: number;
-  /** Passed through: idle timeout of pooled connections, ms, or false. */
+  /**
+   * Passed through as Deno's `poolIdleTimeout`: how long a pooled connection may stay idle, in
+   * milliseconds, or `false` to keep idle connections open (unset: Deno's default).
+   */
+  poolIdleTimeoutMs?: number | false;
+  /**
+   * @deprecated Use `poolIdleTimeoutMs` (the same milliseconds); `poolIdleTimeout` goes in the
+   * next release.
+   */
   poolIdleTimeout?: number | false;
-  /** Passed through: allow HTTP/2 (default true). */
+  /** Passed through: allow HTTP/2. @default true */
   http2?: boolean;
 }
 
@@ -95,7 +103,8 @@ export function httpClientOptions(
   }
   if (config.proxyUrl) out.proxy = proxyOption(config.proxyUrl, config.source);
   if (opts.poolMaxIdlePerHost !== undefined) out.poolMaxIdlePerHost = opts.poolMaxIdlePerHost;
-  if (opts.poolIdleTimeout !== undefined) out.poolIdleTimeout = opts.poolIdleTimeout;
+  const poolIdleTimeout = opts.poolIdleTimeoutMs ?? opts.poolIdleTimeout;
+  if (poolIdleTimeout !== undefined) out.poolIdleTimeout = poolIdleTimeout;
   if (opts.http2 !== undefined) out.http2 = opts.http2;
   return out;
 }

@@ -51,6 +51,29 @@ Deno.test("httpClientOptions: CA, client certificate and key, pool options", () 
   assert.deepEqual(httpClientOptions(base()), {});
 });
 
+Deno.test("httpClientOptions: poolIdleTimeoutMs is Deno's poolIdleTimeout", () => {
+  assert.deepEqual(httpClientOptions(base(), { poolIdleTimeoutMs: 5_000 }), {
+    poolIdleTimeout: 5_000,
+  });
+  assert.deepEqual(httpClientOptions(base(), { poolIdleTimeoutMs: false }), {
+    poolIdleTimeout: false,
+  });
+});
+
+Deno.test("httpClientOptions: the deprecated poolIdleTimeout still works (one release)", () => {
+  assert.deepEqual(httpClientOptions(base(), { poolIdleTimeout: 7_000 }), {
+    poolIdleTimeout: 7_000,
+  });
+  assert.deepEqual(httpClientOptions(base(), { poolIdleTimeout: false }), {
+    poolIdleTimeout: false,
+  });
+  // Both given: the new name wins.
+  assert.deepEqual(
+    httpClientOptions(base(), { poolIdleTimeoutMs: 1_000, poolIdleTimeout: 7_000 }),
+    { poolIdleTimeout: 1_000 },
+  );
+});
+
 Deno.test("httpClientOptions: proxy URL, credentials moved to basicAuth", () => {
   assert.deepEqual(httpClientOptions(base({ proxyUrl: "http://proxy.local:3128" })).proxy, {
     transport: "http",
