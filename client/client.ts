@@ -45,11 +45,24 @@ const VERSION = "0.1.0";
  * ```
  */
 export interface ClientOptions {
-  /** Time allowed for one request (each attempt) until its whole body is read; default 30 s. */
+  /**
+   * Milliseconds allowed for one request (each attempt) until its whole body is read; for a
+   * stream, until its headers arrive.
+   *
+   * @default 30000
+   */
   timeoutMs?: number;
-  /** Retry policy; defaults to {@link defaultRetryPolicy}. `{ maxRetries: 0 }` disables retries. */
+  /**
+   * Retry policy, merged over {@link defaultRetryPolicy}. `{ maxRetries: 0 }` disables retries.
+   *
+   * @default defaultRetryPolicy
+   */
   retry?: Partial<RetryPolicy>;
-  /** User-Agent header; default `kubeno/<version> (deno/<version>)`. */
+  /**
+   * User-Agent header.
+   *
+   * @default "kubeno/<version> (deno/<version>)"
+   */
   userAgent?: string;
   /** Connection settings of the underlying `Deno.HttpClient` (pool, HTTP/2, insecure opt-in). */
   http?: HttpClientOptions;

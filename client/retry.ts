@@ -19,13 +19,13 @@ import { log } from "../core/log.ts";
  * ```
  */
 export interface RetryPolicy {
-  /** Retries after the first attempt; 0 disables retrying. */
+  /** Retries after the first attempt; 0 disables retrying. @default 5 */
   maxRetries: number;
-  /** First backoff step in milliseconds. */
+  /** First backoff step in milliseconds. @default 200 */
   baseDelayMs: number;
-  /** Upper bound of one backoff step. */
+  /** Upper bound of one backoff step, in milliseconds. @default 10000 */
   maxDelayMs: number;
-  /** Upper bound on a server-requested `Retry-After` wait. */
+  /** Upper bound on a server-requested `Retry-After` wait, in milliseconds. @default 60000 */
   maxRetryAfterMs: number;
 }
 
