@@ -6,6 +6,7 @@
  */
 
 import { sleep } from "../core/_util.ts";
+import { KubeError } from "../core/error.ts";
 import { Api } from "./api.ts";
 import type { Client } from "./client.ts";
 import type { ObjectMeta } from "../core/resource.ts";
@@ -63,18 +64,45 @@ export interface ApplyCrdOptions {
  * console.log(e.crdName);
  * ```
  */
-export class CrdNotEstablishedError extends Error {
+export class CrdNotEstablishedError extends KubeError {
+  /** Class name. */
+  override name: string = "CrdNotEstablishedError";
   /** `metadata.name` of the CRD. */
   readonly crdName: string;
   /** The CRD's conditions when the wait ended. */
   readonly conditions: CustomResourceDefinitionCondition[];
-  /** Creates the error. */
-  constructor(crdName: string, message: string, conditions: CustomResourceDefinitionCondition[]) {
-    super(`CustomResourceDefinition ${crdName}: ${message}`);
-    this.name = "CrdNotEstablishedError";
+  /**
+   * Creates the error.
+   *
+   * @param crdName `metadata.name` of the CRD
+   * @param message why it is not established
+   * @param conditions the CRD's conditions when the wait ended
+   * @param options `cause`: the underlying error
+   */
+  constructor(
+    crdName: string,
+    message: string,
+    conditions: CustomResourceDefinitionCondition[],
+    options?: { cause?: unknown },
+  ) {
+    super(`CustomResourceDefinition ${crdName}: ${message}`, options);
     this.crdName = crdName;
     this.conditions = conditions;
   }
+}
+
+/**
+ * Whether `err` is a {@link CrdNotEstablishedError}, as {@link applyCrd} throws.
+ *
+ * @example
+ * ```ts
+ * import { CrdNotEstablishedError, isCrdNotEstablishedError } from "@kubeno/kube";
+ * const e: unknown = new CrdNotEstablishedError("foos.clux.dev", "names not accepted", []);
+ * if (isCrdNotEstablishedError(e)) console.log(e.crdName); // "foos.clux.dev"
+ * ```
+ */
+export function isCrdNotEstablishedError(err: unknown): err is CrdNotEstablishedError {
+  return err instanceof CrdNotEstablishedError;
 }
 
 function cond(

@@ -11,6 +11,7 @@
 import { RE2JS } from "@bufbuild/re2";
 import { RE2JS as RE2Matcher } from "re2js";
 import { toRe2 } from "./regex.ts";
+import { KubeError } from "../core/error.ts";
 
 /** A compiled RE2 pattern: `test` finds a match anywhere, as Go's `MatchString`. */
 export interface Re2 {
@@ -19,9 +20,9 @@ export interface Re2 {
 }
 
 /** A pattern RE2 cannot compile; `message` is the Go regexp error the apiserver reports. */
-export class Re2SyntaxError extends Error {
+export class Re2SyntaxError extends KubeError {
   /** Class name. */
-  override name = "Re2SyntaxError";
+  override name: string = "Re2SyntaxError";
 }
 
 // Compiled patterns, bounded: CEL rules can build patterns from the object's own data.

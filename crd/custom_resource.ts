@@ -15,6 +15,7 @@ import {
   ResourceTypeError,
 } from "../core/resource.ts";
 import { isValidLabelKey, isValidLabelValue } from "../core/selector.ts";
+import { KubeError } from "../core/error.ts";
 import { crdNamesProblems } from "./names.ts";
 import { withRe2Patterns } from "./_re2_zod.ts";
 import { jsonCopy } from "./_json.ts";
@@ -161,17 +162,44 @@ export type InferResource<R> = R extends ResourceType<infer K> ? K : never;
  * console.log(e.message); // "invalid Foo: spec.n: expected integer"
  * ```
  */
-export class ResourceValidationError extends Error {
+export class ResourceValidationError extends KubeError {
+  /** Class name. */
+  override name: string = "ResourceValidationError";
   /** Every problem found. */
   readonly issues: ValidationIssue[];
-  /** Creates the error from issues. */
-  constructor(kind: string, issues: ValidationIssue[]) {
+  /**
+   * Creates the error from issues.
+   *
+   * @param kind the kind of the object, for the message
+   * @param issues every problem found
+   * @param options `cause`: the underlying error, if one led to the issues
+   */
+  constructor(kind: string, issues: ValidationIssue[], options?: { cause?: unknown }) {
     super(
       `invalid ${kind}: ` + issues.map((i) => `${i.path || "<root>"}: ${i.message}`).join("; "),
+      options,
     );
-    this.name = "ResourceValidationError";
     this.issues = issues;
   }
+}
+
+/**
+ * Whether `err` is a {@link ResourceValidationError}, as {@link CustomResource.parse} throws.
+ *
+ * @example
+ * ```ts
+ * import { customResource, isResourceValidationError } from "@kubeno/kube";
+ * import { z } from "zod";
+ * const Foo = customResource({ group: "clux.dev", version: "v1", kind: "Foo", namespaced: true, spec: z.object({ n: z.int() }) });
+ * try {
+ *   Foo.parse({ metadata: { name: "a" }, spec: { n: "x" } });
+ * } catch (e) {
+ *   if (isResourceValidationError(e)) console.log(e.issues[0].path); // "spec.n"
+ * }
+ * ```
+ */
+export function isResourceValidationError(err: unknown): err is ResourceValidationError {
+  return err instanceof ResourceValidationError;
 }
 
 /**
@@ -498,9 +526,9 @@ export function customResource<
       throw e;
     }
   };
-  const fail = (issues: ValidationIssue[]): ParseResult<Obj> => ({
+  const fail = (issues: ValidationIssue[], cause?: unknown): ParseResult<Obj> => ({
     success: false,
-    error: new ResourceValidationError(opts.kind, issues),
+    error: new ResourceValidationError(opts.kind, issues, cause === undefined ? {} : { cause }),
   });
   const validate = (obj: unknown, old: unknown, isUpdate: boolean): ParseResult<Obj> => {
     const root = openApiSchema(); // first: it refuses patterns RE2 cannot compile
@@ -537,7 +565,7 @@ export function customResource<
       const why = e instanceof RangeError
         ? "nested too deeply to validate locally (the JavaScript stack ran out)"
         : `could not be validated locally: ${e instanceof Error ? e.message : String(e)}`;
-      return fail([{ path: "", message: why, source: "schema" }]);
+      return fail([{ path: "", message: why, source: "schema" }], e);
     }
   };
   const orThrow = (r: ParseResult<Obj>): Obj => {

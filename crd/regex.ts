@@ -5,6 +5,8 @@
  * @module
  */
 
+import { KubeError } from "../core/error.ts";
+
 /**
  * Why an ECMAScript pattern cannot run on RE2, or `undefined` when it can.
  *
@@ -52,7 +54,7 @@ export function re2Problem(source: string): string | undefined {
 /**
  * Rewrites an ECMAScript pattern (source and flags) into the equivalent RE2 pattern:
  * flags `i`, `m`, `s` become an inline `(?ims)` prefix and `\uXXXX` / `\u{X}` escapes become
- * `\x{X}`. Throws with the reason when RE2 cannot express the pattern.
+ * `\x{X}`. Throws a `KubeError` with the reason when RE2 cannot express the pattern.
  *
  * @example
  * ```ts
@@ -62,7 +64,7 @@ export function re2Problem(source: string): string | undefined {
  */
 export function toRe2(source: string, flags = ""): string {
   const problem = re2Problem(source);
-  if (problem) throw new Error(`RE2 (the apiserver's regex engine) has no ${problem}`);
+  if (problem) throw new KubeError(`RE2 (the apiserver's regex engine) has no ${problem}`);
   let out = "";
   for (let i = 0; i < source.length; i++) {
     const c = source[i];

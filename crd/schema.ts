@@ -16,6 +16,7 @@ import { re2, Re2SyntaxError } from "./_re2.ts";
 import type { ZodLike, ZodSchema } from "./zod.ts";
 import { QUANTITY_PATTERN } from "./quantity_pattern.ts";
 import { applyDefaults, celIssues, structuralTypeIssues } from "./validate.ts";
+import { KubeError } from "../core/error.ts";
 
 /**
  * A schema that cannot become a structural CRD schema. `path` names the field
@@ -32,15 +33,40 @@ import { applyDefaults, celIssues, structuralTypeIssues } from "./validate.ts";
  * }
  * ```
  */
-export class CrdSchemaError extends Error {
+export class CrdSchemaError extends KubeError {
+  /** Class name. */
+  override name: string = "CrdSchemaError";
   /** Path of the offending field, dotted, `[*]` for array items and `{*}` for map values. */
   readonly path: string;
-  /** Creates the error; the message is prefixed with the path. */
-  constructor(path: string, message: string) {
-    super(`${path || "<root>"}: ${message}`);
-    this.name = "CrdSchemaError";
+  /**
+   * Creates the error; the message is prefixed with the path.
+   *
+   * @param path the offending field, `""` for the root
+   * @param message what is wrong and what to do instead
+   * @param options `cause`: the underlying error (Zod's, or the regex engine's)
+   */
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(`${path || "<root>"}: ${message}`, options);
     this.path = path;
   }
+}
+
+/**
+ * Whether `err` is a {@link CrdSchemaError}: a Zod schema that cannot become a CRD schema.
+ *
+ * @example
+ * ```ts
+ * import { isCrdSchemaError, structuralSchema } from "@kubeno/kube";
+ * import { z } from "zod";
+ * try {
+ *   structuralSchema(z.object({ when: z.date() }));
+ * } catch (e) {
+ *   if (isCrdSchemaError(e)) console.log(e.path); // "when"
+ * }
+ * ```
+ */
+export function isCrdSchemaError(err: unknown): err is CrdSchemaError {
+  return err instanceof CrdSchemaError;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,6 +290,7 @@ function re2Pattern(source: string, flags: string, path: string): string {
     throw new CrdSchemaError(
       path,
       `the pattern /${source}/ cannot be used: ${(e as Error).message}; ${fix}`,
+      { cause: e },
     );
   }
   try {
@@ -276,6 +303,7 @@ function re2Pattern(source: string, flags: string, path: string): string {
         `${
           JSON.stringify(rewritten)
         }: must be a valid regular expression, but isn't: ${e.message}); ${fix}`,
+      { cause: e },
     );
   }
   return rewritten;
@@ -1160,7 +1188,9 @@ export function structuralSchema(schema: ZodLike, path = ""): JSONSchemaProps {
       reused: "inline",
     }) as JS;
   } catch (e) {
-    throw new CrdSchemaError(path, `Zod cannot describe this schema: ${(e as Error).message}`);
+    throw new CrdSchemaError(path, `Zod cannot describe this schema: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   const defs = {
     ...(json.definitions ?? {}) as Record<string, JS>,

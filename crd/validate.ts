@@ -399,7 +399,7 @@ function program(expr: string): Program | Error {
   if (p === undefined) {
     try {
       const planned = celPlan(env(), celParse(expr));
-      p = (b) => planned(b as never);
+      p = (b) => planned(b);
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }

@@ -11,6 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { crdNamesProblems } from "../names.ts";
 import { isIdentifier, jsdoc, pascalCase, propertyKey, scalarOrArrayType } from "./emit.ts";
 import type { Schema } from "./openapi.ts";
+import { KubeError } from "../../core/error.ts";
 
 /**
  * A CustomResourceDefinition, as far as the generator reads it.
@@ -77,12 +78,35 @@ export interface CrdVersion {
  * try { parseCrds("kind: Pod", "pod.yaml"); } catch (e) { console.log(e instanceof CrdInputError); }
  * ```
  */
-export class CrdInputError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "CrdInputError";
+export class CrdInputError extends KubeError {
+  /** Class name. */
+  override name: string = "CrdInputError";
+  /**
+   * Creates the error.
+   *
+   * @param message what is wrong and where
+   * @param options `cause`: the underlying error (the YAML parser's, fetch's, the file system's)
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
   }
+}
+
+/**
+ * Whether `err` is a {@link CrdInputError}: an input that is not a usable CRD.
+ *
+ * @example
+ * ```ts
+ * import { isCrdInputError, parseCrds } from "./crd.ts";
+ * try {
+ *   parseCrds("kind: Pod", "pod.yaml");
+ * } catch (e) {
+ *   if (isCrdInputError(e)) console.log(e.message); // "pod.yaml: no CustomResourceDefinition found (...)"
+ * }
+ * ```
+ */
+export function isCrdInputError(err: unknown): err is CrdInputError {
+  return err instanceof CrdInputError;
 }
 
 /**
@@ -131,6 +155,7 @@ export function parseCrds(text: string, source: string): ParsedCrds {
         `${source}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML: ${
           e.message.split("\n")[0]
         }`,
+        { cause: e },
       );
     }
     const value: unknown = doc.toJS();

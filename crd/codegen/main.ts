@@ -36,6 +36,7 @@ export {
   CrdInputError,
   crdToTypeScript,
   type CrdVersion,
+  isCrdInputError,
   parseCrds,
   type ParsedCrds,
 } from "./crd.ts";
@@ -59,7 +60,7 @@ export async function readSource(source: string): Promise<string> {
       if (e instanceof Deno.errors.NotCapable) {
         throw denied("net", new URL(source).host, `fetching ${source}`, e);
       }
-      throw new CrdInputError(`${source}: cannot fetch (${(e as Error).message})`);
+      throw new CrdInputError(`${source}: cannot fetch (${(e as Error).message})`, { cause: e });
     }
     if (!res.ok) throw new CrdInputError(`${source}: HTTP ${res.status} ${res.statusText}`);
     return await res.text();
@@ -67,9 +68,11 @@ export async function readSource(source: string): Promise<string> {
   try {
     return await Deno.readTextFile(source);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new CrdInputError(`${source}: no such file`);
+    if (e instanceof Deno.errors.NotFound) {
+      throw new CrdInputError(`${source}: no such file`, { cause: e });
+    }
     if (e instanceof Deno.errors.NotCapable) throw denied("read", source, `reading ${source}`, e);
-    throw new CrdInputError(`${source}: cannot read (${(e as Error).message})`);
+    throw new CrdInputError(`${source}: cannot read (${(e as Error).message})`, { cause: e });
   }
 }
 
