@@ -363,12 +363,22 @@ async function* runWatcher<K extends KubeObject>(
         nextPage = run.state.kind === "InitPage" ? run.list(run.state.continue) : undefined;
         nextPage?.catch(() => {});
       } else {
-        const ended = yield* run.watchOnce(state);
+        // The events of one network read come as one array: one async generator turn per
+        // read, not per event, between this loop and the connection (about 15% of the event
+        // rate at 10k objects, tests/bench/reflector).
+        const once = run.watchOnce(state);
+        let r: IteratorResult<WatcherEvent<K>[], WatchEnd>;
+        try {
+          while (!(r = await once.next()).done) for (const e of r.value) yield e;
+        } finally {
+          await once.return(undefined);
+        }
+        const ended = r.value;
         if (ended === undefined) return;
         s = run.step({ kind: "Ended", ...ended.end });
         if (!s.recover && !await run.checkQuickClose(ended.opened)) return;
       }
-      yield* run.emit(s.out);
+      for (const e of run.emit(s.out)) yield e;
       if (s.recover && !await run.recover(s.recover)) return;
     }
   } finally {
@@ -432,18 +442,20 @@ class WatcherRun<K extends KubeObject> {
   /** Hands out a step's events and reports what it skipped. */
   *emit(out: readonly WatcherOutput<K>[]): Generator<WatcherEvent<K>> {
     for (const o of out) {
-      if (o.kind === "Emit") {
-        yield o.event;
-        continue;
-      }
-      this.#report(
-        new WatcherError(
-          `watcher of ${this.#ctx.what}: ${o.phase}: ${o.cause.message}. Skipped it; is ` +
-            "something between this program and the API server rewriting responses?",
-          { phase: o.phase, relist: false, retryInMs: 0, cause: o.cause },
-        ),
-      );
+      if (o.kind === "Emit") yield o.event;
+      else this.skipped(o);
     }
+  }
+
+  /** Reports an object or event the step skipped. */
+  skipped(o: WatcherOutput<K> & { kind: "Skip" }): void {
+    this.#report(
+      new WatcherError(
+        `watcher of ${this.#ctx.what}: ${o.phase}: ${o.cause.message}. Skipped it; is ` +
+          "something between this program and the API server rewriting responses?",
+        { phase: o.phase, relist: false, retryInMs: 0, cause: o.cause },
+      ),
+    );
   }
 
   /** Reports a failure and waits; false if the signal aborted in the meantime. */
@@ -487,11 +499,11 @@ class WatcherRun<K extends KubeObject> {
 
   /**
    * One watch connection from `from` (a resume, or a streaming list), its events stepped
-   * through; how it ended, or undefined if the signal aborted.
+   * through and handed out per network read; how it ended, or undefined if the signal aborted.
    */
   async *watchOnce(
     from: WatcherState & { kind: "InitialWatch" | "Watching" },
-  ): AsyncGenerator<WatcherEvent<K>, { end: Ended; opened: number } | undefined> {
+  ): AsyncGenerator<WatcherEvent<K>[], WatchEnd> {
     const signal = this.#signal;
     const timeoutSeconds = this.#timeoutSeconds;
     const watchCtl = new AbortController();
@@ -514,15 +526,21 @@ class WatcherRun<K extends KubeObject> {
       reading: for (;;) {
         const r = await it.next();
         if (r.done) break;
+        const batch: WatcherEvent<K>[] = [];
         for (const event of r.value) {
           const s = this.step({ kind: "Event", event });
           if (s.end) {
             end = s.end;
+            if (batch.length > 0) yield batch;
             break reading;
           }
-          yield* this.emit(s.out);
+          for (const o of s.out) {
+            if (o.kind === "Emit") batch.push(o.event);
+            else this.skipped(o);
+          }
           if (s.progress) this.#progressed();
         }
+        if (batch.length > 0) yield batch;
       }
     } catch (err) {
       if (signal.aborted) return undefined;
@@ -597,6 +615,9 @@ class WatcherRun<K extends KubeObject> {
 
 /** How a watch connection ended: by the server (no cause), or with an error. */
 type Ended = { cause?: unknown; gone?: boolean };
+
+/** How a watch connection ended and when it opened, or undefined when the signal aborted. */
+type WatchEnd = { end: Ended; opened: number } | undefined;
 
 /** One watch connection as batches of events: `api.watchBatches` if it has one. */
 function openWatch<K>(
