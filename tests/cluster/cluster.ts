@@ -10,887 +10,72 @@
  * ${KUBENO_CLUSTER_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubeno/cluster/state}.
  * The processes outlive this command: `up` returns once the API is ready, `down` stops them.
  *
+ * The implementation is the one of `@kubeno/kube/testing` (testing/_control_plane.ts and
+ * testing/_build.ts); this file is its command line.
+ *
  * @module
  */
 
-import { stringify } from "yaml";
+import {
+  ClusterStartError,
+  locked as lockedDir,
+  type Output,
+  readEnv,
+  restartApiserver,
+  runningCluster,
+  startControlPlane,
+  statusReport,
+  stopControlPlane,
+} from "../../testing/_control_plane.ts";
+import { defaultCacheHome, ensureBinaries, layoutOf } from "../../testing/_build.ts";
 
-const here = new URL(".", import.meta.url).pathname;
+export type { ClusterEnv, OidcIssuerEnv } from "../../testing/_control_plane.ts";
+
 const env = (name: string): string | undefined => Deno.env.get(name) || undefined;
-const cacheRoot = `${env("XDG_CACHE_HOME") ?? `${env("HOME") ?? "/tmp"}/.cache`}/kubeno/cluster`;
-const stateDir = env("KUBENO_CLUSTER_STATE") ?? `${cacheRoot}/state`;
-const envFile = `${stateDir}/env.json`;
-const pkiDir = `${stateDir}/pki`;
-const logDir = `${stateDir}/logs`;
-const kubeconfigPath = `${stateDir}/kubeconfig`;
+const cacheHome = defaultCacheHome(env);
+const stateDir = env("KUBENO_CLUSTER_STATE") ?? `${cacheHome}/kubeno/cluster/state`;
 /** How long `up` and `restart` wait for the control plane before giving up. */
 const readyTimeoutMs = Number(env("KUBENO_CLUSTER_TIMEOUT") ?? 120) * 1000;
-/** SIGTERM grace before SIGKILL on `down` / `restart`. */
-const stopGraceMs = 10_000;
-const serviceCidr = "10.0.0.0/24";
-/** First address of serviceCidr: the apiserver's own `kubernetes` service IP. */
-const serviceIp = "10.0.0.1";
-/** Pod IPs kwok hands out: apart from serviceCidr. */
-const podCidr = "10.244.0.0/16";
-/** The fake nodes kwok keeps Ready; pods are scheduled onto them by kube-scheduler. */
-const nodeNames = ["kwok-node-0", "kwok-node-1"];
-/** kwok manages only nodes with this annotation. */
-const kwokNodeAnnotation = "kwok.x-k8s.io/node";
-
-type Component =
-  | "etcd"
-  | "kube-apiserver"
-  | "kube-controller-manager"
-  | "kube-scheduler"
-  | "node-streams"
-  | "kwok";
-/** Start order; stopped in reverse. */
-const components: Component[] = [
-  "etcd",
-  "kube-apiserver",
-  "kube-controller-manager",
-  "kube-scheduler",
-  "node-streams",
-  "kwok",
-];
-
-interface Proc {
-  pid: number;
-  /** /proc/<pid>/stat starttime: tells our process apart from a later one reusing the pid. */
-  startTime: string;
-  args: string[];
-  log: string;
-}
-
-/** The test OIDC issuer kube-apiserver is configured to trust. */
-export interface OidcIssuerEnv {
-  /** `https://127.0.0.1:<port>`: the `iss` of accepted tokens. */
-  issuer: string;
-  port: number;
-  /** The `aud` tokens must carry (the OAuth client id). */
-  audience: string;
-  /** Usernames are `<prefix><sub>`, groups `<prefix><group>`. */
-  prefix: string;
-  /** A certificate (signed by the cluster CA, valid for 127.0.0.1) and key to serve it with. */
-  servingCert: string;
-  servingKey: string;
-}
-
-/** Written to `<state>/env.json`; tests and tooling may read it. */
-export interface ClusterEnv {
-  version: string;
-  stateDir: string;
-  binDir: string;
-  kubeconfig: string;
-  server: string;
-  ports: {
-    etcdClient: number;
-    etcdPeer: number;
-    apiserver: number;
-    controllerManager: number;
-    scheduler: number;
-    /** The kubelet port every node advertises: node-streams. */
-    nodeStreams: number;
-    /** kwok's own server (health, metrics). */
-    kwok: number;
-  };
-  /** The fake nodes and where their pods' logs, port targets and exec'd commands live. */
-  nodes: {
-    names: string[];
-    /** `<podsDir>/<namespace>/<pod>/<container>.log` and `.../ports/<port>`. */
-    podsDir: string;
-    /** Working directory of commands run by `kubectl exec`. */
-    sandboxDir: string;
-  };
-  pki: {
-    ca: string;
-    adminCert: string;
-    adminKey: string;
-    nobodyCert: string;
-    nobodyKey: string;
-    tokens: string;
-  };
-  tokens: { admin: string; nobody: string };
-  /**
-   * The OIDC issuer kube-apiserver trusts (a JWT authenticator in its authentication config):
-   * nothing listens there until a test serves it, over HTTPS with its `servingCert`/`Key`.
-   */
-  oidc?: OidcIssuerEnv;
-  processes: Partial<Record<Component, Proc>>;
-  startedAt: string;
-  readyAfterMs?: number;
-}
-
-function k8sVersion(): string {
-  const mod = Deno.readTextFileSync(`${here}go.mod`);
-  const m = mod.match(/^\s*(?:require\s+)?k8s\.io\/kubernetes\s+(v\S+)/m);
-  if (!m) throw new Error(`cannot find the k8s.io/kubernetes version in ${here}go.mod`);
-  return m[1];
-}
-
-const version = k8sVersion();
-const binDir = `${cacheRoot}/${version}/bin`;
-const bin = (name: string) => `${binDir}/${name}`;
-const stagesFile = `${cacheRoot}/${version}/share/kwok-stages.yaml`;
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-/**
- * Reads /proc/<pid>/stat through `cat`: Deno grants /proc only with --allow-all, which the task
- * does not have. A zombie counts as gone (PID 1 on CI machines may never reap it).
- */
-async function procStat(pid: number): Promise<{ state: string; startTime: string } | undefined> {
-  const out = await new Deno.Command("cat", {
-    args: [`/proc/${pid}/stat`],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  if (!out.success) return undefined;
-  const stat = new TextDecoder().decode(out.stdout);
-  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { state: rest[0], startTime: rest[19] };
-}
-
-async function alive(p: Proc | undefined): Promise<boolean> {
-  if (!p) return false;
-  const s = await procStat(p.pid);
-  return s !== undefined && s.state !== "Z" && s.state !== "X" && s.startTime === p.startTime;
-}
-
-/**
- * Starts a component in its own session with output appended to its log. A `sh` wrapper does
- * the redirection and `setsid` so the process survives this Deno process and the terminal.
- */
-async function spawn(name: Component, args: string[]): Promise<Proc> {
-  const log = `${logDir}/${name}.log`;
-  const script = 'log="$1"; shift; setsid "$@" </dev/null >>"$log" 2>&1 & echo $!';
-  const out = await new Deno.Command("sh", {
-    args: ["-c", script, "sh", log, bin(name), ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-    // The components talk to 127.0.0.1 only; make sure no proxy setting reroutes that.
-    env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
-  }).output();
-  const pid = Number(new TextDecoder().decode(out.stdout).trim());
-  if (!out.success || !Number.isInteger(pid) || pid <= 0) throw new Error(`cannot start ${name}`);
-  const stat = await procStat(pid);
-  if (!stat) throw new Error(`${name} exited at once; see ${log}`);
-  return { pid, startTime: stat.startTime, args, log };
-}
-
-async function stop(name: string, p: Proc | undefined): Promise<void> {
-  if (!p || !(await alive(p))) return;
-  try {
-    Deno.kill(p.pid, "SIGTERM");
-  } catch { /* already gone */ }
-  const deadline = Date.now() + stopGraceMs;
-  while (await alive(p) && Date.now() < deadline) await sleep(100);
-  if (await alive(p)) {
-    console.error(`${name} (pid ${p.pid}) ignored SIGTERM for ${stopGraceMs / 1000}s: SIGKILL`);
-    try {
-      Deno.kill(p.pid, "SIGKILL");
-    } catch { /* already gone */ }
-    while (await alive(p)) await sleep(50);
-  }
-}
-
-async function stopAll(e: ClusterEnv): Promise<void> {
-  // Reverse start order: the controller manager first, etcd last.
-  for (const c of [...components].reverse()) await stop(c, e.processes[c]);
-}
-
-function tail(path: string, lines = 40): string {
-  try {
-    return Deno.readTextFileSync(path).trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Ports picked by the kernel; held together so they differ, released just before use. */
-function freePorts(n: number): number[] {
-  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
-  const ports = ls.map((l) => (l.addr as Deno.NetAddr).port);
-  ls.forEach((l) => l.close());
-  return ports;
-}
-
-// ---------------------------------------------------------------------------------------------
-// PKI
-
-function randomToken(): string {
-  const b = crypto.getRandomValues(new Uint8Array(24));
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
-
-/** One openssl shell script: a few dozen milliseconds with EC P-256 keys. */
-async function makePki(): Promise<void> {
-  const sans = [
-    "IP:127.0.0.1",
-    `IP:${serviceIp}`,
-    "DNS:localhost",
-    "DNS:kubernetes",
-    "DNS:kubernetes.default",
-    "DNS:kubernetes.default.svc",
-    "DNS:kubernetes.default.svc.cluster.local",
-  ].join(",");
-  const script = `
-set -eu
-umask 077
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"; }
-# ca NAME CN
-ca() {
-  key "$1"
-  openssl req -x509 -new -key "$1.key" -subj "/CN=$2" -days 3650 -sha256 -out "$1.crt" \\
-    -addext "basicConstraints=critical,CA:TRUE" \\
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
-}
-# sign NAME SUBJECT EXTENSIONS [CA]
-sign() {
-  key "$1"
-  printf '%b' "$3" > "$1.ext"
-  openssl req -new -key "$1.key" -subj "$2" -out "$1.csr"
-  openssl x509 -req -in "$1.csr" -CA "\${4:-ca}.crt" -CAkey "\${4:-ca}.key" -CAcreateserial \\
-    -days 365 -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-  rm -f "$1.csr" "$1.ext"
-}
-ca ca kubeno-ca
-leaf='basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\n'
-client="\${leaf}extendedKeyUsage=clientAuth\\n"
-sign serving "/CN=kube-apiserver" "\${leaf}extendedKeyUsage=serverAuth,clientAuth\\nsubjectAltName=${sans}\\n"
-sign admin "/O=system:masters/CN=kubeno-admin" "$client"
-sign nobody "/CN=nobody" "$client"
-sign controller-manager "/CN=system:kube-controller-manager" "$client"
-sign scheduler "/CN=system:kube-scheduler" "$client"
-# kwok updates any node and pod status, leases and events: cluster-admin, as kwokctl runs it.
-sign kwok "/O=system:masters/CN=kwok" "$client"
-# The apiserver's identity towards the nodes' kubelet port, and that port's serving certificate.
-sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
-sign node "/CN=kwok-nodes" "\${leaf}extendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1,DNS:localhost\\n"
-# The aggregation layer's identity towards extension API servers, trusted for X-Remote-* headers.
-ca front-proxy-ca kubeno-front-proxy-ca
-sign front-proxy-client "/CN=front-proxy-client" "$client" front-proxy-ca
-key sa
-openssl pkey -in sa.key -pubout -out sa.pub
-`;
-  const out = await new Deno.Command("sh", {
-    args: ["-c", script],
-    cwd: pkiDir,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr);
-    throw new Error(`openssl failed generating the PKI in ${pkiDir}:\n${err}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Kubeconfig
-
-const b64 = (path: string) => btoa(Deno.readTextFileSync(path));
-
-function writeKubeconfigs(e: ClusterEnv): void {
-  const cluster = {
-    name: "kubeno",
-    cluster: { server: e.server, "certificate-authority-data": b64(e.pki.ca) },
-  };
-  const certUser = (name: string, crt: string, key: string) => ({
-    name,
-    user: { "client-certificate-data": b64(crt), "client-key-data": b64(key) },
-  });
-  const ctx = (name: string, user: string) => ({ name, context: { cluster: "kubeno", user } });
-  const kubeconfig = {
-    apiVersion: "v1",
-    kind: "Config",
-    "current-context": "admin",
-    clusters: [cluster],
-    users: [
-      certUser("kubeno-admin", e.pki.adminCert, e.pki.adminKey),
-      { name: "kubeno-admin-token", user: { token: e.tokens.admin } },
-      certUser("nobody", e.pki.nobodyCert, e.pki.nobodyKey),
-      { name: "nobody-token", user: { token: e.tokens.nobody } },
-    ],
-    contexts: [
-      ctx("admin", "kubeno-admin"),
-      ctx("admin-token", "kubeno-admin-token"),
-      ctx("nobody", "nobody"),
-      ctx("nobody-token", "nobody-token"),
-    ],
-    preferences: {},
-  };
-  Deno.writeTextFileSync(kubeconfigPath, stringify(kubeconfig), { mode: 0o600 });
-
-  // Each component's own identity (pki/<name>.crt); file paths are fine for a Go client.
-  for (const name of ["controller-manager", "scheduler", "kwok"]) {
-    const config = {
-      apiVersion: "v1",
-      kind: "Config",
-      "current-context": name,
-      clusters: [{
-        name: "kubeno",
-        cluster: { server: e.server, "certificate-authority": e.pki.ca },
-      }],
-      users: [{
-        name,
-        user: {
-          "client-certificate": `${pkiDir}/${name}.crt`,
-          "client-key": `${pkiDir}/${name}.key`,
-        },
-      }],
-      contexts: [ctx(name, name)],
-    };
-    Deno.writeTextFileSync(`${stateDir}/${name}.kubeconfig`, stringify(config), { mode: 0o600 });
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Component arguments
-
-function etcdArgs(e: ClusterEnv): string[] {
-  const client = `http://127.0.0.1:${e.ports.etcdClient}`;
-  const peer = `http://127.0.0.1:${e.ports.etcdPeer}`;
-  return [
-    "--name=kubeno",
-    `--data-dir=${stateDir}/etcd`,
-    `--listen-client-urls=${client}`,
-    `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=kubeno=${peer}`,
-    "--initial-cluster-state=new",
-    // Test data is thrown away with the state dir: durability is not worth the fsync latency.
-    "--unsafe-no-fsync",
-    "--log-level=warn",
-  ];
-}
-
-function apiserverArgs(e: ClusterEnv): string[] {
-  return [
-    `--etcd-servers=http://127.0.0.1:${e.ports.etcdClient}`,
-    "--bind-address=127.0.0.1",
-    "--advertise-address=127.0.0.1",
-    `--secure-port=${e.ports.apiserver}`,
-    `--cert-dir=${stateDir}/apiserver`,
-    `--tls-cert-file=${pkiDir}/serving.crt`,
-    `--tls-private-key-file=${pkiDir}/serving.key`,
-    `--client-ca-file=${e.pki.ca}`,
-    `--token-auth-file=${e.pki.tokens}`,
-    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-    `--service-account-key-file=${pkiDir}/sa.pub`,
-    `--service-account-signing-key-file=${pkiDir}/sa.key`,
-    "--authorization-mode=Node,RBAC",
-    // Aggregation-layer settings as kubeadm has them; delegating authn in the controller
-    // manager (and any extension API server a test adds) reads the request-header CA.
-    `--requestheader-client-ca-file=${pkiDir}/front-proxy-ca.crt`,
-    "--requestheader-allowed-names=front-proxy-client",
-    "--requestheader-username-headers=X-Remote-User",
-    "--requestheader-group-headers=X-Remote-Group",
-    "--requestheader-extra-headers-prefix=X-Remote-Extra-",
-    `--proxy-client-cert-file=${pkiDir}/front-proxy-client.crt`,
-    `--proxy-client-key-file=${pkiDir}/front-proxy-client.key`,
-    // pods/log, exec, attach and portforward reach the nodes' kubelet port (node-streams) as a
-    // real kubelet's: a client certificate, and the node's serving certificate verified.
-    `--kubelet-client-certificate=${pkiDir}/apiserver-kubelet-client.crt`,
-    `--kubelet-client-key=${pkiDir}/apiserver-kubelet-client.key`,
-    `--kubelet-certificate-authority=${e.pki.ca}`,
-    "--kubelet-preferred-address-types=InternalIP",
-    `--service-cluster-ip-range=${serviceCidr}`,
-    "--allow-privileged=true",
-    // The `kubernetes` Endpoints would hold 127.0.0.1, which validation rejects as loopback:
-    // the reconciler would only log errors every few seconds. Nothing in-cluster needs it.
-    "--endpoint-reconciler-type=none",
-    // Otherwise shutdown waits up to 60s for open watch connections; restart should be quick.
-    "--shutdown-send-retry-after=true",
-    "--profiling=false",
-    ...(e.oidc ? [`--authentication-config=${stateDir}/authentication.yaml`] : []),
-  ];
-}
-
-/**
- * Structured authentication config with one JWT authenticator for the test issuer of
- * `e.oidc`; static tokens and client certificates keep working beside it.
- */
-function writeAuthenticationConfig(e: ClusterEnv): void {
-  const o = e.oidc!;
-  const config = {
-    apiVersion: "apiserver.config.k8s.io/v1",
-    kind: "AuthenticationConfiguration",
-    jwt: [{
-      issuer: {
-        url: o.issuer,
-        audiences: [o.audience],
-        certificateAuthority: Deno.readTextFileSync(e.pki.ca),
-      },
-      claimMappings: {
-        username: { claim: "sub", prefix: o.prefix },
-        groups: { claim: "groups", prefix: o.prefix },
-      },
-    }],
-  };
-  Deno.writeTextFileSync(`${stateDir}/authentication.yaml`, stringify(config), { mode: 0o600 });
-}
-
-function controllerManagerArgs(e: ClusterEnv): string[] {
-  const kubeconfig = `${stateDir}/controller-manager.kubeconfig`;
-  return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    "--bind-address=127.0.0.1",
-    `--secure-port=${e.ports.controllerManager}`,
-    `--cert-dir=${stateDir}/controller-manager`,
-    // Serve with our certificate so `up` can check /healthz against the CA.
-    `--tls-cert-file=${pkiDir}/serving.crt`,
-    `--tls-private-key-file=${pkiDir}/serving.key`,
-    "--leader-elect=false",
-    "--use-service-account-credentials=true",
-    `--service-account-private-key-file=${pkiDir}/sa.key`,
-    `--root-ca-file=${e.pki.ca}`,
-    `--cluster-signing-cert-file=${e.pki.ca}`,
-    `--cluster-signing-key-file=${pkiDir}/ca.key`,
-    `--service-cluster-ip-range=${serviceCidr}`,
-    // kwok hands out pod IPs itself: no pod CIDRs to allocate to nodes.
-    "--controllers=*,-node-ipam-controller",
-    "--profiling=false",
-  ];
-}
-
-function schedulerArgs(e: ClusterEnv): string[] {
-  const kubeconfig = `${stateDir}/scheduler.kubeconfig`;
-  return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    "--bind-address=127.0.0.1",
-    `--secure-port=${e.ports.scheduler}`,
-    `--tls-cert-file=${pkiDir}/serving.crt`,
-    `--tls-private-key-file=${pkiDir}/serving.key`,
-    "--leader-elect=false",
-    "--profiling=false",
-  ];
-}
-
-function nodeStreamsArgs(e: ClusterEnv): string[] {
-  return [
-    `--address=127.0.0.1:${e.ports.nodeStreams}`,
-    `--tls-cert-file=${pkiDir}/node.crt`,
-    `--tls-private-key-file=${pkiDir}/node.key`,
-    `--client-ca-file=${e.pki.ca}`,
-    // Only the apiserver (which authorized the request) may reach exec and the other streams.
-    "--client-cn=kube-apiserver-kubelet-client",
-    `--pods-dir=${e.nodes.podsDir}`,
-    `--sandbox-dir=${e.nodes.sandboxDir}`,
-    // The nodes' identity (kwok's) to see a pod deleted and end its streams.
-    `--kubeconfig=${stateDir}/kwok.kubeconfig`,
-  ];
-}
-
-function kwokArgs(e: ClusterEnv): string[] {
-  return [
-    `--kubeconfig=${stateDir}/kwok.kubeconfig`,
-    // Explicit, so that a ~/.kwok/kwok.yaml on the machine is not read.
-    `--config=${stateDir}/kwok.yaml`,
-    `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
-    // Nodes advertise 127.0.0.1 and node-streams' port; --node-name stays unset so that no
-    // Hostname address (which the apiserver could not resolve) is added.
-    "--node-ip=127.0.0.1",
-    `--node-port=${e.ports.nodeStreams}`,
-    `--server-address=127.0.0.1:${e.ports.kwok}`,
-    `--tls-cert-file=${pkiDir}/node.crt`,
-    `--tls-private-key-file=${pkiDir}/node.key`,
-    `--cidr=${podCidr}`,
-    // Heartbeats through Leases, as kubelets do: the node lifecycle controller keeps them Ready.
-    "--node-lease-duration-seconds=40",
-  ];
-}
-
-/** Node objects for kwok to take over: no taints, so any pod may be scheduled onto them. */
-function nodeObject(name: string): unknown {
-  return {
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: {
-      name,
-      annotations: { [kwokNodeAnnotation]: "fake" },
-      labels: {
-        "kubernetes.io/hostname": name,
-        "kubernetes.io/os": "linux",
-        "kubernetes.io/arch": "amd64",
-        type: "kwok",
-      },
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Readiness
-
-function adminClient(e: ClusterEnv): Deno.HttpClient {
-  return Deno.createHttpClient({
-    caCerts: [Deno.readTextFileSync(e.pki.ca)],
-    cert: Deno.readTextFileSync(e.pki.adminCert),
-    key: Deno.readTextFileSync(e.pki.adminKey),
-  });
-}
-
-async function get(url: string, client?: Deno.HttpClient): Promise<number> {
-  try {
-    const res = await fetch(url, { client, signal: AbortSignal.timeout(5000) });
-    await res.body?.cancel();
-    return res.status;
-  } catch {
-    return 0;
-  }
-}
-
-class StartError extends Error {
-  constructor(readonly component: Component, message: string) {
-    super(message);
-  }
-}
-
-/**
- * Polls until `ready` holds (a URL: answers 200); fails fast if a component process exits
- * meanwhile. `component` is the one blamed (and whose log is shown) on a timeout.
- */
-async function waitFor(
-  e: ClusterEnv,
-  component: Component,
-  what: string,
-  ready: string | (() => Promise<boolean>),
-  client: Deno.HttpClient | undefined,
-  deadline: number,
-): Promise<void> {
-  const check = typeof ready === "string" ? async () => await get(ready, client) === 200 : ready;
-  while (true) {
-    for (const c of components) {
-      const p = e.processes[c];
-      if (p && !(await alive(p))) throw new StartError(c, `${c} exited while waiting for ${what}`);
-    }
-    if (await check()) return;
-    if (Date.now() > deadline) {
-      throw new StartError(
-        component,
-        `timed out after ${readyTimeoutMs / 1000}s waiting for ${what}`,
-      );
-    }
-    await sleep(150);
-  }
-}
-
-const apiserverReady = (e: ClusterEnv, client: Deno.HttpClient, deadline: number) =>
-  waitFor(e, "kube-apiserver", "kube-apiserver /readyz", `${e.server}/readyz`, client, deadline);
-
-interface NodeList {
-  items?: {
-    metadata: { name: string };
-    status?: { conditions?: { type: string; status: string }[] };
-  }[];
-}
-
-/** The names of the kwok nodes whose Ready condition is True. */
-async function readyNodes(e: ClusterEnv, client: Deno.HttpClient): Promise<string[]> {
-  try {
-    const res = await fetch(`${e.server}/api/v1/nodes`, {
-      client,
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      return [];
-    }
-    const list = await res.json() as NodeList;
-    return (list.items ?? [])
-      .filter((n) => e.nodes.names.includes(n.metadata.name))
-      .filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
-      .map((n) => n.metadata.name);
-  } catch {
-    return [];
-  }
-}
-
-async function createNodes(e: ClusterEnv, client: Deno.HttpClient): Promise<void> {
-  for (const name of e.nodes.names) {
-    const res = await fetch(`${e.server}/api/v1/nodes`, {
-      client,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(nodeObject(name)),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = await res.text();
-    if (!res.ok && res.status !== 409) {
-      throw new StartError("kube-apiserver", `creating node ${name}: ${res.status} ${body}`);
-    }
-  }
-}
-
-function readEnv(): ClusterEnv | undefined {
-  try {
-    return JSON.parse(Deno.readTextFileSync(envFile)) as ClusterEnv;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeEnv(e: ClusterEnv): void {
-  Deno.writeTextFileSync(envFile, JSON.stringify(e, null, 2) + "\n", { mode: 0o600 });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Commands
-
-/**
- * Runs build.sh every time: it returns at once when its stamps match (hashes of both modules,
- * node-streams' source and itself) and rebuilds what is stale otherwise, so that binaries built
- * from an older checkout (without a flag this file now passes, say) are never started.
- */
-async function ensureBinaries(): Promise<void> {
-  const files = [...components.map(bin), bin("kubectl"), stagesFile];
-  const missing = files.filter((f) => {
-    try {
-      return !Deno.statSync(f).isFile;
-    } catch {
-      return true;
-    }
-  });
-  if (missing.length > 0) {
-    console.error(`missing ${missing.join(", ")}: running tests/cluster/build.sh`);
-    console.error("(a cold build takes tens of minutes on 2 cores)");
-  }
-  // Its output goes to stderr: stdout stays the cluster's own summary.
-  const st = await new Deno.Command("bash", {
-    args: ["-c", 'bash "$1" >&2', "bash", `${here}build.sh`],
-    stdin: "null",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!st.success) throw new Error(`tests/cluster/build.sh failed (exit ${st.code})`);
-}
+const L = layoutOf(cacheHome, stateDir, readyTimeoutMs);
+const out: Output = { info: (l) => console.log(l), warn: (l) => console.error(l) };
 
 async function up(): Promise<number> {
-  const old = readEnv();
-  const running = old && await Promise.all(components.map((c) => alive(old.processes[c])));
-  if (old && running?.every(Boolean)) {
-    const client = adminClient(old);
-    const ready = await get(`${old.server}/readyz`, client);
-    client.close();
-    if (ready === 200) {
-      console.log(`cluster already running at ${old.server}; KUBECONFIG=${old.kubeconfig}`);
-      return 0;
-    }
-  }
+  const old = await runningCluster(stateDir);
   if (old) {
-    console.error("cleaning up a previous, unhealthy cluster");
-    await stopAll(old);
-  }
-  await ensureBinaries();
-
-  const t0 = performance.now();
-  await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  for (const d of [stateDir, pkiDir, logDir]) Deno.mkdirSync(d, { recursive: true, mode: 0o700 });
-
-  await makePki();
-  const tokens = { admin: randomToken(), nobody: randomToken() };
-  const tokensFile = `${pkiDir}/tokens.csv`;
-  // token,user,uid,"groups"
-  Deno.writeTextFileSync(
-    tokensFile,
-    `${tokens.admin},kubeno-admin,kubeno-admin,"system:masters"\n${tokens.nobody},nobody,nobody\n`,
-    { mode: 0o600 },
-  );
-
-  const [
-    etcdClient,
-    etcdPeer,
-    apiserver,
-    controllerManager,
-    scheduler,
-    nodeStreams,
-    kwok,
-    oidcIssuer,
-  ] = freePorts(8);
-  const e: ClusterEnv = {
-    version,
-    stateDir,
-    binDir,
-    kubeconfig: kubeconfigPath,
-    server: `https://127.0.0.1:${apiserver}`,
-    ports: { etcdClient, etcdPeer, apiserver, controllerManager, scheduler, nodeStreams, kwok },
-    nodes: {
-      names: nodeNames,
-      podsDir: `${stateDir}/pods`,
-      sandboxDir: `${stateDir}/sandbox`,
-    },
-    pki: {
-      ca: `${pkiDir}/ca.crt`,
-      adminCert: `${pkiDir}/admin.crt`,
-      adminKey: `${pkiDir}/admin.key`,
-      nobodyCert: `${pkiDir}/nobody.crt`,
-      nobodyKey: `${pkiDir}/nobody.key`,
-      tokens: tokensFile,
-    },
-    tokens,
-    oidc: {
-      issuer: `https://127.0.0.1:${oidcIssuer}`,
-      port: oidcIssuer,
-      audience: "kubeno",
-      prefix: "oidc:",
-      servingCert: `${pkiDir}/serving.crt`,
-      servingKey: `${pkiDir}/serving.key`,
-    },
-    processes: {},
-    startedAt: new Date().toISOString(),
-  };
-  writeKubeconfigs(e);
-  // kwok's maintained stages, extracted by build.sh from the pinned module.
-  Deno.copyFileSync(stagesFile, `${stateDir}/kwok.yaml`);
-  writeAuthenticationConfig(e);
-
-  const client = adminClient(e);
-  const deadline = Date.now() + readyTimeoutMs;
-  try {
-    // env.json is rewritten after every start so that `down` can clean up a half-done `up`.
-    e.processes.etcd = await spawn("etcd", etcdArgs(e));
-    writeEnv(e);
-    await waitFor(
-      e,
-      "etcd",
-      "etcd /health",
-      `http://127.0.0.1:${etcdClient}/health`,
-      undefined,
-      deadline,
-    );
-
-    e.processes["kube-apiserver"] = await spawn("kube-apiserver", apiserverArgs(e));
-    writeEnv(e);
-    await apiserverReady(e, client, deadline);
-    const apiReadyMs = performance.now() - t0;
-
-    // Started only now: they give up if the apiserver is not healthy soon enough. All start at
-    // once and are waited for together below.
-    e.processes["kube-controller-manager"] = await spawn(
-      "kube-controller-manager",
-      controllerManagerArgs(e),
-    );
-    e.processes["kube-scheduler"] = await spawn("kube-scheduler", schedulerArgs(e));
-    e.processes["node-streams"] = await spawn("node-streams", nodeStreamsArgs(e));
-    e.processes.kwok = await spawn("kwok", kwokArgs(e));
-    writeEnv(e);
-    await createNodes(e, client);
-    const health = (c: Component, port: number, path = "/healthz") =>
-      waitFor(e, c, `${c} ${path}`, `https://127.0.0.1:${port}${path}`, client, deadline);
-    await Promise.all([
-      health("kube-controller-manager", controllerManager),
-      health("kube-scheduler", scheduler),
-      health("node-streams", nodeStreams),
-      health("kwok", kwok),
-      // Tests create objects in `default` right away; pods there need its `default` account.
-      waitFor(
-        e,
-        "kube-controller-manager",
-        "the default/default ServiceAccount",
-        `${e.server}/api/v1/namespaces/default/serviceaccounts/default`,
-        client,
-        deadline,
-      ),
-      waitFor(
-        e,
-        "kwok",
-        `nodes ${nodeNames.join(", ")} Ready`,
-        async () => (await readyNodes(e, client)).length === e.nodes.names.length,
-        client,
-        deadline,
-      ),
-    ]);
-    e.readyAfterMs = Math.round(performance.now() - t0);
-    writeEnv(e);
-    console.log(
-      `cluster ${version} up at ${e.server}: /readyz after ${(apiReadyMs / 1000).toFixed(1)}s, ` +
-        `fully ready after ${(e.readyAfterMs / 1000).toFixed(1)}s`,
-    );
-    console.log(`  export KUBECONFIG=${kubeconfigPath}`);
-    console.log(`  eval "$(deno task -q cluster env)"   # KUBECONFIG and PATH with kubectl`);
+    console.log(`cluster already running at ${old.server}; KUBECONFIG=${old.kubeconfig}`);
     return 0;
-  } catch (err) {
-    if (!(err instanceof StartError)) throw err;
-    const p = e.processes[err.component];
-    console.error(`cluster up failed: ${err.message}`);
-    console.error(`--- last lines of ${p?.log ?? `${logDir}/${err.component}.log`} ---`);
-    console.error(tail(p?.log ?? `${logDir}/${err.component}.log`));
-    console.error("---");
-    await stopAll(e);
-    console.error(`stopped what was started; logs kept in ${logDir} until \`cluster down\``);
-    return 1;
-  } finally {
-    client.close();
   }
+  await ensureBinaries(L, {
+    sources: new URL(".", import.meta.url),
+    cacheHome,
+    path: env("PATH") ?? "",
+  }, out);
+  try {
+    await startControlPlane(L, out);
+  } catch (err) {
+    if (!(err instanceof ClusterStartError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  console.log(`  export KUBECONFIG=${stateDir}/kubeconfig`);
+  console.log(`  eval "$(deno task -q cluster env)"   # KUBECONFIG and PATH with kubectl`);
+  return 0;
 }
 
 async function down(): Promise<number> {
-  const e = readEnv();
-  if (e) await stopAll(e);
-  await Deno.remove(stateDir, { recursive: true }).catch((err) => {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  });
-  console.log(e ? "cluster stopped and state removed" : "no cluster state: nothing to stop");
+  const had = await stopControlPlane(stateDir);
+  console.log(had ? "cluster stopped and state removed" : "no cluster state: nothing to stop");
   return 0;
 }
 
 async function status(): Promise<number> {
-  const e = readEnv();
-  if (!e) {
-    console.log(`not running (no ${envFile})`);
-    return 1;
-  }
-  let ok = true;
-  for (const c of components) {
-    const p = e.processes[c];
-    const running = await alive(p);
-    ok &&= running;
-    console.log(`${c.padEnd(24)} ${running ? `running  pid ${p?.pid}` : "stopped"}`);
-  }
-  const client = adminClient(e);
-  const ready = await get(`${e.server}/readyz`, client);
-  const nodes = e.nodes ? await readyNodes(e, client) : [];
-  client.close();
-  ok &&= ready === 200;
-  console.log(`${"apiserver /readyz".padEnd(24)} ${ready === 200 ? "ok" : `not ready (${ready})`}`);
-  const allNodes = e.nodes?.names ?? [];
-  ok &&= nodes.length === allNodes.length;
-  const notReady = allNodes.filter((n) => !nodes.includes(n));
-  console.log(
-    `${"nodes Ready".padEnd(24)} ${nodes.length}/${allNodes.length}` +
-      (notReady.length ? ` (not Ready: ${notReady.join(", ")})` : ""),
-  );
-  console.log(`${"binaries".padEnd(24)} ${e.binDir} (${buildStamp()})`);
-  console.log(`${"server".padEnd(24)} ${e.server}`);
-  console.log(`${"kubeconfig".padEnd(24)} ${e.kubeconfig}`);
+  const { ok, lines } = await statusReport(L);
+  for (const line of lines) console.log(line);
   return ok ? 0 : 1;
 }
 
-/** What `cluster status` says about the build: the stamps build.sh writes, or their absence. */
-function buildStamp(): string {
-  const stamp = (file: string) => {
-    try {
-      return Deno.readTextFileSync(`${cacheRoot}/${version}/${file}`).trim().slice(0, 12);
-    } catch {
-      return "missing: run tests/cluster/build.sh";
-    }
-  };
-  return `stamps: control plane ${stamp("stamp")}, nodes ${stamp("stamp-nodes")}`;
-}
-
 function printEnv(): number {
-  const e = readEnv();
+  const e = readEnv(stateDir);
   if (!e) {
     console.error(`no cluster state in ${stateDir}: run \`deno task cluster up\` first`);
     return 1;
@@ -902,68 +87,27 @@ function printEnv(): number {
 
 /** Restarts kube-apiserver only, on the same port, keeping etcd and its data. */
 async function restart(): Promise<number> {
-  const e = readEnv();
+  const e = readEnv(stateDir);
   if (!e) {
     console.error(`no cluster state in ${stateDir}: run \`deno task cluster up\` first`);
     return 1;
   }
-  const t0 = performance.now();
-  const previous = e.processes["kube-apiserver"];
-  await stop("kube-apiserver", previous);
-  // The same arguments as before, even if this file changed since `up`: its PKI may differ.
-  e.processes["kube-apiserver"] = await spawn("kube-apiserver", previous?.args ?? apiserverArgs(e));
-  writeEnv(e);
-  const client = adminClient(e);
   try {
-    const deadline = Date.now() + readyTimeoutMs;
-    await apiserverReady(e, client, deadline);
+    const ms = await restartApiserver(e, readyTimeoutMs);
+    console.log(`kube-apiserver restarted, ready after ${(ms / 1000).toFixed(1)}s`);
+    return 0;
   } catch (err) {
-    if (!(err instanceof StartError)) throw err;
-    console.error(`restart failed: ${err.message}`);
-    console.error(tail(e.processes[err.component]?.log ?? ""));
+    if (!(err instanceof ClusterStartError)) throw err;
+    console.error(err.message);
     return 1;
-  } finally {
-    client.close();
   }
-  console.log(
-    `kube-apiserver restarted, ready after ${((performance.now() - t0) / 1000).toFixed(1)}s`,
-  );
-  return 0;
 }
 
 /**
  * Serializes up/down/restart: several engineers and test runs share one state directory, and
  * two concurrent `up`s would wipe each other's PKI and etcd data.
  */
-async function locked(fn: () => Promise<number>): Promise<number> {
-  const lock = `${stateDir}.lock`;
-  Deno.mkdirSync(stateDir.slice(0, stateDir.lastIndexOf("/")) || "/", { recursive: true });
-  const deadline = Date.now() + readyTimeoutMs + 30_000;
-  let told = false;
-  while (true) {
-    try {
-      Deno.writeTextFileSync(lock, `${Deno.pid}\n`, { createNew: true });
-      break;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    }
-    const holder = Number(Deno.readTextFileSync(lock).trim());
-    const stat = holder > 0 ? await procStat(holder) : { state: "R", startTime: "" };
-    if (!stat || stat.state === "Z") {
-      await Deno.remove(lock).catch(() => {}); // left by a killed command
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`${lock} is held by pid ${holder}`);
-    if (!told) console.error(`waiting for another cluster command (pid ${holder}) to finish`);
-    told = true;
-    await sleep(500);
-  }
-  try {
-    return await fn();
-  } finally {
-    Deno.removeSync(lock);
-  }
-}
+const locked = (fn: () => Promise<number>) => lockedDir(stateDir, readyTimeoutMs, out, fn);
 
 const usage = "usage: deno task cluster up|down|status|env|restart";
 
