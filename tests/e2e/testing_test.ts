@@ -1,0 +1,134 @@
+// @kubeno/kube/testing against the real control plane: shared mode finds the running cluster
+// through KUBECONFIG, namespaces are created and deleted (also when the test throws), chosen
+// users and ServiceAccounts are who the apiserver says they are, kubectl of the same release
+// keeps its exit codes; and an own cluster starts, restarts its apiserver and is torn down
+// when the test throws.
+
+import assert from "node:assert/strict";
+import { Api, ApiError } from "../../mod.ts";
+import { ConfigMap, Namespace, Pod, ServiceAccount } from "../../core/k8s/core/v1.ts";
+import { RoleBinding } from "../../core/k8s/rbac.authorization.k8s.io/v1.ts";
+import { SelfSubjectReview } from "../../core/k8s/authentication.k8s.io/v1.ts";
+import type { Client } from "../../mod.ts";
+import { startCluster, testCluster } from "../../testing/mod.ts";
+import { requireCluster } from "./_cluster.ts";
+
+/** Who the apiserver says `client` is. */
+async function whoAmI(client: Client): Promise<{ username?: string; groups?: string[] }> {
+  const review = await Api.all(client, SelfSubjectReview).create({ metadata: {} });
+  const { username, groups } = review.status?.userInfo ?? {};
+  return { username, groups };
+}
+
+const statusOf = (p: Promise<unknown>) =>
+  p.then(() => 200, (e) => (e instanceof ApiError ? e.code : Promise.reject(e)));
+
+if (requireCluster()) {
+  Deno.test("shared testCluster uses the KUBECONFIG cluster; namespaces go on dispose, even after a throw", async () => {
+    const kubeconfig = Deno.env.get("KUBECONFIG")!;
+    let ns = "";
+    await assert.rejects(async () => {
+      await using cluster = await testCluster({ shared: true });
+      assert.equal(cluster.kubeconfig, kubeconfig);
+      assert.equal(cluster.shared, true);
+      ns = await cluster.namespace("kit");
+      assert.match(ns, /^kit-[a-z0-9]{5}$/);
+      await Api.namespaced(cluster.admin, ConfigMap, ns).create({ metadata: { name: "a" } });
+      throw new Error("the test failed");
+    }, /the test failed/);
+    // The cluster still runs (shared: not stopped); the namespace is being deleted.
+    await using again = await testCluster({ shared: true });
+    const got = await Api.all(again.admin, Namespace).get(ns).catch((e) => e);
+    if (!(got instanceof ApiError)) assert.ok(got.metadata.deletionTimestamp, "namespace kept");
+    else assert.equal(got.code, 404);
+  });
+
+  Deno.test("cluster.client: a user certificate and a ServiceAccount token, as the apiserver sees them", async () => {
+    await using cluster = await testCluster({ shared: true });
+    const ns = await cluster.namespace("kit-id");
+
+    const jane = await cluster.client({ user: "jane", groups: ["devs"] });
+    assert.deepEqual(await whoAmI(jane), {
+      username: "jane",
+      groups: ["devs", "system:authenticated"],
+    });
+    // RBAC decides: nothing granted, then a RoleBinding to the built-in `view` role.
+    assert.equal(await statusOf(Api.namespaced(jane, Pod, ns).list()), 403);
+    await Api.namespaced(cluster.admin, RoleBinding, ns).create({
+      metadata: { name: "devs-view" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "devs" }],
+    });
+    let code = 0;
+    for (let i = 0; i < 50 && code !== 200; i++) {
+      code = await statusOf(Api.namespaced(jane, Pod, ns).list());
+      if (code !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(code, 200);
+
+    // A name that tries to add a group is one odd user name, not a cluster admin.
+    const eve = await cluster.client({ user: "eve/O=system:masters" });
+    assert.deepEqual(await whoAmI(eve), {
+      username: "eve/O=system:masters",
+      groups: ["system:authenticated"],
+    });
+    assert.equal(await statusOf(Api.all(eve, Namespace).list()), 403);
+
+    await Api.namespaced(cluster.admin, ServiceAccount, ns).create({ metadata: { name: "op" } });
+    const sa = await cluster.client({ serviceAccount: "op", namespace: ns });
+    const who = await whoAmI(sa);
+    assert.equal(who.username, `system:serviceaccount:${ns}:op`);
+    assert.ok(who.groups?.includes(`system:serviceaccounts:${ns}`));
+    // A ServiceAccount that does not exist: the server's 404 comes through.
+    await assert.rejects(
+      cluster.client({ serviceAccount: "missing", namespace: ns }),
+      (e) => e instanceof ApiError && e.code === 404,
+    );
+  });
+
+  Deno.test("cluster.kubectl is the release's kubectl, exit codes kept", async () => {
+    await using cluster = await testCluster({ shared: true });
+    const version = await cluster.kubectl("version", "-o", "json");
+    assert.equal(version.code, 0, version.stderr);
+    const v = JSON.parse(version.stdout);
+    assert.equal(v.clientVersion.gitVersion, cluster.env.version);
+    assert.equal(v.serverVersion.gitVersion, cluster.env.version);
+    const nodes = await cluster.kubectl("get", "nodes", "-o", "name");
+    assert.deepEqual(nodes.stdout.trim().split("\n").sort(), [
+      "node/kwok-node-0",
+      "node/kwok-node-1",
+    ]);
+    const missing = await cluster.kubectl("get", "configmap", "nope", "-n", "default");
+    assert.equal(missing.code, 1);
+    assert.equal(missing.success, false);
+    assert.match(missing.stderr, /NotFound/);
+  });
+
+  Deno.test("an own cluster: started, apiserver restarted, torn down when the test throws", async () => {
+    let stateDir = "";
+    let pids: number[] = [];
+    await assert.rejects(async () => {
+      await using cluster = await startCluster({ log: () => {} });
+      stateDir = cluster.stateDir;
+      assert.notEqual(cluster.kubeconfig, Deno.env.get("KUBECONFIG"));
+      assert.equal(cluster.shared, false);
+      const ns = await cluster.namespace();
+      await Api.namespaced(cluster.admin, ConfigMap, ns).create({ metadata: { name: "kept" } });
+      const before = cluster.env.processes["kube-apiserver"]!.pid;
+      assert.ok((await cluster.restartApiserver()) > 0);
+      assert.notEqual(cluster.env.processes["kube-apiserver"]!.pid, before);
+      // etcd kept the data across the restart.
+      const cm = await Api.namespaced(cluster.admin, ConfigMap, ns).get("kept");
+      assert.equal(cm.metadata.name, "kept");
+      pids = Object.values(cluster.env.processes).map((p) => p!.pid);
+      assert.equal(pids.length, 6);
+      throw new Error("the test failed");
+    }, /the test failed/);
+    assert.throws(() => Deno.statSync(stateDir), Deno.errors.NotFound);
+    for (const pid of pids) {
+      const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+      assert.ok(stat === "" || state === "Z", `pid ${pid} still runs`);
+    }
+  });
+}
