@@ -132,3 +132,61 @@ if (requireCluster()) {
     }
   });
 }
+
+if (requireCluster()) {
+  Deno.test("shared mode with no cluster running starts one, stopped when the process exits", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "kubeno-shared-" });
+    const state = `${dir}/state`;
+    try {
+      const script = `${dir}/main.ts`;
+      await Deno.writeTextFile(
+        script,
+        `import { testCluster } from ${
+          JSON.stringify(new URL("../../testing/mod.ts", import.meta.url).href)
+        };
+        const a = await testCluster({ shared: true, log: () => {} });
+        const b = await testCluster({ shared: true, log: () => {} });
+        // Both handles use the one cluster this process started.
+        if (a.server !== b.server) throw new Error("two clusters");
+        console.log(JSON.stringify({ stateDir: a.stateDir, pids: Object.values(a.env.processes).map((p) => p.pid) }));
+        await a[Symbol.asyncDispose]();
+        await b[Symbol.asyncDispose]();
+        `,
+      );
+      const env = { ...Deno.env.toObject(), KUBENO_CLUSTER_STATE: state, NO_COLOR: "1" };
+      delete (env as Record<string, string | undefined>).KUBECONFIG;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--no-prompt",
+          "--config",
+          new URL("../../deno.json", import.meta.url).pathname,
+          "--allow-run",
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          "--allow-net=127.0.0.1",
+          script,
+        ],
+        clearEnv: true,
+        env,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 0, `${stdout}\n${new TextDecoder().decode(out.stderr)}`);
+      const { stateDir, pids } = JSON.parse(stdout) as { stateDir: string; pids: number[] };
+      assert.equal(stateDir, state);
+      assert.equal(pids.length, 6);
+      assert.throws(() => Deno.statSync(state), Deno.errors.NotFound);
+      for (const pid of pids) {
+        const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+        const s = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+        assert.ok(stat === "" || s === "Z", `pid ${pid} still runs`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
