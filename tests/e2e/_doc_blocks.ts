@@ -51,7 +51,7 @@ export async function docFiles(): Promise<string[]> {
       else if (p.endsWith(".ts")) out.push(p);
     }
   };
-  for (const dir of ["core/", "client/", "runtime/", "crd/"]) await walk(dir);
+  for (const dir of ["core/", "client/", "runtime/", "crd/", "testing/"]) await walk(dir);
   return out;
 }
 
