@@ -7,7 +7,7 @@
  */
 
 import { KubeError } from "../core/error.ts";
-import type { Layout, Output } from "./_control_plane.ts";
+import { components, type Layout, type Output } from "./_control_plane.ts";
 
 /**
  * The Kubernetes release the test kit builds and runs (tests/cluster/go.mod's; a unit test
@@ -42,15 +42,7 @@ export const GO_SOURCES: readonly string[] = [
 ];
 
 /** The binaries `up` starts plus kubectl: missing any, a build is due. */
-const BINARIES = [
-  "etcd",
-  "kube-apiserver",
-  "kube-controller-manager",
-  "kube-scheduler",
-  "node-streams",
-  "kwok",
-  "kubectl",
-];
+const BINARIES: readonly string[] = [...components, "kubectl"];
 
 /**
  * No Go toolchain that can build the control plane was found (and no python3 to fetch one).
@@ -84,7 +76,8 @@ export function defaultCacheHome(env: (name: string) => string | undefined): str
   return env("XDG_CACHE_HOME") || `${env("HOME") || "/tmp"}/.cache`;
 }
 
-const isFile = (path: string): boolean => {
+/** Whether `path` is a regular file (false for anything unreadable). */
+export const isFile = (path: string): boolean => {
   try {
     return Deno.statSync(path).isFile;
   } catch {

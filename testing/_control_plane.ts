@@ -225,11 +225,7 @@ async function procStat(pid: number): Promise<{ state: string; startTime: string
     stdout: "piped",
     stderr: "null",
   }).output();
-  if (!out.success) return undefined;
-  const stat = new TextDecoder().decode(out.stdout);
-  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { state: rest[0], startTime: rest[19] };
+  return out.success ? parseStat(new TextDecoder().decode(out.stdout)) : undefined;
 }
 
 export async function alive(p: Proc | undefined): Promise<boolean> {
@@ -1056,6 +1052,24 @@ export async function locked<T>(
   }
 }
 
+/** {@link procStat}, synchronously (for `unload` handlers). */
+export function procStatSync(pid: number): { state: string; startTime: string } | undefined {
+  const out = new Deno.Command("cat", {
+    args: [`/proc/${pid}/stat`],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+  return out.success ? parseStat(new TextDecoder().decode(out.stdout)) : undefined;
+}
+
+/** `state` and `starttime` of a /proc/<pid>/stat line. */
+function parseStat(stat: string): { state: string; startTime: string } {
+  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state: rest[0], startTime: rest[19] };
+}
+
 /**
  * Stops the processes of `e` synchronously (SIGTERM, then SIGKILL after the grace period):
  * for an `unload` handler, where nothing can be awaited.
@@ -1063,16 +1077,9 @@ export async function locked<T>(
 export function stopAllSync(e: ClusterEnv): void {
   const procs = [...components].reverse().map((c) => e.processes[c]).filter((p) => p !== undefined);
   const aliveSync = (p: Proc) => {
-    const out = new Deno.Command("cat", {
-      args: [`/proc/${p.pid}/stat`],
-      stdout: "piped",
-      stderr: "null",
-    })
-      .outputSync();
-    if (!out.success) return false;
-    const stat = new TextDecoder().decode(out.stdout);
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return rest[0] !== "Z" && rest[0] !== "X" && rest[19] === p.startTime;
+    const stat = procStatSync(p.pid);
+    return stat !== undefined && stat.state !== "Z" && stat.state !== "X" &&
+      stat.startTime === p.startTime;
   };
   const signal = (sig: Deno.Signal) => {
     for (const p of procs) {

@@ -52,6 +52,7 @@ import {
   type Layout,
   locked,
   type Output,
+  procStatSync,
   readEnv,
   restartApiserver,
   runningCluster,
@@ -63,6 +64,7 @@ import {
   defaultCacheHome,
   ensureBinaries,
   GoNotFoundError,
+  isFile,
   K8S_VERSION,
   layoutOf,
 } from "./_build.ts";
@@ -351,14 +353,6 @@ async function acquireShared(
   return { env, layout: L };
 }
 
-const isFile = (path: string): boolean => {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Registers this worker as a user of a tests-started cluster (`<state>/holders/<pid>.<id>`);
  * when it unloads, it leaves, and the last one whose process still runs stops the cluster.
@@ -382,17 +376,8 @@ async function hold(e: ClusterEnv): Promise<void> {
 }
 
 function pidAliveSync(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  const out = new Deno.Command("cat", {
-    args: [`/proc/${pid}/stat`],
-    stdout: "piped",
-    stderr: "null",
-  })
-    .outputSync();
-  if (!out.success) return false;
-  const stat = new TextDecoder().decode(out.stdout);
-  const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-  return state !== "Z" && state !== "X";
+  const stat = pid > 0 ? procStatSync(pid) : undefined;
+  return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
 }
 
 // ---------------------------------------------------------------------------------------------
