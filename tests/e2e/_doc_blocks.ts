@@ -38,9 +38,9 @@ export function extractBlocks(text: string, file: string): DocBlock[] {
   return blocks;
 }
 
-/** Every published source file (what `deno publish` ships) and README.md, relative paths. */
+/** Every published source file (what `deno publish` ships), README.md and the guides, relative paths. */
 export async function docFiles(): Promise<string[]> {
-  const out = ["README.md", "mod.ts"];
+  const out = ["README.md", ...await guideFiles(), "mod.ts"];
   const walk = async (dir: string): Promise<void> => {
     const entries = [];
     for await (const e of Deno.readDir(new URL(dir, ROOT))) entries.push(e);
@@ -53,6 +53,15 @@ export async function docFiles(): Promise<string[]> {
   };
   for (const dir of ["core/", "client/", "runtime/", "crd/", "testing/"]) await walk(dir);
   return out;
+}
+
+/** The guides: `docs/*.md`, sorted. */
+export async function guideFiles(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(new URL("docs/", ROOT))) {
+    if (e.isFile && e.name.endsWith(".md")) out.push(`docs/${e.name}`);
+  }
+  return out.sort();
 }
 
 /**
