@@ -9,16 +9,20 @@ import { sleep } from "../core/_util.ts";
 import { KubeError } from "../core/error.ts";
 import { Api } from "./api.ts";
 import type { Client } from "./client.ts";
-import type { ObjectMeta } from "../core/resource.ts";
+import { type ObjectMeta, resourceType } from "../core/resource.ts";
 import { CustomResourceDefinition as CrdResource } from "../core/k8s/apiextensions.k8s.io/v1.ts";
 // Type-only: the public signatures use the CRD types the package exports at its root (crd/), so
 // that `const c: CustomResourceDefinition = await applyCrd(...)` compiles and `deno doc --lint
 // mod.ts` sees no private type. No run-time dependency on crd/.
 import type { CustomResourceDefinition, CustomResourceDefinitionCondition } from "../crd/types.ts";
 
+// The generated resource type, typed as crd/'s narrowing of it: what the apiserver returns
+// always has a scope of Namespaced or Cluster and a strategy of None or Webhook.
+const CRDS = resourceType<CustomResourceDefinition>(CrdResource);
+
 /**
- * A CRD, or anything that makes one (a `customResource()`). Typed loosely on purpose: the
- * crd/ module's own CRD types need not match the generated ones field for field.
+ * A CRD, or anything that makes one (a `customResource()`). Typed loosely on purpose: a CRD
+ * read from a manifest (`applyManifests`) is checked by the apiserver, not by this type.
  *
  * @example
  * ```ts
@@ -139,14 +143,17 @@ export async function applyCrd(
       : source) as CustomResourceDefinition;
   const name = crd.metadata.name;
   if (!name) throw new TypeError("applyCrd: the CustomResourceDefinition has no metadata.name");
-  const api = Api.all(client, CrdResource);
-  const body = { ...crd, apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
-  delete (body as { status?: unknown }).status;
-  // The server's object: its scope is always Namespaced or Cluster, as crd/types.ts spells it.
-  let current = await api.patch(name, { type: "apply", body: body as never }, {
+  const api = Api.all(client, CRDS);
+  const body: CustomResourceDefinition = {
+    ...crd,
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+  };
+  delete body.status;
+  let current = await api.patch(name, { type: "apply", body }, {
     fieldManager: opts.fieldManager ?? "kubeno",
     force: opts.force ?? true,
-  }, { signal: opts.signal }) as CustomResourceDefinition;
+  }, { signal: opts.signal });
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let delay = 100;
   for (;;) {
@@ -171,6 +178,6 @@ export async function applyCrd(
     }
     await sleep(delay, opts.signal);
     delay = Math.min(delay * 2, 1000);
-    current = await api.get(name, {}, { signal: opts.signal }) as CustomResourceDefinition;
+    current = await api.get(name, {}, { signal: opts.signal });
   }
 }

@@ -156,6 +156,10 @@ const rank = (o: DynamicObject): number =>
     ? 1
     : 2;
 
+function hasSpec(o: DynamicObject): o is DynamicObject & { spec: object } {
+  return typeof o.spec === "object" && o.spec !== null;
+}
+
 /** The object without what the server changes on every write, to compare dry-run results. */
 function essence(o: DynamicObject): string {
   const { managedFields: _m, resourceVersion: _r, generation: _g, ...meta } = o.metadata;
@@ -265,11 +269,12 @@ export async function applyManifests(
       const why = cause instanceof Error ? cause.message : String(cause);
       throw new ManifestError(`object ${i + 1} (${o.kind} ${name}): ${why}`, i, { cause });
     }
-    if (rank(o) === 1 && !opts.dryRun) {
+    // hasSpec holds for any CRD the server just accepted; it narrows the type for applyCrd.
+    if (rank(o) === 1 && !opts.dryRun && hasSpec(body)) {
       const spec = o.spec as { group?: string; names?: { kind?: string } } | undefined;
       fromCrds.add(`${spec?.group}/${spec?.names?.kind}`);
       // Wait until the CRD serves, so that its objects (later in the order) resolve.
-      await applyCrd(client, body as never, {
+      await applyCrd(client, body, {
         fieldManager,
         force: opts.force ?? false,
         timeoutMs: opts.timeoutMs,

@@ -1,11 +1,14 @@
 /**
- * The `apiextensions.k8s.io/v1` types of a CustomResourceDefinition, as the apiserver
- * serves them. Only what a CRD document needs; field names are the server's.
+ * The `apiextensions.k8s.io/v1` types of a CustomResourceDefinition as crd/ writes them: the
+ * generated types of `@kubeno/kube/k8s/apiextensions.k8s.io/v1`, narrowed where a CRD that
+ * kubeno writes says more (`scope` is `Namespaced` or `Cluster`, a column type is one of five,
+ * a structural schema has no `$ref`). Each narrowed type is assignable to the generated one, so
+ * a CRD built here goes to the `Api` of the generated resource type without a cast.
  *
  * @module
  */
 
-import type { KubeObject, ObjectMeta } from "../core/resource.ts";
+import type * as v1 from "../core/k8s/apiextensions.k8s.io/v1.ts";
 
 /**
  * One CEL validation rule (`x-kubernetes-validations` entry).
@@ -16,7 +19,7 @@ import type { KubeObject, ObjectMeta } from "../core/resource.ts";
  * const r: ValidationRule = { rule: "self.replicas <= 10", message: "at most 10 replicas" };
  * ```
  */
-export interface ValidationRule {
+export interface ValidationRule extends v1.ValidationRule {
   /** The CEL expression; `self` is the value of the node, `oldSelf` its previous value. */
   rule: string;
   /** Message shown when the rule fails. */
@@ -36,6 +39,26 @@ export interface ValidationRule {
 }
 
 /**
+ * The fields of the generated `JSONSchemaProps` that a structural CRD schema may not carry
+ * (the apiserver refuses `$ref`, `definitions`, `dependencies`, `patternProperties`, ...).
+ *
+ * @example
+ * ```ts
+ * import type { NotStructural } from "@kubeno/kube";
+ * const k: NotStructural = "$ref";
+ * ```
+ */
+export type NotStructural =
+  | "$ref"
+  | "$schema"
+  | "additionalItems"
+  | "definitions"
+  | "dependencies"
+  | "id"
+  | "patternProperties"
+  | "uniqueItems";
+
+/**
  * A node of a structural OpenAPI v3 schema, as a CRD carries it (`JSONSchemaProps`).
  *
  * @example
@@ -44,7 +67,7 @@ export interface ValidationRule {
  * const s: JSONSchemaProps = { type: "object", properties: { size: { type: "integer", minimum: 1 } } };
  * ```
  */
-export interface JSONSchemaProps {
+export interface JSONSchemaProps extends Omit<v1.JSONSchemaProps, NotStructural> {
   /** `object`, `array`, `string`, `integer`, `number` or `boolean`. */
   type?: string;
   /** Format hint and validator: `int32`, `int64`, `date-time`, `duration`, `byte`, ... */
@@ -102,7 +125,7 @@ export interface JSONSchemaProps {
   /** This must not hold (value validations only). */
   not?: JSONSchemaProps;
   /** Link to external documentation. */
-  externalDocs?: { description?: string; url?: string };
+  externalDocs?: v1.ExternalDocumentation;
   /** Keep fields the schema does not name instead of pruning them. */
   "x-kubernetes-preserve-unknown-fields"?: boolean;
   /** The node is a whole Kubernetes object (apiVersion, kind, metadata). */
@@ -128,20 +151,7 @@ export interface JSONSchemaProps {
  * const n: CustomResourceDefinitionNames = { kind: "Foo", plural: "foos", singular: "foo", listKind: "FooList" };
  * ```
  */
-export interface CustomResourceDefinitionNames {
-  /** Kind, CamelCase. */
-  kind: string;
-  /** Plural, lower case; the URL segment. */
-  plural: string;
-  /** Singular, lower case. */
-  singular?: string;
-  /** Kind of the list, `<Kind>List`. */
-  listKind?: string;
-  /** Short names for `kubectl get`. */
-  shortNames?: string[];
-  /** Groupings such as `all`. */
-  categories?: string[];
-}
+export type CustomResourceDefinitionNames = v1.CustomResourceDefinitionNames;
 
 /**
  * An additional column of `kubectl get`.
@@ -152,7 +162,7 @@ export interface CustomResourceDefinitionNames {
  * const c: CustomResourceColumnDefinition = { name: "Ready", type: "boolean", jsonPath: ".status.ready" };
  * ```
  */
-export interface CustomResourceColumnDefinition {
+export interface CustomResourceColumnDefinition extends v1.CustomResourceColumnDefinition {
   /** Column header. */
   name: string;
   /** `integer`, `number`, `string`, `boolean` or `date`. */
@@ -176,14 +186,7 @@ export interface CustomResourceColumnDefinition {
  * const s: CustomResourceSubresourceScale = { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" };
  * ```
  */
-export interface CustomResourceSubresourceScale {
-  /** Path of the desired replicas under `.spec`. */
-  specReplicasPath: string;
-  /** Path of the observed replicas under `.status`. */
-  statusReplicasPath: string;
-  /** Path of the label selector (a string) under `.status`, for HPA. */
-  labelSelectorPath?: string;
-}
+export type CustomResourceSubresourceScale = v1.CustomResourceSubresourceScale;
 
 /**
  * The status and scale subresources of a version.
@@ -194,7 +197,7 @@ export interface CustomResourceSubresourceScale {
  * const s: CustomResourceSubresources = { status: {} };
  * ```
  */
-export interface CustomResourceSubresources {
+export interface CustomResourceSubresources extends v1.CustomResourceSubresources {
   /** Present (as `{}`) to enable `/status`. */
   status?: Record<string, never>;
   /** Present to enable `/scale`. */
@@ -210,10 +213,7 @@ export interface CustomResourceSubresources {
  * const f: SelectableField = { jsonPath: ".spec.color" };
  * ```
  */
-export interface SelectableField {
-  /** Simple JSON path to a string, integer or boolean field. */
-  jsonPath: string;
-}
+export type SelectableField = v1.SelectableField;
 
 /**
  * One version of a custom resource.
@@ -227,7 +227,7 @@ export interface SelectableField {
  * };
  * ```
  */
-export interface CustomResourceDefinitionVersion {
+export interface CustomResourceDefinitionVersion extends v1.CustomResourceDefinitionVersion {
   /** Version name, e.g. `v1`. */
   name: string;
   /** Whether the server serves this version. */
@@ -249,6 +249,21 @@ export interface CustomResourceDefinitionVersion {
 }
 
 /**
+ * How objects convert between the versions of a CRD: `None` (only `apiVersion` changes) or
+ * `Webhook` (`webhook` says where the conversion webhook is).
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceConversion } from "@kubeno/kube";
+ * const c: CustomResourceConversion = { strategy: "None" };
+ * ```
+ */
+export interface CustomResourceConversion extends v1.CustomResourceConversion {
+  /** `None` or `Webhook`. */
+  strategy: "None" | "Webhook";
+}
+
+/**
  * The spec of a CustomResourceDefinition.
  *
  * @example
@@ -259,7 +274,7 @@ export interface CustomResourceDefinitionVersion {
  * };
  * ```
  */
-export interface CustomResourceDefinitionSpec {
+export interface CustomResourceDefinitionSpec extends v1.CustomResourceDefinitionSpec {
   /** API group. */
   group: string;
   /** Names. */
@@ -269,7 +284,7 @@ export interface CustomResourceDefinitionSpec {
   /** Versions, one of them the storage version. */
   versions: CustomResourceDefinitionVersion[];
   /** How objects convert between versions; `None` when omitted. */
-  conversion?: { strategy: "None" | "Webhook"; webhook?: Record<string, unknown> };
+  conversion?: CustomResourceConversion;
   /** Keep unknown fields (legacy; never set by kubeno). */
   preserveUnknownFields?: boolean;
 }
@@ -283,18 +298,7 @@ export interface CustomResourceDefinitionSpec {
  * const c: CustomResourceDefinitionCondition = { type: "Established", status: "True" };
  * ```
  */
-export interface CustomResourceDefinitionCondition {
-  /** Condition type. */
-  type: string;
-  /** `True`, `False` or `Unknown`. */
-  status: string;
-  /** One-word reason. */
-  reason?: string;
-  /** Human-readable message. */
-  message?: string;
-  /** When the status last changed. */
-  lastTransitionTime?: string;
-}
+export type CustomResourceDefinitionCondition = v1.CustomResourceDefinitionCondition;
 
 /**
  * The status of a CustomResourceDefinition.
@@ -305,14 +309,7 @@ export interface CustomResourceDefinitionCondition {
  * const s: CustomResourceDefinitionStatus = { conditions: [{ type: "Established", status: "True" }] };
  * ```
  */
-export interface CustomResourceDefinitionStatus {
-  /** Conditions. */
-  conditions?: CustomResourceDefinitionCondition[];
-  /** The names actually accepted. */
-  acceptedNames?: CustomResourceDefinitionNames;
-  /** Versions ever stored. */
-  storedVersions?: string[];
-}
+export type CustomResourceDefinitionStatus = v1.CustomResourceDefinitionStatus;
 
 /**
  * A CustomResourceDefinition (`apiextensions.k8s.io/v1`).
@@ -327,13 +324,11 @@ export interface CustomResourceDefinitionStatus {
  * };
  * ```
  */
-export interface CustomResourceDefinition extends KubeObject {
+export interface CustomResourceDefinition extends v1.CustomResourceDefinition {
   /** Always `apiextensions.k8s.io/v1`. */
   apiVersion?: "apiextensions.k8s.io/v1";
   /** Always `CustomResourceDefinition`. */
   kind?: "CustomResourceDefinition";
-  /** Metadata; the name is `<plural>.<group>`. */
-  metadata: ObjectMeta;
   /** The definition. */
   spec: CustomResourceDefinitionSpec;
   /** What the server reports. */

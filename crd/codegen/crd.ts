@@ -11,10 +11,12 @@ import { parseAllDocuments } from "yaml";
 import { crdNamesProblems } from "../names.ts";
 import { isIdentifier, jsdoc, pascalCase, propertyKey, scalarOrArrayType } from "./emit.ts";
 import type { Schema } from "./openapi.ts";
+import type * as v1 from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 import { KubeError } from "../../core/error.ts";
 
 /**
- * A CustomResourceDefinition, as far as the generator reads it.
+ * A CustomResourceDefinition, as far as the generator reads it: the generated
+ * `apiextensions.k8s.io/v1` type, cut down to the fields it reads.
  *
  * @example
  * ```ts
@@ -27,21 +29,13 @@ import { KubeError } from "../../core/error.ts";
  * };
  * ```
  */
-export interface Crd {
-  /** `apiextensions.k8s.io/v1`. */
+export interface Crd extends Pick<v1.CustomResourceDefinition, "metadata"> {
+  /** `apiextensions.k8s.io/v1`; any string, as read from the input. */
   apiVersion: string;
-  /** `CustomResourceDefinition`. */
+  /** `CustomResourceDefinition`; any string, as read from the input. */
   kind: string;
-  /** Metadata; the name is `<plural>.<group>`. */
-  metadata: { name?: string };
-  /** The definition. */
-  spec: {
-    /** API group of the custom resource. */
-    group: string;
-    /** `Namespaced` or `Cluster`. */
-    scope: string;
-    /** Kind and plural. */
-    names: { kind: string; plural: string; singular?: string; listKind?: string };
+  /** The parts of the generated spec that the generator reads. */
+  spec: Pick<v1.CustomResourceDefinitionSpec, "group" | "scope" | "names"> & {
     /** Versions. */
     versions: CrdVersion[];
   };
@@ -56,17 +50,10 @@ export interface Crd {
  * const v: CrdVersion = { name: "v1", served: true, storage: true };
  * ```
  */
-export interface CrdVersion {
-  /** Version name, e.g. `v1alpha1`. */
-  name: string;
-  /** True if the server serves it. */
-  served: boolean;
-  /** True for the version objects are stored in. */
-  storage: boolean;
-  /** The structural schema. */
+export interface CrdVersion
+  extends Pick<v1.CustomResourceDefinitionVersion, "name" | "served" | "storage" | "deprecated"> {
+  /** The structural schema, read as the generator's schema node (which may carry `$ref`). */
   schema?: { openAPIV3Schema?: Schema };
-  /** Deprecated versions still serve, with a warning. */
-  deprecated?: boolean;
 }
 
 /**
