@@ -17,6 +17,7 @@
 // once (anyone on the machine may connect); anything else is refused with a status and the
 // connection closed. Internal to client.
 
+import { sleep } from "../core/_util.ts";
 import { bytesToBase64 } from "./config/_util.ts";
 import { ENV_PROXY_VARS, envProxyFor, noProxyFor, proxyValueUrl } from "./_env_proxy.ts";
 import type { Config } from "./config/config.ts";
@@ -181,7 +182,7 @@ export class ProxyRelay {
       } catch (err) {
         if (this.#closed || err instanceof Deno.errors.BadResource) return;
         // Out of file descriptors, say: keep serving once some are free.
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         continue;
       }
       if (this.#closed || this.#conns.size >= this.#maxConns) {

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { sleep } from "../core/_util.ts";
 import { log } from "../core/log.ts";
 import {
   type AdmissionRequest,
@@ -690,7 +691,7 @@ export async function serveTls(
         if (stopped || error instanceof Deno.errors.BadResource) return;
         // EMFILE and the like: transient; stopping to accept would leave a dead webhook.
         log({ level: "warn", source: "webhook", message: "serveTls: accept failed:", error });
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         continue;
       }
       relay(conn);

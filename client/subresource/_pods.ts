@@ -1,5 +1,6 @@
 // What the pod stream subresources share. Internal.
 
+import { sleep } from "../../core/_util.ts";
 import { encodeFrame } from "../../core/channel.ts";
 import { ApiError, KubeError } from "../../core/error.ts";
 import type { KubeRequest, ResourceScope } from "../../core/request.ts";
@@ -99,7 +100,7 @@ export async function sendChannel(
         throw new KubeError(`${what}: cannot write, the stream has ended`);
       }
       if (ws.bufferedAmount < HIGH_WATER) break;
-      await new Promise((r) => setTimeout(r, 2));
+      await sleep(2);
     }
     sendFrame(
       ws,
