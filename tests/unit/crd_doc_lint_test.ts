@@ -40,7 +40,8 @@ Deno.test({
 // crd/'s CRD types narrow the generated ones, which are public at the package's
 // ./k8s/apiextensions.k8s.io/v1 entry point; with that entry, mod.ts must need nothing else.
 Deno.test({
-  name: "deno doc --lint mod.ts (+ the generated CRD types): nothing from crd/, crd_apply.ts or zod",
+  name:
+    "deno doc --lint mod.ts (+ the generated CRD types): nothing from crd/, crd_apply.ts or zod",
   ignore: !canRun,
   fn: async () => {
     const entries = ["mod.ts", "core/k8s/apiextensions.k8s.io/v1.ts"];
