@@ -1,25 +1,33 @@
 import { Api, type Client } from "../../mod.ts";
 import { Namespace } from "../../core/k8s/core/v1.ts";
+import { testCluster } from "../../testing/mod.ts";
+import { failOnce } from "./_require.ts";
 
 /**
- * End-to-end tests run against the control plane of tests/cluster, found through KUBECONFIG.
- * Without it they fail (never skip): the message says how to start one.
+ * End-to-end tests get their control plane the way a user's tests do: from the test kit's
+ * shared mode (`@kubeno/kube/testing`). That is the cluster `KUBECONFIG` points to if it is a
+ * kubeno test cluster, else the one of `KUBENO_CLUSTER_STATE`, else one the kit starts (and
+ * stops when the last test process using it exits). `KUBECONFIG` is then set to that cluster's
+ * admin kubeconfig, so that `Client.tryDefault()` and the programs the tests run reach it and
+ * never a user's own cluster. Without a cluster (no Go to build one, a missing permission) the
+ * tests fail, never skip: one failing test carries the kit's error, which says what to do.
  */
+const found: { kubeconfig: string } | { error: string } = await testCluster({ shared: true })
+  .then((c) => ({ kubeconfig: c.kubeconfig }))
+  .catch((e) => ({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
+if ("kubeconfig" in found) Deno.env.set("KUBECONFIG", found.kubeconfig);
 
-let registered = false;
-
-/** Registers one failing test with the fix when no cluster is configured. */
+/**
+ * Whether the test control plane is there; if not, registers one failing test with the reason
+ * (the tests that need it are then left out, and the run fails).
+ */
 export function requireCluster(): boolean {
-  const kubeconfig = Deno.env.get("KUBECONFIG");
-  if (kubeconfig) return true;
-  if (!registered) {
-    registered = true;
-    Deno.test("e2e needs a control plane", () => {
-      throw new Error(
-        'KUBECONFIG is not set: run `deno task cluster up` and `eval "$(deno task -q cluster env)"` first',
-      );
-    });
-  }
+  if ("kubeconfig" in found) return true;
+  failOnce(
+    "e2e needs a control plane",
+    `no test control plane (${found.error}); \`deno task cluster up\` starts one and says ` +
+      "what is missing",
+  );
   return false;
 }
 

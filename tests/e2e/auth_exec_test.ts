@@ -8,11 +8,12 @@ import { SelfSubjectReview } from "../../core/k8s/authentication.k8s.io/v1.ts";
 import { Namespace, Pod } from "../../core/k8s/core/v1.ts";
 import { runPod, withKubectlNamespace } from "./nodes_kit.ts";
 import { requireCluster } from "./_cluster.ts";
+import { requireRun } from "./_require.ts";
 import { clusterEnv, signedClientCert, writeClusterKubeconfig } from "./_auth.ts";
 import { execStanza, RecordingPlugin } from "../unit/_auth_plugin.ts";
 
 const V1 = "client.authentication.k8s.io/v1";
-const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
+const canRun = requireRun();
 
 /** A kubeconfig for the cluster whose user is `plugin`, printing the credential in `out`. */
 async function pluginClient(

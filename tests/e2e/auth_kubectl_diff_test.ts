@@ -6,13 +6,14 @@
 
 import assert from "node:assert/strict";
 import { requireCluster } from "./_cluster.ts";
+import { requireRun } from "./_require.ts";
 import { clusterCa, clusterEnv, signedClientCert } from "./_auth.ts";
 import { execStanza, kubeconfigYaml, RecordingPlugin } from "../unit/_auth_plugin.ts";
 
 const V1 = "client.authentication.k8s.io/v1";
 const V1BETA1 = "client.authentication.k8s.io/v1beta1";
 const root = new URL("../../", import.meta.url).pathname;
-const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
+const canRun = requireRun();
 
 interface Case {
   name: string;

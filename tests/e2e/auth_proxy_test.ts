@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { Api, Client, configFromKubeconfig, ConnectionError, createHttpClient } from "../../mod.ts";
 import { ConfigMap, Namespace, Pod } from "../../core/k8s/core/v1.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
+import { requireRun } from "./_require.ts";
 import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
 import { mapPodPort, runPod, withKubectlNamespace } from "./nodes_kit.ts";
 
 const here = new URL(".", import.meta.url).pathname;
-const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
+const canRun = requireRun();
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });

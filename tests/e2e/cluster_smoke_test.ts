@@ -1,9 +1,11 @@
 /**
  * Smoke test of the test control plane (tests/cluster): TLS client certs, RBAC and the
  * version it was built at, using nothing but fetch so it does not depend on kubeno's client.
+ * The cluster comes from the test kit like every e2e test's (`_cluster.ts` sets KUBECONFIG).
  */
 
 import { parse } from "yaml";
+import { requireCluster } from "./_cluster.ts";
 
 // Local helpers keep this test free of dependencies beyond deno.json's import map.
 function assert(cond: unknown, message: string): asserts cond {
@@ -109,52 +111,55 @@ function pinnedVersion(): string {
   return m[1];
 }
 
-Deno.test("cluster smoke: version, ConfigMap round trip, RBAC", async (t) => {
-  const kc = loadKubeconfig();
-  const admin = connect(kc, "admin");
-  const adminToken = connect(kc, "admin-token");
-  const nobody = connect(kc, "nobody");
-  const name = `kubeno-smoke-${crypto.randomUUID().slice(0, 8)}`;
-  const base = "/api/v1/namespaces/default/configmaps";
-  const cm = {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name, labels: { "kubeno.dev/test": "smoke" } },
-    data: { hello: "world" },
-  };
+Deno.test(
+  { name: "cluster smoke: version, ConfigMap round trip, RBAC", ignore: !requireCluster() },
+  async (t) => {
+    const kc = loadKubeconfig();
+    const admin = connect(kc, "admin");
+    const adminToken = connect(kc, "admin-token");
+    const nobody = connect(kc, "nobody");
+    const name = `kubeno-smoke-${crypto.randomUUID().slice(0, 8)}`;
+    const base = "/api/v1/namespaces/default/configmaps";
+    const cm = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, labels: { "kubeno.dev/test": "smoke" } },
+      data: { hello: "world" },
+    };
 
-  try {
-    await t.step("/version reports the pinned release", async () => {
-      const { status, json } = await request(admin, "GET", "/version");
-      assertEquals(status, 200);
-      assertEquals(json.gitVersion, pinnedVersion());
-    });
+    try {
+      await t.step("/version reports the pinned release", async () => {
+        const { status, json } = await request(admin, "GET", "/version");
+        assertEquals(status, 200);
+        assertEquals(json.gitVersion, pinnedVersion());
+      });
 
-    await t.step("admin creates, reads and deletes a ConfigMap", async () => {
-      const created = await request(admin, "POST", base, cm);
-      assertEquals(created.status, 201, JSON.stringify(created.json));
-      const got = await request(admin, "GET", `${base}/${name}`);
-      assertEquals(got.status, 200);
-      assertEquals((got.json.data as Record<string, string>).hello, "world");
-      const deleted = await request(admin, "DELETE", `${base}/${name}`);
-      assertEquals(deleted.status, 200, JSON.stringify(deleted.json));
-      const gone = await request(admin, "GET", `${base}/${name}`);
-      assertEquals(gone.status, 404);
-    });
+      await t.step("admin creates, reads and deletes a ConfigMap", async () => {
+        const created = await request(admin, "POST", base, cm);
+        assertEquals(created.status, 201, JSON.stringify(created.json));
+        const got = await request(admin, "GET", `${base}/${name}`);
+        assertEquals(got.status, 200);
+        assertEquals((got.json.data as Record<string, string>).hello, "world");
+        const deleted = await request(admin, "DELETE", `${base}/${name}`);
+        assertEquals(deleted.status, 200, JSON.stringify(deleted.json));
+        const gone = await request(admin, "GET", `${base}/${name}`);
+        assertEquals(gone.status, 404);
+      });
 
-    await t.step("the admin bearer token is accepted", async () => {
-      const { status } = await request(adminToken, "GET", "/api/v1/namespaces/default");
-      assertEquals(status, 200);
-    });
+      await t.step("the admin bearer token is accepted", async () => {
+        const { status } = await request(adminToken, "GET", "/api/v1/namespaces/default");
+        assertEquals(status, 200);
+      });
 
-    await t.step("nobody is forbidden to create a ConfigMap", async () => {
-      const { status, json } = await request(nobody, "POST", base, cm);
-      assertEquals(status, 403, JSON.stringify(json));
-      assertEquals(json.reason, "Forbidden");
-    });
-  } finally {
-    // Best effort: leave `default` clean even if a step failed half way.
-    await request(admin, "DELETE", `${base}/${name}`).catch(() => {});
-    for (const c of [admin, adminToken, nobody]) c.client.close();
-  }
-});
+      await t.step("nobody is forbidden to create a ConfigMap", async () => {
+        const { status, json } = await request(nobody, "POST", base, cm);
+        assertEquals(status, 403, JSON.stringify(json));
+        assertEquals(json.reason, "Forbidden");
+      });
+    } finally {
+      // Best effort: leave `default` clean even if a step failed half way.
+      await request(admin, "DELETE", `${base}/${name}`).catch(() => {});
+      for (const c of [admin, adminToken, nobody]) c.client.close();
+    }
+  },
+);

@@ -27,6 +27,7 @@ import {
 } from "../../core/k8s/admissionregistration.k8s.io/v1.ts";
 import { webhookPki } from "../unit/_webhook_pki.ts";
 import { requireCluster, withNamespace } from "./_cluster.ts";
+import { requireRun } from "./_require.ts";
 import { clusterEnv, writeClusterKubeconfig } from "./_auth.ts";
 import { execStanza, RecordingPlugin } from "../unit/_auth_plugin.ts";
 import {
@@ -43,7 +44,7 @@ import {
 } from "./nodes_kit.ts";
 
 const root = new URL("../../", import.meta.url);
-const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
+const canRun = requireRun();
 /** How long an example may take to exit after SIGTERM. */
 const STOP_MS = 10_000;
 

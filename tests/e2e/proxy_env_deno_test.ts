@@ -7,8 +7,9 @@
 
 import assert from "node:assert/strict";
 import { envProxyFor, noProxyFor, proxyValueUrl } from "../../client/_env_proxy.ts";
+import { requireRun } from "./_require.ts";
 
-const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
+const canRun = requireRun();
 const probe = new URL("./_deno_env_proxy_probe.ts", import.meta.url).pathname;
 
 const A = "http://ua:pa@127.0.0.1:{A}";
