@@ -5,6 +5,12 @@
  * Usage (from the repository root): deno task bench [--sizes=1000,10000,100000]
  *   [--events=50000] [--runs=1]
  *   [--clients=raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip,kube-rs,kube-rs-strip]
+ *   (also client-go-proto and client-go-proto-strip: client-go on protobuf, as against a real
+ *   apiserver)
+ *   [--v8-flags=--max-semi-space-size=1,--single-threaded-gc]
+ *
+ * `--v8-flags` adds V8 flags to the Deno clients (raw, kubeno*, client-node), to measure what the
+ * runtime flags an operator could run with change (peak RSS above all).
  *
  * The client-go peer (client-go/) is built with `go build` into
  * $XDG_CACHE_HOME/kubeno/bench (default ~/.cache), not into the repository; the kube-rs peer
@@ -20,6 +26,7 @@ const clients = arg(
   "clients",
   "raw,kubeno,kubeno-strip,client-node,client-go,client-go-strip,kube-rs,kube-rs-strip",
 ).split(",");
+const v8Flags = arg("v8-flags", "");
 
 const here = new URL(".", import.meta.url).pathname;
 const cacheDir = `${
@@ -70,7 +77,15 @@ interface Result {
 
 async function startServer(objects: number) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net=127.0.0.1", `${here}server.ts`, String(objects), String(events)],
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      `${here}server.ts`,
+      String(objects),
+      String(events),
+      // Encoding the events as protobuf too takes the server a few seconds: only when asked.
+      ...(clients.some((c) => c.includes("-proto")) ? ["proto"] : []),
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -90,13 +105,17 @@ async function runClient(kind: string, url: string, objects: number): Promise<Re
   // /usr/bin/time gives the exact peak RSS and the CPU time, which a busy machine disturbs
   // less than wall-clock rates.
   const command = kind.startsWith("client-go")
-    ? [clientGoBin, ...(kind === "client-go-strip" ? ["-strip"] : [])]
+    ? [
+      clientGoBin,
+      ...(kind.includes("-strip") ? ["-strip"] : []),
+      ...(kind.includes("-proto") ? ["-proto"] : []),
+    ]
     : kind.startsWith("kube-rs")
     ? [kubeRsBin]
     : [
       Deno.execPath(),
       "run",
-      "--v8-flags=--expose-gc,--max-old-space-size=8192",
+      `--v8-flags=--expose-gc,--max-old-space-size=8192${v8Flags ? `,${v8Flags}` : ""}`,
       "--allow-net=127.0.0.1",
       "--allow-read",
       "--allow-env",
@@ -137,7 +156,10 @@ if (clients.some((c) => c.startsWith("kube-rs"))) await buildKubeRs();
 const rows: Result[] = [];
 for (const objects of sizes) {
   const server = await startServer(objects);
-  console.error(`# ${objects} objects (${server.bytesPerObject} bytes each), ${events} events`);
+  console.error(
+    `# ${objects} objects (${server.bytesPerObject} bytes each), ${events} events` +
+      (v8Flags ? `, Deno clients with --v8-flags ${v8Flags}` : ""),
+  );
   try {
     for (const kind of clients) {
       const rs: Result[] = [];

@@ -3,12 +3,19 @@
  * (labels, annotations, managedFields, data) served in pages at `/api/v1/configmaps`, and a
  * watch that streams `E` MODIFIED events as fast as the client reads them, then stays open.
  *
- * Usage: deno run --allow-net=127.0.0.1 server.ts <objects> <events>
+ * Usage: deno run --allow-net=127.0.0.1 server.ts <objects> <events> [proto]
  * Prints `{"port": ...}` on stdout once listening.
+ *
+ * With `proto`, a client that accepts `application/vnd.kubernetes.protobuf` (client-go's generated
+ * clients) gets the list and the watch in Kubernetes' protobuf form (_proto.ts), encoded once at
+ * start like the JSON events; everyone else gets JSON.
  */
+
+import { configMap, type ConfigMapLike, configMapList, watchFrame } from "./_proto.ts";
 
 const objects = Number(Deno.args[0] ?? 10_000);
 const events = Number(Deno.args[1] ?? 50_000);
+const proto = Deno.args[2] === "proto";
 
 const enc = new TextEncoder();
 
@@ -16,6 +23,8 @@ const enc = new TextEncoder();
 interface Template {
   head: string;
   tail: string;
+  /** The object itself, for the protobuf form. */
+  obj: ConfigMapLike;
 }
 
 function template(i: number): Template {
@@ -92,7 +101,7 @@ function template(i: number): Template {
     },
   };
   const [head, tail] = JSON.stringify(obj).split(RV);
-  return { head, tail };
+  return { head, tail, obj };
 }
 
 const templates: Template[] = Array.from({ length: objects }, (_, i) => template(i));
@@ -131,7 +140,47 @@ function eventChunks(): Uint8Array[] {
 }
 const chunks = eventChunks();
 
-function watchBody(): ReadableStream<Uint8Array> {
+function objectProto(i: number, rv: number): Uint8Array<ArrayBuffer> {
+  const { obj } = templates[i];
+  return configMap({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } });
+}
+
+// The list's objects, encoded once at start as the JSON ones are cheap to stamp: the list then
+// costs the server about as little in either form.
+const listItemsProto = proto ? templates.map((_, i) => objectProto(i, i + 1)) : [];
+
+function listPageProto(limit: number, start: number): Uint8Array<ArrayBuffer> {
+  const end = Math.min(objects, start + limit);
+  const items = listItemsProto.slice(start, end);
+  return configMapList(items, listRv, end < objects ? String(end) : undefined);
+}
+
+/** The same events as {@link eventChunks}, as length-framed protobuf watch events. */
+function protoChunks(): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let next = 0;
+  while (next < events) {
+    const frames: Uint8Array[] = [];
+    let size = 0;
+    while (next < events && size < 65_536) {
+      const f = watchFrame("MODIFIED", objectProto(next % objects, objects + next + 1));
+      frames.push(f);
+      size += f.length;
+      next++;
+    }
+    const chunk = new Uint8Array(size);
+    let at = 0;
+    for (const f of frames) {
+      chunk.set(f, at);
+      at += f.length;
+    }
+    out.push(chunk);
+  }
+  return out;
+}
+const pChunks = proto ? protoChunks() : [];
+
+function watchBody(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   let next = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -149,10 +198,19 @@ const server = Deno.serve({
 }, (req) => {
   const url = new URL(req.url);
   if (url.pathname !== "/api/v1/configmaps") return new Response("not found", { status: 404 });
-  const headers = { "content-type": "application/json" };
-  if (url.searchParams.get("watch") === "true") return new Response(watchBody(), { headers });
   const limit = Number(url.searchParams.get("limit") ?? 0) || objects;
   const start = Number(url.searchParams.get("continue") ?? 0);
+  const watch = url.searchParams.get("watch") === "true";
+  if (proto && req.headers.get("accept")?.includes("application/vnd.kubernetes.protobuf")) {
+    const type = "application/vnd.kubernetes.protobuf";
+    if (watch) {
+      const headers = { "content-type": `${type};stream=watch` };
+      return new Response(watchBody(pChunks), { headers });
+    }
+    return new Response(listPageProto(limit, start), { headers: { "content-type": type } });
+  }
+  const headers = { "content-type": "application/json" };
+  if (watch) return new Response(watchBody(chunks), { headers });
   return new Response(listPage(limit, start), { headers });
 });
 

@@ -2,15 +2,17 @@
 // for all ConfigMaps, as an operator written with client-go keeps its cache. It prints the same
 // JSON line as ../client.ts, so ../main.ts parses it with the others.
 //
-// Usage: reflector-client-go [-strip] [-qps=-1] [-burst=0] <kind> <url> <objects> <events>
+// Usage: reflector-client-go [-strip] [-proto] [-qps=-1] [-burst=0] <kind> <url> <objects> <events>
 //
 // Choices (see tests/bench/README.md):
 //   - Page size 500: the informer's reflector lists through client-go's pager, whose default page
 //     is 500 and which sends limit=500 for the initial list (resourceVersion=0); the transport
 //     below counts the list requests and checks their limit, so a change of that default fails
 //     the run instead of silently measuring something else.
-//   - JSON: generated clients ask for protobuf unless ContentType is set; the synthetic server
-//     speaks JSON only, so ContentType and Accept are forced to application/json.
+//   - JSON by default, ContentType and Accept forced to application/json; with -proto, protobuf
+//     as client-go's generated clients ask for against a real apiserver (the synthetic server
+//     speaks it when started with "proto"); the transport checks every answer's Content-Type,
+//     so a server that answers JSON fails the run.
 //   - The WatchListClient feature (on by default since 1.35) is switched off: the synthetic
 //     server has no sendInitialEvents streaming, and the other clients list in pages too.
 //   - No client-side rate limit by default (-qps=-1): the list of 10,000 objects is 20 pages,
@@ -48,6 +50,9 @@ type countingTransport struct {
 	lists      atomic.Int64
 	watches    atomic.Int64
 	otherLimit atomic.Int64
+	// With -proto: answers whose Content-Type is not protobuf.
+	wantProto bool
+	notProto  atomic.Int64
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -60,7 +65,12 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			t.otherLimit.Add(1)
 		}
 	}
-	return t.next.RoundTrip(req)
+	res, err := t.next.RoundTrip(req)
+	if err == nil && t.wantProto &&
+		!strings.HasPrefix(res.Header.Get("Content-Type"), "application/vnd.kubernetes.protobuf") {
+		t.notProto.Add(1)
+	}
+	return res, err
 }
 
 func heapAlloc() uint64 {
@@ -103,9 +113,10 @@ func main() {
 	strip := flag.Bool("strip", false, "drop managedFields in the informer's transform before caching")
 	qps := flag.Float64("qps", -1, "client-side QPS limit (negative: none; 0: client-go's default 5)")
 	burst := flag.Int("burst", 0, "client-side burst (0: client-go's default 10)")
+	proto := flag.Bool("proto", false, "ask for protobuf, as client-go's generated clients do by default")
 	flag.Parse()
 	if flag.NArg() != 4 {
-		fail("usage: reflector-client-go [-strip] [-qps=N] [-burst=N] <kind> <url> <objects> <events>")
+		fail("usage: reflector-client-go [-strip] [-proto] [-qps=N] [-burst=N] <kind> <url> <objects> <events>")
 	}
 	kind, base := flag.Arg(0), flag.Arg(1)
 	objects, err1 := strconv.Atoi(flag.Arg(2))
@@ -120,15 +131,19 @@ func main() {
 		fail("WatchListClient is still enabled; the synthetic server cannot stream initial events")
 	}
 
-	counter := &countingTransport{}
+	counter := &countingTransport{wantProto: *proto}
+	content := rest.ContentConfig{ContentType: "application/json", AcceptContentTypes: "application/json"}
+	if *proto {
+		content = rest.ContentConfig{
+			ContentType:        "application/vnd.kubernetes.protobuf",
+			AcceptContentTypes: "application/vnd.kubernetes.protobuf,application/json",
+		}
+	}
 	cfg := &rest.Config{
-		Host: base,
-		ContentConfig: rest.ContentConfig{
-			ContentType:        "application/json",
-			AcceptContentTypes: "application/json",
-		},
-		QPS:   float32(*qps),
-		Burst: *burst,
+		Host:          base,
+		ContentConfig: content,
+		QPS:           float32(*qps),
+		Burst:         *burst,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			counter.next = rt
 			return counter
@@ -193,6 +208,18 @@ func main() {
 	size := len(store.ListKeys())
 	if size != objects {
 		fail("%s: cache has %d of %d", kind, size, objects)
+	}
+	if n := counter.notProto.Load(); n != 0 {
+		fail("%d answers were not protobuf", n)
+	}
+	// The decoded objects are whole: a wrong field number would lose data, not fail decoding.
+	for _, o := range store.List() {
+		cm := o.(*corev1.ConfigMap)
+		if cm.Data["mode"] != "fast" || len(cm.Labels) != 5 || cm.Namespace == "" ||
+			(!*strip && len(cm.ManagedFields) != 2) || cm.CreationTimestamp.IsZero() {
+			fail("%s: a cached object is not whole: %+v", kind, cm.ObjectMeta)
+		}
+		break
 	}
 	if counter.otherLimit.Load() != 0 {
 		fail("%d list requests did not ask for limit=%d", counter.otherLimit.Load(), pageSize)
