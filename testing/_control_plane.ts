@@ -723,6 +723,117 @@ function writeEnv(e: ClusterEnv): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The state dir
+
+/** Written into a state dir right after it is created: it may be wiped. */
+export const STATE_MARKER = ".kubeno-cluster-state";
+
+/** Every name a cluster (and the kit) puts into its state dir. */
+const LAYOUT_NAMES: ReadonlySet<string> = new Set([
+  STATE_MARKER,
+  "apiserver",
+  "authentication.yaml",
+  "controller-manager",
+  "controller-manager.kubeconfig",
+  "env.json",
+  "etcd",
+  "holders",
+  "kubeconfig",
+  "kwok.kubeconfig",
+  "kwok.yaml",
+  "logs",
+  "pki",
+  "pods",
+  "sandbox",
+  "scheduler.kubeconfig",
+  "started-by-tests",
+]);
+
+/**
+ * Why a directory with these entries must not be wiped, or undefined if it may: it is empty,
+ * carries {@link STATE_MARKER}, has a cluster's env.json (`clusterEnv`: one that parses as a
+ * {@link ClusterEnv}; a state dir of a kit without the marker), or holds only names a cluster
+ * writes.
+ */
+export function wipeRefusal(entries: readonly string[], clusterEnv: boolean): string | undefined {
+  if (entries.includes(STATE_MARKER) || clusterEnv) return undefined;
+  const foreign = entries.filter((n) => !LAYOUT_NAMES.has(n)).sort();
+  if (foreign.length === 0) return undefined;
+  const shown = foreign.slice(0, 3).map((n) => JSON.stringify(n)).join(", ");
+  return `it holds ${shown}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ""}, ` +
+    `which no test cluster writes, and no ${STATE_MARKER} marker`;
+}
+
+/**
+ * A state dir was not removed because it does not look like one: `stateDir` points at a
+ * directory of other files (".", a home directory). Nothing in it was deleted.
+ *
+ * @example
+ * ```ts
+ * // doc:no-run: starts a control plane
+ * import { NotAStateDirError, startCluster } from "@kubeno/kube/testing";
+ * try {
+ *   await using _cluster = await startCluster({ stateDir: "." });
+ * } catch (e) {
+ *   if (e instanceof NotAStateDirError) console.error(e.dir);
+ * }
+ * ```
+ */
+export class NotAStateDirError extends KubeError {
+  /** Class name, shown by `console.log` and stack traces. */
+  override name: string = "NotAStateDirError";
+  /** The directory that was left alone. */
+  readonly dir: string;
+  /** Builds the error. */
+  constructor(dir: string, reason: string) {
+    super(
+      `refusing to wipe ${dir} as a test cluster's state dir: ${reason}. Nothing was deleted; ` +
+        "pass a stateDir of its own (a new or empty directory) to the cluster",
+    );
+    this.dir = dir;
+  }
+}
+
+/** Why `dir` must not be wiped ({@link wipeRefusal}); "" if it does not exist. */
+function refusalSync(dir: string): string | undefined {
+  let entries: string[];
+  try {
+    entries = [...Deno.readDirSync(dir)].map((e) => e.name);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return "";
+    throw err;
+  }
+  const e = entries.includes("env.json") ? readEnv(dir) : undefined;
+  return wipeRefusal(entries, typeof e?.processes === "object" && typeof e.stateDir === "string");
+}
+
+/**
+ * Removes a state dir and everything in it, unless it does not look like one
+ * ({@link wipeRefusal}): then {@link NotAStateDirError}. A missing dir is fine.
+ */
+export async function removeStateDir(dir: string): Promise<void> {
+  const refusal = refusalSync(dir);
+  if (refusal === "") return;
+  if (refusal !== undefined) throw new NotAStateDirError(dir, refusal);
+  await Deno.remove(dir, { recursive: true }).catch((err) => {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  });
+}
+
+/** {@link removeStateDir} for `unload` handlers: never throws; false if it left the dir. */
+export function removeStateDirSync(dir: string): boolean {
+  try {
+    const refusal = refusalSync(dir);
+    if (refusal === "") return true;
+    if (refusal !== undefined) return false;
+    Deno.removeSync(dir, { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Operations
 
 /**
@@ -785,8 +896,10 @@ export async function startControlPlane(L: Layout, out: Output): Promise<Cluster
   const pkiDir = `${stateDir}/pki`;
   const logDir = `${stateDir}/logs`;
   const t0 = performance.now();
-  await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  for (const d of [stateDir, pkiDir, logDir]) Deno.mkdirSync(d, { recursive: true, mode: 0o700 });
+  await removeStateDir(stateDir);
+  Deno.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  Deno.writeTextFileSync(`${stateDir}/${STATE_MARKER}`, "a kubeno test cluster's state\n");
+  for (const d of [pkiDir, logDir]) Deno.mkdirSync(d, { recursive: true, mode: 0o700 });
 
   await makePki(pkiDir);
   const tokens = { admin: randomToken(), nobody: randomToken() };
@@ -931,9 +1044,7 @@ export async function startControlPlane(L: Layout, out: Output): Promise<Cluster
 export async function stopControlPlane(stateDir: string): Promise<boolean> {
   const e = readEnv(stateDir);
   if (e) await stopAll(e);
-  await Deno.remove(stateDir, { recursive: true }).catch((err) => {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  });
+  await removeStateDir(stateDir);
   return e !== undefined;
 }
 

@@ -51,9 +51,12 @@ import {
   ClusterStartError,
   type Layout,
   locked,
+  NotAStateDirError,
   type Output,
   procStatSync,
   readEnv,
+  removeStateDir,
+  removeStateDirSync,
   restartApiserver,
   runningCluster,
   startControlPlane,
@@ -70,7 +73,7 @@ import {
 } from "./_build.ts";
 import { userCertificate } from "./_identity.ts";
 
-export { ClusterStartError, GoNotFoundError, K8S_VERSION };
+export { ClusterStartError, GoNotFoundError, K8S_VERSION, NotAStateDirError };
 export type { ClusterEnv, Component, OidcIssuerEnv, Proc } from "./_control_plane.ts";
 
 /**
@@ -244,7 +247,7 @@ export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluste
       });
       return await openHandle(env, L, r, { owned: true, shared: false });
     } catch (err) {
-      if (temporary) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+      if (temporary) await removeStateDir(stateDir).catch(() => {});
       throw err;
     }
   });
@@ -370,7 +373,7 @@ async function hold(e: ClusterEnv): Promise<void> {
         .filter((pid) => pidAliveSync(pid));
       if (others.length > 0) return;
       stopAllSync(e);
-      Deno.removeSync(e.stateDir, { recursive: true });
+      removeStateDirSync(e.stateDir);
     } catch { /* nothing to do at exit: the next `up` there cleans up */ }
   });
 }
