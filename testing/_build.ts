@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isPermissionDenial } from "../client/permissions.ts";
 import { KubeError } from "../core/error.ts";
 import { components, type Layout, type Output } from "./_control_plane.ts";
 
@@ -76,14 +77,33 @@ export function defaultCacheHome(env: (name: string) => string | undefined): str
   return env("XDG_CACHE_HOME") || `${env("HOME") || "/tmp"}/.cache`;
 }
 
-/** Whether `path` is a regular file (false for anything unreadable). */
+/**
+ * Whether `path` is a regular file (false for anything the system cannot stat). A denial by Deno
+ * is thrown: the caller's error then names the missing `--allow-read`.
+ */
 export const isFile = (path: string): boolean => {
   try {
     return Deno.statSync(path).isFile;
-  } catch {
+  } catch (err) {
+    if (isPermissionDenial(err)) throw err;
     return false;
   }
 };
+
+/**
+ * `KUBENO_CLUSTER_TIMEOUT` (seconds) in milliseconds, else `defaultS`; a value that is not a
+ * positive number is a `RangeError` naming the variable.
+ */
+export function timeoutFromEnv(value: string | undefined, defaultS: number): number {
+  if (value === undefined || value === "") return defaultS * 1000;
+  const s = Number(value);
+  if (!(s > 0) || !Number.isFinite(s)) {
+    throw new RangeError(
+      `KUBENO_CLUSTER_TIMEOUT must be a positive number of seconds, got ${JSON.stringify(value)}`,
+    );
+  }
+  return s * 1000;
+}
 
 /** The files of `L.binDir` (and kwok's stages) that are missing. */
 export function missingBinaries(L: Layout): string[] {
@@ -151,12 +171,27 @@ export async function findGoToolchain(path: string, cacheHome: string): Promise<
   );
 }
 
+/** How long downloading one Go source file may take. */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
 /**
  * The directory with the Go sources and build.sh: tests/cluster/ of this checkout, or, when the
- * package was imported over HTTPS (from JSR), a copy downloaded once into the cache.
+ * package was imported over HTTPS (from JSR), a copy downloaded once into the cache. Any other
+ * scheme (plain `http:` included: build.sh runs what it gets) is refused. `client` is for tests
+ * (a server with its own CA).
  */
-export async function goSourceDir(cacheRoot: string, base: URL): Promise<string> {
+export async function goSourceDir(
+  cacheRoot: string,
+  base: URL,
+  client?: Deno.HttpClient,
+): Promise<string> {
   if (base.protocol === "file:") return decodeURIComponent(base.pathname).replace(/\/$/, "");
+  if (base.protocol !== "https:") {
+    throw new KubeError(
+      `the test kit's Go sources are at ${base.href}: only file: and https: are used, since ` +
+        "build.sh runs what is downloaded; import @kubeno/kube/testing over HTTPS (e.g. from JSR)",
+    );
+  }
   const key = await digest(base.href);
   const dir = `${cacheRoot}/src/${K8S_VERSION}-${key.slice(0, 16)}`;
   if (isFile(`${dir}/.complete`)) return dir;
@@ -164,7 +199,7 @@ export async function goSourceDir(cacheRoot: string, base: URL): Promise<string>
   try {
     for (const f of GO_SOURCES) {
       const url = new URL(f, base);
-      const res = await fetch(url);
+      const res = await fetch(url, { client, signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
       if (!res.ok) {
         await res.body?.cancel();
         throw new KubeError(

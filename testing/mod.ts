@@ -70,6 +70,7 @@ import {
   isFile,
   K8S_VERSION,
   layoutOf,
+  timeoutFromEnv,
 } from "./_build.ts";
 import { userCertificate } from "./_identity.ts";
 
@@ -180,8 +181,8 @@ interface Resolved {
 
 function resolve(opts: StartClusterOptions): Resolved {
   const env = (name: string) => Deno.env.get(name) || undefined;
-  const timeoutS = Number(env("KUBENO_CLUSTER_TIMEOUT") ?? TIMEOUT_DEFAULT_S);
-  const timeoutMs = opts.timeoutMs ?? timeoutS * 1000;
+  const timeoutMs = opts.timeoutMs ??
+    timeoutFromEnv(env("KUBENO_CLUSTER_TIMEOUT"), TIMEOUT_DEFAULT_S);
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
   const log = opts.log ?? ((line: string) => console.error(line));
   return {
@@ -434,6 +435,21 @@ export class TestCluster implements AsyncDisposable {
     this.#layout = L;
     this.#resolved = r;
     this.#owned = mode.owned;
+    // console.log(cluster) shows where the cluster is, never env.tokens or key material.
+    const summary = () => ({
+      server: env.server,
+      stateDir: env.stateDir,
+      kubeconfig: env.kubeconfig,
+      version: env.version,
+      shared: mode.shared,
+      owned: mode.owned,
+      disposed: this.#disposed,
+    });
+    Object.defineProperty(this, Symbol.for("Deno.customInspect"), {
+      value: (inspect: (v: unknown, o?: unknown) => string, options?: unknown) =>
+        `TestCluster ${inspect(summary(), options)}`,
+      enumerable: false,
+    });
   }
 
   static {
@@ -611,7 +627,7 @@ export class TestCluster implements AsyncDisposable {
    */
   async kubectl(...args: string[]): Promise<KubectlResult> {
     this.#check();
-    const out = await new Deno.Command(`${this.#layout.binDir}/kubectl`, {
+    const out = await new Deno.Command(`${this.env.binDir}/kubectl`, {
       args: [`--kubeconfig=${this.kubeconfig}`, ...args],
       // kubectl talks to 127.0.0.1 only; a proxy setting must not reroute that.
       env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },

@@ -27,7 +27,12 @@ import {
   statusReport,
   stopControlPlane,
 } from "../../testing/_control_plane.ts";
-import { defaultCacheHome, ensureBinaries, layoutOf } from "../../testing/_build.ts";
+import {
+  defaultCacheHome,
+  ensureBinaries,
+  layoutOf,
+  timeoutFromEnv,
+} from "../../testing/_build.ts";
 
 export type { ClusterEnv, OidcIssuerEnv } from "../../testing/_control_plane.ts";
 
@@ -35,7 +40,7 @@ const env = (name: string): string | undefined => Deno.env.get(name) || undefine
 const cacheHome = defaultCacheHome(env);
 const stateDir = env("KUBENO_CLUSTER_STATE") ?? `${cacheHome}/kubeno/cluster/state`;
 /** How long `up` and `restart` wait for the control plane before giving up. */
-const readyTimeoutMs = Number(env("KUBENO_CLUSTER_TIMEOUT") ?? 120) * 1000;
+const readyTimeoutMs = timeoutFromEnv(env("KUBENO_CLUSTER_TIMEOUT"), 120);
 const L = layoutOf(cacheHome, stateDir, readyTimeoutMs);
 const out: Output = { info: (l) => console.log(l), warn: (l) => console.error(l) };
 

@@ -8,10 +8,13 @@ import {
   GO_SOURCES,
   GoNotFoundError,
   goSourceDir,
+  isFile,
   K8S_VERSION,
   parseGoVersion,
+  timeoutFromEnv,
 } from "../../testing/_build.ts";
 import { certificateSubject, userCertificate } from "../../testing/_identity.ts";
+import { webhookPki } from "./_webhook_pki.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const CLUSTER_DIR = new URL("tests/cluster/", ROOT);
@@ -261,16 +264,21 @@ Deno.test("imported over HTTPS, the Go sources are downloaded once into the cach
   const cache = await tempDir();
   const requests: string[] = [];
   let fail = "";
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const path = new URL(req.url).pathname;
-    requests.push(path);
-    const rel = path.replace(/^\/pkg\/tests\/cluster\//, "");
-    if (rel === fail || !GO_SOURCES.includes(rel)) return new Response("no", { status: 404 });
-    return new Response(await Deno.readFile(new URL(rel, CLUSTER_DIR)));
-  });
+  const [{ ca, serving }] = await webhookPki();
+  const client = Deno.createHttpClient({ caCerts: [ca] });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, ...serving, onListen() {} },
+    async (req) => {
+      const path = new URL(req.url).pathname;
+      requests.push(path);
+      const rel = path.replace(/^\/pkg\/tests\/cluster\//, "");
+      if (rel === fail || !GO_SOURCES.includes(rel)) return new Response("no", { status: 404 });
+      return new Response(await Deno.readFile(new URL(rel, CLUSTER_DIR)));
+    },
+  );
   try {
-    const base = new URL(`http://127.0.0.1:${server.addr.port}/pkg/tests/cluster/`);
-    const dir = await goSourceDir(cache, base);
+    const base = new URL(`https://127.0.0.1:${server.addr.port}/pkg/tests/cluster/`);
+    const dir = await goSourceDir(cache, base, client);
     assert.ok(dir.startsWith(`${cache}/src/${K8S_VERSION}-`));
     for (const f of GO_SOURCES) {
       assert.deepEqual(
@@ -279,19 +287,55 @@ Deno.test("imported over HTTPS, the Go sources are downloaded once into the cach
       );
     }
     assert.equal(requests.length, GO_SOURCES.length);
-    assert.equal(await goSourceDir(cache, base), dir);
+    assert.equal(await goSourceDir(cache, base, client), dir);
     assert.equal(requests.length, GO_SOURCES.length, "downloaded twice");
 
     // A server that lacks a file: an error naming it, and no half copy left to be used later.
     fail = "nodes/go.sum";
-    const other = new URL(`http://127.0.0.1:${server.addr.port}/pkg/tests/cluster/?v=2`);
-    await assert.rejects(goSourceDir(cache, other), /nodes\/go\.sum: HTTP 404/);
+    const other = new URL(`https://127.0.0.1:${server.addr.port}/pkg/tests/cluster/?v=2`);
+    await assert.rejects(goSourceDir(cache, other, client), /nodes\/go\.sum: HTTP 404/);
     const left = [...Deno.readDirSync(`${cache}/src`)].map((e) => e.name);
     assert.deepEqual(left, [dir.slice(dir.lastIndexOf("/") + 1)]);
+
+    // Plain HTTP is refused before anything is fetched: build.sh would run what came back.
+    const plain = new URL(`http://127.0.0.1:${server.addr.port}/pkg/tests/cluster/`);
+    const before = requests.length;
+    await assert.rejects(goSourceDir(cache, plain), /only file: and https: are used/);
+    assert.equal(requests.length, before);
   } finally {
+    client.close();
     await server.shutdown();
     await Deno.remove(cache, { recursive: true });
   }
+});
+
+Deno.test("KUBENO_CLUSTER_TIMEOUT: seconds; garbage is an error naming the variable", () => {
+  assert.equal(timeoutFromEnv(undefined, 120), 120_000);
+  assert.equal(timeoutFromEnv("", 120), 120_000);
+  assert.equal(timeoutFromEnv("2.5", 120), 2500);
+  for (const bad of ["abc", "0", "-3", "Infinity", "1s"]) {
+    assert.throws(
+      () => timeoutFromEnv(bad, 120),
+      (e: unknown) => e instanceof RangeError && /^KUBENO_CLUSTER_TIMEOUT must be/.test(e.message),
+      bad,
+    );
+  }
+});
+
+Deno.test("isFile is false for what is missing, and lets a Deno permission denial through", async () => {
+  assert.equal(isFile("/nonexistent/file"), false);
+  assert.equal(isFile(new URL("deno.json", ROOT).pathname), true);
+  const script = `
+    import { isFile } from ${JSON.stringify(new URL("testing/_build.ts", ROOT).href)};
+    try {
+      console.log("returned " + isFile("/etc/hostname"));
+    } catch (e) {
+      console.log("threw " + e.name);
+    }
+  `;
+  const r = await runScript(script, [`--allow-read=${ROOT.pathname}`], {});
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "threw NotCapable");
 });
 
 Deno.test("a checkout's own tests/cluster is used in place", async () => {
