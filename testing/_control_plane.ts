@@ -11,6 +11,7 @@
  */
 
 import { stringify } from "yaml";
+import { isPermissionDenial } from "../client/permissions.ts";
 import { KubeError } from "../core/error.ts";
 
 /** SIGTERM grace before SIGKILL when stopping a component. */
@@ -615,12 +616,14 @@ export function adminClient(e: ClusterEnv): Deno.HttpClient {
   });
 }
 
+/** The status of a GET of `url`; 0 if it could not be sent. A Deno permission denial throws. */
 async function get(url: string, client?: Deno.HttpClient): Promise<number> {
   try {
     const res = await fetch(url, { client, signal: AbortSignal.timeout(5000) });
     await res.body?.cancel();
     return res.status;
-  } catch {
+  } catch (err) {
+    if (isPermissionDenial(err)) throw err;
     return 0;
   }
 }
@@ -686,7 +689,8 @@ async function readyNodes(e: ClusterEnv, client: Deno.HttpClient): Promise<strin
       .filter((n) => e.nodes.names.includes(n.metadata.name))
       .filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
       .map((n) => n.metadata.name);
-  } catch {
+  } catch (err) {
+    if (isPermissionDenial(err)) throw err;
     return [];
   }
 }
@@ -866,15 +870,58 @@ export class ClusterStartError extends KubeError {
   }
 }
 
-/** The cluster of `stateDir` if every process of it runs and the apiserver is ready. */
-export async function runningCluster(stateDir: string): Promise<ClusterEnv | undefined> {
+/**
+ * What a state dir holds: no cluster; a broken one (a recorded process is gone, or a start is
+ * under way); one whose processes all run but whose apiserver is not ready (another test may be
+ * restarting it: it must not be stopped); or a ready one.
+ */
+export type ClusterState =
+  | { kind: "none" }
+  | { kind: "broken"; env: ClusterEnv }
+  | { kind: "unready"; env: ClusterEnv; status: number }
+  | { kind: "ready"; env: ClusterEnv };
+
+/** The {@link ClusterState} of `stateDir`, from its env.json, the processes and /readyz. */
+export async function clusterState(stateDir: string): Promise<ClusterState> {
   const e = readEnv(stateDir);
-  if (!e) return undefined;
+  if (!e) return { kind: "none" };
   const running = await Promise.all(components.map((c) => alive(e.processes[c])));
-  if (!running.every(Boolean)) return undefined;
+  if (!running.every(Boolean)) return { kind: "broken", env: e };
   const client = adminClient(e);
   try {
-    return await get(`${e.server}/readyz`, client) === 200 ? e : undefined;
+    const status = await get(`${e.server}/readyz`, client);
+    return status === 200 ? { kind: "ready", env: e } : { kind: "unready", env: e, status };
+  } finally {
+    client.close();
+  }
+}
+
+/** The cluster of `stateDir` if every process of it runs and the apiserver is ready. */
+export async function runningCluster(stateDir: string): Promise<ClusterEnv | undefined> {
+  const s = await clusterState(stateDir);
+  return s.kind === "ready" ? s.env : undefined;
+}
+
+/**
+ * Waits for the apiserver of a cluster whose processes all run to be ready, up to `timeoutMs`;
+ * stops nothing. On a timeout, or if a process exits meanwhile, a {@link ClusterStartError}
+ * says that the cluster was left as it is.
+ */
+export async function awaitReady(e: ClusterEnv, timeoutMs: number): Promise<ClusterEnv> {
+  const client = adminClient(e);
+  try {
+    await apiserverReady(e, client, deadlineIn(timeoutMs));
+    return e;
+  } catch (err) {
+    if (!(err instanceof StartError)) throw err;
+    const log = e.processes[err.component]?.log ?? `${e.stateDir}/logs/${err.component}.log`;
+    throw new ClusterStartError(
+      `the test cluster in ${e.stateDir} runs, but ${err.message}. It was left running, since ` +
+        `other tests may be using it (one may be restarting its apiserver); see ${log}, or stop ` +
+        `it with KUBENO_CLUSTER_STATE=${e.stateDir} deno task cluster down`,
+      err.component,
+      log,
+    );
   } finally {
     client.close();
   }

@@ -47,8 +47,11 @@ import { KubeError } from "../core/error.ts";
 import { Namespace, ServiceAccount } from "../core/k8s/core/v1.ts";
 import type { TokenRequest } from "../core/k8s/authentication.k8s.io/v1.ts";
 import {
+  awaitReady,
   type ClusterEnv,
   ClusterStartError,
+  type ClusterState,
+  clusterState,
   type Layout,
   locked,
   NotAStateDirError,
@@ -58,7 +61,6 @@ import {
   removeStateDir,
   removeStateDirSync,
   restartApiserver,
-  runningCluster,
   startControlPlane,
   stopAllSync,
   stopControlPlane,
@@ -238,9 +240,12 @@ export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluste
     try {
       await build(L, r);
       const env = await locked(stateDir, r.timeoutMs, r.out, async () => {
-        if (await runningCluster(stateDir)) {
+        const s = await clusterState(stateDir);
+        // Its processes run: not ours to stop, even while its apiserver is not ready.
+        if (s.kind === "ready" || s.kind === "unready") {
+          const unready = s.kind === "unready" ? " (its apiserver is not ready right now)" : "";
           throw new KubeError(
-            `a test cluster already runs in ${stateDir}: share it with ` +
+            `a test cluster already runs in ${stateDir}${unready}: share it with ` +
               "testCluster({ shared: true, stateDir }), or stop it first",
           );
         }
@@ -328,29 +333,26 @@ async function acquireShared(
   stateDir: string,
   r: Resolved,
 ): Promise<Shared> {
-  for (const dir of [fromKubeconfig, stateDir]) {
-    if (dir === undefined) continue;
-    const e = await runningCluster(dir);
-    if (e) {
-      const L = layoutOf(r.cacheHome, dir, r.timeoutMs);
+  // The cluster KUBECONFIG points to if its processes run, else the one of stateDir.
+  const runs = (s: ClusterState) => s.kind === "ready" || s.kind === "unready";
+  const viaKubeconfig = fromKubeconfig !== undefined && runs(await clusterState(fromKubeconfig));
+  const dir = viaKubeconfig ? fromKubeconfig : stateDir;
+  const L = layoutOf(r.cacheHome, dir, r.timeoutMs);
+  // Built outside the lock (a cold build takes far longer than others wait for it).
+  if (!runs(await clusterState(dir))) await build(L, r);
+  // Decided under the lock, which starts, stops, restarts and unload-stops take too: nothing
+  // changes between this look and the start or the registration as a user.
+  const env = await locked(dir, r.timeoutMs, r.out, async () => {
+    const s = await clusterState(dir);
+    if (s.kind === "ready" || s.kind === "unready") {
+      // Never stopped while its processes run: another test may be restarting the apiserver.
+      const e = s.kind === "ready" ? s.env : await awaitReady(s.env, r.timeoutMs);
       // A cluster some test process started: this process becomes one of its users too.
-      if (isFile(`${dir}/${STARTED_BY_TESTS}`)) {
-        await locked(dir, r.timeoutMs, r.out, () => hold(e));
-      }
-      return { env: e, layout: L };
-    }
-  }
-  const L = layoutOf(r.cacheHome, stateDir, r.timeoutMs);
-  await build(L, r);
-  const env = await locked(stateDir, r.timeoutMs, r.out, async () => {
-    // Another process may have started it while this one waited for the lock.
-    const running = await runningCluster(stateDir);
-    if (running) {
-      if (isFile(`${stateDir}/${STARTED_BY_TESTS}`)) await hold(running);
-      return running;
+      if (isFile(`${dir}/${STARTED_BY_TESTS}`)) await hold(e);
+      return e;
     }
     const e = await startControlPlane(L, r.out);
-    await Deno.writeTextFile(`${stateDir}/${STARTED_BY_TESTS}`, `${Deno.pid}\n`);
+    await Deno.writeTextFile(`${dir}/${STARTED_BY_TESTS}`, `${Deno.pid}\n`);
     await hold(e);
     return e;
   });

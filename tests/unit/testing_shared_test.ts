@@ -1,0 +1,183 @@
+// Shared mode of the test kit against a fake cluster: env.json whose processes are one `sleep`
+// (alive, so the cluster "runs") and an HTTPS /readyz this test answers. Shows that a cluster
+// whose processes run is never stopped, only waited for, and what a handle prints.
+
+import assert from "node:assert/strict";
+import { ClusterStartError, testCluster } from "../../testing/mod.ts";
+import {
+  type ClusterEnv,
+  components,
+  type Proc,
+  procStatSync,
+} from "../../testing/_control_plane.ts";
+import { webhookPki } from "./_webhook_pki.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const TOKEN = "s3cr3t-admin-token-for-the-test";
+const quiet = { log: () => {} };
+
+interface Fake {
+  dir: string;
+  /** What /readyz answers. */
+  readyz: { status: number };
+  sleeper: Deno.ChildProcess;
+  sleeperAlive(): boolean;
+  close(): Promise<void>;
+}
+
+async function fakeCluster(): Promise<Fake> {
+  const dir = await Deno.makeTempDir({ prefix: "kubeno-fake-cluster-" });
+  const state = `${dir}/state`;
+  await Deno.mkdir(`${state}/pki`, { recursive: true });
+  const [{ ca, serving }] = await webhookPki();
+  const readyz = { status: 200 };
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, ...serving, onListen() {} },
+    () => new Response("", { status: readyz.status }),
+  );
+  const sleeper = new Deno.Command("sleep", { args: ["600"], stdin: "null" }).spawn();
+  const startTime = procStatSync(sleeper.pid)!.startTime;
+  const proc: Proc = { pid: sleeper.pid, startTime, args: [], log: "" };
+  const pki = {
+    ca: `${state}/pki/ca.crt`,
+    adminCert: `${state}/pki/admin.crt`,
+    adminKey: `${state}/pki/admin.key`,
+  };
+  await Deno.writeTextFile(pki.ca, ca);
+  await Deno.writeTextFile(pki.adminCert, serving.cert);
+  await Deno.writeTextFile(pki.adminKey, serving.key);
+  const server_ = `https://127.0.0.1:${server.addr.port}`;
+  const b64 = (s: string) => btoa(s);
+  await Deno.writeTextFile(
+    `${state}/kubeconfig`,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "admin",
+      clusters: [{
+        name: "kubeno",
+        cluster: { server: server_, "certificate-authority-data": b64(ca) },
+      }],
+      users: [{
+        name: "admin",
+        user: {
+          "client-certificate-data": b64(serving.cert),
+          "client-key-data": b64(serving.key),
+        },
+      }],
+      contexts: [{ name: "admin", context: { cluster: "kubeno", user: "admin" } }],
+    }),
+  );
+  const env = {
+    version: "v0.0.0",
+    stateDir: state,
+    binDir: `${dir}/bin`,
+    kubeconfig: `${state}/kubeconfig`,
+    server: server_,
+    pki: { ...pki, nobodyCert: "", nobodyKey: "", tokens: "" },
+    tokens: { admin: TOKEN, nobody: TOKEN },
+    nodes: { names: [], podsDir: `${state}/pods`, sandboxDir: `${state}/sandbox` },
+    processes: Object.fromEntries(components.map((c) => [c, proc])),
+    startedAt: new Date().toISOString(),
+  } as unknown as ClusterEnv;
+  await Deno.writeTextFile(`${state}/env.json`, JSON.stringify(env));
+  return {
+    dir: state,
+    readyz,
+    sleeper,
+    sleeperAlive: () => {
+      const s = procStatSync(sleeper.pid);
+      return s !== undefined && s.state !== "Z" && s.state !== "X";
+    },
+    close: async () => {
+      try {
+        sleeper.kill("SIGKILL");
+      } catch { /* gone */ }
+      await sleeper.status;
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("shared: a cluster whose processes run but whose apiserver is not ready is waited for, never stopped", async () => {
+  const fake = await fakeCluster();
+  try {
+    fake.readyz.status = 503;
+    const opts = { shared: true, stateDir: fake.dir, cacheHome: fake.dir, ...quiet };
+    const t0 = Date.now();
+    const err = await testCluster({ ...opts, timeoutMs: 1500 }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof ClusterStartError, String(err));
+    assert.ok(Date.now() - t0 >= 1400, "gave up before the timeout");
+    assert.match(
+      err.message,
+      /runs, but timed out after 1\.5s waiting for kube-apiserver \/readyz/,
+    );
+    assert.match(err.message, /It was left running/);
+    assert.equal(err.component, "kube-apiserver");
+    // Nothing was stopped or wiped.
+    assert.ok(fake.sleeperAlive(), "the cluster's process was stopped");
+    assert.ok((await Deno.stat(`${fake.dir}/env.json`)).isFile);
+
+    // Ready again a moment later (a restart finished): the waiting handle gets the cluster.
+    setTimeout(() => fake.readyz.status = 200, 600);
+    await using cluster = await testCluster({ ...opts, timeoutMs: 10_000 });
+    assert.equal(cluster.stateDir, fake.dir);
+    assert.ok(fake.sleeperAlive());
+
+    // console.log(cluster) says where it is, and shows no token or key.
+    const shown = Deno.inspect(cluster, { depth: 10 });
+    assert.match(shown, /^TestCluster \{/);
+    assert.ok(shown.includes(cluster.server), shown);
+    assert.ok(!shown.includes(TOKEN), shown);
+    assert.ok(!shown.includes("PRIVATE KEY"), shown);
+    assert.ok(!Deno.inspect([cluster], { depth: 10 }).includes(TOKEN));
+  } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("shared: a denied --allow-net is a PermissionError naming the flag, not 'no cluster'", async () => {
+  const fake = await fakeCluster();
+  const scriptDir = await Deno.makeTempDir({ prefix: "kubeno-shared-perm-" });
+  try {
+    const mod = JSON.stringify(new URL("testing/mod.ts", ROOT).href);
+    await Deno.writeTextFile(
+      `${scriptDir}/main.ts`,
+      `import { testCluster } from ${mod};
+       try {
+         await testCluster({ shared: true, stateDir: ${JSON.stringify(fake.dir)},
+           cacheHome: ${JSON.stringify(fake.dir)}, log: () => {} });
+         console.log("opened");
+       } catch (e) {
+         console.log(e.name + ": " + e.message);
+       }`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--config",
+        new URL("deno.json", ROOT).pathname,
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-run",
+        "--allow-net=example.invalid",
+        `${scriptDir}/main.ts`,
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(stdout, /^PermissionError: using the shared test control plane: Deno denied net/m);
+    assert.match(stdout, /Run again with --allow-net=127\.0\.0\.1/);
+    assert.ok(fake.sleeperAlive());
+  } finally {
+    await Deno.remove(scriptDir, { recursive: true });
+    await fake.close();
+  }
+});
