@@ -14,6 +14,8 @@ import { stringify } from "yaml";
 import { isPermissionDenial } from "../client/permissions.ts";
 import { KubeError } from "../core/error.ts";
 
+/** Written into a state dir right after it is created: it may be wiped. */
+export const STATE_MARKER = ".kubeno-cluster-state";
 /** SIGTERM grace before SIGKILL when stopping a component. */
 const stopGraceMs = 10_000;
 const serviceCidr = "10.0.0.0/24";
@@ -239,11 +241,15 @@ export async function alive(p: Proc | undefined): Promise<boolean> {
  * Starts a component in its own session with output appended to its log. A `sh` wrapper does
  * the redirection and `setsid` so the process survives this Deno process and the terminal.
  */
-async function spawn(e: ClusterEnv, name: Component, args: string[]): Promise<Proc> {
-  const log = `${e.stateDir}/logs/${name}.log`;
+function spawn(e: ClusterEnv, name: Component, args: string[]): Promise<Proc> {
+  return detach(name, [`${e.binDir}/${name}`, ...args], `${e.stateDir}/logs/${name}.log`);
+}
+
+/** Runs `command` in its own session, output appended to `log`; its pid and start time. */
+async function detach(name: string, command: string[], log: string): Promise<Proc> {
   const script = 'log="$1"; shift; setsid "$@" </dev/null >>"$log" 2>&1 & echo $!';
   const out = await new Deno.Command("sh", {
-    args: ["-c", script, "sh", log, `${e.binDir}/${name}`, ...args],
+    args: ["-c", script, "sh", log, ...command],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -254,7 +260,54 @@ async function spawn(e: ClusterEnv, name: Component, args: string[]): Promise<Pr
   if (!out.success || !Number.isInteger(pid) || pid <= 0) throw new Error(`cannot start ${name}`);
   const stat = await procStat(pid);
   if (!stat) throw new Error(`${name} exited at once; see ${log}`);
-  return { pid, startTime: stat.startTime, args, log };
+  return { pid, startTime: stat.startTime, args: command.slice(1), log };
+}
+
+/**
+ * The watchdog's script: once the process `$1` (`pid:starttime`, as all pids here: the start
+ * time tells a process from a later one with the same pid) is gone, SIGTERM to each process
+ * still running, SIGKILL after the grace `$2` seconds, then removes the state dir `$3` if it
+ * carries the marker.
+ */
+const WATCHDOG = `
+parent="$1"; grace="$2"; dir="$3"; shift 3
+ours() {
+  s=$(cat "/proc/\${1%%:*}/stat" 2>/dev/null) || return 1
+  s=\${s##*") "}; set -- "$1" $s
+  case "$2" in Z|X) return 1 ;; esac
+  [ "\${21}" = "\${1#*:}" ]
+}
+signal() { sig="$1"; shift; for p in "$@"; do ours "$p" && kill "-$sig" "\${p%%:*}" 2>/dev/null; done; }
+any() { for p in "$@"; do ours "$p" && return 0; done; return 1; }
+while ours "$parent"; do sleep 1; done
+signal TERM "$@"
+i=0; while [ "$i" -lt "$((grace * 10))" ] && any "$@"; do sleep 0.1; i=$((i + 1)); done
+signal KILL "$@"
+if [ -f "$dir/${STATE_MARKER}" ]; then rm -rf "$dir"; fi
+`;
+
+/**
+ * Starts a watchdog process (in its own session, as the components) that stops the processes
+ * of `e` and removes its state dir once this Deno process is gone, however it went: `deno test`
+ * exits on Ctrl-C without running any listener, and a killed process runs nothing.
+ * {@link stopWatchdog} ends it before a regular stop.
+ */
+export async function startWatchdog(e: ClusterEnv): Promise<Proc> {
+  const self = await procStat(Deno.pid);
+  if (!self) throw new KubeError(`cannot read /proc/${Deno.pid}/stat`);
+  const procs = [...components].reverse().map((c) => e.processes[c]).filter((p) => p !== undefined)
+    .map((p) => `${p.pid}:${p.startTime}`);
+  const args = [`${Deno.pid}:${self.startTime}`, String(stopGraceMs / 1000), e.stateDir, ...procs];
+  return await detach("the cluster watchdog", ["sh", "-c", WATCHDOG, "sh", ...args], "/dev/null");
+}
+
+/** Ends a watchdog of {@link startWatchdog} (synchronous: also for exit handlers). */
+export function stopWatchdog(w: Proc): void {
+  const stat = procStatSync(w.pid);
+  if (stat === undefined || stat.startTime !== w.startTime) return;
+  try {
+    Deno.kill(w.pid, "SIGKILL");
+  } catch { /* already gone */ }
 }
 
 async function stop(name: string, p: Proc | undefined): Promise<void> {
@@ -728,9 +781,6 @@ function writeEnv(e: ClusterEnv): void {
 
 // ---------------------------------------------------------------------------------------------
 // The state dir
-
-/** Written into a state dir right after it is created: it may be wiped. */
-export const STATE_MARKER = ".kubeno-cluster-state";
 
 /** Every name a cluster (and the kit) puts into its state dir. */
 const LAYOUT_NAMES: ReadonlySet<string> = new Set([

@@ -34,7 +34,9 @@
  *   started is stopped when the last process using it exits; one started beforehand (CI, a
  *   script calling {@link startCluster}) is left running.
  * - **Teardown.** `await using` disposes the cluster (namespaces, clients, and for an own
- *   cluster the processes and state dir) whether the test passed or threw.
+ *   cluster the processes and state dir) whether the test passed or threw. An own cluster is
+ *   also stopped if the process ends first: on `unload`, SIGINT or SIGTERM, and by a watchdog
+ *   process when nothing could run (`deno test` exits on Ctrl-C without running listeners).
  *
  * @module
  */
@@ -74,6 +76,7 @@ import {
   layoutOf,
   timeoutFromEnv,
 } from "./_build.ts";
+import { guardAtExit } from "./_exit.ts";
 import { userCertificate } from "./_identity.ts";
 
 export { ClusterStartError, GoNotFoundError, K8S_VERSION, NotAStateDirError };
@@ -251,7 +254,11 @@ export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluste
         }
         return await startControlPlane(L, r.out);
       });
-      return await openHandle(env, L, r, { owned: true, shared: false });
+      const release = await guardAtExit(env).catch(async (err) => {
+        await stopControlPlane(stateDir).catch(() => {});
+        throw err;
+      });
+      return await openHandle(env, L, r, { owned: true, shared: false, release });
     } catch (err) {
       if (temporary) await removeStateDir(stateDir).catch(() => {});
       throw err;
@@ -396,6 +403,8 @@ interface Mode {
   /** This handle started the processes and stops them on dispose. */
   owned: boolean;
   shared: boolean;
+  /** Ends the exit guard of an own cluster ({@link guardAtExit}), before a regular stop. */
+  release?: () => void;
 }
 
 /**
@@ -426,6 +435,7 @@ export class TestCluster implements AsyncDisposable {
   readonly #layout: Layout;
   readonly #resolved: Resolved;
   readonly #owned: boolean;
+  readonly #release?: () => void;
   readonly #clients: Client[] = [];
   readonly #namespaces: string[] = [];
   #disposed = false;
@@ -437,6 +447,7 @@ export class TestCluster implements AsyncDisposable {
     this.#layout = L;
     this.#resolved = r;
     this.#owned = mode.owned;
+    this.#release = mode.release;
     // console.log(cluster) shows where the cluster is, never env.tokens or key material.
     const summary = () => ({
       server: env.server,
@@ -462,6 +473,7 @@ export class TestCluster implements AsyncDisposable {
         return new TestCluster(env, new Client(config), L, r, mode);
       } catch (err) {
         if (mode.owned) await stopControlPlane(L.stateDir).catch(() => {});
+        mode.release?.();
         throw err;
       }
     };
@@ -680,7 +692,9 @@ export class TestCluster implements AsyncDisposable {
     this.admin.close();
     if (this.#owned) {
       const { stateDir, timeoutMs } = this.#layout;
-      await locked(stateDir, timeoutMs, this.#resolved.out, () => stopControlPlane(stateDir));
+      // The exit guard stays until the end: a Ctrl-C during this stop still stops everything.
+      await locked(stateDir, timeoutMs, this.#resolved.out, () => stopControlPlane(stateDir))
+        .finally(() => this.#release?.());
     }
     if (errors.length > 0) {
       throw new KubeError(`deleting the test namespaces ${this.#namespaces.join(", ")} failed`, {

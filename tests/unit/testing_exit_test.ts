@@ -1,0 +1,158 @@
+// An own test cluster does not outlive the Deno process that started it, without a cluster:
+// a fake env whose processes are detached `sleep`s, in a child Deno that then goes away by
+// SIGKILL (the watchdog), SIGTERM (the listener), or by ending without a stop (unload).
+
+import assert from "node:assert/strict";
+import { procStatSync, STATE_MARKER } from "../../testing/_control_plane.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** The child: a fake own cluster under guardAtExit, then `how`. Prints `{ dir, pids }` first. */
+function childScript(how: How): string {
+  const url = (p: string) => JSON.stringify(new URL(p, ROOT).href);
+  return `
+import { procStatSync, STATE_MARKER } from ${url("testing/_control_plane.ts")};
+import { guardAtExit } from ${url("testing/_exit.ts")};
+const dir = await Deno.makeTempDir({ prefix: "kubeno-exit-test-" });
+Deno.writeTextFileSync(dir + "/" + STATE_MARKER, "");
+Deno.writeTextFileSync(dir + "/env.json", "{}");
+const sleeper = () => {
+  const out = new Deno.Command("sh", {
+    args: ["-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!"], stdout: "piped",
+  }).outputSync();
+  const pid = Number(new TextDecoder().decode(out.stdout));
+  return { pid, startTime: procStatSync(pid).startTime, args: [], log: "" };
+};
+const env = { stateDir: dir, processes: { etcd: sleeper(), kwok: sleeper() } };
+const release = await guardAtExit(env);
+console.log(JSON.stringify({ dir, pids: [env.processes.etcd.pid, env.processes.kwok.pid] }));
+${how === "wait" ? "setInterval(() => {}, 1000);" : how === "release" ? "release();" : ""}
+${how === "test" ? 'Deno.test("runs long", () => new Promise((r) => setTimeout(r, 60_000)));' : ""}
+`;
+}
+
+type How = "wait" | "end" | "release" | "test";
+
+interface Child {
+  dir: string;
+  pids: number[];
+  proc: Deno.ChildProcess;
+}
+
+async function startChild(how: How): Promise<Child> {
+  const file = await Deno.makeTempFile({ suffix: how === "test" ? "_test.ts" : ".ts" });
+  await Deno.writeTextFile(file, childScript(how));
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      how === "test" ? "test" : "run",
+      "--no-check",
+      "-A",
+      "--config",
+      new URL("deno.json", ROOT).pathname,
+      file,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  // The first line that is JSON (deno test frames it with "pre-test output" lines).
+  let text = "";
+  let line: string | undefined;
+  while (line === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the child printed no JSON line: ${text}`);
+    text += value;
+    line = text.split("\n").find((l) => l.startsWith("{") && l.endsWith("}"));
+  }
+  reader.releaseLock();
+  await proc.stdout.cancel().catch(() => {});
+  await Deno.remove(file);
+  return { ...JSON.parse(line), proc };
+}
+
+const running = (pid: number) => {
+  const s = procStatSync(pid);
+  return s !== undefined && s.state !== "Z" && s.state !== "X";
+};
+
+async function gone(c: Child, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const dirGone = await Deno.stat(c.dir).then(() => false, () => true);
+    if (dirGone && !c.pids.some(running)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+function cleanup(c: Child): void {
+  for (const pid of c.pids) {
+    if (running(pid)) Deno.kill(pid, "SIGKILL");
+  }
+  try {
+    Deno.removeSync(c.dir, { recursive: true });
+  } catch { /* gone */ }
+}
+
+Deno.test("SIGKILL of the Deno process: the watchdog stops the processes and removes the dir", async () => {
+  const c = await startChild("wait");
+  try {
+    assert.ok(c.pids.every(running));
+    c.proc.kill("SIGKILL");
+    await c.proc.status;
+    assert.ok(await gone(c, 15_000), "left running after its Deno process was killed");
+  } finally {
+    cleanup(c);
+  }
+});
+
+Deno.test("Ctrl-C in deno test (which exits without running listeners): the watchdog stops them", async () => {
+  const c = await startChild("test");
+  try {
+    await new Promise((r) => setTimeout(r, 300)); // the test is running
+    c.proc.kill("SIGINT");
+    assert.equal((await c.proc.status).code, 130);
+    assert.ok(await gone(c, 15_000), "left running after Ctrl-C");
+  } finally {
+    cleanup(c);
+  }
+});
+
+Deno.test("SIGTERM: stopped at once, then the process ends as SIGTERM would (143)", async () => {
+  const c = await startChild("wait");
+  try {
+    c.proc.kill("SIGTERM");
+    const status = await c.proc.status;
+    assert.equal(status.signal, "SIGTERM");
+    // Stopped synchronously before the exit, not by the watchdog a second later.
+    assert.ok(!c.pids.some(running), "still running when the process ended");
+    assert.ok(await gone(c, 500));
+  } finally {
+    cleanup(c);
+  }
+});
+
+Deno.test("a program that ends without stopping its cluster stops it on unload", async () => {
+  const c = await startChild("end");
+  try {
+    assert.equal((await c.proc.status).code, 0);
+    assert.ok(!c.pids.some(running));
+    assert.ok(await gone(c, 500));
+  } finally {
+    cleanup(c);
+  }
+});
+
+Deno.test("after the release (a regular stop), nothing is stopped at exit and no watchdog stays", async () => {
+  const c = await startChild("release");
+  try {
+    assert.equal((await c.proc.status).code, 0);
+    // Longer than the watchdog's poll: it is gone, so these stay.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(c.pids.every(running), "stopped although released");
+    assert.ok((await Deno.stat(`${c.dir}/${STATE_MARKER}`)).isFile);
+  } finally {
+    cleanup(c);
+  }
+});
