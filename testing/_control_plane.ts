@@ -1221,6 +1221,35 @@ function buildStamp(L: Layout): string {
 }
 
 /**
+ * Takes `lock` (a file holding this pid) if it is free, or left by a process that is gone;
+ * otherwise the pid of its live holder (which may be this process: another worker of it).
+ */
+function tryLock(lock: string): number | undefined {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      Deno.writeTextFileSync(lock, `${Deno.pid}\n`, { createNew: true });
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    let holder = 0;
+    try {
+      holder = Number(Deno.readTextFileSync(lock).trim());
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) continue; // released meanwhile
+      throw err;
+    }
+    // A lock being written (no pid yet) counts as held.
+    const stat = holder > 0 ? procStatSync(holder) : { state: "R", startTime: "" };
+    if (stat && stat.state !== "Z") return holder;
+    try {
+      Deno.removeSync(lock); // left by a killed command
+    } catch { /* taken over by another one */ }
+  }
+  return 0;
+}
+
+/**
  * Serializes starts, stops and restarts of one state dir across processes: two concurrent
  * starts would wipe each other's PKI and etcd data. The lock is `<stateDir>.lock` holding the
  * holder's pid; one left by a dead process is taken over.
@@ -1235,19 +1264,7 @@ export async function locked<T>(
   Deno.mkdirSync(stateDir.slice(0, stateDir.lastIndexOf("/")) || "/", { recursive: true });
   const deadline = Date.now() + timeoutMs + 30_000;
   let told = false;
-  while (true) {
-    try {
-      Deno.writeTextFileSync(lock, `${Deno.pid}\n`, { createNew: true });
-      break;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    }
-    const holder = Number(Deno.readTextFileSync(lock).trim());
-    const stat = holder > 0 ? await procStat(holder) : { state: "R", startTime: "" };
-    if (!stat || stat.state === "Z") {
-      await Deno.remove(lock).catch(() => {}); // left by a killed command
-      continue;
-    }
+  for (let holder = tryLock(lock); holder !== undefined; holder = tryLock(lock)) {
     if (Date.now() > deadline) throw new KubeError(`${lock} is held by pid ${holder}`);
     if (!told) out.warn(`waiting for another cluster command (pid ${holder}) to finish`);
     told = true;
@@ -1258,6 +1275,28 @@ export async function locked<T>(
   } finally {
     Deno.removeSync(lock);
   }
+}
+
+/**
+ * {@link locked} for `unload` handlers: waits for the lock synchronously up to `waitMs`, runs
+ * `fn` holding it, and is false (`fn` not run) if the lock stayed held.
+ */
+export function lockedSync(stateDir: string, waitMs: number, fn: () => void): boolean {
+  const lock = `${stateDir}.lock`;
+  const deadline = Date.now() + waitMs;
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  while (tryLock(lock) !== undefined) {
+    if (Date.now() > deadline) return false;
+    Atomics.wait(wait, 0, 0, 100);
+  }
+  try {
+    fn();
+  } finally {
+    try {
+      Deno.removeSync(lock);
+    } catch { /* removed with its dir's parent, or by hand */ }
+  }
+  return true;
 }
 
 /** {@link procStat}, synchronously (for `unload` handlers). */

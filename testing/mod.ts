@@ -32,7 +32,7 @@
  *   `KUBENO_CLUSTER_STATE` (or `stateDir`) — and starts one there only if none runs; tests then
  *   keep apart through {@link TestCluster.namespace}. A shared cluster that a test process
  *   started is stopped when the last process using it exits; one started beforehand (CI, a
- *   script calling {@link startCluster}) is left running.
+ *   script calling {@link startCluster} with `keepRunning`) is left running.
  * - **Teardown.** `await using` disposes the cluster (namespaces, clients, and for an own
  *   cluster the processes and state dir) whether the test passed or threw. An own cluster is
  *   also stopped if the process ends first: on `unload`, SIGINT or SIGTERM, and by a watchdog
@@ -56,6 +56,7 @@ import {
   clusterState,
   type Layout,
   locked,
+  lockedSync,
   NotAStateDirError,
   type Output,
   procStatSync,
@@ -112,6 +113,16 @@ export interface StartClusterOptions {
   timeoutMs?: number;
   /** Progress lines (build, start); default `console.error`. `() => {}` silences them. */
   log?: (line: string) => void;
+  /**
+   * Leave an own cluster running when this process ends without stopping it: for a setup
+   * script that starts one cluster for many test files (with a `stateDir` they then share, and
+   * `deno task cluster down` or a later `stop()` ends it). Otherwise an own cluster is stopped
+   * when the process ends first (`unload`, SIGINT, SIGTERM, or a watchdog after Ctrl-C in
+   * `deno test` or a SIGKILL).
+   *
+   * @default {false}
+   */
+  keepRunning?: boolean;
 }
 
 /**
@@ -223,8 +234,10 @@ async function withPermissions<T>(what: string, fn: () => Promise<T>): Promise<T
 
 /**
  * Builds the binaries if needed and starts a new control plane, which runs until the returned
- * cluster is disposed (or `stop()`ped). Without `stateDir` it lives in a temporary directory.
- * A cluster already running in `stateDir` is refused: use `testCluster({ shared: true })` for it.
+ * cluster is disposed (or `stop()`ped), or this process ends (unless
+ * {@link StartClusterOptions.keepRunning}). Without `stateDir` it lives in a temporary
+ * directory. A cluster already running in `stateDir` is refused: use
+ * `testCluster({ shared: true })` for it.
  *
  * @example
  * ```ts
@@ -232,6 +245,14 @@ async function withPermissions<T>(what: string, fn: () => Promise<T>): Promise<T
  * import { startCluster } from "@kubeno/kube/testing";
  * await using cluster = await startCluster();
  * console.log(cluster.server, cluster.kubeconfig);
+ * ```
+ *
+ * @example A setup script: one cluster for many test files
+ * ```ts
+ * // doc:no-run: starts a control plane that outlives the script
+ * import { startCluster } from "@kubeno/kube/testing";
+ * const cluster = await startCluster({ stateDir: "/tmp/my-cluster", keepRunning: true });
+ * console.log(`KUBENO_CLUSTER_STATE=${cluster.stateDir}`); // for `deno test`, shared: true
  * ```
  */
 export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluster> {
@@ -254,7 +275,7 @@ export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluste
         }
         return await startControlPlane(L, r.out);
       });
-      const release = await guardAtExit(env).catch(async (err) => {
+      const release = opts.keepRunning ? undefined : await guardAtExit(env).catch(async (err) => {
         await stopControlPlane(stateDir).catch(() => {});
         throw err;
       });
@@ -270,6 +291,15 @@ export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluste
  * The entry point for a test: a cluster of its own ({@link startCluster}), or with
  * `shared: true` the one that already runs (see {@link TestClusterOptions.shared}). Dispose it
  * with `await using`: it tears down even when the test throws.
+ *
+ * `deno test` runs each test file in a worker of its own. With `shared: true` and no cluster
+ * running, the first file that asks starts one (the others wait for it under the state dir's
+ * lock) and the last one to leave stops it. For many files, start it once beforehand, with
+ * `deno task cluster up` or a setup script calling {@link startCluster} with a `stateDir` and
+ * `keepRunning: true`, and
+ * point the tests at it with `KUBENO_CLUSTER_STATE`: it then stays up between runs. A shared
+ * cluster whose processes run but whose apiserver is not ready (another test restarting it) is
+ * waited for, up to `timeoutMs`, never restarted.
  *
  * @example
  * ```ts
@@ -366,24 +396,34 @@ async function acquireShared(
   return { env, layout: L };
 }
 
+/** How long a leaving user waits for the state dir's lock: another one's stop, at most. */
+const UNLOAD_LOCK_WAIT_MS = 15_000;
+
 /**
  * Registers this worker as a user of a tests-started cluster (`<state>/holders/<pid>.<id>`);
  * when it unloads, it leaves, and the last one whose process still runs stops the cluster.
- * `unload` cannot await: the stop is synchronous.
+ * `unload` cannot await: the stop is synchronous. `deno test` runs each test module in a worker
+ * of its own, so several workers leave one after another or at once: each decides under the
+ * state dir's lock (as a start or a new user does), and one that cannot get it within
+ * {@link UNLOAD_LOCK_WAIT_MS} leaves the stop to the lock's holder.
  */
 async function hold(e: ClusterEnv): Promise<void> {
   const dir = `${e.stateDir}/holders`;
   const me = `${Deno.pid}.${crypto.randomUUID()}`;
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/${me}`, "");
+  const leave = () => Deno.removeSync(`${dir}/${me}`);
   globalThis.addEventListener("unload", () => {
     try {
-      Deno.removeSync(`${dir}/${me}`);
-      const others = [...Deno.readDirSync(dir)].map((f) => Number(f.name.split(".")[0]))
-        .filter((pid) => pidAliveSync(pid));
-      if (others.length > 0) return;
-      stopAllSync(e);
-      removeStateDirSync(e.stateDir);
+      const decided = lockedSync(e.stateDir, UNLOAD_LOCK_WAIT_MS, () => {
+        leave();
+        const others = [...Deno.readDirSync(dir)].map((f) => Number(f.name.split(".")[0]))
+          .filter((pid) => pidAliveSync(pid));
+        if (others.length > 0) return;
+        stopAllSync(e);
+        removeStateDirSync(e.stateDir);
+      });
+      if (!decided) leave();
     } catch { /* nothing to do at exit: the next `up` there cleans up */ }
   });
 }

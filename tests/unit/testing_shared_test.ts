@@ -181,3 +181,75 @@ Deno.test("shared: a denied --allow-net is a PermissionError naming the flag, no
     await fake.close();
   }
 });
+
+/** A child Deno using the shared cluster of `dir` until its stdin closes, then exiting. */
+async function user(dir: string): Promise<Deno.ChildProcess> {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    file,
+    `import { testCluster } from ${JSON.stringify(new URL("testing/mod.ts", ROOT).href)};
+     const c = await testCluster({ shared: true, stateDir: ${JSON.stringify(dir)},
+       cacheHome: ${JSON.stringify(dir)}, log: () => {} });
+     await c.stop();
+     console.log("holding");
+     for await (const _ of Deno.stdin.readable) { /* until closed */ }
+     await Deno.remove(${JSON.stringify(file)});`,
+  );
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", "--config", new URL("deno.json", ROOT).pathname, file],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("holding")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the user exited before holding: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  await proc.stdout.cancel().catch(() => {});
+  return proc;
+}
+
+async function leave(p: Deno.ChildProcess): Promise<void> {
+  await p.stdin.close();
+  assert.equal((await p.status).code, 0);
+}
+
+Deno.test("shared, started by tests: the last user to leave stops it, under the state dir's lock", async () => {
+  const fake = await fakeCluster();
+  const users: Deno.ChildProcess[] = [];
+  try {
+    await Deno.writeTextFile(`${fake.dir}/started-by-tests`, "1\n");
+    users.push(await user(fake.dir), await user(fake.dir));
+    assert.equal([...Deno.readDirSync(`${fake.dir}/holders`)].length, 2);
+
+    await leave(users[0]);
+    assert.ok(fake.sleeperAlive(), "stopped while another user still holds it");
+    assert.equal([...Deno.readDirSync(`${fake.dir}/holders`)].length, 1);
+
+    // The last one waits for a lock another process holds (a start, a restart, a leaving user)
+    // and only then decides.
+    await Deno.writeTextFile(`${fake.dir}.lock`, `${Deno.pid}\n`);
+    const t0 = Date.now();
+    await users[1].stdin.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(fake.sleeperAlive(), "stopped without the lock");
+    await Deno.remove(`${fake.dir}.lock`);
+    assert.equal((await users[1].status).code, 0);
+    assert.ok(Date.now() - t0 >= 1500);
+    assert.ok(!fake.sleeperAlive(), "the last user did not stop the cluster");
+    await assert.rejects(Deno.stat(fake.dir), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(`${fake.dir}.lock`), Deno.errors.NotFound);
+  } finally {
+    for (const u of users) {
+      try {
+        u.kill("SIGKILL");
+      } catch { /* exited */ }
+      await u.status;
+    }
+    await fake.close();
+  }
+});
