@@ -11,7 +11,9 @@ import { RoleBinding } from "../../core/k8s/rbac.authorization.k8s.io/v1.ts";
 import { SelfSubjectReview } from "../../core/k8s/authentication.k8s.io/v1.ts";
 import type { Client } from "../../mod.ts";
 import { startCluster, testCluster } from "../../testing/mod.ts";
+import { wipeRefusal } from "../../testing/_control_plane.ts";
 import { requireCluster } from "./_cluster.ts";
+import { running, startScript } from "../unit/_child.ts";
 
 /** Who the apiserver says `client` is. */
 async function whoAmI(client: Client): Promise<{ username?: string; groups?: string[] }> {
@@ -19,6 +21,15 @@ async function whoAmI(client: Client): Promise<{ username?: string; groups?: str
   const { username, groups } = review.status?.userInfo ?? {};
   return { username, groups };
 }
+
+const existsSync = (path: string) => {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const statusOf = (p: Promise<unknown>) =>
   p.then(() => 200, (e) => (e instanceof ApiError ? e.code : Promise.reject(e)));
@@ -41,6 +52,20 @@ if (requireCluster()) {
     const got = await Api.all(again.admin, Namespace).get(ns).catch((e) => e);
     if (!(got instanceof ApiError)) assert.ok(got.metadata.deletionTimestamp, "namespace kept");
     else assert.equal(got.code, 404);
+  });
+
+  Deno.test("a running cluster's state dir holds only names the wipe guard knows; a handle prints no secret", async () => {
+    await using cluster = await testCluster({ shared: true });
+    const entries = [...Deno.readDirSync(cluster.stateDir)].map((e) => e.name);
+    // Without the env.json and marker shortcuts: every entry must be a layout name.
+    assert.equal(
+      wipeRefusal(entries.filter((n) => n !== ".kubeno-cluster-state"), false),
+      undefined,
+    );
+    const shown = Deno.inspect(cluster, { depth: 20 });
+    assert.ok(shown.includes(cluster.server));
+    assert.ok(!shown.includes(cluster.env.tokens.admin), shown);
+    assert.ok(!/PRIVATE KEY/.test(shown), shown);
   });
 
   Deno.test("cluster.client: a user certificate and a ServiceAccount token, as the apiserver sees them", async () => {
@@ -134,6 +159,30 @@ if (requireCluster()) {
 }
 
 if (requireCluster()) {
+  Deno.test("an own cluster whose Deno process is killed (SIGKILL) is stopped by its watchdog", async () => {
+    const script = `import { startCluster } from ${
+      JSON.stringify(new URL("../../testing/mod.ts", import.meta.url).href)
+    };
+      const c = await startCluster({ log: () => {} });
+      console.log(JSON.stringify({ stateDir: c.stateDir, pids: Object.values(c.env.processes).map((p) => p.pid) }));
+      setInterval(() => {}, 1000);`;
+    const { proc, line } = await startScript("run", script, (l) => l.startsWith("{"));
+    const { stateDir, pids } = JSON.parse(line) as { stateDir: string; pids: number[] };
+    try {
+      assert.equal(pids.length, 6);
+      proc.kill("SIGKILL");
+      await proc.status;
+      const deadline = Date.now() + 30_000;
+      while ((pids.some(running) || existsSync(stateDir)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.deepEqual(pids.filter(running), [], "still running after their Deno was killed");
+      assert.ok(!existsSync(stateDir), `${stateDir} left behind`);
+    } finally {
+      for (const pid of pids.filter(running)) Deno.kill(pid, "SIGKILL");
+    }
+  });
+
   Deno.test("shared mode with no cluster running starts one, stopped when the process exits", async () => {
     const dir = await Deno.makeTempDir({ prefix: "kubeno-shared-" });
     const state = `${dir}/state`;

@@ -3,7 +3,8 @@
 // SIGKILL (the watchdog), SIGTERM (the listener), or by ending without a stop (unload).
 
 import assert from "node:assert/strict";
-import { procStatSync, STATE_MARKER } from "../../testing/_control_plane.ts";
+import { STATE_MARKER } from "../../testing/_control_plane.ts";
+import { running, startScript } from "./_child.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -40,41 +41,10 @@ interface Child {
 }
 
 async function startChild(how: How): Promise<Child> {
-  const file = await Deno.makeTempFile({ suffix: how === "test" ? "_test.ts" : ".ts" });
-  await Deno.writeTextFile(file, childScript(how));
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      how === "test" ? "test" : "run",
-      "--no-check",
-      "-A",
-      "--config",
-      new URL("deno.json", ROOT).pathname,
-      file,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  // The first line that is JSON (deno test frames it with "pre-test output" lines).
-  let text = "";
-  let line: string | undefined;
-  while (line === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the child printed no JSON line: ${text}`);
-    text += value;
-    line = text.split("\n").find((l) => l.startsWith("{") && l.endsWith("}"));
-  }
-  reader.releaseLock();
-  await proc.stdout.cancel().catch(() => {});
-  await Deno.remove(file);
+  const json = (l: string) => l.startsWith("{") && l.endsWith("}");
+  const { proc, line } = await startScript(how === "test" ? "test" : "run", childScript(how), json);
   return { ...JSON.parse(line), proc };
 }
-
-const running = (pid: number) => {
-  const s = procStatSync(pid);
-  return s !== undefined && s.state !== "Z" && s.state !== "X";
-};
 
 async function gone(c: Child, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;

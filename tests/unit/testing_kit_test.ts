@@ -15,6 +15,7 @@ import {
 } from "../../testing/_build.ts";
 import { certificateSubject, userCertificate } from "../../testing/_identity.ts";
 import { webhookPki } from "./_webhook_pki.ts";
+import { run, runScript } from "./_child.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const CLUSTER_DIR = new URL("tests/cluster/", ROOT);
@@ -26,31 +27,6 @@ async function tempDir(): Promise<string> {
 /** A fake executable `name` in `dir` printing `text` (as `go env GOVERSION` would). */
 async function fakeTool(dir: string, name: string, text: string): Promise<void> {
   await Deno.writeTextFile(`${dir}/${name}`, `#!/bin/sh\necho '${text}'\n`, { mode: 0o755 });
-}
-
-/** Runs `script` with `deno run` and `flags` (not `deno eval`: that grants every permission). */
-async function runScript(script: string, flags: string[], env: Record<string, string>) {
-  const dir = await tempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/main.ts`, script);
-    const config = new URL("deno.json", ROOT).pathname;
-    return await run(["run", "--no-prompt", "--config", config, ...flags, `${dir}/main.ts`], env);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function run(args: string[], env: Record<string, string>, cwd?: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    env: { NO_COLOR: "1", ...env },
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
 Deno.test("K8S_VERSION is the k8s.io/kubernetes version tests/cluster/go.mod builds", async () => {

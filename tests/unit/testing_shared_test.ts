@@ -11,6 +11,7 @@ import {
   procStatSync,
 } from "../../testing/_control_plane.ts";
 import { webhookPki } from "./_webhook_pki.ts";
+import { running, runScript, startScript } from "./_child.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const TOKEN = "s3cr3t-admin-token-for-the-test";
@@ -85,10 +86,7 @@ async function fakeCluster(): Promise<Fake> {
     dir: state,
     readyz,
     sleeper,
-    sleeperAlive: () => {
-      const s = procStatSync(sleeper.pid);
-      return s !== undefined && s.state !== "Z" && s.state !== "X";
-    },
+    sleeperAlive: () => running(sleeper.pid),
     close: async () => {
       try {
         sleeper.kill("SIGKILL");
@@ -139,11 +137,9 @@ Deno.test("shared: a cluster whose processes run but whose apiserver is not read
 
 Deno.test("shared: a denied --allow-net is a PermissionError naming the flag, not 'no cluster'", async () => {
   const fake = await fakeCluster();
-  const scriptDir = await Deno.makeTempDir({ prefix: "kubeno-shared-perm-" });
   try {
     const mod = JSON.stringify(new URL("testing/mod.ts", ROOT).href);
-    await Deno.writeTextFile(
-      `${scriptDir}/main.ts`,
+    const r = await runScript(
       `import { testCluster } from ${mod};
        try {
          await testCluster({ shared: true, stateDir: ${JSON.stringify(fake.dir)},
@@ -152,65 +148,35 @@ Deno.test("shared: a denied --allow-net is a PermissionError naming the flag, no
        } catch (e) {
          console.log(e.name + ": " + e.message);
        }`,
-    );
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--config",
-        new URL("deno.json", ROOT).pathname,
+      [
         "--allow-read",
         "--allow-write",
         "--allow-env",
         "--allow-run",
         "--allow-net=example.invalid",
-        `${scriptDir}/main.ts`,
       ],
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const stdout = r.stdout;
     assert.match(stdout, /^PermissionError: using the shared test control plane: Deno denied net/m);
     assert.match(stdout, /Run again with --allow-net=127\.0\.0\.1/);
     assert.ok(fake.sleeperAlive());
   } finally {
-    await Deno.remove(scriptDir, { recursive: true });
     await fake.close();
   }
 });
 
 /** A child Deno using the shared cluster of `dir` until its stdin closes, then exiting. */
 async function user(dir: string): Promise<Deno.ChildProcess> {
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(
-    file,
-    `import { testCluster } from ${JSON.stringify(new URL("testing/mod.ts", ROOT).href)};
+  const script = `import { testCluster } from ${
+    JSON.stringify(new URL("testing/mod.ts", ROOT).href)
+  };
      const c = await testCluster({ shared: true, stateDir: ${JSON.stringify(dir)},
        cacheHome: ${JSON.stringify(dir)}, log: () => {} });
      await c.stop();
      console.log("holding");
-     for await (const _ of Deno.stdin.readable) { /* until closed */ }
-     await Deno.remove(${JSON.stringify(file)});`,
-  );
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", "--config", new URL("deno.json", ROOT).pathname, file],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("holding")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the user exited before holding: ${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  await proc.stdout.cancel().catch(() => {});
-  return proc;
+     for await (const _ of Deno.stdin.readable) { /* until closed */ }`;
+  return (await startScript("run", script, (l) => l === "holding", "piped")).proc;
 }
 
 async function leave(p: Deno.ChildProcess): Promise<void> {
