@@ -842,7 +842,8 @@ export class NotAStateDirError extends KubeError {
   constructor(dir: string, reason: string) {
     super(
       `refusing to wipe ${dir} as a test cluster's state dir: ${reason}. Nothing was deleted; ` +
-        "pass a stateDir of its own (a new or empty directory) to the cluster",
+        "give the cluster a state dir of its own (stateDir, or KUBENO_CLUSTER_STATE for " +
+        "`deno task cluster`): a new or empty directory",
     );
     this.dir = dir;
   }

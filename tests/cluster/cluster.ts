@@ -19,6 +19,7 @@
 import {
   ClusterStartError,
   locked as lockedDir,
+  NotAStateDirError,
   type Output,
   readEnv,
   restartApiserver,
@@ -116,11 +117,22 @@ const locked = (fn: () => Promise<number>) => lockedDir(stateDir, readyTimeoutMs
 
 const usage = "usage: deno task cluster up|down|status|env|restart";
 
+/** A refused wipe (`KUBENO_CLUSTER_STATE` pointing at a directory of other files) is exit 1. */
+async function refusing(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof NotAStateDirError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+}
+
 if (import.meta.main) {
   const cmd = Deno.args[0];
   const commands: Record<string, () => number | Promise<number>> = {
-    up: () => locked(up),
-    down: () => locked(down),
+    up: () => refusing(() => locked(up)),
+    down: () => refusing(() => locked(down)),
     status,
     env: printEnv,
     restart: () => locked(restart),
