@@ -56,19 +56,39 @@ function unlisten(): void {
   }
 }
 
+/** What {@link guardAtExit} returns. */
+export interface ExitGuard {
+  /** After a regular stop: ends the watchdog and, with the last own cluster, the listeners. */
+  release(): void;
+  /** After a process of the cluster was replaced (an apiserver restart): a watchdog for it. */
+  refresh(): Promise<void>;
+}
+
 /**
  * Keeps an own cluster from outliving this process: `unload`, SIGINT and SIGTERM stop it
  * synchronously, and a watchdog process stops it when nothing here could (`deno test` exits on
- * Ctrl-C without running listeners; SIGKILL runs nothing). Returns the release for a regular
- * stop. The listeners do not keep the process alive.
+ * Ctrl-C without running listeners; SIGKILL runs nothing). The listeners read `env` when they
+ * run; the watchdog knows the pids it was started with, hence {@link ExitGuard.refresh}. The
+ * listeners do not keep the process alive.
  */
-export async function guardAtExit(env: ClusterEnv): Promise<() => void> {
+export async function guardAtExit(env: ClusterEnv): Promise<ExitGuard> {
   const watchdog = await startWatchdog(env);
   if (ownAtExit.size === 0) listen();
   ownAtExit.set(env.stateDir, { env, watchdog });
-  return () => {
-    if (!ownAtExit.delete(env.stateDir)) return;
-    stopWatchdog(watchdog);
-    if (ownAtExit.size === 0) unlisten();
+  return {
+    release() {
+      const own = ownAtExit.get(env.stateDir);
+      if (!own) return;
+      ownAtExit.delete(env.stateDir);
+      stopWatchdog(own.watchdog);
+      if (ownAtExit.size === 0) unlisten();
+    },
+    async refresh() {
+      const own = ownAtExit.get(env.stateDir);
+      if (!own) return;
+      const old = own.watchdog;
+      own.watchdog = await startWatchdog(env);
+      stopWatchdog(old);
+    },
   };
 }

@@ -77,7 +77,7 @@ import {
   layoutOf,
   timeoutFromEnv,
 } from "./_build.ts";
-import { guardAtExit } from "./_exit.ts";
+import { type ExitGuard, guardAtExit } from "./_exit.ts";
 import { userCertificate } from "./_identity.ts";
 
 export { ClusterStartError, GoNotFoundError, K8S_VERSION, NotAStateDirError };
@@ -275,11 +275,11 @@ export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluste
         }
         return await startControlPlane(L, r.out);
       });
-      const release = opts.keepRunning ? undefined : await guardAtExit(env).catch(async (err) => {
+      const guard = opts.keepRunning ? undefined : await guardAtExit(env).catch(async (err) => {
         await stopControlPlane(stateDir).catch(() => {});
         throw err;
       });
-      return await openHandle(env, L, r, { owned: true, shared: false, release });
+      return await openHandle(env, L, r, { owned: true, shared: false, guard });
     } catch (err) {
       if (temporary) await removeStateDir(stateDir).catch(() => {});
       throw err;
@@ -296,10 +296,9 @@ export function startCluster(opts: StartClusterOptions = {}): Promise<TestCluste
  * running, the first file that asks starts one (the others wait for it under the state dir's
  * lock) and the last one to leave stops it. For many files, start it once beforehand, with
  * `deno task cluster up` or a setup script calling {@link startCluster} with a `stateDir` and
- * `keepRunning: true`, and
- * point the tests at it with `KUBENO_CLUSTER_STATE`: it then stays up between runs. A shared
- * cluster whose processes run but whose apiserver is not ready (another test restarting it) is
- * waited for, up to `timeoutMs`, never restarted.
+ * `keepRunning: true`, and point the tests at it with `KUBENO_CLUSTER_STATE`: it then stays up
+ * between runs. A shared cluster whose processes run but whose apiserver is not ready (another
+ * test restarting it) is waited for, up to `timeoutMs`, never restarted.
  *
  * @example
  * ```ts
@@ -443,8 +442,8 @@ interface Mode {
   /** This handle started the processes and stops them on dispose. */
   owned: boolean;
   shared: boolean;
-  /** Ends the exit guard of an own cluster ({@link guardAtExit}), before a regular stop. */
-  release?: () => void;
+  /** The exit guard of an own cluster ({@link guardAtExit}), released once it was stopped. */
+  guard?: ExitGuard;
 }
 
 /**
@@ -475,7 +474,7 @@ export class TestCluster implements AsyncDisposable {
   readonly #layout: Layout;
   readonly #resolved: Resolved;
   readonly #owned: boolean;
-  readonly #release?: () => void;
+  readonly #guard?: ExitGuard;
   readonly #clients: Client[] = [];
   readonly #namespaces: string[] = [];
   #disposed = false;
@@ -487,7 +486,7 @@ export class TestCluster implements AsyncDisposable {
     this.#layout = L;
     this.#resolved = r;
     this.#owned = mode.owned;
-    this.#release = mode.release;
+    this.#guard = mode.guard;
     // console.log(cluster) shows where the cluster is, never env.tokens or key material.
     const summary = () => ({
       server: env.server,
@@ -513,7 +512,7 @@ export class TestCluster implements AsyncDisposable {
         return new TestCluster(env, new Client(config), L, r, mode);
       } catch (err) {
         if (mode.owned) await stopControlPlane(L.stateDir).catch(() => {});
-        mode.release?.();
+        mode.guard?.release();
         throw err;
       }
     };
@@ -661,6 +660,8 @@ export class TestCluster implements AsyncDisposable {
       const e = readEnv(stateDir) ?? this.env;
       const ms = await restartApiserver(e, timeoutMs);
       this.env.processes = e.processes;
+      // The watchdog must know the new apiserver's pid.
+      await this.#guard?.refresh();
       return ms;
     });
   }
@@ -734,7 +735,7 @@ export class TestCluster implements AsyncDisposable {
       const { stateDir, timeoutMs } = this.#layout;
       // The exit guard stays until the end: a Ctrl-C during this stop still stops everything.
       await locked(stateDir, timeoutMs, this.#resolved.out, () => stopControlPlane(stateDir))
-        .finally(() => this.#release?.());
+        .finally(() => this.#guard?.release());
     }
     if (errors.length > 0) {
       throw new KubeError(`deleting the test namespaces ${this.#namespaces.join(", ")} failed`, {

@@ -159,11 +159,12 @@ if (requireCluster()) {
 }
 
 if (requireCluster()) {
-  Deno.test("an own cluster whose Deno process is killed (SIGKILL) is stopped by its watchdog", async () => {
+  Deno.test("an own cluster whose Deno process is killed (SIGKILL) is stopped by its watchdog, after an apiserver restart too", async () => {
     const script = `import { startCluster } from ${
       JSON.stringify(new URL("../../testing/mod.ts", import.meta.url).href)
     };
       const c = await startCluster({ log: () => {} });
+      await c.restartApiserver(); // a new apiserver pid, which the watchdog must know
       console.log(JSON.stringify({ stateDir: c.stateDir, pids: Object.values(c.env.processes).map((p) => p.pid) }));
       setInterval(() => {}, 1000);`;
     const { proc, line } = await startScript("run", script, (l) => l.startsWith("{"));

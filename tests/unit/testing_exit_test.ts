@@ -25,14 +25,21 @@ const sleeper = () => {
   return { pid, startTime: procStatSync(pid).startTime, args: [], log: "" };
 };
 const env = { stateDir: dir, processes: { etcd: sleeper(), kwok: sleeper() } };
-const release = await guardAtExit(env);
+const guard = await guardAtExit(env);
+${
+    how === "refresh"
+      ? 'Deno.kill(env.processes.etcd.pid, "SIGKILL"); env.processes.etcd = sleeper();'
+      : ""
+  }
+${how === "refresh" ? "await guard.refresh();" : ""}
 console.log(JSON.stringify({ dir, pids: [env.processes.etcd.pid, env.processes.kwok.pid] }));
-${how === "wait" ? "setInterval(() => {}, 1000);" : how === "release" ? "release();" : ""}
+${how === "wait" || how === "refresh" ? "setInterval(() => {}, 1000);" : ""}
+${how === "release" ? "guard.release();" : ""}
 ${how === "test" ? 'Deno.test("runs long", () => new Promise((r) => setTimeout(r, 60_000)));' : ""}
 `;
 }
 
-type How = "wait" | "end" | "release" | "test";
+type How = "wait" | "end" | "release" | "test" | "refresh";
 
 interface Child {
   dir: string;
@@ -65,64 +72,77 @@ function cleanup(c: Child): void {
   } catch { /* gone */ }
 }
 
-Deno.test("SIGKILL of the Deno process: the watchdog stops the processes and removes the dir", async () => {
-  const c = await startChild("wait");
-  try {
-    assert.ok(c.pids.every(running));
-    c.proc.kill("SIGKILL");
-    await c.proc.status;
-    assert.ok(await gone(c, 15_000), "left running after its Deno process was killed");
-  } finally {
-    cleanup(c);
-  }
-});
+/** Runs a child as `how`, and `check` on it; whatever happens, nothing of it stays. */
+function withChild(name: string, how: How, check: (c: Child) => Promise<void>): void {
+  Deno.test(name, async () => {
+    const c = await startChild(how);
+    try {
+      await check(c);
+    } finally {
+      cleanup(c);
+    }
+  });
+}
 
-Deno.test("Ctrl-C in deno test (which exits without running listeners): the watchdog stops them", async () => {
-  const c = await startChild("test");
-  try {
+/** What the watchdog must do once the child is gone without running anything. */
+async function killedThenGone(c: Child, signal: Deno.Signal, code: number): Promise<void> {
+  assert.ok(c.pids.every(running));
+  c.proc.kill(signal);
+  assert.equal((await c.proc.status).code, code);
+  assert.ok(await gone(c, 15_000), `left running after ${signal} to its Deno process`);
+}
+
+withChild(
+  "SIGKILL of the Deno process: the watchdog stops the processes and removes the dir",
+  "wait",
+  (c) => killedThenGone(c, "SIGKILL", 137),
+);
+
+withChild(
+  "after a process was replaced (an apiserver restart), the watchdog stops the new one",
+  "refresh",
+  (c) => killedThenGone(c, "SIGKILL", 137),
+);
+
+withChild(
+  "Ctrl-C in deno test (which exits without running listeners): the watchdog stops them",
+  "test",
+  async (c) => {
     await new Promise((r) => setTimeout(r, 300)); // the test is running
-    c.proc.kill("SIGINT");
-    assert.equal((await c.proc.status).code, 130);
-    assert.ok(await gone(c, 15_000), "left running after Ctrl-C");
-  } finally {
-    cleanup(c);
-  }
-});
+    await killedThenGone(c, "SIGINT", 130);
+  },
+);
 
-Deno.test("SIGTERM: stopped at once, then the process ends as SIGTERM would (143)", async () => {
-  const c = await startChild("wait");
-  try {
+withChild(
+  "SIGTERM: stopped at once, then the process ends as SIGTERM would (143)",
+  "wait",
+  async (c) => {
     c.proc.kill("SIGTERM");
-    const status = await c.proc.status;
-    assert.equal(status.signal, "SIGTERM");
+    assert.equal((await c.proc.status).signal, "SIGTERM");
     // Stopped synchronously before the exit, not by the watchdog a second later.
     assert.ok(!c.pids.some(running), "still running when the process ended");
     assert.ok(await gone(c, 500));
-  } finally {
-    cleanup(c);
-  }
-});
+  },
+);
 
-Deno.test("a program that ends without stopping its cluster stops it on unload", async () => {
-  const c = await startChild("end");
-  try {
+withChild(
+  "a program that ends without stopping its cluster stops it on unload",
+  "end",
+  async (c) => {
     assert.equal((await c.proc.status).code, 0);
     assert.ok(!c.pids.some(running));
     assert.ok(await gone(c, 500));
-  } finally {
-    cleanup(c);
-  }
-});
+  },
+);
 
-Deno.test("after the release (a regular stop), nothing is stopped at exit and no watchdog stays", async () => {
-  const c = await startChild("release");
-  try {
+withChild(
+  "after the release (a regular stop), nothing is stopped at exit and no watchdog stays",
+  "release",
+  async (c) => {
     assert.equal((await c.proc.status).code, 0);
     // Longer than the watchdog's poll: it is gone, so these stay.
     await new Promise((r) => setTimeout(r, 2500));
     assert.ok(c.pids.every(running), "stopped although released");
     assert.ok((await Deno.stat(`${c.dir}/${STATE_MARKER}`)).isFile);
-  } finally {
-    cleanup(c);
-  }
-});
+  },
+);
