@@ -1221,39 +1221,59 @@ function buildStamp(L: Layout): string {
   return `stamps: control plane ${stamp("stamp")}, nodes ${stamp("stamp-nodes")}`;
 }
 
+/** This process as `<pid>:<starttime>`: a pid alone may be reused by an unrelated process. */
+export function selfId(): string {
+  selfIdCache ??= `${Deno.pid}:${procStatSync(Deno.pid)?.startTime ?? ""}`;
+  return selfIdCache;
+}
+let selfIdCache: string | undefined;
+
+/** Whether the process `<pid>:<starttime>` (or a bare `<pid>`, as older files hold) still runs. */
+export function idAliveSync(id: string): boolean {
+  const [pid, start] = id.split(":");
+  const stat = Number(pid) > 0 ? procStatSync(Number(pid)) : undefined;
+  if (!stat || stat.state === "Z" || stat.state === "X") return false;
+  return !start || stat.startTime === start;
+}
+
+// A lock file still empty after this long was left by a process killed while creating it.
+const EMPTY_LOCK_STALE_MS = 10_000;
+
 /**
- * Takes `lock` (a file holding this pid) if it is free, or left by a process that is gone;
- * otherwise the pid of its live holder (which may be this process: another worker of it).
+ * Takes `lock` (a file holding this process's `<pid>:<starttime>`) if it is free, or left by a
+ * process that is gone; otherwise the id of its live holder (which may be this process: another
+ * worker of it).
  */
-function tryLock(lock: string): number | undefined {
+function tryLock(lock: string): string | undefined {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      Deno.writeTextFileSync(lock, `${Deno.pid}\n`, { createNew: true });
+      Deno.writeTextFileSync(lock, `${selfId()}\n`, { createNew: true });
       return undefined;
     } catch (err) {
       if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     }
-    let holder = 0;
+    let holder = "";
+    let age = 0;
     try {
-      holder = Number(Deno.readTextFileSync(lock).trim());
+      holder = Deno.readTextFileSync(lock).trim();
+      age = Date.now() - (Deno.statSync(lock).mtime?.getTime() ?? Date.now());
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) continue; // released meanwhile
       throw err;
     }
-    // A lock being written (no pid yet) counts as held.
-    const stat = holder > 0 ? procStatSync(holder) : { state: "R", startTime: "" };
-    if (stat && stat.state !== "Z") return holder;
+    // A lock being written (no id yet) counts as held, unless it has stayed empty too long.
+    if (holder === "" ? age < EMPTY_LOCK_STALE_MS : idAliveSync(holder)) return holder || "?";
     try {
       Deno.removeSync(lock); // left by a killed command
     } catch { /* taken over by another one */ }
   }
-  return 0;
+  return "?";
 }
 
 /**
  * Serializes starts, stops and restarts of one state dir across processes: two concurrent
  * starts would wipe each other's PKI and etcd data. The lock is `<stateDir>.lock` holding the
- * holder's pid; one left by a dead process is taken over.
+ * holder's `<pid>:<starttime>`; one left by a dead process is taken over.
  */
 export async function locked<T>(
   stateDir: string,
@@ -1266,8 +1286,8 @@ export async function locked<T>(
   const deadline = Date.now() + timeoutMs + 30_000;
   let told = false;
   for (let holder = tryLock(lock); holder !== undefined; holder = tryLock(lock)) {
-    if (Date.now() > deadline) throw new KubeError(`${lock} is held by pid ${holder}`);
-    if (!told) out.warn(`waiting for another cluster command (pid ${holder}) to finish`);
+    if (Date.now() > deadline) throw new KubeError(`${lock} is held by process ${holder}`);
+    if (!told) out.warn(`waiting for another cluster command (process ${holder}) to finish`);
     told = true;
     await sleep(500);
   }

@@ -33,6 +33,10 @@
  *   keep apart through {@link TestCluster.namespace}. A shared cluster that a test process
  *   started is stopped when the last process using it exits; one started beforehand (CI, a
  *   script calling {@link startCluster} with `keepRunning`) is left running.
+ *   `KUBENO_CLUSTER_START=never` makes shared mode fail at once when none runs (a CI whose
+ *   cluster step failed). A shared cluster that tests started outlives a `deno test` stopped
+ *   with Ctrl-C (no listener runs then); the next test run uses it and stops it at its end, or
+ *   `deno task cluster down` (with that `KUBENO_CLUSTER_STATE`) does.
  * - **Teardown.** `await using` disposes the cluster (namespaces, clients, and for an own
  *   cluster the processes and state dir) whether the test passed or threw. An own cluster is
  *   also stopped if the process ends first: on `unload`, SIGINT or SIGTERM, and by a watchdog
@@ -54,16 +58,17 @@ import {
   ClusterStartError,
   type ClusterState,
   clusterState,
+  idAliveSync,
   type Layout,
   locked,
   lockedSync,
   NotAStateDirError,
   type Output,
-  procStatSync,
   readEnv,
   removeStateDir,
   removeStateDirSync,
   restartApiserver,
+  selfId,
   startControlPlane,
   stopAllSync,
   stopControlPlane,
@@ -374,8 +379,19 @@ async function acquireShared(
   const viaKubeconfig = fromKubeconfig !== undefined && runs(await clusterState(fromKubeconfig));
   const dir = viaKubeconfig ? fromKubeconfig : stateDir;
   const L = layoutOf(r.cacheHome, dir, r.timeoutMs);
-  // Built outside the lock (a cold build takes far longer than others wait for it).
-  if (!runs(await clusterState(dir))) await build(L, r);
+  if (!runs(await clusterState(dir))) {
+    // A CI that starts the cluster in a step of its own: fail at once rather than start one
+    // per test file when that step failed.
+    if (Deno.env.get("KUBENO_CLUSTER_START") === "never") {
+      throw new KubeError(
+        `no test control plane runs in ${dir}${
+          fromKubeconfig ? ` or ${fromKubeconfig}` : ""
+        }, and KUBENO_CLUSTER_START=never forbids starting one`,
+      );
+    }
+    // Built outside the lock (a cold build takes far longer than others wait for it).
+    await build(L, r);
+  }
   // Decided under the lock, which starts, stops, restarts and unload-stops take too: nothing
   // changes between this look and the start or the registration as a user.
   const env = await locked(dir, r.timeoutMs, r.out, async () => {
@@ -408,7 +424,8 @@ const UNLOAD_LOCK_WAIT_MS = 15_000;
  */
 async function hold(e: ClusterEnv): Promise<void> {
   const dir = `${e.stateDir}/holders`;
-  const me = `${Deno.pid}.${crypto.randomUUID()}`;
+  // `<pid>:<starttime>.<uuid>`: a holder whose pid was reused by another process is gone.
+  const me = `${selfId()}.${crypto.randomUUID()}`;
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/${me}`, "");
   const leave = () => Deno.removeSync(`${dir}/${me}`);
@@ -416,20 +433,16 @@ async function hold(e: ClusterEnv): Promise<void> {
     try {
       const decided = lockedSync(e.stateDir, UNLOAD_LOCK_WAIT_MS, () => {
         leave();
-        const others = [...Deno.readDirSync(dir)].map((f) => Number(f.name.split(".")[0]))
-          .filter((pid) => pidAliveSync(pid));
+        const others = [...Deno.readDirSync(dir)].map((f) => f.name.split(".")[0])
+          .filter((id) => idAliveSync(id));
         if (others.length > 0) return;
-        stopAllSync(e);
+        // What env.json says now: another user may have restarted the apiserver since.
+        stopAllSync(readEnv(e.stateDir) ?? e);
         removeStateDirSync(e.stateDir);
       });
       if (!decided) leave();
     } catch { /* nothing to do at exit: the next `up` there cleans up */ }
   });
-}
-
-function pidAliveSync(pid: number): boolean {
-  const stat = pid > 0 ? procStatSync(pid) : undefined;
-  return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,8 +478,7 @@ interface Mode {
  * ```
  */
 export class TestCluster implements AsyncDisposable {
-  /** What the cluster's `env.json` records: ports, pids, PKI paths, tokens, nodes. */
-  readonly env: ClusterEnv;
+  readonly #env: ClusterEnv;
   /** A client with the `system:masters` identity (a client certificate of the cluster's CA). */
   readonly admin: Client;
   /** Whether other tests may use the same cluster (it was found or started in shared mode). */
@@ -480,7 +492,7 @@ export class TestCluster implements AsyncDisposable {
   #disposed = false;
 
   private constructor(env: ClusterEnv, admin: Client, L: Layout, r: Resolved, mode: Mode) {
-    this.env = env;
+    this.#env = env;
     this.admin = admin;
     this.shared = mode.shared;
     this.#layout = L;
@@ -502,6 +514,22 @@ export class TestCluster implements AsyncDisposable {
         `TestCluster ${inspect(summary(), options)}`,
       enumerable: false,
     });
+  }
+
+  /**
+   * What the cluster's `env.json` records: ports, pids, PKI paths, tokens, nodes. A getter, so
+   * that `JSON.stringify(cluster)` and an assertion's diff of the handle leave the tokens out.
+   *
+   * @example
+   * ```ts
+   * // doc:no-run: starts a control plane
+   * import { testCluster } from "@kubeno/kube/testing";
+   * await using cluster = await testCluster({ shared: true });
+   * console.log(cluster.env.nodes.names); // ["kwok-node-0", "kwok-node-1"]
+   * ```
+   */
+  get env(): ClusterEnv {
+    return this.#env;
   }
 
   static {

@@ -15,7 +15,13 @@ import { failOnce } from "./_require.ts";
 const found: { kubeconfig: string } | { error: string } = await testCluster({ shared: true })
   .then((c) => ({ kubeconfig: c.kubeconfig }))
   .catch((e) => ({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
-if ("kubeconfig" in found) Deno.env.set("KUBECONFIG", found.kubeconfig);
+if ("kubeconfig" in found) {
+  Deno.env.set("KUBECONFIG", found.kubeconfig);
+} else {
+  // Nothing may fall back to a kubeconfig or an in-cluster service of the user's own.
+  Deno.env.set("KUBECONFIG", "/nonexistent/kubeno-e2e-has-no-test-cluster");
+  Deno.env.delete("KUBERNETES_SERVICE_HOST");
+}
 
 /**
  * Whether the test control plane is there; if not, registers one failing test with the reason

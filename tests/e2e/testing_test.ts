@@ -205,6 +205,8 @@ if (requireCluster()) {
       );
       const env = { ...Deno.env.toObject(), KUBENO_CLUSTER_STATE: state, NO_COLOR: "1" };
       delete (env as Record<string, string | undefined>).KUBECONFIG;
+      // CI forbids starts (its cluster step already ran); this child is about starting one.
+      delete (env as Record<string, string | undefined>).KUBENO_CLUSTER_START;
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",

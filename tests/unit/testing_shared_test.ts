@@ -7,6 +7,8 @@ import { ClusterStartError, testCluster } from "../../testing/mod.ts";
 import {
   type ClusterEnv,
   components,
+  locked,
+  lockedSync,
   type Proc,
   procStatSync,
 } from "../../testing/_control_plane.ts";
@@ -216,6 +218,69 @@ Deno.test("shared, started by tests: the last user to leave stops it, under the 
       } catch { /* exited */ }
       await u.status;
     }
+    await fake.close();
+  }
+});
+
+Deno.test("shared, KUBENO_CLUSTER_START=never: no cluster runs, so it fails at once and starts nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = Deno.env.get("KUBENO_CLUSTER_START");
+  Deno.env.set("KUBENO_CLUSTER_START", "never");
+  try {
+    await assert.rejects(
+      testCluster({ shared: true, stateDir: `${dir}/state`, cacheHome: dir, ...quiet }),
+      (e: Error) => /KUBENO_CLUSTER_START=never forbids starting one/.test(e.message),
+    );
+    // Not even a build was begun: the cache and the state dir stay empty.
+    assert.deepEqual([...Deno.readDirSync(dir)].map((f) => f.name), []);
+  } finally {
+    if (before === undefined) Deno.env.delete("KUBENO_CLUSTER_START");
+    else Deno.env.set("KUBENO_CLUSTER_START", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("state dir lock: one left by a reused pid or an old empty file is taken over", async () => {
+  const dir = await Deno.makeTempDir();
+  const state = `${dir}/state`;
+  try {
+    // This process's pid with another start time: the pid was reused, the holder is gone.
+    await Deno.writeTextFile(`${state}.lock`, `${Deno.pid}:1\n`);
+    let ran = false;
+    await locked(state, 1_000, { info() {}, warn() {} }, () => Promise.resolve(ran = true));
+    assert.ok(ran, "a lock of a reused pid held the state dir");
+    // Created and never written (killed in between), long ago.
+    await Deno.writeTextFile(`${state}.lock`, "");
+    Deno.utimeSync(`${state}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    assert.ok(lockedSync(state, 1_000, () => {}), "an old empty lock held the state dir");
+    // A live holder (this very process, as another worker of it would be) still holds it.
+    await Deno.writeTextFile(`${state}.lock`, `${Deno.pid}\n`);
+    assert.equal(lockedSync(state, 300, () => {}), false);
+    await Deno.remove(`${state}.lock`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shared, started by tests: the last user stops the processes env.json records now (a restarted apiserver too)", async () => {
+  const fake = await fakeCluster();
+  // What a restartApiserver() by another user leaves: env.json names a new apiserver process.
+  const restarted = new Deno.Command("sleep", { args: ["600"], stdin: "null" }).spawn();
+  try {
+    await Deno.writeTextFile(`${fake.dir}/started-by-tests`, "1\n");
+    const u = await user(fake.dir);
+    const env = JSON.parse(await Deno.readTextFile(`${fake.dir}/env.json`)) as ClusterEnv;
+    const startTime = procStatSync(restarted.pid)!.startTime;
+    env.processes["kube-apiserver"] = { pid: restarted.pid, startTime, args: [], log: "" };
+    await Deno.writeTextFile(`${fake.dir}/env.json`, JSON.stringify(env));
+    await leave(u);
+    assert.equal(running(restarted.pid), false, "the restarted apiserver outlived its cluster");
+    assert.equal(fake.sleeperAlive(), false);
+  } finally {
+    try {
+      restarted.kill("SIGKILL");
+    } catch { /* stopped, as it should be */ }
+    await restarted.status;
     await fake.close();
   }
 });
