@@ -13,7 +13,7 @@
  * @module
  */
 
-import { sleep } from "../core/_util.ts";
+import { concatBytes, sleep } from "../core/_util.ts";
 import { log } from "../core/log.ts";
 import {
   type AdmissionRequest,
@@ -315,13 +315,7 @@ async function readCapped(req: Request, max: number): Promise<Uint8Array | "too 
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**

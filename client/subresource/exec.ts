@@ -15,6 +15,7 @@ import {
   exitCodeOf,
   resizeFrame,
 } from "../../core/channel.ts";
+import { concatBytes } from "../../core/_util.ts";
 import { apiErrorFromStatus, KubeError, type Status } from "../../core/error.ts";
 import { type KubeRequest, resourcePath, type ResourceScope } from "../../core/request.ts";
 import type { Client, RequestOptions } from "../client.ts";
@@ -246,7 +247,7 @@ export class AttachedProcess implements AsyncDisposable {
           failure = overflow;
           settle.reject(failure);
         } else if (errorText.length > 0) {
-          const text = new TextDecoder().decode(concat(errorText));
+          const text = new TextDecoder().decode(concatBytes(errorText));
           const { exitCode, status } = exitCodeOf(text);
           if (exitCode !== undefined) settle.resolve({ exitCode, status });
           else {
@@ -328,16 +329,6 @@ export class AttachedProcess implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**

@@ -7,20 +7,23 @@ import { z } from "zod";
 import { customResource, type CustomResourceDefinition, type JSONSchemaProps } from "../../mod.ts";
 import type * as v1 from "../../core/k8s/apiextensions.k8s.io/v1.ts";
 
-const Foo = customResource({
-  group: "clux.dev",
-  version: "v1",
-  kind: "Foo",
-  namespaced: true,
-  spec: z.object({ n: z.int() }),
+// Cluster-scoped, with a status: the narrowed scope and subresources go through as well.
+const Gadget = customResource({
+  group: "gadgets.example.com",
+  version: "v1beta1",
+  kind: "Gadget",
+  namespaced: false,
+  spec: z.object({ color: z.enum(["red", "blue"]), size: z.int().min(1) }),
+  status: z.object({ ready: z.boolean() }),
 });
 
 Deno.test("crd types: a built CRD is the generated type, without a cast", () => {
-  const crd: CustomResourceDefinition = Foo.crd();
+  const crd: CustomResourceDefinition = Gadget.crd();
   // Type-checked by `deno test`: this line fails to compile if the narrowing is not a subtype.
   const generated: v1.CustomResourceDefinition = crd;
   const schema: v1.JSONSchemaProps | undefined = generated.spec.versions[0].schema?.openAPIV3Schema;
-  assert.equal(generated.spec.scope, "Namespaced");
+  assert.equal(generated.spec.scope, "Cluster");
+  assert.deepEqual(generated.spec.versions[0].subresources, { status: {} });
   assert.equal(schema?.type, "object");
 });
 

@@ -12,6 +12,8 @@
  * k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto. Only what the benchmark's objects carry.
  */
 
+import { concatBytes as concat } from "../../../core/_util.ts";
+
 const enc = new TextEncoder();
 const MAGIC = new Uint8Array([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
 
@@ -24,18 +26,6 @@ function varint(n: number): number[] {
     n = Math.floor(n / 0x80);
   }
   out.push(n);
-  return out;
-}
-
-function concat(parts: Bytes[]): Bytes {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

@@ -12,6 +12,7 @@
  */
 
 import { configMap, type ConfigMapLike, configMapList, watchFrame } from "./_proto.ts";
+import { concatBytes } from "../../../core/_util.ts";
 
 const objects = Number(Deno.args[0] ?? 10_000);
 const events = Number(Deno.args[1] ?? 50_000);
@@ -168,13 +169,7 @@ function protoChunks(): Uint8Array[] {
       size += f.length;
       next++;
     }
-    const chunk = new Uint8Array(size);
-    let at = 0;
-    for (const f of frames) {
-      chunk.set(f, at);
-      at += f.length;
-    }
-    out.push(chunk);
+    out.push(concatBytes(frames));
   }
   return out;
 }
