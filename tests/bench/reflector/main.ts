@@ -17,6 +17,8 @@
  * (kube-rs/) with `cargo build --release --locked -j1` into the same directory.
  */
 
+import { benchCacheDir, buildCargo, buildGo } from "../_build.ts";
+
 const arg = (name: string, fallback: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const sizes = arg("sizes", "1000,10000,100000").split(",").map(Number);
@@ -29,39 +31,9 @@ const clients = arg(
 const v8Flags = arg("v8-flags", "");
 
 const here = new URL(".", import.meta.url).pathname;
-const cacheDir = `${
-  Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`
-}/kubeno/bench`;
-const clientGoBin = `${cacheDir}/reflector-client-go`;
-
-/** Builds the client-go peer (go's build cache makes this quick when nothing changed). */
-async function buildClientGo() {
-  const t0 = performance.now();
-  const out = await new Deno.Command("nice", {
-    args: ["go", "build", "-trimpath", "-o", clientGoBin, "."],
-    cwd: `${here}client-go`,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (out.code !== 0) throw new Error("go build of the client-go peer failed");
-  console.error(`# client-go peer built in ${Math.round(performance.now() - t0)} ms`);
-}
-
-const kubeRsTarget = `${cacheDir}/kube-rs`;
+const clientGoBin = `${benchCacheDir}/reflector-client-go`;
+const kubeRsTarget = `${benchCacheDir}/kube-rs`;
 const kubeRsBin = `${kubeRsTarget}/release/kubeno-bench-kube-rs`;
-
-/** Builds the kube-rs peer: one job, niced (the machine is shared); cargo skips it when fresh. */
-async function buildKubeRs() {
-  const t0 = performance.now();
-  const out = await new Deno.Command("nice", {
-    args: ["cargo", "build", "--release", "--locked", "-j1", "--target-dir", kubeRsTarget],
-    cwd: `${here}kube-rs`,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (out.code !== 0) throw new Error("cargo build of the kube-rs peer failed");
-  console.error(`# kube-rs peer built in ${Math.round(performance.now() - t0)} ms`);
-}
 
 interface Result {
   kind: string;
@@ -150,8 +122,12 @@ function best(rs: Result[]): Result {
   };
 }
 
-if (clients.some((c) => c.startsWith("client-go"))) await buildClientGo();
-if (clients.some((c) => c.startsWith("kube-rs"))) await buildKubeRs();
+if (clients.some((c) => c.startsWith("client-go"))) {
+  await buildGo("the client-go peer", `${here}client-go`, clientGoBin);
+}
+if (clients.some((c) => c.startsWith("kube-rs"))) {
+  await buildCargo("the kube-rs peer", `${here}kube-rs`, kubeRsTarget);
+}
 
 const rows: Result[] = [];
 for (const objects of sizes) {
